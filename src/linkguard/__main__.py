@@ -1,0 +1,1 @@
+from linkguard.cli import main; raise SystemExit(main())  # noqa: E702

@@ -1,0 +1,200 @@
+"""The `linkguard` command: the one place that reads argv, prints, writes files and maps errors to exit codes.
+
+Exit codes: 0 nothing at or above the fail level; 1 findings at or above it; 2 usage or configuration error;
+3 internal error (a bug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import replace
+from typing import TYPE_CHECKING, List, Optional, Sequence
+
+from linkguard import __version__
+
+if TYPE_CHECKING:
+    from linkguard.config import Policy
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+ISSUES_URL = "https://github.com/linkguard/linkguard/issues"
+
+
+class UsageError(Exception):
+    """Bad command-line usage (exit code 2)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from linkguard.report import REPORTERS
+
+    parser = argparse.ArgumentParser(
+        prog="linkguard",
+        description=(
+            "Check that release artifacts are self-contained: fail on dynamically linked or UPX-packed ELF "
+            "files, explain why in the terms of the toolchain that built them, and say how to fix it."
+        ),
+        epilog="Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or configuration error, 3 internal error.",
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files, directories or release archives to check")
+    parser.add_argument(
+        "-f",
+        "--format",
+        choices=sorted(REPORTERS),
+        help="output format (default: text, or github when GITHUB_ACTIONS=true)",
+    )
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
+    parser.add_argument("-c", "--config", metavar="FILE", help="read this linkguard.toml or pyproject.toml")
+    parser.add_argument("--no-config", action="store_true", help="ignore configuration files")
+    parser.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "note", "never"),
+        help="lowest severity that fails the run (default: error)",
+    )
+    parser.add_argument(
+        "--max-glibc",
+        metavar="VERSION",
+        help="highest GLIBC_ symbol version allowed where dynamic linking is allowed (e.g. 2.17)",
+    )
+    parser.add_argument(
+        "--allow-dynamic",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="let matching paths be dynamically linked (then --max-glibc and allow-lists judge them)",
+    )
+    parser.add_argument(
+        "--severity",
+        action="append",
+        default=[],
+        metavar="RULE=LEVEL",
+        help="set a rule's level (error, warning, note, off), by code or name; repeatable",
+    )
+    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths")
+    parser.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: one per core)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="also list skipped files and parse warnings")
+    parser.add_argument("-q", "--quiet", action="store_true", help="text: print only artifacts with findings")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour text output")
+    parser.add_argument("--list-rules", action="store_true", help="print the rules and exit")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
+    parser.add_argument("--version", action="version", version=f"linkguard {__version__}")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except UsageError as exc:
+        print(f"linkguard: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("linkguard: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the one boundary that turns a bug into exit code 3
+        if args.debug:
+            raise
+        print(
+            f"linkguard: internal error: {exc.__class__.__name__}: {exc}\n"
+            f"Please report it at {ISSUES_URL} (rerun with --debug for the traceback).",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def run(args: argparse.Namespace) -> int:
+    from linkguard.config import ConfigError
+
+    if args.list_rules:
+        return _list_rules()
+    if not args.paths:
+        raise UsageError("no PATH given (try: linkguard dist/)")
+    try:
+        policy = _policy(args)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from exc
+
+    from linkguard.report import RenderOptions, get_reporter
+    from linkguard.scan import scan
+
+    report = scan(args.paths, policy)
+    if args.quiet:
+        report = replace(report, artifacts=tuple(a for a in report.artifacts if a.findings))
+    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" and _has("github") else "text")
+    options = RenderOptions(color=_color(args), verbose=args.verbose, workspace=os.environ.get("GITHUB_WORKSPACE"))
+    rendered = get_reporter(fmt).render(report, options)
+    _write(rendered.text, args.output)
+    return EXIT_FINDINGS if report.totals.failed else EXIT_CLEAN
+
+
+def _policy(args: argparse.Namespace) -> Policy:
+    from linkguard.config import Allowance, ConfigError, Policy, find_config, load_config, parse_fail_on, policy_from_table
+
+    policy = Policy()
+    if args.config:
+        source, table = load_config(args.config)
+        policy = policy_from_table(table, source)
+    elif not args.no_config:
+        found = find_config(os.getcwd())
+        if found is not None:
+            policy = policy_from_table(found[1], found[0])
+    if args.fail_on:
+        policy = replace(policy, fail_on=parse_fail_on(args.fail_on))
+    if args.max_glibc:
+        if not all(p.isdigit() for p in args.max_glibc.split(".")):
+            raise ConfigError(f"--max-glibc must be a dotted version such as 2.17, not {args.max_glibc!r}")
+        policy = replace(policy, max_versions={**policy.max_versions, "GLIBC": args.max_glibc})
+    if args.allow_dynamic:
+        allowance = Allowance(paths=tuple(args.allow_dynamic), reason="--allow-dynamic on the command line")
+        policy = replace(policy, allowances=(allowance, *policy.allowances))
+    if args.severity:
+        from linkguard.config import policy_from_table as _parse
+
+        pairs = {}
+        for item in args.severity:
+            key, sep, level = item.partition("=")
+            if not sep:
+                raise ConfigError(f"--severity takes RULE=LEVEL, not {item!r}")
+            pairs[key] = level
+        policy = replace(policy, severities={**policy.severities, **_parse({"severity": pairs}).severities})
+    if args.exclude:
+        policy = replace(policy, exclude=(*policy.exclude, *args.exclude))
+    if args.jobs is not None:
+        if args.jobs < 0:
+            raise ConfigError("--jobs must be 0 (one per core) or more")
+        policy = replace(policy, jobs=args.jobs)
+    return policy
+
+
+def _list_rules() -> int:
+    from linkguard.rules import specs
+
+    for spec in specs():
+        print(f"{spec.code}  {spec.name:<22} {spec.default_severity.value:<8} {spec.summary}")
+    return EXIT_CLEAN
+
+
+def _has(fmt: str) -> bool:
+    from linkguard.report import REPORTERS
+
+    return fmt in REPORTERS
+
+
+def _color(args: argparse.Namespace) -> bool:
+    if args.color == "always":
+        return True
+    if args.color == "never" or args.output or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def _write(text: str, output: Optional[str]) -> None:
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+__all__: List[str] = ["main"]

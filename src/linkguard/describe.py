@@ -1,0 +1,90 @@
+"""Short human descriptions of facts, shared by rule messages and reporters so their wording cannot drift."""
+
+from __future__ import annotations
+
+from typing import List, Sequence
+
+from linkguard.inspect import symvers
+from linkguard.model import ElfFacts, Packing, VersionNeed
+
+MAX_SYMBOLS_SHOWN = 3
+
+
+def linkage_line(facts: ElfFacts) -> str:
+    """`dynamic (interpreter /lib64/ld-linux-x86-64.so.2; needs libm.so.6, libc.so.6)`."""
+    details: List[str] = []
+    if facts.interpreter:
+        details.append(f"interpreter {facts.interpreter}")
+    if facts.needed:
+        details.append("needs " + ", ".join(facts.needed))
+    elif facts.interpreter and facts.linkage == "dynamic":
+        details.append("no DT_NEEDED: interpreter-only")
+    if facts.soname:
+        details.append(f"soname {facts.soname}")
+    if facts.runpath:
+        details.append("runpath " + ":".join(facts.runpath))
+    if facts.rpath:
+        details.append("rpath " + ":".join(facts.rpath))
+    head = f"{facts.linkage} {facts.machine}/{facts.bits}{'be' if facts.endian == 'big' else ''}"
+    return f"{head} ({'; '.join(details)})" if details else head
+
+
+def packing_line(packing: Packing) -> str:
+    """`UPX 3.94 (NRV2E, level 8, linux/amd64), tampered`."""
+    parts = [p for p in (packing.method, f"level {packing.level}" if packing.level is not None else None,
+                         packing.format) if p]
+    text = f"{packing.packer.upper()} {packing.version or '(version unknown)'}"
+    if parts:
+        text += f" ({', '.join(parts)})"
+    if packing.tampered:
+        text += ", tampered"
+    if packing.confidence != "certain":
+        text += f", confidence {packing.confidence}"
+    return text
+
+
+def version_evidence(needs: Sequence[VersionNeed], floor_only: bool = True) -> List[str]:
+    """Per library, its highest floor versions and the symbols that pull them in.
+
+    `libm.so.6: GLIBC_2.29 <- exp, log, pow`; when floor_only, only each library's highest version per family.
+    """
+    lines: List[str] = []
+    libraries = list(dict.fromkeys(n.library for n in needs))
+    for library in libraries:
+        own = [n for n in needs if n.library == library]
+        chosen: List[VersionNeed] = []
+        if floor_only:
+            best = symvers.max_versions(n.version for n in own)
+            for family, version in best.items():
+                chosen.extend(n for n in own if n.version == f"{family}_{version}")
+        else:
+            chosen = own
+        if not chosen:
+            continue
+        lines.append(f"{library}: " + "; ".join(_need_text(n) for n in chosen))
+    return lines
+
+
+def _need_text(need: VersionNeed) -> str:
+    if not need.symbols:
+        return need.version
+    shown = ", ".join(need.symbols[:MAX_SYMBOLS_SHOWN])
+    more = len(need.symbols) - MAX_SYMBOLS_SHOWN
+    return f"{need.version} <- {shown}{f', +{more} more' if more > 0 else ''}"
+
+
+def highest_glibc(facts: ElfFacts) -> str:
+    version = facts.max_versions.get("GLIBC")
+    return f"GLIBC_{version}" if version else ""
+
+
+def printable(text: str) -> str:
+    """`text` safe for a terminal or a UTF-8 document: undecodable bytes and control characters escaped.
+
+    File names may hold any byte but "/" and NUL; os.walk hands undecodable ones back as surrogates.
+    """
+    raw = text.encode("utf-8", "surrogateescape")
+    decoded = raw.decode("utf-8", "backslashreplace")
+    if decoded.isprintable():
+        return decoded
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in decoded)

@@ -1,0 +1,1 @@
+"""Inputs: command-line paths -> candidates to inspect (files now; archive members through inputs/archives.py)."""

@@ -1,0 +1,119 @@
+"""Walk files and directories into artifacts, without following links out of the given roots.
+
+Special files (FIFOs, sockets, devices) are skipped from their lstat()/stat() result, never opened, so a FIFO
+cannot hang the run. Errors while walking become `Problem` results, reported as LG901 by the caller.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from typing import IO, Iterator, List, Sequence, Union
+
+from linkguard.model import Skipped, Unreadable
+
+
+@dataclass(frozen=True)
+class FileArtifact:
+    """A regular file on disk. `path` is the display path (the argument joined with the path below it)."""
+
+    path: str
+    location: str
+    size: int
+
+    def open(self) -> IO[bytes]:
+        return open(self.location, "rb")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A path that should have been checked but could not be reached."""
+
+    path: str
+    location: str
+    unreadable: Unreadable
+
+
+Candidate = Union[FileArtifact, Skipped, Problem]
+
+
+def walk(arguments: Sequence[str]) -> Iterator[Candidate]:
+    """Candidates for every argument, in argument order, directories sorted for a stable output."""
+    roots = [os.path.realpath(a) for a in arguments]
+    for argument in arguments:
+        yield from _argument(argument, roots)
+
+
+def _argument(argument: str, roots: List[str]) -> Iterator[Candidate]:
+    try:
+        st = os.stat(argument)  # an argument that is a symlink is followed: the user named it
+    except FileNotFoundError:
+        yield Problem(argument, argument, Unreadable("no such file or directory", "io"))
+        return
+    except PermissionError:
+        yield Problem(argument, argument, Unreadable("permission denied", "permission"))
+        return
+    except OSError as exc:
+        yield Problem(argument, argument, Unreadable(f"cannot stat: {exc.strerror}", "io"))
+        return
+    if stat.S_ISDIR(st.st_mode):
+        yield from _directory(argument, roots)
+    else:
+        yield _file(argument, argument, st)
+
+
+def _directory(top: str, roots: List[str]) -> Iterator[Candidate]:
+    errors: List[OSError] = []
+    for directory, dirnames, filenames in os.walk(top, onerror=errors.append, followlinks=False):
+        while errors:
+            err = errors.pop()
+            where = err.filename or directory
+            yield Problem(where, where, Unreadable(f"cannot list directory: {err.strerror}", "permission"
+                                                   if isinstance(err, PermissionError) else "io"))
+        dirnames.sort()
+        for name in sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(directory, d))]):
+            path = os.path.join(directory, name)
+            try:
+                lst = os.lstat(path)
+            except OSError as exc:
+                yield Problem(path, path, Unreadable(f"cannot stat: {exc.strerror}", "io"))
+                continue
+            if stat.S_ISLNK(lst.st_mode):
+                yield from _link(path, roots)
+            else:
+                yield _file(path, path, lst)
+    while errors:
+        err = errors.pop()
+        where = err.filename or top
+        yield Problem(where, where, Unreadable(f"cannot list directory: {err.strerror}", "io"))
+
+
+def _link(path: str, roots: List[str]) -> Iterator[Candidate]:
+    target = os.path.realpath(path)
+    if not any(target == r or target.startswith(r.rstrip(os.sep) + os.sep) for r in roots):
+        yield Skipped(path, f"symlink to {os.readlink(path)} leaves the given roots; not followed")
+        return
+    try:
+        st = os.stat(path)
+    except OSError:
+        yield Skipped(path, f"dangling symlink to {os.readlink(path)}")
+        return
+    if stat.S_ISDIR(st.st_mode):
+        yield Skipped(path, "symlink to a directory inside the roots; its files are checked there")
+        return
+    yield _file(path, path, st)
+
+
+def _file(path: str, location: str, st: os.stat_result) -> Candidate:
+    mode = st.st_mode
+    if stat.S_ISREG(mode):
+        return FileArtifact(path=path, location=location, size=st.st_size)
+    kind = (
+        "FIFO" if stat.S_ISFIFO(mode)
+        else "socket" if stat.S_ISSOCK(mode)
+        else "character device" if stat.S_ISCHR(mode)
+        else "block device" if stat.S_ISBLK(mode)
+        else "special file"
+    )
+    return Skipped(path, f"{kind}; not opened")

@@ -1,0 +1,99 @@
+"""Bounds on the work spent on one artifact: wall time, bytes read, bytes inflated.
+
+Hostile files can make parsers loop or allocate without end; every reader in inspect/ charges a Budget so that
+an artifact costs at most a known amount and then becomes an `unreadable` result instead of a hang.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass, field
+from typing import IO, Optional
+
+MiB = 1 << 20
+
+
+class BudgetExceeded(Exception):
+    """Raised when an artifact has used up its budget; the message names the limit."""
+
+
+@dataclass
+class Budget:
+    seconds: float = 20.0
+    read_bytes: int = 512 * MiB
+    inflate_bytes: int = 128 * MiB
+    started: float = field(default_factory=time.monotonic)
+    bytes_read: int = 0
+    bytes_inflated: int = 0
+
+    def check_time(self) -> None:
+        if time.monotonic() - self.started > self.seconds:
+            raise BudgetExceeded(f"inspection took longer than {self.seconds:g} s (limit: time per artifact)")
+
+    def charge_read(self, n: int) -> None:
+        self.bytes_read += n
+        if self.bytes_read > self.read_bytes:
+            raise BudgetExceeded(f"inspection read more than {self.read_bytes} bytes (limit: bytes read per artifact)")
+        self.check_time()
+
+    def charge_inflate(self, n: int) -> None:
+        self.bytes_inflated += n
+        if self.bytes_inflated > self.inflate_bytes:
+            raise BudgetExceeded(
+                f"decompression produced more than {self.inflate_bytes} bytes (limit: bytes inflated per artifact)"
+            )
+        self.check_time()
+
+
+class BudgetedStream(io.RawIOBase):
+    """A read-only seekable view of `raw` that charges every read to `budget`.
+
+    Reads are also clipped to the stream size, so a length field from a hostile header cannot make a caller
+    allocate gigabytes before it notices the file is shorter.
+    """
+
+    def __init__(self, raw: IO[bytes], size: int, budget: Budget) -> None:
+        super().__init__()
+        self._raw = raw
+        self._size = size
+        self._budget = budget
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            pos = offset
+        elif whence == io.SEEK_CUR:
+            pos = self._pos + offset
+        else:
+            pos = self._size + offset
+        if pos < 0:
+            raise OSError(f"seek to negative offset {pos}")
+        self._pos = pos
+        return pos
+
+    def read(self, size: Optional[int] = -1) -> bytes:
+        if size is None or size < 0:
+            size = self._size - self._pos
+        size = max(0, min(size, self._size - self._pos))
+        self._budget.charge_read(size)
+        if size == 0:
+            return b""
+        self._raw.seek(self._pos)
+        data = self._raw.read(size)
+        self._pos += len(data)
+        return data
+
+    def readinto(self, buffer: "bytearray | memoryview") -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)

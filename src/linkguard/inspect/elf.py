@@ -1,0 +1,640 @@
+"""ELF facts from program headers and the dynamic segment: the one place that builds a pyelftools ELFFile.
+
+Everything is read through the dynamic segment and the tables it points to (DT_STRTAB, DT_SYMTAB, DT_VERNEED,
+DT_VERSYM, DT_HASH/DT_GNU_HASH), so files without section headers (sstrip output, originals rebuilt from packed
+files) give the same answers. Only the bytes an answer needs are read, each read charged to the artifact's Budget.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from dataclasses import replace
+from typing import IO, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+
+from elftools.common.exceptions import ELFError, ELFParseError
+from elftools.common.utils import struct_parse
+from elftools.elf.elffile import ELFFile
+
+from linkguard.inspect import symvers
+from linkguard.inspect.budget import Budget, BudgetedStream, BudgetExceeded
+from linkguard.inspect.image import PT_DYNAMIC, PT_INTERP, PT_LOAD, Section, Segment
+from linkguard.model import (
+    DYNAMIC,
+    OBJECT,
+    SHARED_LIBRARY,
+    STATIC,
+    STATIC_PIE,
+    ElfFacts,
+    Packing,
+    Toolchain,
+    VersionNeed,
+)
+
+# Exceptions pyelftools and struct raise on hostile input besides its own (pyelftools issues #612, #467).
+PARSE_ERRORS = (
+    ELFError,
+    ELFParseError,
+    struct.error,
+    AssertionError,
+    OverflowError,
+    UnicodeDecodeError,
+    ValueError,
+    IndexError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    RecursionError,
+)
+
+MACHINES = {
+    "EM_X86_64": "x86_64",
+    "EM_386": "i386",
+    "EM_AARCH64": "aarch64",
+    "EM_ARM": "arm",
+    "EM_RISCV": "riscv",
+    "EM_PPC64": "ppc64",
+    "EM_PPC": "ppc",
+    "EM_S390": "s390",
+    "EM_MIPS": "mips",
+    "EM_MIPS_RS3_LE": "mips",
+    "EM_SPARC": "sparc",
+    "EM_SPARCV9": "sparcv9",
+    "EM_LOONGARCH": "loongarch",
+    "EM_IA_64": "ia64",
+    "EM_68K": "m68k",
+    "EM_SH": "sh",
+    "EM_ALPHA": "alpha",
+    "EM_PARISC": "parisc",
+    "EM_ARC_COMPACT2": "arc",
+    "EM_XTENSA": "xtensa",
+    "EM_BPF": "bpf",
+}
+
+DT_NULL, DT_NEEDED, DT_HASH, DT_STRTAB, DT_SYMTAB = 0, 1, 4, 5, 6
+DT_STRSZ, DT_SYMENT, DT_SONAME, DT_RPATH = 10, 11, 14, 15
+DT_RUNPATH, DT_FLAGS_1 = 29, 0x6FFFFFFB
+DT_GNU_HASH, DT_VERSYM, DT_VERNEED, DT_VERNEEDNUM = 0x6FFFFEF5, 0x6FFFFFF0, 0x6FFFFFFE, 0x6FFFFFFF
+DF_1_PIE = 0x08000000
+VER_FLG_WEAK = 0x2
+SHN_UNDEF = 0
+
+MAX_DYNAMIC_ENTRIES = 1 << 16
+MAX_STRING = 4096
+MAX_SYMBOLS = 1 << 20
+MAX_VERNEED = 4096
+
+
+class NotElf(Exception):
+    """The stream does not start with the ELF magic."""
+
+
+class Corrupt(Exception):
+    """A precise reason why the facts cannot be established; becomes an `unreadable` result."""
+
+
+class ElfImage:
+    """An ELF image opened with pyelftools, with budgeted reads; implements inspect.image.ImageView."""
+
+    def __init__(self, stream: IO[bytes], size: int, budget: Budget) -> None:
+        self.size = size
+        self.budget = budget
+        self._stream = BudgetedStream(stream, size, budget)
+        self.warnings: List[str] = []
+        try:
+            self.elf = ELFFile(self._stream)
+        except PARSE_ERRORS as exc:
+            raise Corrupt(f"ELF header unreadable: {describe(exc)}") from exc
+        hdr = self.elf.header
+        self.bits = self.elf.elfclass
+        self.endian = "little" if self.elf.little_endian else "big"
+        self.machine = MACHINES.get(str(hdr["e_machine"]), str(hdr["e_machine"]).replace("EM_", "").lower())
+        self.type = str(hdr["e_type"]).replace("ET_", "")
+        self._sfmt = "<" if self.elf.little_endian else ">"
+        self.segments: Sequence[Segment] = self._read_segments()
+        self._sections: Optional[List[Section]] = None
+
+    # ------------------------------------------------------------------ headers
+
+    def _read_segments(self) -> List[Segment]:
+        hdr = self.elf.header
+        phnum = hdr["e_phnum"]
+        phoff = hdr["e_phoff"]
+        entsize = hdr["e_phentsize"]
+        if phnum == 0:
+            return []
+        if phnum == 0xFFFF:
+            raise Corrupt("e_phnum is PN_XNUM (65535): extended program header counts are not supported")
+        need = self.elf.structs.Elf_Phdr.sizeof()
+        if entsize < need:
+            raise Corrupt(f"e_phentsize {entsize} is smaller than a program header ({need} bytes)")
+        end = phoff + phnum * entsize
+        if end > self.size:
+            raise Corrupt(
+                f"truncated: {phnum} program headers at offset {phoff:#x} end at {end:#x}, past the end of the "
+                f"file ({self.size} bytes)"
+            )
+        segments = []
+        for i in range(phnum):
+            try:
+                ph = struct_parse(self.elf.structs.Elf_Phdr, self._stream, phoff + i * entsize)
+            except PARSE_ERRORS as exc:
+                raise Corrupt(f"program header {i} unreadable: {describe(exc)}") from exc
+            ptype = ph["p_type"]
+            if isinstance(ptype, str):
+                ptype = _PT_BY_NAME.get(ptype, -1)
+            segments.append(
+                Segment(
+                    type=int(ptype),
+                    flags=int(ph["p_flags"]),
+                    offset=int(ph["p_offset"]),
+                    vaddr=int(ph["p_vaddr"]),
+                    filesz=int(ph["p_filesz"]),
+                    memsz=int(ph["p_memsz"]),
+                )
+            )
+        return segments
+
+    @property
+    def has_section_headers(self) -> bool:
+        return bool(self.elf.header["e_shoff"]) and bool(self.elf.header["e_shnum"])
+
+    @property
+    def sections(self) -> Sequence[Section]:
+        if self._sections is None:
+            self._sections = self._read_sections()
+        return self._sections
+
+    def _read_sections(self) -> List[Section]:
+        if not self.has_section_headers:
+            return []
+        hdr = self.elf.header
+        if hdr["e_shoff"] + hdr["e_shnum"] * hdr["e_shentsize"] > self.size:
+            self.warnings.append("section headers lie past the end of the file; ignored")
+            return []
+        try:
+            found = []
+            for sec in self.elf.iter_sections():
+                self.budget.check_time()
+                found.append(
+                    Section(
+                        name=sec.name,
+                        type=_sh_type(sec["sh_type"]),
+                        offset=int(sec["sh_offset"]),
+                        addr=int(sec["sh_addr"]),
+                        size=int(sec["sh_size"]),
+                    )
+                )
+            return found
+        except PARSE_ERRORS as exc:
+            self.warnings.append(f"section headers unreadable ({describe(exc)}); ignored")
+            return []
+
+    def section(self, name: str) -> Optional[Section]:
+        for sec in self.sections:
+            if sec.name == name:
+                return sec
+        return None
+
+    # ------------------------------------------------------------------ reads
+
+    def read(self, offset: int, size: int) -> bytes:
+        if offset < 0 or size <= 0 or offset >= self.size:
+            return b""
+        self._stream.seek(offset)
+        return self._stream.read(size)
+
+    def vaddr_to_offset(self, vaddr: int) -> Optional[int]:
+        """File offset of a virtual address through the PT_LOAD segments; None when not backed by the file."""
+        for seg in self.segments:
+            if seg.type == PT_LOAD and seg.vaddr <= vaddr < seg.vaddr + seg.filesz:
+                return seg.offset + (vaddr - seg.vaddr)
+        return None
+
+    def read_vaddr(self, vaddr: int, size: int) -> Optional[bytes]:
+        offset = self.vaddr_to_offset(vaddr)
+        if offset is None:
+            return None
+        return self.read(offset, size)
+
+    def check_time(self) -> None:
+        self.budget.check_time()
+
+    def defined_symbols(self) -> Iterator[Tuple[str, str]]:
+        """Defined symbols of .symtab and .dynsym (sections), else of DT_SYMTAB; bounded by MAX_SYMBOLS."""
+        tables = [s for s in self.sections if s.type in (2, 11)]  # SHT_SYMTAB, SHT_DYNSYM
+        entsize = self.elf.structs.Elf_Sym.sizeof()
+        for table in tables:
+            strtab = self._linked_strtab(table)
+            if strtab is None:
+                continue
+            count = min(table.size // entsize, MAX_SYMBOLS)
+            for name, shndx in self._iter_symbols(table.offset, count, strtab):
+                if shndx != SHN_UNDEF and name:
+                    yield name, table.name
+        if not tables:
+            dyn = self.dynamic_info()
+            if dyn is not None and dyn.symtab_offset is not None and dyn.strtab is not None:
+                for name, shndx in self._iter_symbols(dyn.symtab_offset, dyn.symbol_count, dyn.strtab):
+                    if shndx != SHN_UNDEF and name:
+                        yield name, "DT_SYMTAB"
+
+    def _linked_strtab(self, table: Section) -> Optional[Tuple[int, int]]:
+        try:
+            sec = self.elf.get_section(self.elf.get_section_by_name(table.name)["sh_link"])
+        except PARSE_ERRORS:
+            return None
+        if sec is None:
+            return None
+        return int(sec["sh_offset"]), int(sec["sh_size"])
+
+    def _iter_symbols(self, offset: int, count: int, strtab: Tuple[int, int]) -> Iterator[Tuple[str, int]]:
+        """(name, st_shndx) for `count` symbols at `offset`, read in bulk."""
+        entsize = self.elf.structs.Elf_Sym.sizeof()
+        if self.bits == 64:
+            fmt, name_at, shndx_at = self._sfmt + "IBBHQQ", 0, 3
+        else:
+            fmt, name_at, shndx_at = self._sfmt + "IIIBBH", 0, 5
+        chunk = 4096
+        names = _StringReader(self, strtab[0], strtab[1])
+        for start in range(0, count, chunk):
+            n = min(chunk, count - start)
+            data = self.read(offset + start * entsize, n * entsize)
+            usable = len(data) // entsize
+            for fields in struct.iter_unpack(fmt, data[: usable * entsize]):
+                yield names.get(fields[name_at]), fields[shndx_at]
+            self.budget.check_time()
+            if usable < n:
+                return
+
+    # ------------------------------------------------------------------ dynamic segment
+
+    def interpreter(self) -> Optional[str]:
+        for seg in self.segments:
+            if seg.type == PT_INTERP:
+                if seg.offset + min(seg.filesz, 1) > self.size:
+                    raise Corrupt(f"PT_INTERP at offset {seg.offset:#x} lies past the end of the file")
+                raw = self.read(seg.offset, min(seg.filesz, MAX_STRING))
+                return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+        return None
+
+    _dynamic: Optional[DynamicInfo] = None
+    _dynamic_done = False
+
+    def dynamic_info(self) -> Optional[DynamicInfo]:
+        if not self._dynamic_done:
+            self._dynamic = self._read_dynamic()
+            self._dynamic_done = True
+        return self._dynamic
+
+    def _read_dynamic(self) -> Optional[DynamicInfo]:
+        seg = next((s for s in self.segments if s.type == PT_DYNAMIC), None)
+        if seg is None:
+            return None
+        if seg.filesz == 0:
+            return DynamicInfo(tags=[])
+        if seg.offset >= self.size or seg.offset + seg.filesz > self.size:
+            raise Corrupt(
+                f"PT_DYNAMIC at offset {seg.offset:#x} ({seg.filesz} bytes) lies outside the file "
+                f"({self.size} bytes)"
+            )
+        entsize = 16 if self.bits == 64 else 8
+        count = min(seg.filesz // entsize, MAX_DYNAMIC_ENTRIES)
+        data = self.read(seg.offset, count * entsize)
+        fmt = self._sfmt + ("qQ" if self.bits == 64 else "iI")
+        tags: List[Tuple[int, int]] = []
+        for tag, value in struct.iter_unpack(fmt, data[: (len(data) // entsize) * entsize]):
+            if tag == DT_NULL:
+                break
+            tags.append((tag & 0xFFFFFFFF if self.bits == 32 else tag, value))
+        else:
+            self.warnings.append("dynamic segment has no DT_NULL terminator")
+        info = DynamicInfo(tags=tags)
+        strtab = info.first(DT_STRTAB)
+        if strtab is not None:
+            offset = self.vaddr_to_offset(strtab)
+            if offset is None and (info.first(DT_NEEDED) is not None or info.first(DT_SONAME) is not None):
+                raise Corrupt(f"DT_STRTAB address {strtab:#x} is not inside any loadable segment in the file")
+            if offset is not None:
+                size = info.first(DT_STRSZ) or 0
+                size = min(size, self.size - offset) if size else self.size - offset
+                info.strtab = (offset, size)
+        symtab = info.first(DT_SYMTAB)
+        if symtab is not None:
+            info.symtab_offset = self.vaddr_to_offset(symtab)
+            if info.symtab_offset is not None:
+                info.symbol_count = self._symbol_count(info)
+        return info
+
+    def dynamic_string(self, info: DynamicInfo, index: int, what: str) -> str:
+        if info.strtab is None:
+            raise Corrupt(f"{what} present but the dynamic string table (DT_STRTAB) is missing")
+        offset, size = info.strtab
+        if index >= size:
+            raise Corrupt(f"{what} string offset {index:#x} lies outside the dynamic string table ({size} bytes)")
+        return _StringReader(self, offset, size).get(index)
+
+    def _symbol_count(self, info: DynamicInfo) -> int:
+        """Number of dynamic symbols, from the hash tables (sections may be absent)."""
+        entsize = self.elf.structs.Elf_Sym.sizeof()
+        assert info.symtab_offset is not None
+        limit = min(MAX_SYMBOLS, max(0, (self.size - info.symtab_offset) // entsize))
+        gnu_hash = info.first(DT_GNU_HASH)
+        if gnu_hash is not None:
+            count = self._gnu_hash_count(gnu_hash)
+            if count is not None:
+                return min(count, limit)
+        sysv_hash = info.first(DT_HASH)
+        if sysv_hash is not None:
+            head = self.read_vaddr(sysv_hash, 8)
+            if head is not None and len(head) == 8:
+                return min(struct.unpack(self._sfmt + "II", head)[1], limit)
+        # No usable hash table: the dynamic string table conventionally follows the symbol table.
+        if info.strtab is not None and info.strtab[0] > info.symtab_offset:
+            return min((info.strtab[0] - info.symtab_offset) // entsize, limit)
+        self.warnings.append("dynamic symbol count unknown (no DT_HASH/DT_GNU_HASH); symbol names not read")
+        return 0
+
+    def _gnu_hash_count(self, vaddr: int) -> Optional[int]:
+        head = self.read_vaddr(vaddr, 16)
+        if head is None or len(head) < 16:
+            return None
+        nbuckets, symoffset, bloom_size, _shift = struct.unpack(self._sfmt + "IIII", head)
+        if nbuckets == 0 or nbuckets > MAX_SYMBOLS or bloom_size > MAX_SYMBOLS:
+            return None
+        word = self.bits // 8
+        buckets_at = vaddr + 16 + bloom_size * word
+        raw = self.read_vaddr(buckets_at, nbuckets * 4)
+        if raw is None or len(raw) < nbuckets * 4:
+            return None
+        top = max(struct.unpack(f"{self._sfmt}{nbuckets}I", raw))
+        if top < symoffset:
+            return symoffset
+        chains_at = buckets_at + nbuckets * 4
+        index = top
+        while index - symoffset < MAX_SYMBOLS:
+            entry = self.read_vaddr(chains_at + (index - symoffset) * 4, 4)
+            if entry is None or len(entry) < 4:
+                return None
+            if struct.unpack(self._sfmt + "I", entry)[0] & 1:
+                return index + 1
+            index += 1
+            if index % 4096 == 0:
+                self.budget.check_time()
+        return None
+
+    def version_needs(self, info: DynamicInfo) -> List[VersionNeed]:
+        """Symbol-version needs per library from DT_VERNEED, with the symbols that use each (via DT_VERSYM)."""
+        verneed = info.first(DT_VERNEED)
+        if verneed is None:
+            return []
+        offset = self.vaddr_to_offset(verneed)
+        if offset is None:
+            self.warnings.append(f"DT_VERNEED address {verneed:#x} is not in the file; version needs not read")
+            return []
+        declared = info.first(DT_VERNEEDNUM)
+        limit = min(declared if declared is not None else MAX_VERNEED, MAX_VERNEED)
+        by_index: Dict[int, Tuple[str, str, bool]] = {}
+        order: List[Tuple[str, str, bool]] = []
+        seen: Set[int] = set()
+        vn_struct, aux_struct = self.elf.structs.Elf_Verneed, self.elf.structs.Elf_Vernaux
+        for _ in range(limit):
+            if offset in seen:
+                self.warnings.append("version-need chain loops back on itself; stopped reading it")
+                break
+            seen.add(offset)
+            vn = struct_parse(vn_struct, self._stream, offset)
+            library = self.dynamic_string(info, vn["vn_file"], "DT_VERNEED library name")
+            aux_at = offset + vn["vn_aux"]
+            aux_seen: Set[int] = set()
+            for _ in range(min(vn["vn_cnt"], MAX_VERNEED)):
+                if aux_at in aux_seen or aux_at + aux_struct.sizeof() > self.size:
+                    self.warnings.append(f"version-need entries of {library} are malformed; stopped reading them")
+                    break
+                aux_seen.add(aux_at)
+                aux = struct_parse(aux_struct, self._stream, aux_at)
+                name = self.dynamic_string(info, aux["vna_name"], "DT_VERNEED version name")
+                entry = (library, name, bool(aux["vna_flags"] & VER_FLG_WEAK))
+                by_index[aux["vna_other"] & 0x7FFF] = entry
+                order.append(entry)
+                if not aux["vna_next"]:
+                    break
+                aux_at += aux["vna_next"]
+            if not vn["vn_next"]:
+                break
+            offset += vn["vn_next"]
+        users = self._version_users(info, by_index)
+        return [
+            VersionNeed(library=lib, version=ver, symbols=tuple(sorted(users.get((lib, ver), ()))), weak=weak)
+            for lib, ver, weak in order
+        ]
+
+    def _version_users(self, info: DynamicInfo, by_index: Dict[int, Tuple[str, str, bool]]) -> Dict[
+        Tuple[str, str], Set[str]
+    ]:
+        users: Dict[Tuple[str, str], Set[str]] = {}
+        versym = info.first(DT_VERSYM)
+        if versym is None or info.symtab_offset is None or info.strtab is None or not by_index:
+            return users
+        versym_at = self.vaddr_to_offset(versym)
+        count = info.symbol_count
+        if versym_at is None or count == 0:
+            return users
+        raw = self.read(versym_at, count * 2)
+        indices = struct.unpack(f"{self._sfmt}{len(raw) // 2}H", raw[: (len(raw) // 2) * 2])
+        wanted = {i for i, ndx in enumerate(indices) if (ndx & 0x7FFF) in by_index}
+        if not wanted:
+            return users
+        for i, (name, shndx) in enumerate(self._iter_symbols(info.symtab_offset, max(wanted) + 1, info.strtab)):
+            if i in wanted and shndx == SHN_UNDEF and name:
+                lib, ver, _weak = by_index[indices[i] & 0x7FFF]
+                users.setdefault((lib, ver), set()).add(name)
+        return users
+
+
+class DynamicInfo:
+    """The dynamic segment's tags and where its tables are in the file."""
+
+    def __init__(self, tags: List[Tuple[int, int]]) -> None:
+        self.tags = tags
+        self.strtab: Optional[Tuple[int, int]] = None  # (offset, size)
+        self.symtab_offset: Optional[int] = None
+        self.symbol_count = 0
+
+    def first(self, tag: int) -> Optional[int]:
+        for t, v in self.tags:
+            if t == tag:
+                return v
+        return None
+
+    def all(self, tag: int) -> List[int]:
+        return [v for t, v in self.tags if t == tag]
+
+
+class _StringReader:
+    """NUL-terminated strings from a string table, read in blocks and cached."""
+
+    def __init__(self, image: ElfImage, offset: int, size: int) -> None:
+        self._image = image
+        self._offset = offset
+        self._size = size
+        self._blocks: Dict[int, bytes] = {}
+
+    def get(self, index: int) -> str:
+        if index >= self._size:
+            return ""
+        out = b""
+        pos = index
+        while len(out) < MAX_STRING and pos < self._size:
+            block_no = pos // 4096
+            block = self._blocks.get(block_no)
+            if block is None:
+                block = self._image.read(self._offset + block_no * 4096, min(4096, self._size - block_no * 4096))
+                self._blocks[block_no] = block
+                if not block:
+                    break
+            piece = block[pos - block_no * 4096 :]
+            end = piece.find(b"\0")
+            if end >= 0:
+                out += piece[:end]
+                break
+            out += piece
+            pos = (block_no + 1) * 4096
+        return out.decode("utf-8", "replace")
+
+
+_PT_BY_NAME = {
+    "PT_NULL": 0,
+    "PT_LOAD": 1,
+    "PT_DYNAMIC": 2,
+    "PT_INTERP": 3,
+    "PT_NOTE": 4,
+    "PT_SHLIB": 5,
+    "PT_PHDR": 6,
+    "PT_TLS": 7,
+    "PT_GNU_EH_FRAME": 0x6474E550,
+    "PT_GNU_STACK": 0x6474E551,
+    "PT_GNU_RELRO": 0x6474E552,
+    "PT_GNU_PROPERTY": 0x6474E553,
+}
+
+_SHT_BY_NAME = {"SHT_SYMTAB": 2, "SHT_STRTAB": 3, "SHT_DYNAMIC": 6, "SHT_NOTE": 7, "SHT_DYNSYM": 11}
+
+
+def _sh_type(value: object) -> int:
+    if isinstance(value, int):
+        return value
+    return _SHT_BY_NAME.get(str(value), -1)
+
+
+def describe(exc: BaseException) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    return text if len(text) < 200 else text[:197] + "..."
+
+
+def classify(e_type: str, interpreter: Optional[str], needed: Sequence[str], pie: bool, soname: Optional[str]) -> str:
+    """Linkage from the header type, PT_INTERP, DT_NEEDED, DF_1_PIE and DT_SONAME (DESIGN.md vocabulary)."""
+    dynamic = interpreter is not None or bool(needed)
+    if e_type == "EXEC":
+        return DYNAMIC if dynamic else STATIC
+    if e_type == "DYN":
+        if pie:
+            return DYNAMIC if dynamic else STATIC_PIE
+        # Without DF_1_PIE: a SONAME, or no interpreter, means a library (glibc's libc.so.6 has both an
+        # interpreter and a SONAME; ld.so has neither). An interpreter without a SONAME is an older-style PIE.
+        if soname is not None or interpreter is None:
+            return SHARED_LIBRARY
+        return DYNAMIC
+    return OBJECT
+
+
+def read_facts(image: ElfImage) -> ElfFacts:
+    """Facts about one image (no packing, no toolchain)."""
+    interpreter = image.interpreter()
+    info = image.dynamic_info()
+    needed: List[str] = []
+    soname = None
+    rpath: Tuple[str, ...] = ()
+    runpath: Tuple[str, ...] = ()
+    pie = False
+    version_needs: List[VersionNeed] = []
+    if info is not None:
+        needed = [image.dynamic_string(info, v, "DT_NEEDED") for v in info.all(DT_NEEDED)]
+        soname_at = info.first(DT_SONAME)
+        soname = image.dynamic_string(info, soname_at, "DT_SONAME") if soname_at is not None else None
+        rpath = tuple(image.dynamic_string(info, v, "DT_RPATH") for v in info.all(DT_RPATH))
+        runpath = tuple(image.dynamic_string(info, v, "DT_RUNPATH") for v in info.all(DT_RUNPATH))
+        pie = bool((info.first(DT_FLAGS_1) or 0) & DF_1_PIE)
+        try:
+            version_needs = image.version_needs(info)
+        except (Corrupt, *PARSE_ERRORS) as exc:
+            image.warnings.append(f"symbol-version tables unreadable: {describe(exc)}")
+    return ElfFacts(
+        machine=image.machine,
+        bits=image.bits,
+        endian=image.endian,
+        type=image.type,
+        linkage=classify(image.type, interpreter, needed, pie, soname),
+        interpreter=interpreter,
+        needed=tuple(needed),
+        soname=soname,
+        rpath=rpath,
+        runpath=runpath,
+        pie=pie,
+        version_needs=tuple(version_needs),
+        max_versions=symvers.max_versions(n.version for n in version_needs),
+        has_section_headers=image.has_section_headers,
+    )
+
+
+def inspect_stream(stream: IO[bytes], size: int, budget: Budget, *, see_through: bool = True) -> ElfFacts:
+    """All facts about one ELF stream: headers, dynamic linking, packing (and the original behind it), toolchain.
+
+    Raises Corrupt (or one of PARSE_ERRORS, BudgetExceeded) when the linkage cannot be established.
+    """
+    image = ElfImage(stream, size, budget)
+    try:
+        facts = read_facts(image)
+    except PARSE_ERRORS as exc:
+        raise Corrupt(f"dynamic segment unreadable: {describe(exc)}") from exc
+    packing = _packing(stream, size, budget) if see_through else None
+    if packing is not None:
+        # The wrapper's own toolchain evidence is the packer's stub; the original carries the real evidence.
+        return replace(facts, packing=packing, warnings=tuple(image.warnings))
+    toolchain = _toolchain(image, facts)
+    return replace(facts, toolchain=toolchain, warnings=tuple(image.warnings))
+
+
+def _packing(stream: IO[bytes], size: int, budget: Budget) -> Optional[Packing]:
+    try:
+        from linkguard.inspect import upx
+    except ImportError:  # TODO(lead): remove once inspect/upx.py lands
+        return None
+    result = upx.examine(stream, size, budget)
+    if result is None:
+        return None
+    packing = result.packing
+    if result.original_image is None:
+        return packing
+    try:
+        original = inspect_stream(io.BytesIO(result.original_image), len(result.original_image), budget,
+                                  see_through=False)
+    except BudgetExceeded:
+        raise
+    except (Corrupt, *PARSE_ERRORS) as exc:
+        return replace(packing, see_through_error=f"original program unreadable: {describe(exc)}")
+    return replace(packing, original=original)
+
+
+def _toolchain(image: ElfImage, facts: ElfFacts) -> Optional[Toolchain]:
+    try:
+        from linkguard.inspect import toolchain
+    except ImportError:  # evidence collectors are optional during development
+        return None
+    try:
+        return toolchain.examine_toolchain(image, facts.linkage, facts.interpreter)
+    except BudgetExceeded:
+        raise
+    except PARSE_ERRORS as exc:
+        image.warnings.append(f"toolchain evidence unreadable: {describe(exc)}")
+        return None

@@ -1,0 +1,47 @@
+"""Reporters: one module per format, registered here by name and imported only when chosen."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Dict, Mapping, Optional, Protocol
+
+from linkguard.model import Report
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    color: bool = False
+    verbose: bool = False
+    workspace: Optional[str] = None  # paths in annotations/SARIF are made relative to this
+    annotations: bool = True  # github: write workflow-command annotations
+    summary: bool = True  # github: write the job summary
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What a reporter produced; only the CLI writes it to stdout, files or the GitHub env files."""
+
+    text: str
+    step_summary: Optional[str] = None  # markdown for $GITHUB_STEP_SUMMARY
+    step_outputs: Mapping[str, str] = field(default_factory=dict)  # for $GITHUB_OUTPUT
+
+
+class Reporter(Protocol):
+    name: str
+    description: str
+
+    def render(self, report: Report, options: RenderOptions) -> Rendered: ...
+
+
+# name -> (module, one-line description); the module defines REPORTER.
+REPORTERS: Dict[str, tuple] = {
+    "text": ("linkguard.report.text", "one line per artifact, findings indented (default)"),
+    "json": ("linkguard.report.json", "versioned machine-readable report (schemas/report-v1.schema.json)"),
+}
+
+
+def get_reporter(name: str) -> Reporter:
+    module = importlib.import_module(REPORTERS[name][0])
+    reporter: Reporter = module.REPORTER
+    return reporter

@@ -1,0 +1,159 @@
+"""The versioned JSON report (v1): the contract in DESIGN.md, published as schemas/report-v1.schema.json."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, Optional
+
+from linkguard.describe import printable
+from linkguard.model import ArtifactReport, ElfFacts, Finding, GoBuildInfo, Packing, Report, Toolchain
+from linkguard.report import Rendered, RenderOptions
+
+SCHEMA_VERSION = 1
+
+
+def facts_dict(facts: ElfFacts) -> Dict[str, Any]:
+    return {
+        "format": "elf",
+        "machine": facts.machine,
+        "bits": facts.bits,
+        "endian": facts.endian,
+        "type": facts.type,
+        "linkage": facts.linkage,
+        "interpreter": facts.interpreter,
+        "needed": list(facts.needed),
+        "soname": facts.soname,
+        "rpath": list(facts.rpath),
+        "runpath": list(facts.runpath),
+        "pie": facts.pie,
+        "max_versions": dict(facts.max_versions),
+        "version_needs": [
+            {"library": n.library, "version": n.version, "symbols": list(n.symbols), "weak": n.weak}
+            for n in facts.version_needs
+        ],
+        "section_headers": facts.has_section_headers,
+        "toolchain": toolchain_dict(facts.toolchain),
+        "packing": packing_dict(facts.packing),
+        "warnings": list(facts.warnings),
+    }
+
+
+def toolchain_dict(toolchain: Optional[Toolchain]) -> Optional[Dict[str, Any]]:
+    if toolchain is None:
+        return None
+    return {
+        "compilers": list(toolchain.compilers),
+        "go": go_dict(toolchain.go),
+        "rust": toolchain.rust,
+        "libc": toolchain.libc,
+        "libc_version": toolchain.libc_version,
+        "nss": list(toolchain.nss),
+        "evidence": list(toolchain.evidence),
+    }
+
+
+def go_dict(info: Optional[GoBuildInfo]) -> Optional[Dict[str, Any]]:
+    if info is None:
+        return None
+    return {
+        "go_version": info.go_version,
+        "path": info.path,
+        "main": None if info.main is None else {"path": info.main.path, "version": info.main.version},
+        "deps": [
+            {
+                "path": d.path,
+                "version": d.version,
+                "replacement": None if d.replacement is None else d.replacement.path,
+            }
+            for d in info.deps
+        ],
+        "settings": {k: v for k, v in info.settings},
+    }
+
+
+def packing_dict(packing: Optional[Packing]) -> Optional[Dict[str, Any]]:
+    if packing is None:
+        return None
+    return {
+        "packer": packing.packer,
+        "version": packing.version,
+        "format": packing.format,
+        "method": packing.method,
+        "level": packing.level,
+        "filter": packing.filter,
+        "original_size": packing.original_size,
+        "packed_size": packing.packed_size,
+        "checksum_ok": packing.checksum_ok,
+        "tampered": packing.tampered,
+        "confidence": packing.confidence,
+        "evidence": list(packing.evidence),
+        "see_through_error": packing.see_through_error,
+        "original": None if packing.original is None else facts_dict(packing.original),
+    }
+
+
+def finding_dict(finding: Finding) -> Dict[str, Any]:
+    return {
+        "code": finding.code,
+        "rule": finding.rule,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "evidence": list(finding.evidence),
+        "cause": finding.cause,
+        "fix": finding.fix,
+        "remedy": finding.remedy,
+        "through_packing": finding.through_packing,
+    }
+
+
+def artifact_dict(artifact: ArtifactReport) -> Dict[str, Any]:
+    entry: Dict[str, Any] = {"path": printable(artifact.path), "location": printable(artifact.location)}
+    if artifact.facts is not None:
+        entry.update(facts_dict(artifact.facts))
+    else:
+        entry.update(
+            {
+                "format": artifact.format,
+                "linkage": None,
+                "interpreter": None,
+                "needed": [],
+                "max_versions": {},
+                "packing": None,
+            }
+        )
+    entry["problem"] = (
+        None if artifact.problem is None else {"reason": artifact.problem.reason, "kind": artifact.problem.kind}
+    )
+    entry["allowance"] = artifact.allowance
+    entry["findings"] = [finding_dict(f) for f in artifact.findings]
+    return entry
+
+
+def report_dict(report: Report) -> Dict[str, Any]:
+    totals = report.totals
+    return {
+        "version": SCHEMA_VERSION,
+        "tool": {"name": "linkguard", "version": report.tool_version},
+        "summary": {
+            "artifacts": totals.artifacts,
+            "skipped": totals.skipped,
+            "errors": totals.errors,
+            "warnings": totals.warnings,
+            "notes": totals.notes,
+            "failed": totals.failed,
+            "fail_on": report.fail_on.value if report.fail_on else "never",
+        },
+        "artifacts": [artifact_dict(a) for a in report.artifacts],
+        "skipped_files": [{"path": printable(s.path), "reason": s.reason} for s in report.skipped],
+    }
+
+
+class JsonReporter:
+    name = "json"
+    description = "versioned machine-readable report (schemas/report-v1.schema.json)"
+
+    def render(self, report: Report, options: RenderOptions) -> Rendered:
+        return Rendered(text=json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n")
+
+
+REPORTER = JsonReporter()

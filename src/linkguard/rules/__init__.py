@@ -1,0 +1,36 @@
+"""The rule registry: every rule is declared once here; CLI choices, SARIF rules[] and docs derive from it."""
+
+from __future__ import annotations
+
+from typing import Tuple
+
+from linkguard.config import PathPolicy
+from linkguard.model import Finding, Inspection
+from linkguard.rules.base import Rule, RuleSpec
+from linkguard.rules.dynamic_link import DynamicLink
+from linkguard.rules.glibc_too_new import GlibcTooNew
+from linkguard.rules.library_not_allowed import LibraryNotAllowed
+from linkguard.rules.unreadable import Unreadable
+from linkguard.rules.upx_packed import UpxPacked
+
+RULES: Tuple[Rule, ...] = (
+    DynamicLink(),
+    GlibcTooNew(),
+    LibraryNotAllowed(),
+    UpxPacked(),
+    Unreadable(),
+)
+
+
+def specs() -> Tuple[RuleSpec, ...]:
+    return tuple(rule.spec for rule in RULES)
+
+
+def evaluate(inspection: Inspection, policy: PathPolicy) -> Tuple[Finding, ...]:
+    """All findings for one artifact under its path policy, in registry order."""
+    findings = []
+    for rule in RULES:
+        severity = policy.severity(rule.spec.code, rule.spec.name, rule.spec.default_severity)
+        if severity is not None:
+            findings.extend(rule.check(inspection, policy, severity))
+    return tuple(findings)

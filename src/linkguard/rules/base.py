@@ -1,0 +1,59 @@
+"""The rule interface: each rule declares its id once (RuleSpec) and judges one artifact's facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterator, Optional, Protocol, Tuple
+
+from linkguard.model import Finding, Inspection, Severity
+
+if TYPE_CHECKING:
+    from linkguard.config import PathPolicy
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """Everything said about a rule outside its code: CLI choices, SARIF rules[], docs derive from this."""
+
+    code: str  # "LG101"
+    name: str  # "dynamic-link"
+    default_severity: Severity
+    summary: str  # one line
+    description: str  # a paragraph: what it checks and why it matters
+    help_markdown: str  # how to fix, for SARIF help and docs
+    security_severity: str = "5.0"  # SARIF property for code scanning ("0.0".."10.0")
+
+    @property
+    def help_uri(self) -> str:
+        return f"https://github.com/linkguard/linkguard/blob/main/docs/rules.md#{self.code.lower()}-{self.name}"
+
+    def finding(
+        self,
+        severity: Severity,
+        message: str,
+        *,
+        evidence: Tuple[str, ...] = (),
+        cause: Optional[str] = None,
+        fix: Optional[str] = None,
+        remedy: Optional[str] = None,
+        through_packing: bool = False,
+    ) -> Finding:
+        return Finding(
+            code=self.code,
+            rule=self.name,
+            severity=severity,
+            message=message,
+            evidence=evidence,
+            cause=cause,
+            fix=fix,
+            remedy=remedy,
+            through_packing=through_packing,
+        )
+
+
+class Rule(Protocol):
+    spec: RuleSpec
+
+    def check(self, inspection: Inspection, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:
+        """Findings for one artifact; `severity` is the level the policy set for this rule here."""
+        ...

@@ -1,0 +1,61 @@
+"""LG101 dynamic-link: the artifact (or the original behind its packer) loads shared libraries at run time."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from linkguard.config import PathPolicy
+from linkguard.describe import highest_glibc, version_evidence
+from linkguard.model import DYNAMIC, SHARED_LIBRARY, ElfFacts, Finding, Inspection, Severity
+from linkguard.rules._explain import cause_and_fix
+from linkguard.rules.base import RuleSpec
+
+
+class DynamicLink:
+    spec = RuleSpec(
+        code="LG101",
+        name="dynamic-link",
+        default_severity=Severity.ERROR,
+        summary="The artifact is dynamically linked: it needs an interpreter or shared libraries at run time.",
+        description=(
+            "The ELF file has a program interpreter (PT_INTERP) or needs shared libraries (DT_NEEDED), so it runs "
+            "only where the same loader and compatible libraries exist. This includes the interpreter-only PIE "
+            "(Go -buildmode=pie), musl-dynamic builds, and a packed program whose original is dynamic."
+        ),
+        help_markdown=(
+            "Link statically (`musl-gcc -static`, Go `CGO_ENABLED=0`, Rust `--target x86_64-unknown-linux-musl`), "
+            "or, where dynamic linking is intended, add an allowance with a reason in `[tool.linkguard]`."
+        ),
+        security_severity="7.0",
+    )
+
+    def check(self, inspection: Inspection, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:
+        if not isinstance(inspection, ElfFacts):
+            return
+        if policy.allowance is not None and policy.allowance.dynamic:
+            return
+        facts = inspection.effective
+        through = facts is not inspection
+        if facts.linkage not in (DYNAMIC, SHARED_LIBRARY):
+            return
+        if facts.linkage == SHARED_LIBRARY:
+            message = "a shared library"
+        elif facts.interpreter and not facts.needed:
+            message = (
+                f"interpreter-only PIE: no shared libraries, but it needs the loader {facts.interpreter}, "
+                "so it fails where that loader is missing (ldd calls it statically linked)"
+            )
+        else:
+            count = len(facts.needed)
+            message = f"needs {count} shared librar{'y' if count == 1 else 'ies'} ({', '.join(facts.needed)})"
+            if facts.interpreter:
+                message += f" and the loader {facts.interpreter}"
+        glibc = highest_glibc(facts)
+        if glibc:
+            message += f"; highest glibc symbol version {glibc}"
+        if through:
+            message = "behind the packing, the original is dynamically linked: " + message
+        evidence = tuple(version_evidence(facts.version_needs))
+        yield self.spec.finding(
+            severity, message, evidence=evidence, through_packing=through, **cause_and_fix(self.spec.code, facts)
+        )

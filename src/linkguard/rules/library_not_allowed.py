@@ -1,0 +1,43 @@
+"""LG103 library-not-allowed: where dynamic linking is allowed, a needed library is outside the allow-list."""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Iterator
+
+from linkguard.config import PathPolicy
+from linkguard.model import ElfFacts, Finding, Inspection, Severity
+from linkguard.rules.base import RuleSpec
+
+
+class LibraryNotAllowed:
+    spec = RuleSpec(
+        code="LG103",
+        name="library-not-allowed",
+        default_severity=Severity.ERROR,
+        summary="The artifact needs a shared library that its allowance does not list.",
+        description=(
+            "An allowance lets some paths link dynamically against named libraries only (for example libc.so.6 "
+            "and libm.so.6, which every glibc system has). Any other DT_NEEDED entry is a library the target "
+            "host may lack."
+        ),
+        help_markdown="Link the library statically, ship it beside the artifact with a RUNPATH, or extend the allow-list.",
+        security_severity="5.0",
+    )
+
+    def check(self, inspection: Inspection, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:
+        allowance = policy.allowance
+        if not isinstance(inspection, ElfFacts) or allowance is None or allowance.libraries is None:
+            return
+        if not allowance.dynamic:
+            return
+        facts = inspection.effective
+        extra = [lib for lib in facts.needed if not any(fnmatch.fnmatchcase(lib, p) for p in allowance.libraries)]
+        if not extra:
+            return
+        yield self.spec.finding(
+            severity,
+            f"needs {', '.join(extra)}, not in the allowed libraries ({', '.join(allowance.libraries)})",
+            evidence=(f"allowance: {allowance.reason}",),
+            through_packing=facts is not inspection,
+        )
