@@ -137,7 +137,7 @@ def _parse_setting(text: str) -> Optional[Tuple[str, str]]:
     """`KEY=VALUE` where KEY and VALUE may be Go-quoted (strconv.Quote) when they hold spaces, quotes, `=`..."""
     if not text:
         return None
-    if text[0] in "\"`":
+    if text[0] in '"`':
         raw_key = go_quoted_prefix(text)
         if raw_key is None or len(text) == len(raw_key) or text[len(raw_key)] != "=":
             return None
@@ -150,7 +150,7 @@ def _parse_setting(text: str) -> Optional[Tuple[str, str]]:
     if not key:
         return None
     value: Optional[str] = raw_value
-    if raw_value[:1] in ("\"", "`"):
+    if raw_value[:1] in ('"', "`"):
         value = go_unquote(raw_value)
     if value is None:
         value = raw_value  # keep what is there rather than lose the setting
