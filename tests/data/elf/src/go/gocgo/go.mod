@@ -1,0 +1,3 @@
+module example.com/fixtures/gocgo
+
+go 1.21

@@ -1,0 +1,3 @@
+module example.com/fixtures/gopie
+
+go 1.21

@@ -1,0 +1,3 @@
+module example.com/fixtures/gostatic
+
+go 1.21
