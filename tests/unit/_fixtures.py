@@ -10,7 +10,7 @@ import ast
 import io
 import json
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 from linkguard.inspect.budget import Budget
 from linkguard.inspect.elf import ElfImage
@@ -33,53 +33,51 @@ def manifest_fixtures() -> Iterator[Tuple[Path, Dict[str, Any]]]:
                 yield path, record
 
 
-def go_version_m_text(truth: Dict[str, Any]) -> Optional[str]:
-    """The raw `go version -m` output recorded in a truth, whatever key the set's builder used."""
-    for key in ("go_version_m", "go_version_m_output", "go_buildinfo_text"):
-        value = truth.get(key)
-        if isinstance(value, str) and value.strip():
-            return value
-    nested = truth.get("go")
-    if isinstance(nested, dict):
-        return go_version_m_text(nested)
-    return None
+def go_truth(truth: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """`go version -m` truth normalised to {go_version, path, main, settings[, deps]}, or None when absent.
+
+    Accepts the raw text or the structured form a set's manifest builder wrote ({go_version, path, mod, build
+    {key: value as printed}, optional deps}). Settings values are Go-unquoted with Python's literal parser (Go's
+    quoting of printable ASCII is a subset of Python's string-literal syntax), never with linkguard's own code.
+    """
+    value = truth.get("go_version_m")
+    if isinstance(value, str) and value.strip():
+        return parse_go_version_m(value)
+    if not isinstance(value, dict):
+        return None
+    normal: Dict[str, Any] = {
+        "go_version": value.get("go_version", ""),
+        "path": value.get("path", ""),
+        "main": value.get("mod"),
+        "settings": {key: _unquote(raw) for key, raw in value.get("build", {}).items()},
+    }
+    if isinstance(value.get("deps"), list):
+        normal["deps"] = [tuple(dep) if isinstance(dep, list) else dep for dep in value["deps"]]
+    return normal
+
+
+def _unquote(raw: str) -> str:
+    return str(ast.literal_eval(raw)) if raw.startswith('"') else raw
 
 
 def parse_go_version_m(text: str) -> Dict[str, Any]:
-    """Parse `go version -m` output into {go_version, path, main, deps, settings}.
-
-    Modules are (path, version, sum, replacement-or-None) tuples. Go-quoted settings are decoded with Python's
-    literal parser (Go's quoting of printable ASCII is a subset of Python's string-literal syntax).
-    """
+    """Parse raw `go version -m` output into {go_version, path, main, settings, deps}; deps are path strings."""
     lines = text.splitlines()
     first = lines[0]
     go_version = first.split(": ", 1)[1].strip() if ": " in first else first.strip()
-    result: Dict[str, Any] = {"go_version": go_version, "path": "", "main": None, "deps": [], "settings": []}
-    deps: List[List[Any]] = []
-    last: Optional[List[Any]] = None
+    result: Dict[str, Any] = {"go_version": go_version, "path": "", "main": None, "settings": {}, "deps": []}
     for line in lines[1:]:
         if not line.startswith("\t"):
             continue
         fields = line[1:].split("\t")
-        kind = fields[0]
-        rest = [*fields[1:], "", "", ""]
+        kind, rest = fields[0], fields[1:]
         if kind == "path":
-            result["path"] = "\t".join(fields[1:])
-        elif kind in ("mod", "dep"):
-            last = [rest[0], rest[1], rest[2], None]
-            if kind == "mod":
-                result["main"] = last
-            else:
-                deps.append(last)
-        elif kind == "=>" and last is not None:
-            last[3] = (rest[0], rest[1], rest[2], None)
-            last = None
+            result["path"] = "\t".join(rest)
+        elif kind == "mod" and rest:
+            result["main"] = rest[0]
+        elif kind == "dep" and rest:
+            result["deps"].append(rest[0])
         elif kind == "build":
-            key, _, value = "\t".join(fields[1:]).partition("=")
-            if value.startswith('"'):
-                value = ast.literal_eval(value)
-            result["settings"].append((key, value))
-    result["deps"] = [tuple(dep) for dep in deps]
-    if result["main"] is not None:
-        result["main"] = tuple(result["main"])
+            key, _, raw = "\t".join(rest).partition("=")
+            result["settings"][key] = _unquote(raw)
     return result
