@@ -38,6 +38,9 @@ class Reporter(Protocol):
 REPORTERS: Dict[str, tuple] = {
     "text": ("linkguard.report.text", "one line per artifact, findings indented (default)"),
     "json": ("linkguard.report.json", "versioned machine-readable report (schemas/report-v1.schema.json)"),
+    "github": ("linkguard.report.github", "GitHub Actions annotations, job summary and step outputs"),
+    "markdown": ("linkguard.report.markdown", "summary table and per-artifact details in markdown"),
+    "sarif": ("linkguard.report.sarif", "SARIF 2.1.0 for code scanning"),
 }
 
 
