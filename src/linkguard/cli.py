@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 from dataclasses import replace
-from typing import TYPE_CHECKING, List, Optional, Sequence
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence
 
 from linkguard import __version__
 
@@ -44,6 +44,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="output format (default: text, or github when GITHUB_ACTIONS=true)",
     )
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
+    parser.add_argument("--output-json", metavar="FILE", help="also write the JSON report to FILE")
+    parser.add_argument("--output-sarif", metavar="FILE", help="also write a SARIF 2.1.0 report to FILE")
+    parser.add_argument("--no-annotations", action="store_true", help="github format: no workflow-command annotations")
+    parser.add_argument("--no-summary", action="store_true", help="github format: no job summary")
+    parser.add_argument(
+        "--only-branches",
+        metavar="REGEX",
+        help="check only when the branch (PRE_COMMIT_REMOTE_BRANCH, GITHUB_BASE_REF, GITHUB_REF, else the "
+        "checked-out one) matches REGEX; otherwise print one line and exit 0",
+    )
     parser.add_argument("-c", "--config", metavar="FILE", help="read this linkguard.toml or pyproject.toml")
     parser.add_argument("--no-config", action="store_true", help="ignore configuration files")
     parser.add_argument(
@@ -114,6 +124,9 @@ def run(args: argparse.Namespace) -> int:
         policy = _policy(args)
     except ConfigError as exc:
         raise UsageError(str(exc)) from exc
+    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" and _has("github") else "text")
+    if not _branch_selected(args.only_branches or policy.only_branches, fmt):
+        return EXIT_CLEAN
 
     from linkguard.report import RenderOptions, get_reporter
     from linkguard.scan import scan
@@ -121,11 +134,55 @@ def run(args: argparse.Namespace) -> int:
     report = scan(args.paths, policy)
     if args.quiet:
         report = replace(report, artifacts=tuple(a for a in report.artifacts if a.findings))
-    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" and _has("github") else "text")
-    options = RenderOptions(color=_color(args), verbose=args.verbose, workspace=os.environ.get("GITHUB_WORKSPACE"))
+    options = RenderOptions(
+        color=_color(args),
+        verbose=args.verbose,
+        workspace=os.environ.get("GITHUB_WORKSPACE") or os.getcwd(),
+        annotations=not args.no_annotations,
+        summary=not args.no_summary,
+    )
+    side_outputs: Dict[str, str] = {}
+    for name, path in (("json", args.output_json), ("sarif", args.output_sarif)):
+        if path:
+            _write(get_reporter(name).render(report, options).text, path)
+            side_outputs[name] = os.path.abspath(path)
     rendered = get_reporter(fmt).render(report, options)
     _write(rendered.text, args.output)
+    if fmt == "github":
+        _write_github_files(rendered.step_summary, {**rendered.step_outputs, **side_outputs})
     return EXIT_FINDINGS if report.totals.failed else EXIT_CLEAN
+
+
+def _branch_selected(pattern: Optional[str], fmt: str) -> bool:
+    """False (after saying so in one line) when --only-branches rules this run out."""
+    if not pattern:
+        return True
+    from linkguard.branches import decide
+
+    try:
+        decision = decide(pattern, os.environ)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    if decision.run:
+        return True
+    print(f"linkguard: {decision.reason}", file=sys.stderr)
+    if fmt == "github":
+        _write_github_files(None, {"skipped": "true", "errors": "0", "warnings": "0", "notes": "0", "failed": "false"})
+    return False
+
+
+def _write_github_files(summary: Optional[str], outputs: Mapping[str, str]) -> None:
+    """Append the job summary and step outputs to the files GitHub names in the environment (when set)."""
+    from linkguard.report.github import output_file_text
+
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary is not None and summary_path:
+        with open(summary_path, "a", encoding="utf-8") as handle:
+            handle.write(summary)
+    output_path = os.environ.get("GITHUB_OUTPUT")
+    if outputs and output_path:
+        with open(output_path, "a", encoding="utf-8", newline="\n") as handle:
+            handle.write(output_file_text(outputs))
 
 
 def _policy(args: argparse.Namespace) -> Policy:

@@ -66,11 +66,7 @@ def _argument(argument: str, roots: List[str]) -> Iterator[Candidate]:
 def _directory(top: str, roots: List[str]) -> Iterator[Candidate]:
     errors: List[OSError] = []
     for directory, dirnames, filenames in os.walk(top, onerror=errors.append, followlinks=False):
-        while errors:
-            err = errors.pop()
-            where = err.filename or directory
-            yield Problem(where, where, Unreadable(f"cannot list directory: {err.strerror}", "permission"
-                                                   if isinstance(err, PermissionError) else "io"))
+        yield from _drain(errors, directory)
         dirnames.sort()
         for name in sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(directory, d))]):
             path = os.path.join(directory, name)
@@ -83,10 +79,15 @@ def _directory(top: str, roots: List[str]) -> Iterator[Candidate]:
                 yield from _link(path, roots)
             else:
                 yield _file(path, path, lst)
+    yield from _drain(errors, top)
+
+
+def _drain(errors: List[OSError], fallback: str) -> Iterator[Candidate]:
     while errors:
-        err = errors.pop()
-        where = err.filename or top
-        yield Problem(where, where, Unreadable(f"cannot list directory: {err.strerror}", "io"))
+        err = errors.pop(0)
+        where = str(err.filename or fallback)
+        kind = "permission" if isinstance(err, PermissionError) else "io"
+        yield Problem(where, where, Unreadable(f"cannot list directory: {err.strerror}", kind))
 
 
 def _link(path: str, roots: List[str]) -> Iterator[Candidate]:

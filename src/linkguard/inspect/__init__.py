@@ -47,20 +47,23 @@ def inspect_artifact(artifact: Artifact, limits: Limits) -> Optional[Inspection]
                 return Unreadable(f"truncated: {artifact.size} bytes, shorter than any ELF header", "truncated")
             stream.seek(0)
             with _alarm(limits.seconds + 2.0):
-                return elf.inspect_stream(stream, artifact.size, budget)
+                facts: Inspection = elf.inspect_stream(stream, artifact.size, budget)
     except BudgetExceeded as exc:
-        return Unreadable(str(exc), "budget")
+        return Unreadable(budget.exceeded or str(exc), "budget")
     except PermissionError:
         return Unreadable("permission denied", "permission")
     except MemoryError:
-        return Unreadable("ran out of memory while parsing (hostile sizes?)", "budget")
+        facts = Unreadable("ran out of memory while parsing (hostile sizes?)", "budget")
     except elf.Corrupt as exc:
         text = str(exc)
-        return Unreadable(text, "truncated" if text.startswith("truncated") else "corrupt")
+        facts = Unreadable(text, "truncated" if text.startswith("truncated") else "corrupt")
     except elf.PARSE_ERRORS as exc:
-        return Unreadable(f"corrupt ELF: {elf.describe(exc)}", "corrupt")
+        facts = Unreadable(f"corrupt ELF: {elf.describe(exc)}", "corrupt")
     except OSError as exc:
-        return Unreadable(f"cannot read: {exc.strerror or exc}", "io")
+        facts = Unreadable(f"cannot read: {exc.strerror or exc}", "io")
+    if budget.exceeded:  # a limit was hit inside a parser that wrapped or swallowed the exception
+        return Unreadable(budget.exceeded, "budget")
+    return facts
 
 
 @contextmanager

@@ -26,21 +26,26 @@ class Budget:
     started: float = field(default_factory=time.monotonic)
     bytes_read: int = 0
     bytes_inflated: int = 0
+    exceeded: Optional[str] = None  # set when a limit was hit, even if a parser wrapped the exception
+
+    def _exceed(self, message: str) -> None:
+        self.exceeded = message
+        raise BudgetExceeded(message)
 
     def check_time(self) -> None:
         if time.monotonic() - self.started > self.seconds:
-            raise BudgetExceeded(f"inspection took longer than {self.seconds:g} s (limit: time per artifact)")
+            self._exceed(f"inspection took longer than {self.seconds:g} s (limit: time per artifact)")
 
     def charge_read(self, n: int) -> None:
         self.bytes_read += n
         if self.bytes_read > self.read_bytes:
-            raise BudgetExceeded(f"inspection read more than {self.read_bytes} bytes (limit: bytes read per artifact)")
+            self._exceed(f"inspection read more than {self.read_bytes} bytes (limit: bytes read per artifact)")
         self.check_time()
 
     def charge_inflate(self, n: int) -> None:
         self.bytes_inflated += n
         if self.bytes_inflated > self.inflate_bytes:
-            raise BudgetExceeded(
+            self._exceed(
                 f"decompression produced more than {self.inflate_bytes} bytes (limit: bytes inflated per artifact)"
             )
         self.check_time()

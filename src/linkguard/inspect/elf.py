@@ -402,6 +402,12 @@ class ElfImage:
             if offset in seen:
                 self.warnings.append("version-need chain loops back on itself; stopped reading it")
                 break
+            if offset + vn_struct.sizeof() > self.size:
+                self.warnings.append(
+                    f"version-need entry at {offset:#x} lies outside the file (a corrupt or looping chain); "
+                    "stopped reading it"
+                )
+                break
             seen.add(offset)
             vn = struct_parse(vn_struct, self._stream, offset)
             library = self.dynamic_string(info, vn["vn_file"], "DT_VERNEED library name")

@@ -1,0 +1,92 @@
+"""Walking paths: special files are never opened, links do not leave the roots, errors become results."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from linkguard.inputs.files import FileArtifact, Problem, walk
+from linkguard.model import Skipped
+
+
+def _kinds(root: Path) -> dict:
+    return {Path(c.path).name: c for c in walk([str(root)])}
+
+
+def test_fifo_socket_and_device_are_skipped_without_opening(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe")  # opening it for reading would block forever
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(tmp_path / "sock"))
+    try:
+        found = _kinds(tmp_path)
+    finally:
+        sock.close()
+    assert isinstance(found["pipe"], Skipped) and "FIFO" in found["pipe"].reason
+    assert isinstance(found["sock"], Skipped) and "socket" in found["sock"].reason
+    device = [c for c in walk(["/dev/null"])]
+    assert isinstance(device[0], Skipped) and "character device" in device[0].reason
+
+
+def test_symlinks_inside_roots_are_reported_by_their_own_path(tmp_path: Path) -> None:
+    (tmp_path / "real").write_bytes(b"x")
+    (tmp_path / "alias").symlink_to("real")
+    found = _kinds(tmp_path)
+    assert isinstance(found["alias"], FileArtifact)
+    assert found["alias"].path == str(tmp_path / "alias")
+
+
+def test_symlinks_leaving_the_roots_are_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.write_bytes(b"x")
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "escape").symlink_to(outside)
+    (root / "dangling").symlink_to(root / "missing")
+    (root / "loop").symlink_to(root)
+    found = _kinds(root)
+    assert isinstance(found["escape"], Skipped) and "leaves the given roots" in found["escape"].reason
+    assert isinstance(found["dangling"], Skipped) and "dangling" in found["dangling"].reason
+    assert isinstance(found["loop"], Skipped)
+
+
+def test_missing_argument_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    (result,) = walk([str(tmp_path / "nope")])
+    assert isinstance(result, Problem) and "no such file" in result.unreadable.reason
+
+
+def test_unlistable_directory_is_a_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_scandir = os.scandir
+
+    def deny(path: os.PathLike[str] | str) -> object:  # root ignores chmod, so deny at the call
+        if os.fspath(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(locked))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", deny)
+    found = list(walk([str(tmp_path)]))
+    problems = [c for c in found if isinstance(c, Problem)]
+    assert problems and problems[0].unreadable.kind == "permission"
+
+
+def test_odd_file_names_survive(tmp_path: Path) -> None:
+    odd = tmp_path / "a,b:c%0A::error::x\nnewline"
+    odd.write_bytes(b"x")
+    raw = os.fsencode(str(tmp_path)) + b"/bad-\xff-utf8"
+    with open(raw, "wb") as handle:
+        handle.write(b"x")
+    names = sorted(c.path for c in walk([str(tmp_path)]))
+    assert str(odd) in names
+    assert any("bad-" in n for n in names)
+
+
+def test_order_is_stable_and_sorted(tmp_path: Path) -> None:
+    for name in ("b", "a", "c"):
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "z").write_bytes(b"x")
+    assert [Path(c.path).name for c in walk([str(tmp_path)])] == ["a", "b", "c", "z"]

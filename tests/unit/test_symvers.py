@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import pytest
+
+from linkguard.inspect import symvers
+
+
+def test_versions_compare_numerically_not_as_text() -> None:
+    assert symvers.max_versions(["GLIBC_2.9", "GLIBC_2.29", "GLIBC_2.3.4"]) == {"GLIBC": "2.29"}
+
+
+def test_non_numeric_versions_are_not_floors() -> None:
+    names = ["GLIBC_PRIVATE", "GLIBC_ABI_DT_RELR", "CXXABI_TM_1", "GLIBC_2.2.5"]
+    assert symvers.max_versions(names) == {"GLIBC": "2.2.5"}
+
+
+def test_families_are_kept_apart() -> None:
+    names = ["GLIBCXX_3.4.29", "GLIBC_2.34", "CXXABI_1.3.13", "GCC_3.0", "GCC_4.2.0", "OTHER_9.9"]
+    assert symvers.max_versions(names) == {
+        "GLIBC": "2.34",
+        "GLIBCXX": "3.4.29",
+        "CXXABI": "1.3.13",
+        "GCC": "4.2.0",
+    }
+
+
+@pytest.mark.parametrize(("text", "expected"), [("2.17", (2, 17)), ("GLIBC_2.17", (2, 17)), ("3.4.19", (3, 4, 19))])
+def test_parse_floor(text: str, expected: tuple) -> None:
+    assert symvers.parse_floor(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "2.x", "GLIBC_PRIVATE", "latest"])
+def test_parse_floor_rejects_non_numeric(text: str) -> None:
+    with pytest.raises(ValueError):
+        symvers.parse_floor(text)
