@@ -29,3 +29,9 @@ INTERP = "/lib64/ld-linux-x86-64.so.2"
 )
 def test_classify(e_type: str, interp: str, needed: list, pie: bool, soname: str, expected: str) -> None:
     assert classify(e_type, interp, needed, pie, soname) == expected
+
+
+def test_dyn_without_dynamic_segment_is_an_executable() -> None:
+    # A UPX wrapper around a PIE: ET_DYN, no PT_DYNAMIC, no interpreter; nothing could link against it.
+    assert classify("DYN", None, [], False, None, has_dynamic=False) == "static-pie"
+    assert classify("DYN", INTERP, [], False, None, has_dynamic=False) == "dynamic"

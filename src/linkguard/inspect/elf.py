@@ -538,12 +538,23 @@ def describe(exc: BaseException) -> str:
     return text if len(text) < 200 else text[:197] + "..."
 
 
-def classify(e_type: str, interpreter: Optional[str], needed: Sequence[str], pie: bool, soname: Optional[str]) -> str:
+def classify(
+    e_type: str,
+    interpreter: Optional[str],
+    needed: Sequence[str],
+    pie: bool,
+    soname: Optional[str],
+    has_dynamic: bool = True,
+) -> str:
     """Linkage from the header type, PT_INTERP, DT_NEEDED, DF_1_PIE and DT_SONAME (DESIGN.md vocabulary)."""
     dynamic = interpreter is not None or bool(needed)
     if e_type == "EXEC":
         return DYNAMIC if dynamic else STATIC
     if e_type == "DYN":
+        if not has_dynamic:
+            # No PT_DYNAMIC: nothing a loader could link against, so not a library; a self-relocating
+            # position-independent executable (a UPX wrapper is one).
+            return DYNAMIC if dynamic else STATIC_PIE
         if pie:
             return DYNAMIC if dynamic else STATIC_PIE
         # Without DF_1_PIE: a SONAME, or no interpreter, means a library (glibc's libc.so.6 has both an
@@ -580,7 +591,7 @@ def read_facts(image: ElfImage) -> ElfFacts:
         bits=image.bits,
         endian=image.endian,
         type=image.type,
-        linkage=classify(image.type, interpreter, needed, pie, soname),
+        linkage=classify(image.type, interpreter, needed, pie, soname, has_dynamic=info is not None),
         interpreter=interpreter,
         needed=tuple(needed),
         soname=soname,

@@ -1,0 +1,28 @@
+"""Rule text lives once, in the registry: docs/rules.md and the README table are derived from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from linkguard.rules.docs import rule_table, rules_markdown
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_rules_md_is_generated_from_the_registry() -> None:
+    assert (ROOT / "docs" / "rules.md").read_text() == rules_markdown(), "run: python -m linkguard.rules.docs > docs/rules.md"
+
+
+def test_readme_rule_table_is_the_registry_table() -> None:
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("<!-- rule-table")
+    start = readme.index("\n", start) + 1
+    end = readme.index("<!-- /rule-table -->")
+    assert readme[start:end] == rule_table()
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    lines = (ROOT / "README.md").read_text().splitlines()
+    block = lines[lines.index("```sh") + 1 : lines.index("```sh") + 3]
+    assert block[0].startswith("python -m pip install . && linkguard examples/")
+    assert "pytest" in block[1]
