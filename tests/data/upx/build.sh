@@ -85,10 +85,10 @@ fx amd64-glibc-static-pie $C 'gcc -Os -s -static-pie -o "$OUT" src/cmath.c -lm' 
 fx amd64-glibc-shared-lib $C 'gcc -Os -s -shared -fPIC -o "$OUT" src/cmath.c -lm' '-9' \
    'a shared library: 3.94 cannot pack it'
 # ---- amd64, musl (musl-gcc, musl 1.2.3) --------------------------------------------------
-fx amd64-musl-static-brute $C 'musl-gcc -Os -s -static -o "$OUT" src/cmath.c -lm' '--brute' \
-   'static musl, --brute (small input): 3.94 fails on it'
-fx amd64-musl-static-nrv2b-best $C 'musl-gcc -Os -s -static -o "$OUT" src/cmath.c -lm' '--nrv2b --best' \
-   'static musl, NRV2B --best'
+fx amd64-musl-static-brute $C 'musl-gcc -Os -s -Wl,-z,noseparate-code -static -o "$OUT" src/cmath.c -lm' '--brute' \
+   'static musl (noseparate-code layout), --brute on a small input'
+fx amd64-musl-static-sepcode $C 'musl-gcc -Os -s -static -o "$OUT" src/cmath.c -lm' '--nrv2b --best' \
+   'static musl with the default -z separate-code layout (R-only first PT_LOAD of 0x190 bytes): 3.94 refuses it at every level/method'
 fx amd64-musl-dyn-nrv2d-1 $C 'musl-gcc -Os -s -o "$OUT" src/cmath.c -lm' '--nrv2d -1' \
    'dynamic musl (interpreter /lib/ld-musl-x86_64.so.1, NEEDED libc.so) packed NRV2D level 1'
 # ---- amd64, Go ---------------------------------------------------------------------------

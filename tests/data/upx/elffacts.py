@@ -147,6 +147,7 @@ def linkage(f: Dict[str, Any]) -> str:
 
     EXEC: dynamic if it has an interpreter or needs libraries, else static.
     DYN with DF_1_PIE: dynamic if interpreter or needs, else static-pie.
+    DYN without PT_DYNAMIC (a UPX-packed PIE): dynamic if interpreter, else static-pie.
     DYN without DF_1_PIE: shared-library if it has a soname or no interpreter; else a
     (flag-less, old-style) dynamic PIE.
     """
@@ -154,7 +155,7 @@ def linkage(f: Dict[str, Any]) -> str:
     if f["type"] == "EXEC":
         return "dynamic" if dynamic else "static"
     if f["type"] == "DYN":
-        if f["flags_1_pie"]:
+        if f["flags_1_pie"] or not f["has_dynamic"]:
             return "dynamic" if dynamic else "static-pie"
         if f["soname"] or not f["interpreter"]:
             return "shared-library"
@@ -176,11 +177,13 @@ UPX_FILEINFO = re.compile(
 )
 
 
-def _upx_message(text: str) -> str:
-    """The tool's own verdict line(s), without the banner."""
+def _upx_message(text: str, path: str = "") -> str:
+    """The tool's own verdict line(s), without the banner; the file's path becomes <file>."""
     keep = []
     for line in text.splitlines():
         s = line.strip()
+        if path:
+            s = s.replace(path, "<file>")
         if not s or "Ultimate Packer" in s or "Copyright" in s or s.startswith("UPX 3.94"):
             continue
         keep.append(s)
@@ -199,7 +202,7 @@ def upx_list(upx: str, path: str) -> Dict[str, Any]:
             "ratio_percent": m.group(3),
             "format": m.group(4),
         }
-    return {"ok": False, "exit_code": proc.returncode, "message": _upx_message(proc.stdout + proc.stderr)}
+    return {"ok": False, "exit_code": proc.returncode, "message": _upx_message(proc.stdout + proc.stderr, path)}
 
 
 def upx_test(upx: str, path: str) -> Dict[str, Any]:
@@ -207,7 +210,7 @@ def upx_test(upx: str, path: str) -> Dict[str, Any]:
     proc = run([upx, "-t", path])
     text = proc.stdout + proc.stderr
     ok = proc.returncode == 0 and "[OK]" in text
-    return {"ok": ok, "exit_code": proc.returncode, "message": _upx_message(text)}
+    return {"ok": ok, "exit_code": proc.returncode, "message": _upx_message(text, path)}
 
 
 def upx_fileinfo(upx: str, path: str) -> Dict[str, Any]:
@@ -216,7 +219,7 @@ def upx_fileinfo(upx: str, path: str) -> Dict[str, Any]:
     text = proc.stdout + proc.stderr
     m = UPX_FILEINFO.search(text)
     if not m:
-        return {"ok": False, "exit_code": proc.returncode, "message": _upx_message(text)}
+        return {"ok": False, "exit_code": proc.returncode, "message": _upx_message(text, path)}
     return {
         "ok": True,
         "upx_format": m.group("fmt"),
@@ -236,7 +239,8 @@ def upx_decompress(upx: str, path: str, out: str) -> Dict[str, Any]:
         os.unlink(out)
     proc = run([upx, "-q", "-d", "-o", out, path])
     ok = proc.returncode == 0 and os.path.exists(out)
-    return {"ok": ok, "exit_code": proc.returncode, "message": _upx_message(proc.stdout + proc.stderr)}
+    text = (proc.stdout + proc.stderr).replace(out, "<out>")
+    return {"ok": ok, "exit_code": proc.returncode, "message": _upx_message(text, path)}
 
 
 # Method numbers as UPX's conf.h defines them (see the format guide, 1.8).
@@ -267,6 +271,12 @@ def packed_truth(upx: str, path: str) -> Dict[str, Any]:
             gv = go_version_m(out)
             if gv is not None:
                 orig["go_version_m"] = gv
+                # Go's own reader wants the .go.buildinfo section, which packing removes.
+                on_packed = run(["go", "version", "-m", path])
+                truth["go_version_m_on_packed"] = {
+                    "exit_code": on_packed.returncode,
+                    "output": (on_packed.stdout + on_packed.stderr).strip().replace(path, "<file>"),
+                }
             truth["original"] = orig
     return truth
 
