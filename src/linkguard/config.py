@@ -162,7 +162,8 @@ def _read_toml(path: str) -> Dict[str, Any]:
         import tomli as tomllib
     try:
         with open(path, "rb") as handle:
-            return tomllib.load(handle)
+            document: Dict[str, Any] = tomllib.load(handle)
+            return document
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
     except OSError as exc:
@@ -210,7 +211,9 @@ def policy_from_table(table: Mapping[str, Any], source: Optional[str] = None) ->
 
 def parse_fail_on(value: str) -> Optional[Severity]:
     if value not in FAIL_LEVELS:
-        raise ConfigError(f"fail level must be one of {', '.join(FAIL_LEVELS)}, not {value!r}{_hint(value, FAIL_LEVELS)}")
+        raise ConfigError(
+            f"fail level must be one of {', '.join(FAIL_LEVELS)}, not {value!r}{_hint(value, FAIL_LEVELS)}"
+        )
     return None if value == "never" else Severity(value)
 
 
@@ -243,7 +246,7 @@ def _version(value: Any, where: str) -> str:
     text = _string(value, where)
     parts = text.split(".")
     if not all(p.isdigit() for p in parts):
-        raise ConfigError(f"{where} must be a dotted version such as \"2.17\", not {text!r}")
+        raise ConfigError(f'{where} must be a dotted version such as "2.17", not {text!r}')
     return text
 
 
@@ -261,7 +264,9 @@ def _severities(value: Any, where: str) -> Dict[str, Optional[Severity]]:
     for key, level in value.items():
         text = _string(level, f"{where}.{key}")
         if text not in SEVERITY_VALUES:
-            raise ConfigError(f"{where}.{key} must be one of {', '.join(SEVERITY_VALUES)}{_hint(text, SEVERITY_VALUES)}")
+            raise ConfigError(
+                f"{where}.{key} must be one of {', '.join(SEVERITY_VALUES)}{_hint(text, SEVERITY_VALUES)}"
+            )
         out[key] = None if text == "off" else Severity(text)
     return out
 

@@ -31,8 +31,11 @@ def linkage_line(facts: ElfFacts) -> str:
 
 def packing_line(packing: Packing) -> str:
     """`UPX 3.94 (NRV2E, level 8, linux/amd64), tampered`."""
-    parts = [p for p in (packing.method, f"level {packing.level}" if packing.level is not None else None,
-                         packing.format) if p]
+    parts = [
+        p
+        for p in (packing.method, f"level {packing.level}" if packing.level is not None else None, packing.format)
+        if p
+    ]
     text = f"{packing.packer.upper()} {packing.version or '(version unknown)'}"
     if parts:
         text += f" ({', '.join(parts)})"

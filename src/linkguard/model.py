@@ -242,9 +242,7 @@ class Report:
         for artifact in self.artifacts:
             for finding in artifact.findings:
                 counts[finding.severity] += 1
-        failed = self.fail_on is not None and any(
-            n and s.rank >= self.fail_on.rank for s, n in counts.items()
-        )
+        failed = self.fail_on is not None and any(n and s.rank >= self.fail_on.rank for s, n in counts.items())
         return Totals(
             artifacts=len(self.artifacts),
             skipped=len(self.skipped),

@@ -30,7 +30,7 @@ def _artifact(fixture: Dict[str, Any]) -> Dict[str, Any]:
     return _inspect(fixture["file"])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _inspect(name: str) -> Dict[str, Any]:
     _code, report = run_json([str(SET / name)])
     (artifact,) = report["artifacts"]

@@ -10,7 +10,8 @@ ROOT = Path(__file__).parents[2]
 
 
 def test_rules_md_is_generated_from_the_registry() -> None:
-    assert (ROOT / "docs" / "rules.md").read_text() == rules_markdown(), "run: python -m linkguard.rules.docs > docs/rules.md"
+    hint = "regenerate with: python -m linkguard.rules.docs > docs/rules.md"
+    assert (ROOT / "docs" / "rules.md").read_text() == rules_markdown(), hint
 
 
 def test_readme_rule_table_is_the_registry_table() -> None:

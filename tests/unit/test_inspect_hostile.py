@@ -6,7 +6,7 @@ import json
 import random
 import time
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 import pytest
 
@@ -17,11 +17,18 @@ from tests.conftest import DATA
 
 MALFORMED = DATA / "elf" / "malformed"
 BIN = DATA / "elf" / "bin"
-SEEDS = ["gcc-glibc-dynamic-libm", "gcc-glibc-dynamic-libm-nosections", "gxx-libstdcxx-dynamic",
-         "zig-s390x-linux-musl-static", "zig-x86-linux-musl-static", "go-pie-nocgo"]
+SEEDS = [
+    "gcc-glibc-dynamic-libm",
+    "gcc-glibc-dynamic-libm-nosections",
+    "gxx-libstdcxx-dynamic",
+    "zig-s390x-linux-musl-static",
+    "zig-x86-linux-musl-static",
+    "go-pie-nocgo",
+]
 
 
-def _inspect(path: Path, limits: Limits = Limits(seconds=5.0)) -> object:
+def _inspect(path: Path, limits: Optional[Limits] = None) -> object:
+    limits = limits or Limits(seconds=5.0)
     return inspect_artifact(FileArtifact(str(path), str(path), path.stat().st_size), limits)
 
 

@@ -111,10 +111,14 @@ def _file(path: str, location: str, st: os.stat_result) -> Candidate:
     if stat.S_ISREG(mode):
         return FileArtifact(path=path, location=location, size=st.st_size)
     kind = (
-        "FIFO" if stat.S_ISFIFO(mode)
-        else "socket" if stat.S_ISSOCK(mode)
-        else "character device" if stat.S_ISCHR(mode)
-        else "block device" if stat.S_ISBLK(mode)
+        "FIFO"
+        if stat.S_ISFIFO(mode)
+        else "socket"
+        if stat.S_ISSOCK(mode)
+        else "character device"
+        if stat.S_ISCHR(mode)
+        else "block device"
+        if stat.S_ISBLK(mode)
         else "special file"
     )
     return Skipped(path, f"{kind}; not opened")

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
-from linkguard.inspect.budget import MiB, Budget, BudgetExceeded
+from linkguard.inspect.budget import Budget, BudgetExceeded, MiB
 from linkguard.model import Artifact, Inspection, Unreadable
 
 ELF_MAGIC = b"\x7fELF"

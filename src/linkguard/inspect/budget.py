@@ -98,7 +98,7 @@ class BudgetedStream(io.RawIOBase):
         self._pos += len(data)
         return data
 
-    def readinto(self, buffer: "bytearray | memoryview") -> int:  # type: ignore[override]
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import struct
 from dataclasses import replace
-from typing import IO, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import IO, Dict, Iterator, List, Optional, Sequence, Set, Tuple, cast
 
 from elftools.common.exceptions import ELFError, ELFParseError
 from elftools.common.utils import struct_parse
@@ -100,9 +100,10 @@ class ElfImage:
         self.size = size
         self.budget = budget
         self._stream = BudgetedStream(stream, size, budget)
+        self._io = cast(IO[bytes], self._stream)  # the file-like type pyelftools is annotated with
         self.warnings: List[str] = []
         try:
-            self.elf = ELFFile(self._stream)
+            self.elf = ELFFile(self._io)
         except PARSE_ERRORS as exc:
             raise Corrupt(f"ELF header unreadable: {describe(exc)}") from exc
         hdr = self.elf.header
@@ -137,7 +138,7 @@ class ElfImage:
         segments = []
         for i in range(phnum):
             try:
-                ph = struct_parse(self.elf.structs.Elf_Phdr, self._stream, phoff + i * entsize)
+                ph = struct_parse(self.elf.structs.Elf_Phdr, self._io, phoff + i * entsize)
             except PARSE_ERRORS as exc:
                 raise Corrupt(f"program header {i} unreadable: {describe(exc)}") from exc
             ptype = ph["p_type"]
@@ -241,7 +242,8 @@ class ElfImage:
 
     def _linked_strtab(self, table: Section) -> Optional[Tuple[int, int]]:
         try:
-            sec = self.elf.get_section(self.elf.get_section_by_name(table.name)["sh_link"])
+            named = self.elf.get_section_by_name(table.name)
+            sec = None if named is None else self.elf.get_section(named["sh_link"])
         except PARSE_ERRORS:
             return None
         if sec is None:
@@ -295,8 +297,7 @@ class ElfImage:
             return DynamicInfo(tags=[])
         if seg.offset >= self.size or seg.offset + seg.filesz > self.size:
             raise Corrupt(
-                f"PT_DYNAMIC at offset {seg.offset:#x} ({seg.filesz} bytes) lies outside the file "
-                f"({self.size} bytes)"
+                f"PT_DYNAMIC at offset {seg.offset:#x} ({seg.filesz} bytes) lies outside the file ({self.size} bytes)"
             )
         entsize = 16 if self.bits == 64 else 8
         count = min(seg.filesz // entsize, MAX_DYNAMIC_ENTRIES)
@@ -348,7 +349,8 @@ class ElfImage:
         if sysv_hash is not None:
             head = self.read_vaddr(sysv_hash, 8)
             if head is not None and len(head) == 8:
-                return min(struct.unpack(self._sfmt + "II", head)[1], limit)
+                nchain: int = struct.unpack(self._sfmt + "II", head)[1]
+                return min(nchain, limit)
         # No usable hash table: the dynamic string table conventionally follows the symbol table.
         if info.strtab is not None and info.strtab[0] > info.symtab_offset:
             return min((info.strtab[0] - info.symtab_offset) // entsize, limit)
@@ -367,9 +369,9 @@ class ElfImage:
         raw = self.read_vaddr(buckets_at, nbuckets * 4)
         if raw is None or len(raw) < nbuckets * 4:
             return None
-        top = max(struct.unpack(f"{self._sfmt}{nbuckets}I", raw))
+        top: int = max(struct.unpack(f"{self._sfmt}{nbuckets}I", raw))
         if top < symoffset:
-            return symoffset
+            return int(symoffset)
         chains_at = buckets_at + nbuckets * 4
         index = top
         while index - symoffset < MAX_SYMBOLS:
@@ -409,7 +411,7 @@ class ElfImage:
                 )
                 break
             seen.add(offset)
-            vn = struct_parse(vn_struct, self._stream, offset)
+            vn = struct_parse(vn_struct, self._io, offset)
             library = self.dynamic_string(info, vn["vn_file"], "DT_VERNEED library name")
             aux_at = offset + vn["vn_aux"]
             aux_seen: Set[int] = set()
@@ -418,7 +420,7 @@ class ElfImage:
                     self.warnings.append(f"version-need entries of {library} are malformed; stopped reading them")
                     break
                 aux_seen.add(aux_at)
-                aux = struct_parse(aux_struct, self._stream, aux_at)
+                aux = struct_parse(aux_struct, self._io, aux_at)
                 name = self.dynamic_string(info, aux["vna_name"], "DT_VERNEED version name")
                 entry = (library, name, bool(aux["vna_flags"] & VER_FLG_WEAK))
                 by_index[aux["vna_other"] & 0x7FFF] = entry
@@ -435,9 +437,9 @@ class ElfImage:
             for lib, ver, weak in order
         ]
 
-    def _version_users(self, info: DynamicInfo, by_index: Dict[int, Tuple[str, str, bool]]) -> Dict[
-        Tuple[str, str], Set[str]
-    ]:
+    def _version_users(
+        self, info: DynamicInfo, by_index: Dict[int, Tuple[str, str, bool]]
+    ) -> Dict[Tuple[str, str], Set[str]]:
         users: Dict[Tuple[str, str], Set[str]] = {}
         versym = info.first(DT_VERSYM)
         if versym is None or info.symtab_offset is None or info.strtab is None or not by_index:
@@ -627,15 +629,16 @@ def _packing(stream: IO[bytes], size: int, budget: Budget) -> Optional[Packing]:
         from linkguard.inspect import upx
     except ImportError:  # TODO(lead): remove once inspect/upx.py lands
         return None
-    result = upx.examine(stream, size, budget)
+    result = upx.examine(stream, size, budget)  # type: ignore[attr-defined,unused-ignore]
     if result is None:
         return None
-    packing = result.packing
+    packing: Packing = result.packing
     if result.original_image is None:
         return packing
     try:
-        original = inspect_stream(io.BytesIO(result.original_image), len(result.original_image), budget,
-                                  see_through=False)
+        original = inspect_stream(
+            io.BytesIO(result.original_image), len(result.original_image), budget, see_through=False
+        )
     except BudgetExceeded:
         raise
     except (Corrupt, *PARSE_ERRORS) as exc:
@@ -644,10 +647,8 @@ def _packing(stream: IO[bytes], size: int, budget: Budget) -> Optional[Packing]:
 
 
 def _toolchain(image: ElfImage, facts: ElfFacts) -> Optional[Toolchain]:
-    try:
-        from linkguard.inspect import toolchain
-    except ImportError:  # evidence collectors are optional during development
-        return None
+    from linkguard.inspect import toolchain
+
     try:
         return toolchain.examine_toolchain(image, facts.linkage, facts.interpreter)
     except BudgetExceeded:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Tuple
+from typing import List, Tuple
 
 from linkguard.config import PathPolicy
 from linkguard.model import Finding, Inspection
@@ -10,6 +10,7 @@ from linkguard.rules.base import Rule, RuleSpec
 from linkguard.rules.dynamic_link import DynamicLink
 from linkguard.rules.glibc_too_new import GlibcTooNew
 from linkguard.rules.library_not_allowed import LibraryNotAllowed
+from linkguard.rules.static_glibc_nss import StaticGlibcNss
 from linkguard.rules.unreadable import Unreadable
 from linkguard.rules.upx_packed import UpxPacked
 
@@ -18,6 +19,7 @@ RULES: Tuple[Rule, ...] = (
     GlibcTooNew(),
     LibraryNotAllowed(),
     UpxPacked(),
+    StaticGlibcNss(),
     Unreadable(),
 )
 
@@ -28,7 +30,7 @@ def specs() -> Tuple[RuleSpec, ...]:
 
 def evaluate(inspection: Inspection, policy: PathPolicy) -> Tuple[Finding, ...]:
     """All findings for one artifact under its path policy, in registry order."""
-    findings = []
+    findings: List[Finding] = []
     for rule in RULES:
         severity = policy.severity(rule.spec.code, rule.spec.name, rule.spec.default_severity)
         if severity is not None:

@@ -9,6 +9,7 @@ from linkguard.model import Finding, Inspection, Severity
 
 if TYPE_CHECKING:
     from linkguard.config import PathPolicy
+    from linkguard.remedies import Explanation
 
 
 @dataclass(frozen=True)
@@ -33,20 +34,19 @@ class RuleSpec:
         message: str,
         *,
         evidence: Tuple[str, ...] = (),
-        cause: Optional[str] = None,
-        fix: Optional[str] = None,
-        remedy: Optional[str] = None,
+        explanation: Optional[Explanation] = None,
         through_packing: bool = False,
     ) -> Finding:
+        """A finding of this rule; cause and fix come from the remedies table's `explanation`."""
         return Finding(
             code=self.code,
             rule=self.name,
             severity=severity,
             message=message,
             evidence=evidence,
-            cause=cause,
-            fix=fix,
-            remedy=remedy,
+            cause=explanation.cause if explanation else None,
+            fix=explanation.fix if explanation else None,
+            remedy=explanation.remedy if explanation else None,
             through_packing=through_packing,
         )
 

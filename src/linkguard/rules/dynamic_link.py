@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from linkguard import remedies
 from linkguard.config import PathPolicy
 from linkguard.describe import highest_glibc, version_evidence
 from linkguard.model import DYNAMIC, SHARED_LIBRARY, ElfFacts, Finding, Inspection, Severity
-from linkguard.rules._explain import cause_and_fix
 from linkguard.rules.base import RuleSpec
 
 
@@ -57,5 +57,5 @@ class DynamicLink:
             message = "behind the packing, the original is dynamically linked: " + message
         evidence = tuple(version_evidence(facts.version_needs))
         yield self.spec.finding(
-            severity, message, evidence=evidence, through_packing=through, **cause_and_fix(self.spec.code, facts)
+            severity, message, evidence=evidence, through_packing=through, explanation=remedies.explain(self.spec.code, facts)
         )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Iterator, List
 
+from linkguard import remedies
 from linkguard.config import PathPolicy
 from linkguard.describe import MAX_SYMBOLS_SHOWN
 from linkguard.inspect import symvers
 from linkguard.model import ElfFacts, Finding, Inspection, Severity
-from linkguard.rules._explain import cause_and_fix
 from linkguard.rules.base import RuleSpec
 
 
@@ -21,7 +21,7 @@ class GlibcTooNew:
         description=(
             "Where dynamic linking is allowed, every symbol version the artifact needs must exist on the oldest "
             "target system. A binary built on a new distribution picks up new versions (exp/log/pow moved to "
-            "GLIBC_2.29) and fails to load on older hosts with \"version `GLIBC_2.29' not found\"."
+            'GLIBC_2.29) and fails to load on older hosts with "version `GLIBC_2.29\' not found".'
         ),
         help_markdown=(
             "Build on a base image with the oldest glibc you support, use `zig cc -target x86_64-linux-gnu.2.17`, "
@@ -50,11 +50,13 @@ class GlibcTooNew:
                 worst.append(f"{family}_{facts.max_versions[family]} > {family}_{floor}")
         if not over:
             return
-        message = "needs " + ", ".join(worst) + f": {len(over)} version need{'s' if len(over) > 1 else ''} above the floor"
+        message = (
+            "needs " + ", ".join(worst) + f": {len(over)} version need{'s' if len(over) > 1 else ''} above the floor"
+        )
         yield self.spec.finding(
             severity,
             message,
             evidence=tuple(over),
             through_packing=facts is not inspection,
-            **cause_and_fix(self.spec.code, facts),
+            explanation=remedies.explain(self.spec.code, facts),
         )

@@ -21,7 +21,9 @@ class LibraryNotAllowed:
             "and libm.so.6, which every glibc system has). Any other DT_NEEDED entry is a library the target "
             "host may lack."
         ),
-        help_markdown="Link the library statically, ship it beside the artifact with a RUNPATH, or extend the allow-list.",
+        help_markdown=(
+            "Link the library statically, ship it beside the artifact with a RUNPATH, or extend the allow-list."
+        ),
         security_severity="5.0",
     )
 

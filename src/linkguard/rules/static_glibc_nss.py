@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
+from linkguard import remedies
 from linkguard.model import SELF_CONTAINED, ElfFacts, Finding, Inspection, Severity
-from linkguard.rules._explain import cause_and_fix
 from linkguard.rules.base import RuleSpec
 
 if TYPE_CHECKING:
@@ -63,5 +63,5 @@ class StaticGlibcNss:
             message,
             evidence=nss_evidence,
             through_packing=through,
-            **cause_and_fix(self.spec.code, facts),
+            explanation=remedies.explain(self.spec.code, facts),
         )

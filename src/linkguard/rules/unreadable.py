@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from linkguard.config import PathPolicy
-from linkguard.model import Finding, Inspection, Severity, Unreadable as UnreadableFacts
+from linkguard.model import Finding, Inspection, Severity
+from linkguard.model import Unreadable as UnreadableFacts
 from linkguard.rules.base import RuleSpec
 
 
@@ -19,7 +20,10 @@ class Unreadable:
             "Truncated or corrupt ELF files, unreadable paths, members over a size cap and hostile archives cannot "
             "be judged. An unknown answer fails like a wrong one: a release should not ship what cannot be checked."
         ),
-        help_markdown="Check the build output for truncation or corruption; raise a limit in `[tool.linkguard.limits]` if it was hit on purpose.",
+        help_markdown=(
+            "Check the build output for truncation or corruption; raise a limit in `[tool.linkguard.limits]` "
+            "if it was hit on purpose."
+        ),
         security_severity="4.0",
     )
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Iterator, List
 
+from linkguard import remedies
 from linkguard.config import PathPolicy
 from linkguard.describe import linkage_line, packing_line, version_evidence
 from linkguard.model import ElfFacts, Finding, Inspection, Severity
-from linkguard.rules._explain import cause_and_fix
 from linkguard.rules.base import RuleSpec
 
 
@@ -18,8 +18,8 @@ class UpxPacked:
         default_severity=Severity.ERROR,
         summary="The artifact is packed with UPX, which hides the real program's linkage from file and ldd.",
         description=(
-            "A UPX-packed ELF has no interpreter and no dynamic segment of its own, so `file` says \"statically "
-            "linked\" and `ldd` says \"not a dynamic executable\"; at run time it unpacks the original program, "
+            'A UPX-packed ELF has no interpreter and no dynamic segment of its own, so `file` says "statically '
+            'linked" and `ldd` says "not a dynamic executable"; at run time it unpacks the original program, '
             "which may still load glibc. Packing also breaks build-id lookups and trips malware scanners."
         ),
         help_markdown="Drop the `upx` step from the release pipeline, or run linkguard on the binary before packing.",
@@ -43,5 +43,5 @@ class UpxPacked:
         else:
             message += f"; could not see through: {packing.see_through_error or 'unknown layout'}"
         yield self.spec.finding(
-            severity, message, evidence=tuple(evidence), **cause_and_fix(self.spec.code, inspection)
+            severity, message, evidence=tuple(evidence), explanation=remedies.explain(self.spec.code, inspection)
         )
