@@ -33,6 +33,17 @@ def manifest_fixtures() -> Iterator[Tuple[Path, Dict[str, Any]]]:
                 yield path, record
 
 
+def original_fixtures() -> Iterator[Tuple[Path, Dict[str, Any]]]:
+    """(original binary, record whose truth is the original's) for packed fixtures that keep their original."""
+    for manifest in sorted(DATA.glob("*/manifest.json")):
+        document = json.loads(manifest.read_text())
+        for record in document.get("fixtures", []):
+            original = record.get("original_file")
+            truth = record.get("truth", {}).get("original")
+            if original and isinstance(truth, dict) and (manifest.parent / original).is_file():
+                yield manifest.parent / original, {**record, "file": original, "truth": truth}
+
+
 def go_truth(truth: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     """`go version -m` truth normalised to {go_version, path, main, settings[, deps]}, or None when absent.
 
