@@ -27,9 +27,7 @@ def run(cmd: List[str], timeout: float = 120.0) -> subprocess.CompletedProcess[s
     """Run a tool with a C locale, capturing text output (bytes that are not UTF-8 are replaced)."""
     env = dict(os.environ, LC_ALL="C", LANG="C")
     env.pop("UPX", None)  # UPX reads default options from $UPX
-    return subprocess.run(
-        cmd, capture_output=True, text=True, errors="replace", env=env, timeout=timeout, check=False
-    )
+    return subprocess.run(cmd, capture_output=True, text=True, errors="replace", env=env, timeout=timeout, check=False)
 
 
 def tool_version(cmd: List[str]) -> Optional[str]:
@@ -240,13 +238,23 @@ def upx_decompress(upx: str, path: str, out: str) -> Dict[str, Any]:
     proc = run([upx, "-q", "-d", "-o", out, path])
     ok = proc.returncode == 0 and os.path.exists(out)
     text = (proc.stdout + proc.stderr).replace(out, "<out>")
+    text = re.sub(r"(?m)\s" + re.escape(os.path.basename(out)) + r"$", " <out>", text)
     return {"ok": ok, "exit_code": proc.returncode, "message": _upx_message(text, path)}
 
 
 # Method numbers as UPX's conf.h defines them (see the format guide, 1.8).
 UPX_METHODS = {
-    2: "NRV2B_LE32", 3: "NRV2B_8", 4: "NRV2B_LE16", 5: "NRV2D_LE32", 6: "NRV2D_8", 7: "NRV2D_LE16",
-    8: "NRV2E_LE32", 9: "NRV2E_8", 10: "NRV2E_LE16", 14: "LZMA", 15: "DEFLATE",
+    2: "NRV2B_LE32",
+    3: "NRV2B_8",
+    4: "NRV2B_LE16",
+    5: "NRV2D_LE32",
+    6: "NRV2D_8",
+    7: "NRV2D_LE16",
+    8: "NRV2E_LE32",
+    9: "NRV2E_8",
+    10: "NRV2E_LE16",
+    14: "LZMA",
+    15: "DEFLATE",
 }
 
 
@@ -322,9 +330,7 @@ def go_version_m(path: str) -> Optional[Dict[str, Any]]:
 def run_binary(path: str, args: Optional[List[str]] = None, timeout: float = 20.0) -> Dict[str, Any]:
     """Execute a fixture on this host: exit code (negative = signal) and first stdout line."""
     try:
-        proc = subprocess.run(
-            [os.path.abspath(path)] + (args or []), capture_output=True, timeout=timeout, check=False
-        )
+        proc = subprocess.run([os.path.abspath(path)] + (args or []), capture_output=True, timeout=timeout, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return {"exit_code": None, "error": type(exc).__name__ + ": " + str(exc)}
     first = proc.stdout.decode("utf-8", "replace").splitlines()[:1]

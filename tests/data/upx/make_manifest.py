@@ -119,8 +119,14 @@ def negative_entry(upx: str, rec: Dict[str, str]) -> Dict[str, Any]:
     truth["upx_named_sections"] = sorted({n for n in ("UPX0", "UPX1") if f"] {n} " in sect})
     truth["packed"] = False
     truth["run"] = maybe_run(path, truth["readelf_machine"])
-    return {"name": rec["name"], "file": rel, "source": "negative/" + rec["source"], "build": rec["build"],
-            "truth": truth, "notes": rec["notes"]}
+    return {
+        "name": rec["name"],
+        "file": rel,
+        "source": "negative/" + rec["source"],
+        "build": rec["build"],
+        "truth": truth,
+        "notes": rec["notes"],
+    }
 
 
 def main() -> None:

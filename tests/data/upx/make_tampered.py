@@ -125,8 +125,14 @@ def main() -> None:
             path.write_bytes(new)
             path.chmod(0o755)
             records.append(
-                {"name": name, "file": f"bin/tampered/{name}", "tampered_from": f"bin/{src}",
-                 "variant": variant, "edit": what, "build": f"python3 make_tampered.py  # {variant}"}
+                {
+                    "name": name,
+                    "file": f"bin/tampered/{name}",
+                    "tampered_from": f"bin/{src}",
+                    "variant": variant,
+                    "edit": what,
+                    "build": f"python3 make_tampered.py  # {variant}",
+                }
             )
     with open(HERE / "tampered-log.jsonl", "w") as fh:
         for rec in records:
