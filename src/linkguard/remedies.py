@@ -27,6 +27,21 @@ LIBC_LIBRARIES = (
     "libutil.so.1",
     "libc.so",  # musl
 )
+# C library functions Go's net (cgo resolver) and os/user (cgo lookups) import; seen in versioned imports.
+NSS_IMPORTS = frozenset(
+    (
+        "getaddrinfo",
+        "getnameinfo",
+        "gai_strerror",
+        "res_search",
+        "res_nsearch",
+        "getpwnam_r",
+        "getpwuid_r",
+        "getgrnam_r",
+        "getgrgid_r",
+        "getgrouplist",
+    )
+)
 LIBM_FLOOR = (2, 17)  # libm needs above this come from a newer glibc's math (exp/log/pow: GLIBC_2.29)
 MAX_SYMBOLS_SHOWN = 3
 
@@ -91,17 +106,18 @@ REMEDIES: Tuple[Remedy, ...] = (
         id="go-cgo-resolver-netgo",
         codes=("LG101",),
         languages=(GO,),
-        when=("go_cgo", "needs_only_libc"),
+        when=("go_cgo", "imports_nss", "needs_only_libc"),
         unless=("go_cgo_dependency",),
         cause=(
-            "Built with CGO_ENABLED=1, no dependency is known to need cgo, and the program needs only the C "
-            "library ({needed}): most likely the standard library's cgo code, the net package's DNS resolver or "
-            "os/user's lookups, made the Go linker link dynamically{glibc_note}."
+            "Built with CGO_ENABLED=1, no dependency is known to need cgo, the program needs only the C library "
+            "({needed}) and imports {nss_imports} from it: most likely the standard library's cgo code (the net "
+            "package's DNS resolver, os/user's lookups) made the Go linker link dynamically{glibc_note}."
         ),
         fix=(
-            "Build with `CGO_ENABLED=0 go build` (Go then uses its pure-Go resolver and user lookups and links "
-            "statically). If some package does need cgo, keep it and add `-tags netgo,osusergo` so that net and "
-            "os/user stop pulling in libc."
+            "Build with `CGO_ENABLED=0 go build`: Go then uses its pure-Go resolver and user lookups and links "
+            "statically. If your own code needs cgo, keep it, add `-tags netgo,osusergo`, and link the rest "
+            "statically against musl: `CC=musl-gcc go build -tags netgo,osusergo -ldflags '-linkmode external "
+            '-extldflags "-static"\'`.'
         ),
     ),
     Remedy(
@@ -127,7 +143,7 @@ REMEDIES: Tuple[Remedy, ...] = (
         when=("go_cgo",),
         cause=(
             "Built with CGO_ENABLED=1: cgo code in the program or a dependency made the Go linker hand the link "
-            "to the system C linker, which linked {needed} dynamically{glibc_note}."
+            "to the system C linker, which linked {needed} dynamically{glibc_note}{nss_imports_note}."
         ),
         fix=(
             "If no package needs C, build with `CGO_ENABLED=0 go build`. Otherwise link the C parts statically "
@@ -372,6 +388,27 @@ REMEDIES: Tuple[Remedy, ...] = (
 
 # ---------------------------------------------------------------------------------------------- evidence
 
+# Every flag a row may name in `when`/`unless`, and what makes it hold.
+FLAGS: Mapping[str, str] = {
+    "shared_library": "linkage is shared-library",
+    "interpreter_only": "dynamic with PT_INTERP but no DT_NEEDED (Go -buildmode=pie)",
+    "needs_only_libc": "every DT_NEEDED is part of the C library (LIBC_LIBRARIES)",
+    "imports_nss": "versioned imports include a resolver or user-lookup function (NSS_IMPORTS)",
+    "needs_libstdcxx": "DT_NEEDED includes libstdc++, libc++ or libgcc_s",
+    "libc_glibc": "libc is glibc (static markers or interpreter)",
+    "libc_musl": "libc is musl (static markers or interpreter)",
+    "glibc_new": "needs some GLIBC_ symbol version",
+    "cxx_versions_new": "needs some GLIBCXX_/CXXABI_/GCC_ symbol version",
+    "libm_new": f"needs a libm GLIBC_ version above {'.'.join(map(str, LIBM_FLOOR))} (exp/log/pow: 2.29)",
+    "go_cgo": "Go build setting CGO_ENABLED=1",
+    "go_pie": "Go build setting -buildmode=pie",
+    "go_cgo_dependency": "a Go dependency is listed in data/cgo_modules.txt",
+    "static_glibc_nss": "static or static-pie glibc that reaches NSS/iconv entry points",
+    "packed": "packed (UPX)",
+    "packed_tampered": "the packer's headers were altered",
+    "packed_original_dynamic": "the original behind the packing is dynamic or a shared library",
+}
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -417,6 +454,27 @@ def select(code: str, evidence: Evidence, table: Sequence[Remedy] = REMEDIES) ->
     return best
 
 
+# Template fields that only some facts fill; they render empty otherwise (so templates put them where an
+# empty value reads well: "...dynamically{glibc_note}.").
+OPTIONAL_FIELDS = (
+    "glibc_note",
+    "nss_imports",
+    "nss_imports_note",
+    "go_version",
+    "go_settings_note",
+    "goarch",
+    "cgo_deps",
+    "cgo_tags_flag",
+    "cgo_alt",
+    "nss",
+    "packer",
+    "tamper_note",
+    "original",
+    "original_note",
+    "original_fix",
+)
+
+
 class _Fields(Dict[str, str]):
     """Template values; a field a row names but the facts lack renders empty rather than failing."""
 
@@ -429,7 +487,7 @@ def gather(facts: ElfFacts) -> Evidence:
     program = facts.effective
     toolchain = program.toolchain or Toolchain()
     flags: Dict[str, str] = {}
-    fields: Dict[str, str] = {}
+    fields: Dict[str, str] = dict.fromkeys(OPTIONAL_FIELDS, "")
     language = _language(program, toolchain)
 
     fields["needed"] = ", ".join(program.needed) or "no shared libraries"
@@ -443,6 +501,14 @@ def gather(facts: ElfFacts) -> Evidence:
         flags["interpreter_only"] = f"interpreter {program.interpreter} and no DT_NEEDED"
     if program.needed and all(lib in LIBC_LIBRARIES for lib in program.needed):
         flags["needs_only_libc"] = "needs only the C library: " + fields["needed"]
+    imports = sorted({symbol for need in program.version_needs for symbol in need.symbols if symbol in NSS_IMPORTS})
+    if imports:
+        flags["imports_nss"] = "imports " + ", ".join(imports)
+        fields["nss_imports"] = ", ".join(imports)
+        fields["nss_imports_note"] = (
+            f"; it also imports {', '.join(imports)}, which in a Go program usually comes from the net or os/user "
+            "package's cgo code (`-tags netgo,osusergo` replaces it)"
+        )
     cxx_runtime = [lib for lib in program.needed if lib.startswith(("libstdc++.so", "libc++.so", "libgcc_s.so"))]
     if cxx_runtime:
         flags["needs_libstdcxx"] = "needs " + ", ".join(cxx_runtime)
@@ -556,7 +622,8 @@ def _packing_evidence(facts: ElfFacts, flags: Dict[str, str], fields: Dict[str, 
     if original.linkage in (DYNAMIC, SHARED_LIBRARY):
         flags["packed_original_dynamic"] = f"the packed original is {original.linkage}"
         inner = explain("LG101", original)
-        fields["original_fix"] = inner.fix if inner is not None else "link it statically."
+        inner_fix = inner.fix if inner is not None else "Link it statically."
+        fields["original_fix"] = inner_fix[:1].lower() + inner_fix[1:]
 
 
 def _target_fields(program: ElfFacts, fields: Dict[str, str]) -> None:
