@@ -1,0 +1,3 @@
+module example.com/linkguard/seed
+
+go 1.21
