@@ -187,6 +187,13 @@ def test_glibc_nss_from_strings_when_no_symbol_table() -> None:
     )
 
 
+def test_nsswitch_path_alone_is_not_nss() -> None:
+    # Go's pure-Go resolver carries "/etc/nsswitch.conf" too (seen in the seed musl build's strings).
+    rodata = b"GLIBC_TUNABLES\0Fatal glibc error\0misbehaving/etc/nsswitch.confinvalid\0"
+    found = tc.examine_toolchain(rodata_view(rodata), "static", None)  # type: ignore[arg-type]
+    assert found.libc == "glibc" and found.nss == ()
+
+
 def test_symbols_decide_nss_when_a_symtab_exists() -> None:
     rodata = b"GLIBC_TUNABLES\0Fatal glibc error\0/etc/nsswitch.conf\0"
     symbols = [("main", ".symtab"), ("getpwnam", ".symtab"), ("dlopen", ".symtab"), ("iconv_open", ".symtab")]

@@ -60,8 +60,10 @@ MUSL_SYMBOLS = ("__init_libc", "__libc_start_init")
 
 GLIBC_STRINGS = (b"GLIBC_TUNABLES", b"Fatal glibc error", b"glibc.cpu.hwcaps")
 MUSL_STRINGS = (b"No error information",)  # musl's strerror(0); glibc says "Success"
-# Present in a static glibc program only when NSS code is linked in.
-NSS_STRINGS = (b"/etc/nsswitch.conf", b"libnss_", b"__nss_database")
+# Present in a static glibc program only when NSS code is linked in. (Not "/etc/nsswitch.conf" alone: Go's
+# pure-Go resolver carries that string too, in musl and CGO_ENABLED=0 builds.)
+NSS_STRINGS = (b"libnss_", b"__nss_database")
+NSS_SUPPORTING_STRINGS = (b"/etc/nsswitch.conf",)
 
 _GLIBC_BANNER = re.compile(rb"GNU C Library \(([^)\x00\n]{1,80})\) (?:stable )?release version (\d+\.\d+(?:\.\d+)?)")
 _NSS_LOOKUP = re.compile(rb"__nss_([a-z]{2,16})_lookup2\x00")
@@ -170,7 +172,11 @@ def _examine_static_libc(view: ImageView, want_rust: bool) -> _StaticLibc:
     result = _StaticLibc()
     abi_tag = _gnu_abi_tag(view)
     scan = _scan_strings(
-        view, _readonly_regions(view), GLIBC_STRINGS + MUSL_STRINGS + NSS_STRINGS, STATIC_SCAN_CAP, rust=want_rust
+        view,
+        _readonly_regions(view),
+        GLIBC_STRINGS + MUSL_STRINGS + NSS_STRINGS + NSS_SUPPORTING_STRINGS,
+        STATIC_SCAN_CAP,
+        rust=want_rust,
     )
     symbols, symbol_table = _interesting_symbols(view)
 
@@ -211,9 +217,11 @@ def _static_glibc_nss(result: _StaticLibc, scan: _Scan, symbols: Set[str], symbo
         result.nss.append(f"NSS {database} lookup")
         result.evidence.append(f"string __nss_{database}_lookup2 in {scan.nss_region}")
     markers = [needle for needle in NSS_STRINGS if needle in scan.found]
-    for needle in markers:
+    if not markers and not result.nss:
+        return
+    for needle in markers + [n for n in NSS_SUPPORTING_STRINGS if n in scan.found]:
         result.evidence.append(f"string {_show(needle)} in {scan.found[needle]}")
-    if markers and not result.nss:
+    if not result.nss:
         result.nss.append("NSS (" + _show(markers[0]) + ")")
 
 
