@@ -59,9 +59,10 @@ def go_truth(truth: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     normal: Dict[str, Any] = {
         "go_version": value.get("go_version", ""),
         "path": value.get("path", ""),
-        "main": value.get("mod"),
         "settings": {key: _unquote(raw) for key, raw in value.get("build", {}).items()},
     }
+    if "mod" in value:
+        normal["main"] = value["mod"]
     if isinstance(value.get("deps"), list):
         normal["deps"] = [tuple(dep) if isinstance(dep, list) else dep for dep in value["deps"]]
     return normal
