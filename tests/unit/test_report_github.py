@@ -63,6 +63,7 @@ def test_hostile_file_name_gives_exactly_one_annotation_with_that_name() -> None
     assert len(hostile) == 1
     name, properties, message = hostile[0]
     assert name == "error"
+    assert message.startswith("LG101 dynamic-link: needs 2 shared libraries")
     assert properties["file"] == f"dist/{HOSTILE_NAME}"
     assert properties["title"] == "linkguard fail: LG101 dynamic-link"
     # Nothing in the log or the messages turned into a command of its own.
