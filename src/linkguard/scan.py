@@ -1,17 +1,27 @@
-"""The pipeline: inputs -> inspect -> rules -> Report. No printing here."""
+"""The pipeline: inputs -> inspect -> rules -> Report. No printing here (progress goes to a callback).
+
+Walked files are checked in walk order. Many files go to worker processes (parallel.py) and come back in that
+same order, so the report is identical whatever `jobs` is; a handful of small files are checked in-process so
+that a pre-commit run does not pay for starting workers.
+"""
 
 from __future__ import annotations
 
-from typing import List, Sequence, Union
+from typing import IO, Callable, Iterable, Iterator, List, Optional, Sequence, Union
 
 from linkguard import __version__
 from linkguard.config import Policy
 from linkguard.inputs.files import Candidate, FileArtifact, Problem, walk
-from linkguard.inspect import inspect_artifact
-from linkguard.model import ArtifactReport, ElfFacts, Inspection, Report, Skipped
+from linkguard.inspect import inspect_artifact, sniff
+from linkguard.model import Artifact, ArtifactReport, ElfFacts, Inspection, Report, Skipped, Unreadable
 from linkguard.rules import evaluate
 
 Outcome = Union[ArtifactReport, Skipped]
+Progress = Callable[[int, int, str], None]  # (paths done, artifacts so far, last path)
+
+HEAD = 512  # bytes read to recognise a file: ELF magic, or an archive (the tar magic sits at offset 257)
+IN_PROCESS_FILES = 8  # fewer files than this (and small ones) are checked without worker processes
+IN_PROCESS_BYTES = 64 << 20
 
 
 def judge(path: str, location: str, inspection: Inspection, policy: Policy) -> ArtifactReport:
@@ -42,21 +52,147 @@ def check_candidate(candidate: Candidate, policy: Policy) -> List[Outcome]:
 
 
 def check_artifact(artifact: FileArtifact, policy: Policy) -> List[Outcome]:
-    inspection = inspect_artifact(artifact, policy.limits)
-    if inspection is None:
+    """One file on disk: an ELF file is inspected, an archive is expanded, anything else is skipped."""
+    try:
+        handle = open(artifact.location, "rb")  # noqa: SIM115 - closed below, after the sniff decides
+    except PermissionError:
+        return [judge(artifact.path, artifact.location, Unreadable("permission denied", "permission"), policy)]
+    except OSError as exc:
+        return [judge(artifact.path, artifact.location, Unreadable(f"cannot read: {exc.strerror}", "io"), policy)]
+    with handle:
+        try:
+            head = handle.read(HEAD)
+        except OSError as exc:  # EISDIR races, EIO
+            return [judge(artifact.path, artifact.location, Unreadable(f"cannot read: {exc.strerror}", "io"), policy)]
+        if sniff(head) is not None:
+            inspection = inspect_artifact(_Opened(artifact, handle), policy.limits)
+            if inspection is None:
+                return [Skipped(artifact.path, "not an ELF file")]
+            return [judge(artifact.path, artifact.location, inspection, policy)]
+    from linkguard.inputs.archives import sniff_archive
+
+    kind = sniff_archive(head)
+    if kind is None:
         return [Skipped(artifact.path, "not an ELF file")]
-    return [judge(artifact.path, artifact.location, inspection, policy)]
+    return list(_archive(artifact, kind, policy))
 
 
-def scan(arguments: Sequence[str], policy: Policy) -> Report:
+def _archive(artifact: FileArtifact, kind: str, policy: Policy) -> Iterator[Outcome]:
+    from linkguard.inputs.archives import MemberResult, expand
+
+    def inspect(member: Artifact) -> Optional[Inspection]:
+        return inspect_artifact(member, policy.limits)
+
+    for entry in expand(artifact.path, artifact.location, artifact.size, kind, policy.archives, inspect,
+                        policy.excluded):
+        if isinstance(entry, Skipped):
+            yield entry
+        elif isinstance(entry, MemberResult):
+            yield judge(entry.path, entry.location, entry.inspection, policy)
+        else:
+            yield judge(entry.path, entry.location, entry.unreadable, policy)
+
+
+class _Opened:
+    """A file artifact whose stream is already open (the sniff read its head): saves a second open()."""
+
+    def __init__(self, artifact: FileArtifact, handle: IO[bytes]) -> None:
+        self.path = artifact.path
+        self.location = artifact.location
+        self.size = artifact.size
+        self._handle: Optional[IO[bytes]] = handle
+
+    def open(self) -> IO[bytes]:
+        handle, self._handle = self._handle, None
+        if handle is None:
+            return open(self.location, "rb")
+        handle.seek(0)
+        return _Unclosed(handle)  # type: ignore[return-value]
+
+
+class _Unclosed:
+    """The already-open handle, left open on exit: its owner closes it."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._handle, name)
+
+    def __enter__(self) -> IO[bytes]:
+        return self._handle
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+# ----------------------------------------------------------------------------------------------- scan
+
+
+def scan(arguments: Sequence[str], policy: Policy, progress: Optional[Progress] = None) -> Report:
+    """Check every path under `arguments`; `progress`, when given, is called as paths are done."""
     artifacts: List[ArtifactReport] = []
     skipped: List[Skipped] = []
-    for candidate in walk(arguments):
-        for outcome in check_candidate(candidate, policy):
+    for done, outcomes in enumerate(_outcomes(walk(arguments), policy), 1):
+        for outcome in outcomes:
             if isinstance(outcome, Skipped):
                 skipped.append(outcome)
             else:
                 artifacts.append(outcome)
+        if progress is not None and outcomes:
+            progress(done, len(artifacts), outcomes[-1].path)
     return Report(
         artifacts=tuple(artifacts), skipped=tuple(skipped), fail_on=policy.fail_on, tool_version=__version__
     )
+
+
+def _outcomes(candidates: Iterable[Candidate], policy: Policy) -> Iterator[List[Outcome]]:
+    """Outcomes per candidate, in walk order: in-process for a few small files, else on worker processes."""
+    from linkguard.parallel import default_jobs
+
+    jobs = policy.jobs or default_jobs()
+    stream = iter(candidates)
+    first: List[Candidate] = []
+    size = 0
+    if jobs > 1:
+        for candidate in stream:
+            first.append(candidate)
+            size += candidate.size if isinstance(candidate, FileArtifact) else 0
+            files = sum(isinstance(c, FileArtifact) for c in first)
+            if files >= IN_PROCESS_FILES or size >= IN_PROCESS_BYTES:
+                break
+        else:
+            jobs = 1  # the walk ended early: too little work to be worth workers
+    if jobs <= 1:
+        for candidate in [*first, *stream]:
+            yield check_candidate(candidate, policy)
+        return
+    yield from _parallel(_chain(first, stream), policy, jobs)
+
+
+def _chain(first: List[Candidate], rest: Iterator[Candidate]) -> Iterator[Candidate]:
+    yield from first
+    yield from rest
+
+
+def _parallel(candidates: Iterator[Candidate], policy: Policy, jobs: int) -> Iterator[List[Outcome]]:
+    from functools import partial
+
+    from linkguard.parallel import run_ordered
+
+    def deadline(candidate: Candidate) -> float:
+        # Generous: the per-artifact time limit bounds ELF inspection; archives also pay for decompression.
+        base = 3 * policy.limits.seconds + 10
+        if isinstance(candidate, FileArtifact):
+            return base + candidate.size / (4 << 20)
+        return base
+
+    def failed(candidate: Candidate, reason: str) -> List[Outcome]:
+        path = candidate.path
+        location = candidate.location if isinstance(candidate, FileArtifact) else path
+        return [judge(path, location, Unreadable(reason, "budget"), policy)]
+
+    yield from run_ordered(partial(check_candidate, policy=policy), candidates, jobs, deadline, failed)

@@ -1,0 +1,256 @@
+"""Run a function over many items in worker processes, yielding results in input order.
+
+Why not multiprocessing.Pool or ProcessPoolExecutor: a worker that dies (a crash in a C decompressor, the kernel's
+OOM killer, the address-space cap below) loses its task in Pool and breaks every pending future in the executor.
+Here each worker has its own pipe, so the one batch it held is known: that batch is retried item by item, and the
+item that kills a worker (or runs past its deadline) alone becomes `failed(item, reason)`, while the run goes on.
+
+Workers are forked where the platform allows (start-up is then free: they inherit the imported modules), and
+each caps its own address space (RLIMIT_AS) so one hostile artifact cannot take the machine's memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable, Deque, Dict, Generic, Iterable, Iterator, List, Optional, Tuple, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MEMORY_CAP = 4 << 30  # address space a worker may add to what it inherited
+BATCH = 16  # items per message: fewer round trips for the many small files of a tree
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why an item produced no result: its worker died or ran past the deadline."""
+
+    reason: str
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined,unused-ignore]
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_ordered(
+    work: Callable[[T], R],
+    items: Iterable[T],
+    jobs: int,
+    deadline: Callable[[T], float],
+    failed: Callable[[T, str], R],
+) -> Iterator[R]:
+    """`work(item)` for every item, in order, on `jobs` worker processes.
+
+    `deadline(item)` is the seconds an item may take; `failed(item, reason)` is its result when its worker died or
+    overran. Exceptions raised by `work` are re-raised here (they are bugs, not bad input).
+    """
+    pool = _Pool(work, jobs, deadline, failed)
+    try:
+        yield from pool.run(items)
+    finally:
+        pool.close()
+
+
+# --------------------------------------------------------------------------------------------- workers
+
+
+def _serve(connection: Any, work: Callable[[Any], Any]) -> None:
+    """A worker's loop: receive (ids, items), send (ids, results) or (ids, exception)."""
+    _cap_memory()
+    while True:
+        try:
+            message = connection.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        ids, items = message
+        try:
+            results = [work(item) for item in items]
+        except Exception as exc:  # a bug in `work`: hand it to the parent to report
+            connection.send((ids, _Raised(exc)))
+            continue
+        connection.send((ids, results))
+
+
+class _Raised:
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+
+def _cap_memory() -> None:
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on POSIX
+        return
+    try:
+        with open("/proc/self/statm") as handle:
+            inherited = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        inherited = 1 << 30
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = inherited + MEMORY_CAP
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    if soft == resource.RLIM_INFINITY or soft > cap:
+        with contextlib.suppress(ValueError, OSError):  # a stricter limit is already in force
+            resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+
+
+class _Worker(Generic[T]):
+    def __init__(self, context: Any, work: Callable[[T], Any]) -> None:
+        self.connection, child = context.Pipe(duplex=True)
+        self.process = context.Process(target=_serve, args=(child, work), daemon=True)
+        self.process.start()
+        child.close()
+        self.batch: Optional[List[Tuple[int, T]]] = None
+        self.due = 0.0
+
+    def give(self, batch: List[Tuple[int, T]], due: float) -> None:
+        self.batch = batch
+        self.due = due
+        self.connection.send(([i for i, _ in batch], [item for _, item in batch]))
+
+    def stop(self, force: bool = False) -> None:
+        if force:
+            self.process.kill()
+        else:
+            with contextlib.suppress(OSError):
+                self.connection.send(None)
+        self.process.join(timeout=None if force else 5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.connection.close()
+
+    def death(self) -> str:
+        self.process.join(timeout=1)
+        code = self.process.exitcode
+        if code is not None and code < 0:
+            import signal
+
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            hint = " (out of memory?)" if name == "SIGKILL" else ""
+            return f"the worker process inspecting it was killed by {name}{hint}"
+        return f"the worker process inspecting it exited unexpectedly (exit code {code})"
+
+
+class _Pool(Generic[T, R]):
+    def __init__(
+        self,
+        work: Callable[[T], R],
+        jobs: int,
+        deadline: Callable[[T], float],
+        failed: Callable[[T, str], R],
+    ) -> None:
+        import multiprocessing
+
+        methods = multiprocessing.get_all_start_methods()
+        self.context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        self.work = work
+        self.deadline = deadline
+        self.failed = failed
+        self.workers: List[_Worker[T]] = [_Worker(self.context, work) for _ in range(max(1, jobs))]
+
+    def run(self, items: Iterable[T]) -> Iterator[R]:
+        from multiprocessing.connection import wait
+
+        source = iter(enumerate(items))
+        retry: Deque[List[Tuple[int, T]]] = deque()
+        done: Dict[int, R] = {}
+        next_out = 0
+        exhausted = False
+        while True:
+            for worker in self.workers:
+                if worker.batch is not None:
+                    continue
+                batch = retry.popleft() if retry else []
+                while not batch and not exhausted:
+                    batch = self._take(source)
+                    exhausted = len(batch) < BATCH
+                    if not batch:
+                        break
+                if batch:
+                    due = time.monotonic() + sum(self.deadline(item) for _, item in batch)
+                    worker.give(batch, due)
+            busy = [w for w in self.workers if w.batch is not None]
+            if not busy:
+                break
+            timeout = max(0.0, min(w.due for w in busy) - time.monotonic())
+            handles = [w.connection for w in busy] + [w.process.sentinel for w in busy]
+            ready = wait(handles, timeout=timeout)
+            now = time.monotonic()
+            for index, worker in enumerate(self.workers):
+                if worker.batch is None:
+                    continue
+                if worker.connection in ready:
+                    try:
+                        ids, results = worker.connection.recv()
+                    except (EOFError, OSError):
+                        self._lost(index, worker, retry, done, worker.death())
+                        continue
+                    if isinstance(results, _Raised):
+                        raise results.exc
+                    done.update(zip(ids, results))
+                    worker.batch = None
+                elif worker.process.sentinel in ready:
+                    self._lost(index, worker, retry, done, worker.death())
+                elif now >= worker.due:
+                    limit = sum(self.deadline(item) for _, item in worker.batch)
+                    worker.stop(force=True)
+                    self._lost(index, worker, retry, done, f"inspection did not finish within {limit:g} s; "
+                                                          f"the worker process was stopped")
+            while next_out in done:
+                yield done.pop(next_out)
+                next_out += 1
+        while next_out in done:  # pragma: no cover - everything is emitted inside the loop
+            yield done.pop(next_out)
+            next_out += 1
+
+    @staticmethod
+    def _take(source: Iterator[Tuple[int, T]]) -> List[Tuple[int, T]]:
+        batch = []
+        for pair in source:
+            batch.append(pair)
+            if len(batch) >= BATCH:
+                break
+        return batch
+
+    def _lost(
+        self,
+        index: int,
+        worker: _Worker[T],
+        retry: Deque[List[Tuple[int, T]]],
+        done: Dict[int, R],
+        reason: str,
+    ) -> None:
+        """A worker died or overran: retry its batch item by item; a lone item becomes a failure."""
+        batch = worker.batch or []
+        worker.batch = None
+        if worker.process.is_alive():
+            worker.stop(force=True)
+        else:
+            worker.connection.close()
+        self.workers[index] = _Worker(self.context, self.work)
+        if len(batch) == 1:
+            i, item = batch[0]
+            done[i] = self.failed(item, reason)
+        else:
+            retry.extendleft([pair] for pair in reversed(batch))
+
+    def close(self) -> None:
+        for worker in self.workers:
+            if worker.batch is not None:
+                worker.stop(force=True)
+            else:
+                worker.stop()
