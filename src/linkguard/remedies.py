@@ -132,8 +132,9 @@ REMEDIES: Tuple[Remedy, ...] = (
         ),
         fix=(
             "Drop `-buildmode=pie` (CGO_ENABLED=0 gives a static executable), or, if you need PIE, link it as "
-            "static-pie: `CGO_ENABLED=1 go build -buildmode=pie -ldflags '-linkmode=external "
-            "-extldflags=-static-pie'`."
+            "static-pie: `CGO_ENABLED=1 go build -buildmode=pie -tags netgo,osusergo -ldflags '-linkmode=external "
+            "-extldflags=-static-pie'` (this links glibc statically; the tags keep name and user lookups out of "
+            "glibc's NSS)."
         ),
     ),
     Remedy(

@@ -6,14 +6,14 @@ from __future__ import annotations
 import io
 import string
 from pathlib import Path
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import pytest
 
 from linkguard import remedies
 from linkguard.inspect.budget import Budget
 from linkguard.inspect.elf import inspect_stream
-from linkguard.model import ElfFacts, GoBuildInfo, GoModule, Packing, Toolchain, VersionNeed
+from linkguard.model import ElfFacts, Finding, GoBuildInfo, GoModule, Packing, Toolchain, VersionNeed
 from linkguard.remedies import REMEDIES, Evidence, Remedy, explain, gather, select
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -269,3 +269,51 @@ def test_real_fixture_gets_its_remedy(name: str, code: str, remedy_id: str) -> N
     facts = inspect_stream(io.BytesIO(data), len(data), Budget())
     explanation = explain(code, facts)
     assert explanation is not None and explanation.remedy == remedy_id
+
+
+# ---------------------------------------------------------------------------------------------- LG301 rule
+
+
+def lg301(facts: ElfFacts) -> List[Finding]:
+    from linkguard.config import PathPolicy
+    from linkguard.model import Severity
+    from linkguard.rules.static_glibc_nss import StaticGlibcNss
+
+    policy = PathPolicy(severities={}, max_versions={})
+    return list(StaticGlibcNss().check(facts, policy, Severity.WARNING))
+
+
+def test_lg301_fires_on_static_glibc_reaching_nss() -> None:
+    toolchain = static_glibc(("getaddrinfo", "getpwnam", "getpwnam_r", "iconv_open"))
+    toolchain = Toolchain(
+        compilers=toolchain.compilers,
+        libc="glibc",
+        libc_version="2.36",
+        nss=toolchain.nss,
+        evidence=("Go build info: go1.22", "symbol getaddrinfo defined in .symtab"),
+    )
+    (finding,) = lg301(elf("static", toolchain=toolchain))
+    assert finding.code == "LG301" and finding.rule == "static-glibc-nss"
+    assert finding.message.startswith("statically linked against glibc 2.36 but calls getaddrinfo, getpwnam")
+    assert "(+1 more)" in finding.message
+    assert finding.evidence == ("symbol getaddrinfo defined in .symtab",)
+    assert finding.remedy == "static-glibc-nss-musl" and finding.fix
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [
+        elf("static", toolchain=Toolchain(libc="glibc")),  # no NSS reached
+        elf("static", toolchain=Toolchain(libc="musl", nss=("getaddrinfo",))),  # musl has no NSS
+        elf(toolchain=Toolchain(libc="glibc", nss=("getaddrinfo",))),  # dynamic: glibc comes from the host
+        elf("static"),  # no toolchain evidence
+    ],
+)
+def test_lg301_quiet_otherwise(facts: ElfFacts) -> None:
+    assert lg301(facts) == []
+
+
+def test_lg301_judges_the_original_behind_packing() -> None:
+    original = elf("static", toolchain=static_glibc(("getaddrinfo",)))
+    (finding,) = lg301(elf("static", packing=Packing("upx", version="3.94", original=original)))
+    assert finding.through_packing and finding.message.startswith("behind the packing")
