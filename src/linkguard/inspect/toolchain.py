@@ -87,7 +87,9 @@ def examine_toolchain(view: ImageView, linkage: str, interpreter: Optional[str])
     libc: Optional[str] = None
     libc_version: Optional[str] = None
     nss: Tuple[str, ...] = ()
-    if linkage in SELF_CONTAINED:
+    if linkage in SELF_CONTAINED and go is not None and go.setting("CGO_ENABLED") == "0":
+        pass  # a Go program built without cgo links no C library: nothing to look for
+    elif linkage in SELF_CONTAINED:
         static = _examine_static_libc(view, want_rust=rust is None and go is None)
         libc, libc_version, nss = static.libc, static.libc_version, tuple(static.nss)
         evidence.extend(static.evidence)
