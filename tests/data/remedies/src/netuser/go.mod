@@ -1,0 +1,3 @@
+module example.com/linkguard/netuser
+
+go 1.21

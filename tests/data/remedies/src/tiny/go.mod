@@ -1,0 +1,3 @@
+module example.com/linkguard/tiny
+
+go 1.21
