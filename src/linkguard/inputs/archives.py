@@ -576,7 +576,8 @@ class _Walker:
                                      f"copy is checked")
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
-            yield Skipped(path, "symbolic link inside the archive; not followed")
+            target = archive.read(info)[:1024].decode("utf-8", "replace") if info.file_size <= 4096 else "?"
+            yield Skipped(path, f"symbolic link to {safe_name(target)}; links inside archives are not followed")
             return
         if info.flag_bits & 0x1:
             yield self.problem(path, "encrypted zip member: its content cannot be checked")

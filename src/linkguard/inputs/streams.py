@@ -264,7 +264,7 @@ class Metered(_Reader):
             raise ArchiveError(
                 self._owner,
                 f"archive-ratio limit {limits.max_ratio} exceeded: {self.produced} bytes inflated from "
-                f"{self._counted.count} compressed bytes (ratio {self.produced // max(self._counted.count, 1)}; "
+                f"{self._counted.count} compressed bytes (ratio {self.produced / max(self._counted.count, 1):.1f}:1; "
                 f"a decompression bomb, or raise limits.archive-ratio)",
             )
         return data

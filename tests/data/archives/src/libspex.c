@@ -1,0 +1,1 @@
+int spex_answer(void) { return 42; }
