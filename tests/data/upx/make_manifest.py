@@ -155,6 +155,8 @@ def main() -> None:
             "UPX 3.94 packs -z separate-code layouts (4 PT_LOADs, binutils >= 2.31 default) but the packed "
             "program crashes (SIGSEGV): see truth.run of amd64-glibc-dyn-pie-nrv2b-9 and amd64-glibc-static-1; "
             "fixtures meant to run were linked with -Wl,-z,noseparate-code.",
+            "i386 originals are built with zig (x86-linux-musl / x86-linux-gnu): this host's gcc -m32 has no "
+            "32-bit libgcc (multilib missing).",
             "A packed program has no PT_INTERP/PT_DYNAMIC, so readelf and `file` call it static even when the "
             "original (truth.original) is dynamic.",
         ],
