@@ -1,0 +1,125 @@
+"""scan(): walk order is report order whatever the number of workers; FIFOs, crashes and progress."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Iterator, List, Tuple
+
+import pytest
+
+from linkguard import scan as scan_module
+from linkguard.config import Policy
+from linkguard.model import Report
+from linkguard.scan import scan
+
+ARCHIVES = Path(__file__).resolve().parents[1] / "data" / "archives"
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A directory with enough files to go to worker processes: ELF files, archives and text."""
+    root = tmp_path / "dist"
+    for sub in ("a", "b", "c"):
+        (root / sub).mkdir(parents=True)
+        for elf in (ARCHIVES / "bin").iterdir():
+            shutil.copyfile(elf, root / sub / elf.name)
+        (root / sub / "notes.txt").write_text("not an ELF file\n")
+    for name in ("release.tar.gz", "release.zip", "image-oci.tar", "hostile-traversal.tar", "spex_1.0_amd64.deb"):
+        shutil.copyfile(ARCHIVES / name, root / "b" / name)
+    return root
+
+
+def summary(report: Report) -> List[Tuple[Any, ...]]:
+    return [(a.path, a.format, a.facts, a.problem, a.findings) for a in report.artifacts] + [
+        (s.path, s.reason) for s in report.skipped
+    ]
+
+
+def test_order_is_the_same_with_and_without_workers(tree: Path) -> None:
+    serial = scan([str(tree)], Policy(jobs=1))
+    parallel = scan([str(tree)], Policy(jobs=2))
+    wide = scan([str(tree)], Policy(jobs=3))
+    assert summary(serial) == summary(parallel) == summary(wide)
+    assert len(serial.artifacts) > 9
+    paths = [a.path for a in serial.artifacts]
+    # Walk order: directories sorted, archive members follow their archive.
+    assert paths.index(str(tree / "a" / "spex-dynamic")) < paths.index(str(tree / "b" / "release.tar.gz") +
+                                                                         "!spex/bin/spex")
+
+
+def _alarm(seconds: int) -> Iterator[None]:
+    def fire(signum: int, frame: Any) -> None:
+        raise TimeoutError("scan hung")
+
+    previous = signal.signal(signal.SIGALRM, fire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_fifo_in_a_directory_does_not_hang(tree: Path, jobs: int) -> None:
+    fifo = tree / "a" / "pipe"
+    os.mkfifo(fifo)
+    alarm = _alarm(60)
+    next(alarm)
+    try:
+        report = scan([str(tree)], Policy(jobs=jobs))
+    finally:
+        alarm.close()
+    [skip] = [s for s in report.skipped if s.path == str(fifo)]
+    assert "FIFO" in skip.reason
+
+
+def test_a_worker_crash_is_lg901_for_that_artifact_only(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    victim = tree / "c" / "spex-static"
+    clean = scan([str(tree)], Policy(jobs=1))
+    real = scan_module.inspect_artifact
+
+    def crashing(artifact: Any, limits: Any) -> Any:
+        if artifact.location == str(victim):
+            os.kill(os.getpid(), signal.SIGKILL)  # as a segfault in a C extension would
+        return real(artifact, limits)
+
+    monkeypatch.setattr(scan_module, "inspect_artifact", crashing)  # forked workers inherit the patch
+    report = scan([str(tree)], Policy(jobs=2))
+    [hit] = [a for a in report.artifacts if a.path == str(victim)]
+    assert hit.format == "unreadable" and hit.problem is not None
+    assert "SIGKILL" in hit.problem.reason
+    assert [f.code for f in hit.findings] == ["LG901"]
+    assert [a.path for a in report.artifacts] == [a.path for a in clean.artifacts]
+    others = [(a.path, a.facts) for a in report.artifacts if a.path != str(victim)]
+    assert others == [(a.path, a.facts) for a in clean.artifacts if a.path != str(victim)]
+
+
+def test_progress_callback_sees_every_path_in_order(tree: Path) -> None:
+    calls: List[Tuple[int, int, str]] = []
+    report = scan([str(tree)], Policy(jobs=2), progress=lambda done, found, path: calls.append((done, found, path)))
+    assert [c[0] for c in calls] == list(range(1, len(calls) + 1))
+    assert calls[-1][1] == len(report.artifacts)
+
+
+def test_few_small_files_stay_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_workers(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("worker processes started for a tiny input")
+
+    monkeypatch.setattr("linkguard.parallel.run_ordered", no_workers)
+    shutil.copyfile(ARCHIVES / "bin" / "spex-static", tmp_path / "spex")
+    report = scan([str(tmp_path)], Policy(jobs=4))
+    assert [a.facts.linkage for a in report.artifacts if a.facts] == ["static"]
+
+
+def test_excluded_and_missing_paths(tmp_path: Path) -> None:
+    shutil.copyfile(ARCHIVES / "bin" / "spex-dynamic", tmp_path / "spex")
+    policy = replace(Policy(jobs=1), exclude=("spex",))
+    report = scan([str(tmp_path), str(tmp_path / "missing")], policy)
+    assert [s.reason for s in report.skipped] == ["excluded by configuration"]
+    [missing] = report.artifacts
+    assert missing.problem is not None and missing.problem.kind == "io"
