@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence
@@ -131,7 +132,12 @@ def run(args: argparse.Namespace) -> int:
     from linkguard.report import RenderOptions, get_reporter
     from linkguard.scan import scan
 
-    report = scan(args.paths, policy)
+    progress = _ProgressLine.for_run(fmt)
+    try:
+        report = scan(args.paths, policy, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
     if args.quiet:
         report = replace(report, artifacts=tuple(a for a in report.artifacts if a.findings))
     options = RenderOptions(
@@ -151,6 +157,39 @@ def run(args: argparse.Namespace) -> int:
     if fmt == "github":
         _write_github_files(rendered.step_summary, {**rendered.step_outputs, **side_outputs})
     return EXIT_FINDINGS if report.totals.failed else EXIT_CLEAN
+
+
+class _ProgressLine:
+    """A one-line progress indicator on stderr for long scans (only on a terminal, never in GitHub mode)."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self._last = self._clock()
+        self._shown = False
+
+    @classmethod
+    def for_run(cls, fmt: str) -> Optional[_ProgressLine]:
+        if fmt == "github" or os.environ.get("GITHUB_ACTIONS") == "true" or not sys.stderr.isatty():
+            return None
+        return cls()
+
+    def __call__(self, done: int, artifacts: int, path: str) -> None:
+        now = self._clock()
+        if now - self._last < 0.2:
+            return
+        self._last = now
+        width = shutil.get_terminal_size((80, 20)).columns
+        text = f"linkguard: {done} paths, {artifacts} artifacts ... {path}"
+        sys.stderr.write("\r\033[K" + (text if len(text) < width else text[: width - 4] + "..."))
+        sys.stderr.flush()
+        self._shown = True
+
+    def close(self) -> None:
+        if self._shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
 
 
 def _branch_selected(pattern: Optional[str], fmt: str) -> bool:
