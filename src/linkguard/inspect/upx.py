@@ -350,7 +350,7 @@ class _Chain:
     after_loads: int  # packed-file offset just past the last PT_LOAD block
     complete: bool
     error: Optional[str] = None
-    gap_total: Optional[int] = None  # sum of gap blocks' sz_unc when the chain reached the end marker
+    gaps: Optional[List[_Block]] = None  # gap blocks, when their chain reached the end marker
 
 
 def _walk(f: _File, header: _Header, end: str, budget: Budget) -> _Chain:
@@ -385,22 +385,26 @@ def _walk(f: _File, header: _Header, end: str, budget: Budget) -> _Chain:
     return _Chain(blocks, pos, True)
 
 
-def _walk_gaps(f: _File, chain: _Chain, lsize: int, end: str) -> Optional[int]:
-    """Sum the gap blocks (file bytes outside every PT_LOAD) up to the end marker; None if that chain breaks."""
+def _walk_gaps(f: _File, chain: _Chain, lsize: int, end: str) -> Optional[List[_Block]]:
+    """The gap blocks (file bytes outside every PT_LOAD) up to the end marker; None if that chain breaks.
+
+    They start after the loader (`l_lsize` bytes, rounded from a 4-aligned start); `start` is left at -1 because
+    a gap block's original offset follows only from the holes between the PT_LOAD extents.
+    """
     if lsize <= 0 or lsize > 1 * MiB:
         return None
     pos = ((chain.after_loads + 3) & ~3) + lsize
-    total = 0
+    gaps: List[_Block] = []
     for _ in range(4096):
         info = _read_binfo(f, pos, end)
         if info is None:
             return None
-        sz_unc, sz_cpr = info[0], info[1]
+        sz_unc, sz_cpr, method, ftid, cto8, _ = info
         if sz_unc == 0:
-            return total
+            return gaps
         if not (0 < sz_cpr <= sz_unc <= MAX_BLOCK) or pos + 12 + sz_cpr > f.size:
             return None
-        total += sz_unc
+        gaps.append(_Block(pos + 12, -1, sz_unc, sz_cpr, method, ftid, cto8))
         pos += 12 + sz_cpr
     return None
 
@@ -620,27 +624,91 @@ def _examine(f: _File, budget: Budget, eager_limit: int) -> Optional[UpxResult]:
         return None  # an ordinary ELF: no pack header, normal headers, nothing where l_info would be
 
     hints = _Hints(notes=list(ph_notes), bad_checksum=bad_checksum is not None)
-    # Candidate overlay offsets (guide 2.1): from the PackHeader, after the phdrs, then a scan.
+    rejections: List[str] = []
+    header = _locate_header(f, packed, packheader, budget, rejections)
+    if header is None:
+        return _weak(f, packed, phdrs, packheader, shape, linfo_magic_at_phdrs, hints, rejections, budget)
+    return _decoded(f, packed, phdrs, packheader, header, hints, budget, eager_limit)
+
+
+def _locate_header(
+    f: _File, packed: _Ehdr, packheader: Optional[_PackHeader], budget: Budget, rejections: List[str]
+) -> Optional[_Header]:
+    """Find and decode the header block. Candidate overlay offsets (guide 2.1): the PackHeader's, the one right
+    after the packed program headers, then a scan of the first 64 KiB."""
     candidates: List[int] = []
     if packheader is not None and packheader.overlay_offset is not None:
         candidates.append(packheader.overlay_offset)
-    candidates.append(sz_hdrs + 12)
-    header: Optional[_Header] = None
-    rejections: List[str] = []
+    candidates.append(packed.phoff + packed.phnum * packed.phentsize + 12)
     for overlay in dict.fromkeys(candidates):
         if not 0 < overlay < f.size:
             continue
         try:
-            header = _try_header(f, packed, overlay, budget)
-            break
+            return _try_header(f, packed, overlay, budget)
         except _Malformed as exc:
             rejections.append(str(exc))
-    if header is None and (packheader is not None or shape or linfo_magic_at_phdrs):
-        header = _scan_for_header(f, packed, budget, set(candidates))
+    return _scan_for_header(f, packed, budget, set(candidates))
 
+
+def unpack_all(stream: IO[bytes], size: int, budget: Budget) -> bytes:
+    """Rebuild the whole original file of a packed main program, as `upx -d` writes it.
+
+    Decodes every block (header, PT_LOADs and the gap blocks between and after them): for tests and tooling,
+    not for inspection, which stays lazy. Raises UnpackError when that is not possible.
+    """
+    f = _File(stream, size)
+    packed = _parse_ehdr(f.read(0, 64))
+    if packed is None:
+        raise UnpackError("not an ELF file")
+    tail_start = max(0, f.size - TAIL_SEARCH)
+    packheader = _find_packheader(f.read(tail_start, f.size - tail_start), tail_start)[0]
+    rejections: List[str] = []
+    header = _locate_header(f, packed, packheader, budget, rejections)
     if header is None:
-        return _weak(f, packed, phdrs, packheader, shape, linfo_magic_at_phdrs, hints, rejections, budget)
-    return _decoded(f, packed, phdrs, packheader, header, hints, budget, eager_limit)
+        raise UnpackError("no decodable UPX header block" + (f" ({rejections[0]})" if rejections else ""))
+    chain = _walk(f, header, packed.endian, budget)
+    if not chain.complete:
+        raise UnpackError(f"block chain: {chain.error}")
+    l_info = f.read(header.overlay_offset - 12, 12)
+    lsize = struct.unpack(packed.endian + "H", l_info[8:10])[0] if len(l_info) == 12 else 0
+    gaps = _walk_gaps(f, chain, lsize, packed.endian)
+    if gaps is None:
+        raise UnpackError("gap blocks not found (l_info damaged?)")
+    total = sum(b.sz_unc for b in chain.blocks + gaps)
+    if total > MAX_IMAGE:
+        raise UnpackError(f"original of {total} bytes is too large")
+    image = bytearray(total)
+    covered = sorted((b.start, b.start + b.sz_unc) for b in chain.blocks)
+    holes: List[Tuple[int, int]] = []
+    cursor = 0
+    for lo, hi in covered:
+        if lo > cursor:
+            holes.append((cursor, lo))
+        cursor = max(cursor, hi)
+    if cursor < total:
+        holes.append((cursor, total))
+    placed: List[_Block] = []
+    hole_iter = iter(holes)
+    lo, hi = next(hole_iter, (total, total))
+    for gap in gaps:
+        while lo >= hi:
+            lo, hi = next(hole_iter, (total, total))
+            if lo >= total:
+                raise UnpackError("gap blocks do not fit the holes between PT_LOADs")
+        if lo + gap.sz_unc > hi:
+            raise UnpackError(f"gap block of {gap.sz_unc} bytes does not fit the hole at {lo}")
+        placed.append(_Block(gap.file_pos, lo, gap.sz_unc, gap.sz_cpr, gap.method, gap.filter, gap.cto8))
+        lo += gap.sz_unc
+    for block in chain.blocks + placed:
+        src = f.read(block.file_pos, block.sz_cpr)
+        if len(src) != block.sz_cpr:
+            raise UnpackError(f"block at original offset {block.start} runs past EOF")
+        if block.sz_cpr < block.sz_unc:
+            budget.charge_inflate(block.sz_unc)
+        image[block.start : block.start + block.sz_unc] = decode_block(
+            src, block.sz_unc, block.method, block.filter, block.cto8, budget.check_time
+        )
+    return bytes(image)
 
 
 def _read_ident(f: _File, packed: _Ehdr, phdrs: Sequence[_Phdr], hints: _Hints, start: Optional[int]) -> None:
@@ -782,7 +850,7 @@ def _decoded(
 
     chain = _walk(f, header, end, budget)
     if chain.complete:
-        chain.gap_total = _walk_gaps(f, chain, lsize, end)
+        chain.gaps = _walk_gaps(f, chain, lsize, end)
 
     # PackHeader checks
     if packheader is None:
@@ -800,8 +868,8 @@ def _decoded(
     # sizes: what the decoded structure says beats what the headers claim
     load_end = max(b.start + b.sz_unc for b in chain.blocks)
     decoded_size: Optional[int] = None
-    if chain.complete and chain.gap_total is not None:
-        decoded_size = sum(b.sz_unc for b in chain.blocks) + chain.gap_total
+    if chain.complete and chain.gaps is not None:
+        decoded_size = sum(b.sz_unc for b in chain.blocks + chain.gaps)
     max_block = max(b.sz_unc for b in chain.blocks)
     if p_filesize is not None:
         if (decoded_size is not None and p_filesize != decoded_size) or p_filesize < load_end:
