@@ -69,7 +69,7 @@ def check_artifact(artifact: FileArtifact, policy: Policy) -> List[Outcome]:
             if inspection is None:
                 return [Skipped(artifact.path, "not an ELF file")]
             return [judge(artifact.path, artifact.location, inspection, policy)]
-    from linkguard.inputs.archives import sniff_archive
+    from linkguard.inputs.magic import sniff_archive
 
     kind = sniff_archive(head)
     if kind is None:

@@ -32,6 +32,7 @@ from linkguard.inputs.images import (
     visible,
     wants_document,
 )
+from linkguard.inputs.magic import AR_MAGIC, is_tar, sniff_archive
 from linkguard.inputs.streams import (
     CODECS,
     IN_MEMORY,
@@ -53,8 +54,6 @@ from linkguard.inspect import sniff
 from linkguard.model import Artifact, Inspection, Skipped, Unreadable
 
 HEAD = 512  # enough to recognise every format here (the ustar magic sits at offset 257)
-AR_MAGIC = b"!<arch>\n"
-_BZIP2_BLOCK = (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90")  # block start / end-of-stream magic
 
 
 @dataclass(frozen=True)
@@ -81,39 +80,6 @@ class MemberResult:
 
 Entry = Union[MemberResult, Skipped, Problem]
 Inspect = Callable[[Artifact], Optional[Inspection]]
-
-
-def sniff_archive(head: bytes) -> Optional[str]:
-    """The container format a file's first bytes announce: tar, zip, ar, or a codec name; None otherwise."""
-    if head[:3] == b"\x1f\x8b\x08":
-        return "gzip"
-    if head[:6] == b"\xfd7zXZ\x00":
-        return "xz"
-    if head[:4] == b"\x28\xb5\x2f\xfd":
-        return "zstd"
-    if head[:3] == b"BZh" and head[3:4].isdigit() and head[3:4] != b"0" and head[4:10] in _BZIP2_BLOCK:
-        return "bzip2"
-    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
-        return "zip"
-    if head[:8] == AR_MAGIC:
-        return "ar"
-    if _is_tar(head):
-        return "tar"
-    return None
-
-
-def _is_tar(head: bytes) -> bool:
-    if len(head) < 512:
-        return False
-    if head[257:262] == b"ustar":
-        return True
-    # A pre-POSIX (v7) header has no magic: accept it only when its checksum matches and it names something.
-    if not head[0] or head[0] < 0x20:
-        return False
-    field = head[148:156].split(b"\0", 1)[0].strip()
-    if not field or not all(0x30 <= c <= 0x37 for c in field):
-        return False
-    return int(field, 8) == sum(head[:148]) + 256 + sum(head[156:512])
 
 
 def expand(
@@ -295,7 +261,7 @@ class _Walker:
         opened = decoded.open() if source.seekable or live is None else decoded.decode(live, owned=False)
         with opened as stream:
             head = read_exact(stream, HEAD)
-            if _is_tar(head):
+            if is_tar(head):
                 problem = self._check_depth(display, f"{codec}-compressed tar archive", depth)
                 if problem is not None:
                     yield problem
