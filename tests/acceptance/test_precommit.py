@@ -1,0 +1,116 @@
+"""The pre-commit hooks run by pre-commit itself: `pre-commit try-repo` in a scratch git repository.
+
+try-repo installs the hook repository with pip into its own environment (a package registry must be reachable
+for pyelftools; the first call costs ~10-25 s, later ones reuse the environment). It is pointed at a clone of
+this repository's HEAD, which is what a `.pre-commit-config.yaml` with `rev:` gets: uncommitted changes are not
+seen (try-repo would copy tracked edits but not new files, so a half-committed tree gives confusing results).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = ROOT / "tests" / "data" / "elf" / "bin"
+GOOD = BIN / "musl-gcc-static"
+BAD = BIN / "gcc-glibc-dynamic-libm"
+
+pytestmark = [
+    pytest.mark.skipif(shutil.which("pre-commit") is None, reason="pre-commit is not installed"),
+    pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
+    pytest.mark.skipif(not (ROOT / ".git").exists(), reason="try-repo needs this repository's git checkout"),
+]
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, str]:
+    home = tmp_path_factory.mktemp("pre-commit-home")
+    values = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "PRE_COMMIT"))}
+    values["PRE_COMMIT_HOME"] = str(home)
+    values["PRE_COMMIT_COLOR"] = "never"
+    return values
+
+
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    clone = tmp_path_factory.mktemp("hook-repo") / "linkguard"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True, capture_output=True)
+    return clone
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    repo = tmp_path / "project"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    shutil.copy(GOOD, repo / "good-static")
+    shutil.copy(BAD, repo / "bad-dynamic")
+    (repo / "README.md").write_text("not a binary\n", encoding="utf-8")
+    (repo / "dist").mkdir()
+    shutil.copy(GOOD, repo / "dist" / "tool")
+    git(repo, "add", ".")
+    return repo
+
+
+def try_repo(hook_repo: Path, project: Path, env: Dict[str, str], hook: str, *args: str) -> subprocess.CompletedProcess:
+    command: List[str] = ["pre-commit", "try-repo", str(hook_repo), hook, *args]
+    return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=900, check=False)
+
+
+def test_committed_binary_hook_passes_on_static_binaries(hook_repo: Path, project: Path, env: Dict[str, str]) -> None:
+    run = try_repo(hook_repo, project, env, "linkguard", "--files", "good-static", "README.md")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert re.search(r"^linkguard \(committed binaries\)\.+Passed$", run.stdout, re.MULTILINE), run.stdout
+
+
+def test_committed_binary_hook_fails_on_a_dynamic_binary(hook_repo: Path, project: Path, env: Dict[str, str]) -> None:
+    run = try_repo(hook_repo, project, env, "linkguard", "--files", "bad-dynamic", "good-static", "README.md")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert re.search(r"^linkguard \(committed binaries\)\.+Failed$", run.stdout, re.MULTILINE), run.stdout
+    assert "bad-dynamic  dynamic x86_64/64" in run.stdout
+    assert "error LG101 dynamic-link: needs 2 shared libraries (libm.so.6, libc.so.6)" in run.stdout
+    assert "good-static" not in run.stdout  # --quiet: only artifacts with findings
+    assert "README.md" not in run.stdout.split("Failed", 1)[1]  # types: [binary] kept the text file out
+
+
+def test_build_output_hook_checks_its_directory(hook_repo: Path, project: Path, env: Dict[str, str]) -> None:
+    """Through `pre-commit run` and a config with rev: (try-repo would reinstall the environment per call)."""
+    rev = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=hook_repo, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    config = project / ".pre-commit-config.yaml"
+    config.write_text(
+        f"repos:\n  - repo: {hook_repo.as_posix()}\n    rev: {rev}\n    hooks:\n      - id: linkguard-build\n",
+        encoding="utf-8",
+    )
+    git(project, "add", ".pre-commit-config.yaml")
+    command = ["pre-commit", "run", "linkguard-build", "--hook-stage", "manual", "--all-files"]
+    passing = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=900, check=False)
+    assert passing.returncode == 0, passing.stdout + passing.stderr
+    assert re.search(r"^linkguard \(build outputs\)\.+Passed$", passing.stdout, re.MULTILINE), passing.stdout
+    shutil.copy(BAD, project / "dist" / "tool-dynamic")
+    failing = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=900, check=False)
+    assert failing.returncode == 1, failing.stdout + failing.stderr
+    assert "dist/tool-dynamic  dynamic x86_64/64" in failing.stdout
+    # not run at commit time: the hook is for pre-push and manual stages
+    at_commit = subprocess.run(
+        ["pre-commit", "run", "linkguard-build", "--all-files"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert at_commit.returncode == 1 and "No hook with id `linkguard-build` in stage `pre-commit`" in at_commit.stdout
