@@ -177,7 +177,9 @@ REMEDIES: Tuple[Remedy, ...] = (
             "Build for the musl target, which links statically by default: `rustup target add "
             "{rust_musl_target}` then `cargo build --release --target {rust_musl_target}` (set "
             'RUSTFLAGS="-C target-feature=+crt-static" if your toolchain defaults it off). Crates with C '
-            "dependencies need a musl C compiler, e.g. `CC_{rust_musl_target_env}=musl-gcc`."
+            "dependencies need a musl C compiler, e.g. `CC_{rust_musl_target_env}=musl-gcc`. Staying on the glibc "
+            'target, RUSTFLAGS="-C target-feature=+crt-static" also gives a static-pie, but then DNS and user '
+            "lookups load the host's glibc NSS modules at run time (LG301)."
         ),
     ),
     Remedy(
