@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
 
     progress = _ProgressLine.for_run(fmt)
     try:
-        report = scan(args.paths, policy, progress=progress)
+        report = scan(args.paths, policy, progress)
     finally:
         if progress is not None:
             progress.close()

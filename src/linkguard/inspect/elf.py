@@ -114,6 +114,7 @@ class ElfImage:
         self._sfmt = "<" if self.elf.little_endian else ">"
         self.segments: Sequence[Segment] = self._read_segments()
         self._sections: Optional[List[Section]] = None
+        self._section_links: List[int] = []
 
     # ------------------------------------------------------------------ headers
 
@@ -135,24 +136,21 @@ class ElfImage:
                 f"truncated: {phnum} program headers at offset {phoff:#x} end at {end:#x}, past the end of the "
                 f"file ({self.size} bytes)"
             )
+        # One read and struct unpacking: pyelftools' per-header parse dominated the cost of small files.
+        table = self.read(phoff, phnum * entsize)
+        if len(table) < phnum * entsize:
+            raise Corrupt(f"truncated: program headers at offset {phoff:#x} end past the end of the file")
+        layout = _PHDR64 if self.bits == 64 else _PHDR32
+        unpack = struct.Struct(self._sfmt + layout).unpack_from
         segments = []
         for i in range(phnum):
-            try:
-                ph = struct_parse(self.elf.structs.Elf_Phdr, self._io, phoff + i * entsize)
-            except PARSE_ERRORS as exc:
-                raise Corrupt(f"program header {i} unreadable: {describe(exc)}") from exc
-            ptype = ph["p_type"]
-            if isinstance(ptype, str):
-                ptype = _PT_BY_NAME.get(ptype, -1)
+            fields = unpack(table, i * entsize)
+            if self.bits == 64:
+                ptype, flags, offset, vaddr, _paddr, filesz, memsz, _align = fields
+            else:
+                ptype, offset, vaddr, _paddr, filesz, memsz, flags, _align = fields
             segments.append(
-                Segment(
-                    type=int(ptype),
-                    flags=int(ph["p_flags"]),
-                    offset=int(ph["p_offset"]),
-                    vaddr=int(ph["p_vaddr"]),
-                    filesz=int(ph["p_filesz"]),
-                    memsz=int(ph["p_memsz"]),
-                )
+                Segment(type=ptype, flags=flags, offset=offset, vaddr=vaddr, filesz=filesz, memsz=memsz)
             )
         return segments
 
@@ -173,23 +171,31 @@ class ElfImage:
         if hdr["e_shoff"] + hdr["e_shnum"] * hdr["e_shentsize"] > self.size:
             self.warnings.append("section headers lie past the end of the file; ignored")
             return []
-        try:
-            found = []
-            for sec in self.elf.iter_sections():
-                self.budget.check_time()
-                found.append(
-                    Section(
-                        name=sec.name,
-                        type=_sh_type(sec["sh_type"]),
-                        offset=int(sec["sh_offset"]),
-                        addr=int(sec["sh_addr"]),
-                        size=int(sec["sh_size"]),
-                    )
-                )
-            return found
-        except PARSE_ERRORS as exc:
-            self.warnings.append(f"section headers unreadable ({describe(exc)}); ignored")
+        # Read the whole table and the section-name table once, with struct; no pyelftools Section objects.
+        shoff, shnum, entsize = hdr["e_shoff"], hdr["e_shnum"], hdr["e_shentsize"]
+        layout = _SHDR64 if self.bits == 64 else _SHDR32
+        record = struct.Struct(self._sfmt + layout)
+        if entsize < record.size:
+            self.warnings.append(f"e_shentsize {entsize} is smaller than a section header; section headers ignored")
             return []
+        table = self.read(shoff, shnum * entsize)
+        rows = [record.unpack_from(table, i * entsize) for i in range(len(table) // entsize)]
+        shstrndx = hdr["e_shstrndx"]
+        if shstrndx == 0xFFFF and rows:  # SHN_XINDEX: the real index is in section 0's sh_link
+            shstrndx = rows[0][6]
+        names = b""
+        if 0 < shstrndx < len(rows):
+            names = self.read(rows[shstrndx][4], min(rows[shstrndx][5], 1 << 20))
+        found = []
+        self._section_links = []
+        for name_at, sh_type, _flags, addr, offset, size, link, *_rest in rows:
+            end = names.find(b"\0", name_at)
+            name = names[name_at : end if end >= 0 else len(names)].decode("utf-8", "replace") if name_at < len(
+                names) else ""
+            found.append(Section(name=name, type=sh_type, offset=offset, addr=addr, size=size))
+            self._section_links.append(link)
+        self.budget.check_time()
+        return found
 
     def section(self, name: str) -> Optional[Section]:
         for sec in self.sections:
@@ -241,14 +247,11 @@ class ElfImage:
                         yield name, "DT_SYMTAB"
 
     def _linked_strtab(self, table: Section) -> Optional[Tuple[int, int]]:
-        try:
-            named = self.elf.get_section_by_name(table.name)
-            sec = None if named is None else self.elf.get_section(named["sh_link"])
-        except PARSE_ERRORS:
+        sections = self.sections
+        link = self._section_links[sections.index(table)]
+        if not 0 < link < len(sections):
             return None
-        if sec is None:
-            return None
-        return int(sec["sh_offset"]), int(sec["sh_size"])
+        return sections[link].offset, sections[link].size
 
     def _iter_symbols(self, offset: int, count: int, strtab: Tuple[int, int]) -> Iterator[Tuple[str, int]]:
         """(name, st_shndx) for `count` symbols at `offset`, read in bulk."""
@@ -487,10 +490,17 @@ class _StringReader:
         self._offset = offset
         self._size = size
         self._blocks: Dict[int, bytes] = {}
+        self._whole: Optional[bytes] = None
 
     def get(self, index: int) -> str:
         if index >= self._size:
             return ""
+        if self._size <= _WHOLE_STRTAB:
+            # Small tables (nearly all) are read once and sliced: a per-name block walk cost more than the parse.
+            if self._whole is None:
+                self._whole = self._image.read(self._offset, self._size)
+            end = self._whole.find(b"\0", index, index + MAX_STRING)
+            return self._whole[index : end if end >= 0 else index + MAX_STRING].decode("utf-8", "replace")
         out = b""
         pos = index
         while len(out) < MAX_STRING and pos < self._size:
@@ -510,6 +520,11 @@ class _StringReader:
             pos = (block_no + 1) * 4096
         return out.decode("utf-8", "replace")
 
+
+_WHOLE_STRTAB = 4 << 20
+# struct layouts (after the byte-order prefix) of Elf64_Phdr / Elf32_Phdr and Elf64_Shdr / Elf32_Shdr.
+_PHDR64, _PHDR32 = "IIQQQQQQ", "IIIIIIII"
+_SHDR64, _SHDR32 = "IIQQQQIIQQ", "IIIIIIIIII"
 
 _PT_BY_NAME = {
     "PT_NULL": 0,
