@@ -14,6 +14,7 @@ import json
 import os
 import random
 import shutil
+import struct
 import subprocess
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -301,3 +302,92 @@ def test_fresh_pack_round_trip(tmp_path: Path, source: Path, method: str) -> Non
     for offset, size in result.decoded:
         if offset:
             assert result.original_image[offset : offset + size] == reference[offset : offset + size]
+
+
+# ------------------------------------------------------------------------------- synthetic damage
+# Built here from a committed fixture; the expectations follow the format guide (sections 2.1 and 5), not a tool.
+
+
+def _fixture_bytes(name: str) -> bytearray:
+    path = UPX_SET / "bin" / name
+    if not path.is_file():
+        pytest.skip(f"{name} missing")
+    return bytearray(path.read_bytes())
+
+
+def _wipe_packheader(data: bytearray) -> None:
+    pos = data.rfind(b"UPX!")
+    data[pos : pos + 36] = bytes(36)
+
+
+def test_header_block_is_found_by_scanning() -> None:
+    data = _fixture_bytes("amd64-glibc-dyn-pie-nrv2b-9")
+    (phnum,) = struct.unpack_from("<H", data, 56)
+    struct.pack_into("<H", data, 56, phnum + 1)  # the table now ends inside l_info: candidate (b) misses
+    _wipe_packheader(data)
+    result = examine(io.BytesIO(bytes(data)), len(data), Budget())
+    assert result is not None and result.original_image is not None
+    assert result.packing.tampered and result.packing.confidence == "high"
+    assert any("found by scanning" in line for line in result.packing.evidence)
+    assert _original_facts(result.original_image)["needed"] == ["libm.so.6", "libc.so.6"]
+
+
+def test_undecodable_structure_with_intact_headers_is_high() -> None:
+    data = _fixture_bytes("amd64-glibc-dyn-pie-nrv2b-9")
+    overlay = struct.unpack_from("<Q", data, 32)[0] + 3 * 56 + 12  # e_phoff + e_phnum * 56 + 12
+    for k in range(overlay + 28, overlay + 60):  # scramble the header block's compressed bytes
+        data[k] ^= 0x5A
+    result = examine(io.BytesIO(bytes(data)), len(data), Budget())
+    assert result is not None
+    assert result.packing.confidence == "high"
+    assert result.original_image is None and result.packing.see_through_error
+    assert result.packing.method == "NRV2B" and result.packing.version == "3.94"
+
+
+def test_only_weak_signals_is_likely() -> None:
+    data = _fixture_bytes("amd64-glibc-dyn-pie-nrv2b-9")
+    overlay = struct.unpack_from("<Q", data, 32)[0] + 3 * 56 + 12
+    for k in range(overlay + 28, overlay + 60):
+        data[k] ^= 0x5A
+    _wipe_packheader(data)
+    data[overlay - 12 : overlay] = bytes(12)  # l_info
+    result = examine(io.BytesIO(bytes(data)), len(data), Budget())
+    assert result is not None
+    assert result.packing.confidence == "likely"
+    assert result.original_image is None
+    assert any("entry stub" in line for line in result.packing.evidence)
+
+
+def _packheader(fmt: int, method: int, level: int, u_file_size: int) -> bytes:
+    header = bytearray(b"UPX!" + bytes([14, fmt, method, level]) + bytes(24))
+    struct.pack_into("<I", header, 24, u_file_size)
+    header[31] = sum(header[4:31]) % 251
+    return bytes(header)
+
+
+def _fake_packed_library(with_linfo: bool) -> bytes:
+    """An ordinary shared library with a UPX 4.x-style tail (l_info, p_info, b_info, PackHeader) appended."""
+    path = DATA / "elf" / "bin" / "libfoo.so.1"
+    if not path.is_file():
+        pytest.skip("libfoo.so.1 missing")
+    data = bytearray(path.read_bytes())
+    data += bytes(-len(data) % 4)
+    l_info = struct.pack("<I4sHBB", 0, b"UPX!" if with_linfo else bytes(4), 2048, 14, 22)
+    data += l_info
+    overlay = len(data)
+    data += struct.pack("<III", 0, 16000, 16000) + struct.pack("<IIBBBB", 4000, 900, 8, 0, 0, 0) + bytes(900)
+    data += _packheader(22, 8, 9, 16000) + struct.pack("<I", overlay)
+    return bytes(data)
+
+
+def test_packed_shared_library_layout_is_tolerated() -> None:
+    data = _fake_packed_library(with_linfo=True)
+    result = examine(io.BytesIO(data), len(data), Budget())
+    assert result is not None
+    assert result.packing.confidence == "high" and result.packing.version == "4.x"
+    assert result.original_image is None and "shared library" in (result.packing.see_through_error or "")
+
+
+def test_pack_header_alone_on_a_shared_library_is_not_upx() -> None:
+    data = _fake_packed_library(with_linfo=False)
+    assert examine(io.BytesIO(data), len(data), Budget()) is None

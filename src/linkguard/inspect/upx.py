@@ -277,11 +277,33 @@ def _read_binfo(f: _File, pos: int, end: str) -> Optional[Tuple[int, int, int, i
 
 
 def _plausible_header_binfo(info: Optional[Tuple[int, int, int, int, int, int]], ehdr: _Ehdr) -> bool:
+    """A b_info that could describe the original Ehdr + Phdrs of a file like `ehdr` (same class)."""
     if info is None:
         return False
     sz_unc, sz_cpr, method, ftid, _, _ = info
-    minimum = (64 if ehdr.bits == 64 else 52) + _phentsize(ehdr.bits)
-    return method in METHODS and ftid == 0 and 0 < sz_cpr <= sz_unc <= MAX_HEADER_BLOCK and sz_unc >= minimum
+    ehsize = 64 if ehdr.bits == 64 else 52
+    return (
+        method in METHODS
+        and ftid == 0
+        and 0 < sz_cpr <= sz_unc <= MAX_HEADER_BLOCK
+        and sz_unc > ehsize
+        and (sz_unc - ehsize) % _phentsize(ehdr.bits) == 0
+    )
+
+
+def _header_prefix_ok(src: bytes, method: int, sz_unc: int) -> bool:
+    """Cheap test before decoding a candidate header block.
+
+    An NRV stream that starts with 4 literals keeps them right after its first bit-buffer word, so "\x7fELF" sits
+    at src[word:word+4]; a UPX LZMA block starts with its two property bytes.
+    """
+    if len(src) == sz_unc:
+        return src[:4] == b"\x7fELF"
+    family, word = METHODS[method]
+    if family == "LZMA":
+        b0, b1 = (src[0], src[1]) if len(src) >= 2 else (0xFF, 0xFF)
+        return (b0 >> 3) == (b1 & 15) + (b1 >> 4) and b1 & 15 <= 8 and b1 >> 4 <= 4 and b0 & 7 <= 4
+    return src[word : word + 4] == b"\x7fELF"
 
 
 @dataclass
@@ -304,6 +326,8 @@ def _try_header(f: _File, packed: _Ehdr, overlay: int, budget: Budget) -> _Heade
     src = f.read(pos + 12, sz_cpr)
     if len(src) != sz_cpr:
         raise _Malformed("header block runs past EOF")
+    if not _header_prefix_ok(src, method, sz_unc):
+        raise _Malformed(f"block at {pos} does not start like an ELF header")
     budget.charge_inflate(sz_unc)
     try:
         data = decode_block(src, sz_unc, method, ftid, cto8, budget.check_time)
@@ -329,13 +353,17 @@ def _scan_for_header(f: _File, packed: _Ehdr, budget: Budget, tried: Set[int]) -
     """Last resort: every 4-aligned offset in the first 64 KiB whose b_info looks like a header block."""
     window = f.read(0, HEADER_SCAN)
     end = packed.endian
+    attempts = 0
     for pos in range(0, len(window) - 24, 4):
         overlay = pos - 12
         if overlay in tried or overlay < 0:
             continue
-        sz_unc, sz_cpr, method, ftid, _, _ = struct.unpack_from(end + "IIBBBB", window, pos)
-        if method not in METHODS or ftid != 0 or not 0 < sz_cpr <= sz_unc <= MAX_HEADER_BLOCK:
+        info = struct.unpack_from(end + "IIBBBB", window, pos)
+        if not _plausible_header_binfo(info, packed):
             continue
+        attempts += 1
+        if attempts > 64:
+            break
         budget.check_time()
         try:
             return _try_header(f, packed, overlay, budget)
@@ -835,6 +863,10 @@ def _decoded(
     tampered: List[str] = []
     overlay = header.overlay_offset
     evidence.append(f"original ELF header decoded from the block at offset {header.block.file_pos - 12}")
+    if overlay != packed.phoff + packed.phnum * packed.phentsize + 12 and (
+        packheader is None or packheader.overlay_offset != overlay
+    ):
+        evidence.append("block chain found by scanning: it does not start where the program headers end")
 
     l_info = f.read(overlay - 12, 12) if overlay >= 12 else b""
     l_magic_ok = l_info[4:8] == MAGIC

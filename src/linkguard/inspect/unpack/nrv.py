@@ -49,35 +49,51 @@ def nrv2b(src: bytes, sz_unc: int, word: int = 4, tick: Ticker = None) -> bytes:
     bc = 0
     last_off = 1
     checkpoint = CHECK_EVERY
+    from_bytes = int.from_bytes
     try:
         while True:
-            # literals
+            # A run of literals is a run of 1 bits ended by a 0 bit: count the ones left in the word at once.
             while True:
                 if bc == 0:
-                    bb = int.from_bytes(src[ip : ip + word], "little")
+                    bb = from_bytes(src[ip : ip + word], "little")
                     ip += word
                     bc = nbits
-                bc -= 1
-                if not (bb >> bc) & 1:
-                    break
-                out.append(src[ip])
-                ip += 1
+                mask = (1 << bc) - 1
+                zeros = (bb & mask) ^ mask
+                if zeros == 0:
+                    out += src[ip : ip + bc]
+                    ip += bc
+                    bc = 0
+                    continue
+                run = bc - zeros.bit_length()
+                if run:
+                    out += src[ip : ip + run]
+                    ip += run
+                bc -= run + 1
+                break
             # offset: gamma code, one data bit then one continuation bit per step
             off = 1
             while True:
-                if bc == 0:
-                    bb = int.from_bytes(src[ip : ip + word], "little")
-                    ip += word
-                    bc = nbits
-                bc -= 1
-                off = off * 2 + ((bb >> bc) & 1)
-                if bc == 0:
-                    bb = int.from_bytes(src[ip : ip + word], "little")
-                    ip += word
-                    bc = nbits
-                bc -= 1
-                if (bb >> bc) & 1:
-                    break
+                if bc >= 2:
+                    bc -= 2
+                    pair = (bb >> bc) & 3
+                    off = off * 2 + (pair >> 1)
+                    if pair & 1:
+                        break
+                else:
+                    if bc == 0:
+                        bb = from_bytes(src[ip : ip + word], "little")
+                        ip += word
+                        bc = nbits
+                    bc -= 1
+                    off = off * 2 + ((bb >> bc) & 1)
+                    if bc == 0:
+                        bb = from_bytes(src[ip : ip + word], "little")
+                        ip += word
+                        bc = nbits
+                    bc -= 1
+                    if (bb >> bc) & 1:
+                        break
                 if off > 0x1000000:
                     raise UnpackError("nrv2b: offset code too long")
             if off == 2:
@@ -89,51 +105,39 @@ def nrv2b(src: bytes, sz_unc: int, word: int = 4, tick: Ticker = None) -> bytes:
                     break
                 off += 1
                 last_off = off
-            # length
-            if bc == 0:
-                bb = int.from_bytes(src[ip : ip + word], "little")
-                ip += word
-                bc = nbits
-            bc -= 1
-            length = (bb >> bc) & 1
-            if bc == 0:
-                bb = int.from_bytes(src[ip : ip + word], "little")
-                ip += word
-                bc = nbits
-            bc -= 1
-            length = length * 2 + ((bb >> bc) & 1)
+            # length: two bits, or a gamma code when both are 0
+            if bc >= 2:
+                bc -= 2
+                length = (bb >> bc) & 3
+            else:
+                if bc == 0:
+                    bb = from_bytes(src[ip : ip + word], "little")
+                    ip += word
+                    bc = nbits
+                bc -= 1
+                length = (bb >> bc) & 1
+                if bc == 0:
+                    bb = from_bytes(src[ip : ip + word], "little")
+                    ip += word
+                    bc = nbits
+                bc -= 1
+                length = length * 2 + ((bb >> bc) & 1)
             if length == 0:
-                length = 1
-                while True:
-                    if bc == 0:
-                        bb = int.from_bytes(src[ip : ip + word], "little")
-                        ip += word
-                        bc = nbits
-                    bc -= 1
-                    length = length * 2 + ((bb >> bc) & 1)
-                    if bc == 0:
-                        bb = int.from_bytes(src[ip : ip + word], "little")
-                        ip += word
-                        bc = nbits
-                    bc -= 1
-                    if (bb >> bc) & 1:
-                        break
-                    if length > sz_unc:
-                        raise UnpackError("nrv2b: match length too long")
+                length, ip, bb, bc = _gamma(src, ip, bb, bc, word, nbits, sz_unc)
                 length += 2
             length += 1 + (off > 0xD00)
             olen = len(out)
-            if off > olen:
-                raise UnpackError(f"nrv2b: match offset {off} reaches before the start of the output")
-            if olen + length > sz_unc:
-                raise UnpackError(f"nrv2b: output would exceed {sz_unc} bytes")
-            _copy_match(out, off, length)
+            if off > olen or olen + length > sz_unc:
+                raise UnpackError(f"nrv2b: match ({off}, {length}) outside the output at {olen}")
+            start = olen - off
+            if off >= length:
+                out += out[start : start + length]
+            else:
+                _copy_match(out, off, length)
             if olen >= checkpoint:
                 checkpoint = olen + CHECK_EVERY
                 if tick is not None:
                     tick()
-            if len(out) > sz_unc:
-                raise UnpackError(f"nrv2b: output would exceed {sz_unc} bytes")
     except IndexError:
         raise UnpackError(f"nrv2b: compressed stream ends early (after {len(out)} output bytes)") from None
     return _finish(out, ip, n, sz_unc, "nrv2b")
@@ -160,35 +164,51 @@ def _nrv2de(src: bytes, sz_unc: int, word: int, tick: Ticker, e_variant: bool) -
     bc = 0
     last_off = 1
     checkpoint = CHECK_EVERY
+    from_bytes = int.from_bytes
     try:
         while True:
             while True:
                 if bc == 0:
-                    bb = int.from_bytes(src[ip : ip + word], "little")
+                    bb = from_bytes(src[ip : ip + word], "little")
                     ip += word
                     bc = nbits
-                bc -= 1
-                if not (bb >> bc) & 1:
-                    break
-                out.append(src[ip])
-                ip += 1
+                mask = (1 << bc) - 1
+                zeros = (bb & mask) ^ mask
+                if zeros == 0:
+                    out += src[ip : ip + bc]
+                    ip += bc
+                    bc = 0
+                    continue
+                run = bc - zeros.bit_length()
+                if run:
+                    out += src[ip : ip + run]
+                    ip += run
+                bc -= run + 1
+                break
             off = 1
             while True:
+                if bc >= 2:
+                    bc -= 2
+                    pair = (bb >> bc) & 3
+                    off = off * 2 + (pair >> 1)
+                    if pair & 1:
+                        break
+                else:
+                    if bc == 0:
+                        bb = from_bytes(src[ip : ip + word], "little")
+                        ip += word
+                        bc = nbits
+                    bc -= 1
+                    off = off * 2 + ((bb >> bc) & 1)
+                    if bc == 0:
+                        bb = from_bytes(src[ip : ip + word], "little")
+                        ip += word
+                        bc = nbits
+                    bc -= 1
+                    if (bb >> bc) & 1:
+                        break
                 if bc == 0:
-                    bb = int.from_bytes(src[ip : ip + word], "little")
-                    ip += word
-                    bc = nbits
-                bc -= 1
-                off = off * 2 + ((bb >> bc) & 1)
-                if bc == 0:
-                    bb = int.from_bytes(src[ip : ip + word], "little")
-                    ip += word
-                    bc = nbits
-                bc -= 1
-                if (bb >> bc) & 1:
-                    break
-                if bc == 0:
-                    bb = int.from_bytes(src[ip : ip + word], "little")
+                    bb = from_bytes(src[ip : ip + word], "little")
                     ip += word
                     bc = nbits
                 bc -= 1
@@ -198,7 +218,7 @@ def _nrv2de(src: bytes, sz_unc: int, word: int, tick: Ticker, e_variant: bool) -
             if off == 2:
                 off = last_off
                 if bc == 0:
-                    bb = int.from_bytes(src[ip : ip + word], "little")
+                    bb = from_bytes(src[ip : ip + word], "little")
                     ip += word
                     bc = nbits
                 bc -= 1
@@ -212,7 +232,7 @@ def _nrv2de(src: bytes, sz_unc: int, word: int, tick: Ticker, e_variant: bool) -
                 off = (off >> 1) + 1
                 last_off = off
             if bc == 0:
-                bb = int.from_bytes(src[ip : ip + word], "little")
+                bb = from_bytes(src[ip : ip + word], "little")
                 ip += word
                 bc = nbits
             bc -= 1
@@ -222,7 +242,7 @@ def _nrv2de(src: bytes, sz_unc: int, word: int, tick: Ticker, e_variant: bool) -
                     length = 1 + bit
                 elif bit:
                     if bc == 0:
-                        bb = int.from_bytes(src[ip : ip + word], "little")
+                        bb = from_bytes(src[ip : ip + word], "little")
                         ip += word
                         bc = nbits
                     bc -= 1
@@ -237,11 +257,13 @@ def _nrv2de(src: bytes, sz_unc: int, word: int, tick: Ticker, e_variant: bool) -
                     length += 2
             length += 1 + (off > 0x500)
             olen = len(out)
-            if off > olen:
-                raise UnpackError(f"{name}: match offset {off} reaches before the start of the output")
-            if olen + length > sz_unc:
-                raise UnpackError(f"{name}: output would exceed {sz_unc} bytes")
-            _copy_match(out, off, length)
+            if off > olen or olen + length > sz_unc:
+                raise UnpackError(f"{name}: match ({off}, {length}) outside the output at {olen}")
+            start = olen - off
+            if off >= length:
+                out += out[start : start + length]
+            else:
+                _copy_match(out, off, length)
             if olen >= checkpoint:
                 checkpoint = olen + CHECK_EVERY
                 if tick is not None:
@@ -255,6 +277,15 @@ def _gamma(src: bytes, ip: int, bb: int, bc: int, word: int, nbits: int, limit: 
     """Read an Elias-gamma-like number (n = 1; n = 2n + bit until a 1 continuation bit); long matches only."""
     value = 1
     while True:
+        if bc >= 2:
+            bc -= 2
+            pair = (bb >> bc) & 3
+            value = value * 2 + (pair >> 1)
+            if pair & 1:
+                return value, ip, bb, bc
+            if value > limit:
+                raise UnpackError("match length too long")
+            continue
         if bc == 0:
             bb = int.from_bytes(src[ip : ip + word], "little")
             ip += word
