@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION = ROOT / "action.yml"
-WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml")) + [ROOT / "tests" / "data" / "action" / "gate.yml"]
+WORKFLOWS = [*sorted((ROOT / ".github" / "workflows").glob("*.yml")), ROOT / "tests" / "data" / "action" / "gate.yml"]
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
 REQUIREMENTS = ROOT / ".github" / "action-requirements.txt"
 
