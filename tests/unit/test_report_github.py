@@ -21,9 +21,7 @@ def unescape_data(text: str) -> str:
 
 
 def unescape_property(text: str) -> str:
-    return (
-        text.replace("%0D", "\r").replace("%0A", "\n").replace("%3A", ":").replace("%2C", ",").replace("%25", "%")
-    )
+    return text.replace("%0D", "\r").replace("%0A", "\n").replace("%3A", ":").replace("%2C", ",").replace("%25", "%")
 
 
 def parse_commands(log: str) -> List[Command]:
