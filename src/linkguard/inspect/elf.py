@@ -10,11 +10,13 @@ from __future__ import annotations
 import io
 import struct
 from dataclasses import replace
-from typing import IO, Dict, Iterator, List, Optional, Sequence, Set, Tuple, cast
+from typing import IO, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, cast
 
 from elftools.common.exceptions import ELFError, ELFParseError
 from elftools.common.utils import struct_parse
+from elftools.elf import elffile as _elffile
 from elftools.elf.elffile import ELFFile
+from elftools.elf.structs import ELFStructs
 
 from linkguard.inspect import symvers
 from linkguard.inspect.budget import Budget, BudgetedStream, BudgetExceeded
@@ -83,6 +85,38 @@ MAX_DYNAMIC_ENTRIES = 1 << 16
 MAX_STRING = 4096
 MAX_SYMBOLS = 1 << 20
 MAX_VERNEED = 4096
+
+
+class _CachedStructs(ELFStructs):
+    """ELFStructs whose construct parsers are built once per (byte order, class, type, machine, OS ABI).
+
+    Building them was most of the cost of opening a small ELF file; the parsers are stateless, so files with the
+    same key share them. ELFFile looks `ELFStructs` up in its module, which is where this class is installed.
+    """
+
+    _made: Dict[Tuple[object, ...], Dict[str, object]] = {}
+
+    def create_basic_structs(self) -> None:
+        self._cached(("basic", self.little_endian, self.elfclass), super().create_basic_structs)
+
+    def create_advanced_structs(
+        self, e_type: Optional[str] = None, e_machine: Optional[str] = None, e_ident_osabi: Optional[str] = None
+    ) -> None:
+        key = ("advanced", self.little_endian, self.elfclass, e_type, e_machine, e_ident_osabi)
+        self._cached(key, lambda: super(_CachedStructs, self).create_advanced_structs(e_type, e_machine,
+                                                                                      e_ident_osabi))
+
+    def _cached(self, key: Tuple[object, ...], build: Callable[[], None]) -> None:
+        made = self._made.get(key)
+        if made is None:
+            build()
+            if len(self._made) < 256:
+                self._made[key] = dict(self.__dict__)
+        else:
+            self.__dict__.update(made)
+
+
+_elffile.ELFStructs = _CachedStructs  # type: ignore[misc]
 
 
 class NotElf(Exception):
@@ -255,19 +289,24 @@ class ElfImage:
 
     def _iter_symbols(self, offset: int, count: int, strtab: Tuple[int, int]) -> Iterator[Tuple[str, int]]:
         """(name, st_shndx) for `count` symbols at `offset`, read in bulk."""
+        names = _StringReader(self, strtab[0], strtab[1])
+        for name_at, shndx in self._iter_symbol_fields(offset, count):
+            yield names.get(name_at), shndx
+
+    def _iter_symbol_fields(self, offset: int, count: int) -> Iterator[Tuple[int, int]]:
+        """(st_name, st_shndx) for `count` symbols at `offset`, read in bulk; names are resolved by the caller."""
         entsize = self.elf.structs.Elf_Sym.sizeof()
         if self.bits == 64:
             fmt, name_at, shndx_at = self._sfmt + "IBBHQQ", 0, 3
         else:
             fmt, name_at, shndx_at = self._sfmt + "IIIBBH", 0, 5
         chunk = 4096
-        names = _StringReader(self, strtab[0], strtab[1])
         for start in range(0, count, chunk):
             n = min(chunk, count - start)
             data = self.read(offset + start * entsize, n * entsize)
             usable = len(data) // entsize
             for fields in struct.iter_unpack(fmt, data[: usable * entsize]):
-                yield names.get(fields[name_at]), fields[shndx_at]
+                yield fields[name_at], fields[shndx_at]
             self.budget.check_time()
             if usable < n:
                 return
@@ -456,10 +495,13 @@ class ElfImage:
         wanted = {i for i, ndx in enumerate(indices) if (ndx & 0x7FFF) in by_index}
         if not wanted:
             return users
-        for i, (name, shndx) in enumerate(self._iter_symbols(info.symtab_offset, max(wanted) + 1, info.strtab)):
-            if i in wanted and shndx == SHN_UNDEF and name:
-                lib, ver, _weak = by_index[indices[i] & 0x7FFF]
-                users.setdefault((lib, ver), set()).add(name)
+        names = _StringReader(self, info.strtab[0], info.strtab[1])
+        for i, (name_at, shndx) in enumerate(self._iter_symbol_fields(info.symtab_offset, max(wanted) + 1)):
+            if shndx == SHN_UNDEF and i in wanted:
+                name = names.get(name_at)
+                if name:
+                    lib, ver, _weak = by_index[indices[i] & 0x7FFF]
+                    users.setdefault((lib, ver), set()).add(name)
         return users
 
 
