@@ -32,9 +32,14 @@ def recipe_libc(build: str) -> Optional[str]:
     if "musl" in build:
         return "musl"
     if "go build" in build:
-        return None if "CGO_ENABLED=0" in build else "?"
+        if "CGO_ENABLED=0" in build:
+            return None
+        # cgo with the host gcc and external linking links glibc; internal linking may link no libc at all.
+        return "glibc" if "-linkmode external" in build or "-linkmode=external" in build else "?"
     if re.search(r"-target \S*-gnu", build) or re.match(r"\s*(gcc|g\+\+)\s", build):
         return "glibc"
+    if re.match(r"\s*rustc\s", build) and "--target" not in build:
+        return "glibc"  # rustc's default target here is x86_64-unknown-linux-gnu
     return "?"
 
 
@@ -55,32 +60,49 @@ def test_real_fixtures_exist() -> None:
     assert REAL, "no fixture manifests with ELF truth committed"
 
 
-@pytest.mark.parametrize("path, record", REAL)
+def with_comment_truth() -> List[Any]:
+    """Fixtures whose manifest recorded `readelf -p .comment` and which still have section headers to find it."""
+    return [
+        p for p in REAL if "comment" in p.values[1]["truth"] and p.values[1]["truth"].get("has_section_headers", True)
+    ]
+
+
+@pytest.mark.parametrize("path, record", with_comment_truth())
 def test_comment_strings_match_readelf(path: Path, record: Dict[str, Any]) -> None:
-    truth = record["truth"]
-    if "comment" not in truth or not truth.get("has_section_headers", True):
-        pytest.skip("no `readelf -p .comment` truth, or no section headers to find .comment by")
     _, found = examine(path.read_bytes())
-    assert list(found.compilers) == list(dict.fromkeys(truth["comment"]))
+    assert list(found.compilers) == list(dict.fromkeys(record["truth"]["comment"]))
 
 
-@pytest.mark.parametrize("path, record", REAL)
-def test_libc_matches_interpreter_or_recipe(path: Path, record: Dict[str, Any]) -> None:
+def dynamic_with_interpreter() -> List[Any]:
+    return [p for p in REAL if p.values[1]["truth"]["linkage"] == DYNAMIC and p.values[1]["truth"].get("interpreter")]
+
+
+@pytest.mark.parametrize("path, record", dynamic_with_interpreter())
+def test_dynamic_libc_matches_interpreter(path: Path, record: Dict[str, Any]) -> None:
     truth = record["truth"]
     linkage, found = examine(path.read_bytes())
     assert linkage == truth["linkage"]
-    if linkage == DYNAMIC and truth.get("interpreter"):
-        expected = "musl" if "ld-musl" in truth["interpreter"] else "glibc"
+    assert found.libc == ("musl" if "ld-musl" in truth["interpreter"] else "glibc")
+
+
+def static_with_known_recipe() -> List[Any]:
+    return [
+        p
+        for p in REAL
+        if p.values[1]["truth"]["linkage"] in SELF_CONTAINED and recipe_libc(p.values[1].get("build", "")) != "?"
+    ]
+
+
+@pytest.mark.parametrize("path, record", static_with_known_recipe())
+def test_static_libc_matches_build_recipe(path: Path, record: Dict[str, Any]) -> None:
+    linkage, found = examine(path.read_bytes())
+    assert linkage == record["truth"]["linkage"]
+    expected = recipe_libc(record["build"])
+    if expected == "musl":
+        # A tiny stripped musl program may carry no musl marker at all; it must never look like glibc.
+        assert found.libc in ("musl", None)
+    else:
         assert found.libc == expected
-    elif linkage in SELF_CONTAINED:
-        expected = recipe_libc(record.get("build", ""))
-        if expected == "?":
-            pytest.skip("build recipe does not say which libc")
-        if expected == "musl":
-            # A tiny stripped musl program may carry no musl marker at all; it must never look like glibc.
-            assert found.libc in ("musl", None)
-        else:
-            assert found.libc == expected
 
 
 @pytest.mark.parametrize("path, record", REAL)
@@ -311,3 +333,27 @@ def test_writable_segment_is_not_scanned_for_strings() -> None:
     data = b"No error information\0"
     view = FakeView(data, segments=[Segment(PT_LOAD, PF_R | PF_W, 0, 0x1000, len(data), len(data))])
     assert tc.examine_toolchain(view, "static", None).libc is None  # type: ignore[arg-type]
+
+
+def with_nss_truth() -> List[Any]:
+    """Fixtures whose manifest recorded nm/strings evidence of NSS (the seed set)."""
+    return [p for p in REAL if isinstance(p.values[1]["truth"].get("nss_evidence"), dict)]
+
+
+@pytest.mark.parametrize("path, record", with_nss_truth())
+def test_nss_entry_points_match_nm(path: Path, record: Dict[str, Any]) -> None:
+    evidence = record["truth"]["nss_evidence"]
+    linked = (evidence["nm_symbol_types"].get("getaddrinfo") or "").upper() in ("T", "W")
+    _, found = examine(path.read_bytes())
+    glibc = found.libc == "glibc"
+    assert ("getaddrinfo" in found.nss) == (linked and glibc)
+
+
+@pytest.mark.parametrize("path, record", with_nss_truth())
+def test_nss_reach_from_strings_when_sections_are_gone(path: Path, record: Dict[str, Any]) -> None:
+    evidence = record["truth"]["nss_evidence"]
+    glibc = evidence["glibc_markers"]["GLIBC_TUNABLES"] and evidence["glibc_markers"]["Fatal glibc error"]
+    hosts = bool(evidence["strings"]["__nss_hosts_lookup"])
+    _, found = examine(strip_section_headers(path.read_bytes()))
+    assert (found.libc == "glibc") == glibc
+    assert ("NSS hosts lookup" in found.nss) == (glibc and hosts)
