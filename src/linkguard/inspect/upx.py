@@ -26,7 +26,15 @@ HEADER_SCAN = 64 * KiB  # where to look for the first b_info when no candidate o
 MAX_HEADER_BLOCK = 64 * KiB  # original Ehdr + Phdrs
 MAX_BLOCK = 256 * MiB  # one b_info's sz_unc; decoding is further bounded by Budget.inflate_bytes
 MAX_BLOCKS = 1 << 16
-MAX_IMAGE = 512 * MiB  # largest original we rebuild as a sparse image
+MAX_IMAGE = 1024 * MiB  # largest original we rebuild as a sparse image...
+MAX_RATIO = 32  # ...and no more than this many times the packed size (a tiny hostile file must not cost GiBs)
+MIN_IMAGE_CAP = 64 * MiB
+
+
+def _image_cap(packed_size: int) -> int:
+    return min(MAX_IMAGE, max(MIN_IMAGE_CAP, MAX_RATIO * packed_size))
+
+
 EAGER_DECODE_LIMIT = 1 * MiB  # decode every PT_LOAD block when they total at most this much
 OPTIONAL_LIMIT = 256 * KiB  # most bytes inflated for nice-to-have evidence (PT_NOTE)
 TABLE_WINDOW = 64 * KiB  # bytes ensured after a dynamic table whose size the dynamic section does not give
@@ -449,8 +457,8 @@ class _Original:
         self.blocks = chain.blocks
         self.budget = budget
         self.size = max(b.start + b.sz_unc for b in self.blocks)
-        if self.size > MAX_IMAGE:
-            raise _Malformed(f"original of {self.size} bytes is too large to rebuild")
+        if self.size > _image_cap(f.size):
+            raise _Malformed(f"original of {self.size} bytes is too large to rebuild from {f.size} packed bytes")
         self.image = bytearray(self.size)
         self.image[: len(header.data)] = header.data
         self.done: Set[int] = {0}
@@ -608,11 +616,19 @@ class _Hints:
         if self.id_version is None:
             match = ID_RE.search(data)
             if match:
-                self.id_version = match.group(1).decode("ascii")
+                self.id_version = _id_version(match.group(1).decode("ascii"))
 
     @property
     def ident(self) -> bool:
         return self.info_string or self.id_version is not None
+
+
+def _id_version(text: str) -> str:
+    """UPX 4+ writes a four-character version in $Id ("4.23" for 4.2.3); 3.x versions are "3.94"-style already."""
+    major, _, minor = text.partition(".")
+    if major.isdigit() and int(major) >= 4 and len(minor) == 2:
+        return f"{major}.{minor[0]}.{minor[1]}"
+    return text
 
 
 def _version_name(version: int) -> Optional[str]:
@@ -703,8 +719,8 @@ def unpack_all(stream: IO[bytes], size: int, budget: Budget) -> bytes:
     if gaps is None:
         raise UnpackError("gap blocks not found (l_info damaged?)")
     total = sum(b.sz_unc for b in chain.blocks + gaps)
-    if total > MAX_IMAGE:
-        raise UnpackError(f"original of {total} bytes is too large")
+    if total > _image_cap(f.size):
+        raise UnpackError(f"original of {total} bytes is too large to rebuild from {f.size} packed bytes")
     image = bytearray(total)
     covered = sorted((b.start, b.start + b.sz_unc) for b in chain.blocks)
     holes: List[Tuple[int, int]] = []
