@@ -19,6 +19,7 @@ from linkguard.rules import evaluate
 Outcome = Union[ArtifactReport, Skipped]
 Progress = Callable[[int, int, str], None]  # (paths done, artifacts so far, last path)
 
+NOT_ELF = "not an ELF file"
 HEAD = 512  # bytes read to recognise a file: ELF magic, or an archive (the tar magic sits at offset 257)
 IN_PROCESS_FILES = 8  # fewer files than this (and small ones) are checked without worker processes
 IN_PROCESS_BYTES = 64 << 20
@@ -67,13 +68,13 @@ def check_artifact(artifact: FileArtifact, policy: Policy) -> List[Outcome]:
         if sniff(head) is not None:
             inspection = inspect_artifact(_Opened(artifact, handle), policy.limits)
             if inspection is None:
-                return [Skipped(artifact.path, "not an ELF file")]
+                return [Skipped(artifact.path, NOT_ELF)]
             return [judge(artifact.path, artifact.location, inspection, policy)]
     from linkguard.inputs.magic import sniff_archive
 
     kind = sniff_archive(head)
     if kind is None:
-        return [Skipped(artifact.path, "not an ELF file")]
+        return [Skipped(artifact.path, NOT_ELF)]
     return list(_archive(artifact, kind, policy))
 
 
@@ -83,14 +84,21 @@ def _archive(artifact: FileArtifact, kind: str, policy: Policy) -> Iterator[Outc
     def inspect(member: Artifact) -> Optional[Inspection]:
         return inspect_artifact(member, policy.limits)
 
+    not_elf = 0
     for entry in expand(artifact.path, artifact.location, artifact.size, kind, policy.archives, inspect,
                         policy.excluded):
         if isinstance(entry, Skipped):
-            yield entry
+            if entry.reason == NOT_ELF:
+                not_elf += 1  # a jar has tens of thousands: counted once per archive, not listed one by one
+            else:
+                yield entry
         elif isinstance(entry, MemberResult):
             yield judge(entry.path, entry.location, entry.inspection, policy)
         else:
             yield judge(entry.path, entry.location, entry.unreadable, policy)
+    if not_elf:
+        what = "1 member is not an ELF file" if not_elf == 1 else f"{not_elf} members are not ELF files"
+        yield Skipped(artifact.path, f"archive: {what}")
 
 
 class _Opened:

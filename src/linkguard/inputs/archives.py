@@ -553,6 +553,14 @@ class _Walker:
                                      f"from {info.compress_size} compressed (a decompression bomb, or raise "
                                      f"limits.archive-ratio)")
             return
+        if self.excluded(path):
+            yield Skipped(path, "excluded by configuration")
+            return
+        head = _zip_peek(stream, info)
+        if head is not None and sniff(head) is None and sniff_archive(head) is None:
+            # Most members of a jar or wheel: recognised from a few raw bytes, without zipfile's per-member setup.
+            yield Skipped(path, "not an ELF file")
+            return
         member_source: Source
         if source.seekable and info.compress_type == zipfile.ZIP_STORED:
             offset = _zip_data_offset(stream, info.header_offset)
@@ -667,6 +675,31 @@ def _zip_entry_count(stream: IO[bytes]) -> Optional[int]:
                 count = int(struct.unpack("<Q", record[32:40])[0])
     stream.seek(0)
     return count
+
+
+def _zip_peek(stream: IO[bytes], info: Any) -> Optional[bytes]:
+    """The first HEAD bytes of a stored or deflated member straight from the archive; None to take the slow path."""
+    import zlib
+
+    if info.file_size < 4:
+        return b""  # too short to hold any magic we look for
+    if info.compress_type not in (0, 8):  # ZIP_STORED, ZIP_DEFLATED
+        return None
+    stream.seek(info.header_offset)
+    local = stream.read(30)
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        return None
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    stream.seek(info.header_offset + 30 + name_len + extra_len)
+    raw = stream.read(min(info.compress_size, 2048))
+    want = min(HEAD, info.file_size)
+    if info.compress_type == 0:
+        return raw[:want] if len(raw) >= want else None
+    try:
+        head = zlib.decompressobj(-15).decompress(raw, want)
+    except zlib.error:
+        return None  # the slow path reports the corruption
+    return head if len(head) >= want else None
 
 
 def _zip_data_offset(stream: IO[bytes], header_offset: int) -> Optional[int]:
