@@ -682,11 +682,9 @@ def inspect_stream(stream: IO[bytes], size: int, budget: Budget, *, see_through:
 
 
 def _packing(stream: IO[bytes], size: int, budget: Budget) -> Optional[Packing]:
-    try:
-        from linkguard.inspect import upx
-    except ImportError:  # TODO(lead): remove once inspect/upx.py lands
-        return None
-    result = upx.examine(stream, size, budget)  # type: ignore[attr-defined,unused-ignore]
+    from linkguard.inspect import upx
+
+    result = upx.examine(stream, size, budget)
     if result is None:
         return None
     packing: Packing = result.packing

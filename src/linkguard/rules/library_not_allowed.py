@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 from typing import Iterator
 
+from linkguard import remedies
 from linkguard.config import PathPolicy
 from linkguard.model import ElfFacts, Finding, Inspection, Severity
 from linkguard.rules.base import RuleSpec
@@ -41,5 +42,6 @@ class LibraryNotAllowed:
             severity,
             f"needs {', '.join(extra)}, not in the allowed libraries ({', '.join(allowance.libraries)})",
             evidence=(f"allowance: {allowance.reason}",),
+            explanation=remedies.explain(self.spec.code, facts),
             through_packing=facts is not inspection,
         )
