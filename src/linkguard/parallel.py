@@ -32,13 +32,6 @@ class Failure:
     reason: str
 
 
-def default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined,unused-ignore]
-    except AttributeError:  # pragma: no cover - not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def run_ordered(
     work: Callable[[T], R],
     items: Iterable[T],

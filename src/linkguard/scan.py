@@ -7,6 +7,7 @@ that a pre-commit run does not pay for starting workers.
 
 from __future__ import annotations
 
+import os
 from typing import IO, Callable, Iterable, Iterator, List, Optional, Sequence, Union
 
 from linkguard import __version__
@@ -159,9 +160,7 @@ def scan(arguments: Sequence[str], policy: Policy, progress: Optional[Progress] 
 
 def _outcomes(candidates: Iterable[Candidate], policy: Policy) -> Iterator[List[Outcome]]:
     """Outcomes per candidate, in walk order: in-process for a few small files, else on worker processes."""
-    from linkguard.parallel import default_jobs
-
-    jobs = policy.jobs or default_jobs()
+    jobs = policy.jobs or _cores()
     stream = iter(candidates)
     first: List[Candidate] = []
     size = 0
@@ -179,6 +178,13 @@ def _outcomes(candidates: Iterable[Candidate], policy: Policy) -> Iterator[List[
             yield check_candidate(candidate, policy)
         return
     yield from _parallel(_chain(first, stream), policy, jobs)
+
+
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined,unused-ignore]
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def _chain(first: List[Candidate], rest: Iterator[Candidate]) -> Iterator[Candidate]:

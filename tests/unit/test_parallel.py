@@ -61,7 +61,7 @@ def test_a_worker_crash_fails_only_its_item() -> None:
 
 def test_a_stuck_item_times_out_alone() -> None:
     started = time.monotonic()
-    results = list(parallel.run_ordered(hang_on_5, range(10), 2, lambda n: 1.0, failed))
+    results = list(parallel.run_ordered(hang_on_5, range(10), 2, lambda n: 0.4, failed))
     assert results == [-1 if n == 5 else n for n in range(10)]
     [(item, reason)] = FAILURES
     assert item == 5 and "did not finish within" in reason
