@@ -421,15 +421,8 @@ def _walk(f: _File, header: _Header, end: str, budget: Budget) -> _Chain:
     return _Chain(blocks, pos, True)
 
 
-def _walk_gaps(f: _File, chain: _Chain, lsize: int, end: str) -> Optional[List[_Block]]:
-    """The gap blocks (file bytes outside every PT_LOAD) up to the end marker; None if that chain breaks.
-
-    They start after the loader (`l_lsize` bytes, rounded from a 4-aligned start); `start` is left at -1 because
-    a gap block's original offset follows only from the holes between the PT_LOAD extents.
-    """
-    if lsize <= 0 or lsize > 1 * MiB:
-        return None
-    pos = ((chain.after_loads + 3) & ~3) + lsize
+def _gap_chain_at(f: _File, pos: int, end: str) -> Optional[List[_Block]]:
+    """The b_info chain starting at `pos` up to the end marker (sz_unc 0); None if it breaks first."""
     gaps: List[_Block] = []
     for _ in range(4096):
         info = _read_binfo(f, pos, end)
@@ -440,8 +433,59 @@ def _walk_gaps(f: _File, chain: _Chain, lsize: int, end: str) -> Optional[List[_
             return gaps
         if not (0 < sz_cpr <= sz_unc <= MAX_BLOCK) or pos + 12 + sz_cpr > f.size:
             return None
+        if sz_cpr < sz_unc and method not in METHODS:
+            return None
         gaps.append(_Block(pos + 12, -1, sz_unc, sz_cpr, method, ftid, cto8))
         pos += 12 + sz_cpr
+    return None
+
+
+def _place_gaps(loads: Sequence[_Block], gaps: Sequence[_Block]) -> Optional[List[_Block]]:
+    """Give each gap block its original offset: gaps fill, in order, the holes between and after the PT_LOAD
+    extents (and the header block). None when they do not fill those holes exactly."""
+    total = sum(b.sz_unc for b in loads) + sum(b.sz_unc for b in gaps)
+    holes: List[Tuple[int, int]] = []
+    cursor = 0
+    for lo, hi in sorted((b.start, b.start + b.sz_unc) for b in loads):
+        if lo > cursor:
+            holes.append((cursor, lo))
+        cursor = max(cursor, hi)
+    if cursor < total:
+        holes.append((cursor, total))
+    placed: List[_Block] = []
+    index = 0
+    for gap in gaps:
+        while index < len(holes) and holes[index][0] >= holes[index][1]:
+            index += 1
+        if index == len(holes):
+            return None
+        lo, hi = holes[index]
+        if lo + gap.sz_unc > hi:
+            return None
+        placed.append(_Block(gap.file_pos, lo, gap.sz_unc, gap.sz_cpr, gap.method, gap.filter, gap.cto8))
+        holes[index] = (lo + gap.sz_unc, hi)
+    if any(lo < hi for lo, hi in holes[index:]):
+        return None
+    return placed
+
+
+def _find_gaps(f: _File, chain: _Chain, lsize: int, end: str, budget: Budget) -> Optional[List[_Block]]:
+    """The gap blocks (file bytes outside every PT_LOAD: section headers, symbols, debug info), placed.
+
+    They follow the loader: at up4(end of the PT_LOAD blocks) + l_lsize. When l_info is damaged, try every
+    4-aligned start in the next 64 KiB and keep the first chain that exactly fills the holes.
+    """
+    base = (chain.after_loads + 3) & ~3
+    starts: List[int] = [base + lsize] if 0 < lsize <= 1 * MiB else []
+    starts += [pos for pos in range(base, min(f.size, base + HEADER_SCAN), 4) if pos not in starts]
+    for tries, pos in enumerate(starts):
+        if tries % 1024 == 0:
+            budget.check_time()
+        gaps = _gap_chain_at(f, pos, end)
+        if gaps is not None:
+            placed = _place_gaps(chain.blocks, gaps)
+            if placed is not None:
+                return placed
     return None
 
 
@@ -631,6 +675,25 @@ def _id_version(text: str) -> str:
     return text
 
 
+# (e_machine, big-endian) -> UPX format name, for when both the PackHeader and l_info were wiped (Linux assumed)
+_MACHINE_FORMATS: Dict[Tuple[int, bool], str] = {
+    (62, False): "linux/amd64",
+    (3, False): "linux/i386",
+    (40, False): "linux/arm",
+    (40, True): "linux/armeb",
+    (183, False): "linux/arm64",
+    (8, False): "linux/mipsel",
+    (8, True): "linux/mips",
+    (20, True): "linux/ppc32",
+    (21, False): "linux/ppc64le",
+    (21, True): "linux/ppc64",
+}
+
+
+def _format_from_machine(ehdr: _Ehdr) -> Optional[str]:
+    return _MACHINE_FORMATS.get((ehdr.machine, ehdr.endian == ">"))
+
+
 def _version_name(version: int) -> Optional[str]:
     return {13: "3.9x", 14: "4.x"}.get(version)
 
@@ -715,34 +778,13 @@ def unpack_all(stream: IO[bytes], size: int, budget: Budget) -> bytes:
         raise UnpackError(f"block chain: {chain.error}")
     l_info = f.read(header.overlay_offset - 12, 12)
     lsize = struct.unpack(packed.endian + "H", l_info[8:10])[0] if len(l_info) == 12 else 0
-    gaps = _walk_gaps(f, chain, lsize, packed.endian)
-    if gaps is None:
-        raise UnpackError("gap blocks not found (l_info damaged?)")
-    total = sum(b.sz_unc for b in chain.blocks + gaps)
+    placed = _find_gaps(f, chain, lsize, packed.endian, budget)
+    if placed is None:
+        raise UnpackError("gap blocks (file bytes outside the PT_LOADs) not found")
+    total = sum(b.sz_unc for b in chain.blocks + placed)
     if total > _image_cap(f.size):
         raise UnpackError(f"original of {total} bytes is too large to rebuild from {f.size} packed bytes")
     image = bytearray(total)
-    covered = sorted((b.start, b.start + b.sz_unc) for b in chain.blocks)
-    holes: List[Tuple[int, int]] = []
-    cursor = 0
-    for lo, hi in covered:
-        if lo > cursor:
-            holes.append((cursor, lo))
-        cursor = max(cursor, hi)
-    if cursor < total:
-        holes.append((cursor, total))
-    placed: List[_Block] = []
-    hole_iter = iter(holes)
-    lo, hi = next(hole_iter, (total, total))
-    for gap in gaps:
-        while lo >= hi:
-            lo, hi = next(hole_iter, (total, total))
-            if lo >= total:
-                raise UnpackError("gap blocks do not fit the holes between PT_LOADs")
-        if lo + gap.sz_unc > hi:
-            raise UnpackError(f"gap block of {gap.sz_unc} bytes does not fit the hole at {lo}")
-        placed.append(_Block(gap.file_pos, lo, gap.sz_unc, gap.sz_cpr, gap.method, gap.filter, gap.cto8))
-        lo += gap.sz_unc
     for block in chain.blocks + placed:
         src = f.read(block.file_pos, block.sz_cpr)
         if len(src) != block.sz_cpr:
@@ -898,7 +940,7 @@ def _decoded(
 
     chain = _walk(f, header, end, budget)
     if chain.complete:
-        chain.gaps = _walk_gaps(f, chain, lsize, end)
+        chain.gaps = _find_gaps(f, chain, lsize, end, budget)
 
     # PackHeader checks
     if packheader is None:
@@ -972,7 +1014,7 @@ def _decoded(
     packing = Packing(
         packer="upx",
         version=version,
-        format=FORMATS.get(format_byte) or FORMATS.get(l_format),
+        format=FORMATS.get(format_byte) or FORMATS.get(l_format) or _format_from_machine(packed),
         method=method_family(method_byte) or method_family(header.block.method),
         level=(packheader.level & 15) if packheader is not None else None,
         filter=packheader.filter if packheader is not None else (filters[0] if filters else 0),
