@@ -29,12 +29,6 @@ MAX_BLOCKS = 1 << 16
 MAX_IMAGE = 1024 * MiB  # largest original we rebuild as a sparse image...
 MAX_RATIO = 32  # ...and no more than this many times the packed size (a tiny hostile file must not cost GiBs)
 MIN_IMAGE_CAP = 64 * MiB
-
-
-def _image_cap(packed_size: int) -> int:
-    return min(MAX_IMAGE, max(MIN_IMAGE_CAP, MAX_RATIO * packed_size))
-
-
 EAGER_DECODE_LIMIT = 1 * MiB  # decode every PT_LOAD block when they total at most this much
 OPTIONAL_LIMIT = 256 * KiB  # most bytes inflated for nice-to-have evidence (PT_NOTE)
 TABLE_WINDOW = 64 * KiB  # bytes ensured after a dynamic table whose size the dynamic section does not give
@@ -104,6 +98,10 @@ class UpxResult:
     original_image: Optional[bytes]  # decoded blocks at their original offsets, zeros elsewhere; no section headers
     decoded: Tuple[Tuple[int, int], ...] = ()  # (original offset, size) of every block decoded
     bytes_decompressed: int = 0
+
+
+def _image_cap(packed_size: int) -> int:
+    return min(MAX_IMAGE, max(MIN_IMAGE_CAP, MAX_RATIO * packed_size))
 
 
 class _Malformed(Exception):
@@ -843,6 +841,8 @@ def _weak(
         signals.append(f"UPX $Id ident string (UPX {hints.id_version})")
     if hints.stub:
         signals.append(f"UPX {hints.stub} entry stub")
+    if hints.prot_string and signals:  # a UPX stub message; too generic to count alone
+        signals.append('UPX loader message "PROT_EXEC|PROT_WRITE failed."')
     if not signals:
         return None
     evidence = ["packed program-header shape (no PT_INTERP/PT_DYNAMIC, no section headers)", *signals]

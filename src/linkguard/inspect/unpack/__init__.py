@@ -63,4 +63,4 @@ def decode_block(
     """Turn one b_info block back into original bytes: stored blocks as-is, else decompress then unfilter."""
     if len(src) == sz_unc:
         return bytes(src)
-    return unfilter(decompress(src, method, sz_unc, tick), filter_id, cto8)
+    return unfilter(decompress(src, method, sz_unc, tick), filter_id, cto8, tick)
