@@ -68,7 +68,7 @@ def table(rows: List[Tuple[str, ...]], head: Tuple[str, ...]) -> str:
 
 
 def count_files(tree: Sequence[str]) -> Tuple[int, int]:
-    out = subprocess.run(["scanelf", "-R", "-q", "-F", "%F", *tree], capture_output=True, text=True, check=False)
+    out = subprocess.run(["scanelf", "-RBF", "%F", *tree], capture_output=True, text=True, check=False)
     elf = len(out.stdout.splitlines())
     files = sum(len(files) for root in tree for _, _, files in os.walk(root))
     return files, elf

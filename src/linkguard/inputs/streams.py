@@ -16,7 +16,7 @@ from typing import IO, Callable, Dict, Optional, cast
 from linkguard.config import ArchiveLimits
 from linkguard.inspect.budget import MiB
 
-IN_MEMORY = 64 * MiB  # members up to this size behind a decompressor are read into memory
+IN_MEMORY = 16 * MiB  # members up to this size behind a decompressor are read into memory
 RATIO_FLOOR = 1 * MiB  # the ratio limit applies once this much has been inflated (tar padding alone is ~100:1)
 CODECS = ("gzip", "bzip2", "xz", "zstd")
 
