@@ -95,11 +95,11 @@ REMEDIES: Tuple[Remedy, ...] = (
             "C linker, which linked {needed} dynamically{glibc_note}."
         ),
         fix=(
-            "Keep cgo but link it statically against musl: build on Alpine (golang:alpine with gcc and musl-dev) "
-            "with `CGO_ENABLED=1 go build{cgo_tags_flag} -ldflags '-linkmode external -extldflags \"-static\"'`, "
-            'or cross-compile with `CC="zig cc -target {zig_musl_target}"` and the same flags.{cgo_alt} '
-            "Do not link glibc statically instead: its DNS and user lookups still load the host's libnss at run "
-            "time (LG301)."
+            "Keep cgo but link it statically against musl: `CC=musl-gcc CGO_ENABLED=1 go build{cgo_tags_flag} "
+            "-ldflags '-linkmode external -extldflags \"-static\"'` (musl-gcc from musl-tools; on golang:alpine "
+            'with gcc and musl-dev, without CC=musl-gcc), or cross-compile with `CC="zig cc -target '
+            '{zig_musl_target}"` and the same flags.{cgo_alt} Do not link glibc statically instead: its DNS and '
+            "user lookups still load the host's libnss at run time (LG301)."
         ),
     ),
     Remedy(
@@ -197,8 +197,9 @@ REMEDIES: Tuple[Remedy, ...] = (
         cause=("A C++ program linked dynamically against the C++ runtime and C library ({needed}){glibc_note}."),
         fix=(
             "Link everything statically against musl: `zig c++ -target {zig_musl_target} -static` (or a musl "
-            "cross g++ with `-static`). If glibc must stay dynamic, `-static-libstdc++ -static-libgcc` at least "
-            "removes libstdc++ and libgcc_s and their GLIBCXX/CXXABI/GCC version needs."
+            "cross g++ with `-static`). `-static-libstdc++ -static-libgcc` alone removes libstdc++ and libgcc_s "
+            "and their GLIBCXX/CXXABI/GCC version needs, but the program stays dynamic on glibc and may then need "
+            "a newer glibc than before."
         ),
     ),
     Remedy(
@@ -216,6 +217,7 @@ REMEDIES: Tuple[Remedy, ...] = (
         id="c-musl-static",
         codes=("LG101",),
         languages=(C,),
+        when=("libc_glibc",),
         cause="A C program linked dynamically against the system C library ({needed}){glibc_note}.",
         fix=(
             "Link statically against musl: `musl-gcc -static` or `zig cc -target {zig_musl_target} -static`. "
@@ -228,9 +230,9 @@ REMEDIES: Tuple[Remedy, ...] = (
         codes=("LG101",),
         cause="Linked dynamically: it needs {needed}{interpreter_note} at run time{glibc_note}.",
         fix=(
-            "Link statically (C/C++: `musl-gcc -static` or `zig cc -target {zig_musl_target} -static`; Go: "
-            "`CGO_ENABLED=0`; Rust: `--target {rust_musl_target}`), or allow dynamic linking for this path with "
-            "a reason in [tool.linkguard]."
+            "Link statically (on Linux, C/C++: `musl-gcc -static` or `zig cc -target {zig_musl_target} -static`; "
+            "Go: `CGO_ENABLED=0`; Rust: `--target {rust_musl_target}`; other systems: their C compiler's "
+            "`-static`), or allow dynamic linking for this path with a reason in [tool.linkguard]."
         ),
     ),
     # ----------------------------------------------------------------------------------- LG102 glibc-too-new
@@ -268,8 +270,10 @@ REMEDIES: Tuple[Remedy, ...] = (
         cause="The C++ runtime of the build machine is newer than the floor: it needs {cxx_needs}.",
         fix=(
             "Link the C++ runtime into the program: add `-static-libstdc++ -static-libgcc` to the link, which "
-            "removes libstdc++.so.6 and libgcc_s.so.1 and their GLIBCXX/CXXABI/GCC needs (glibc itself stays; "
-            "for its versions use an older base image or `zig c++ -target {zig_gnu_target}`)."
+            "removes libstdc++.so.6 and libgcc_s.so.1 and their GLIBCXX/CXXABI/GCC needs. glibc stays dynamic, "
+            "and the runtime linked in may need a newer glibc than the program did (GCC 12 on glibc 2.36: up to "
+            "GLIBC_2.36, and ld-linux-x86-64.so.2); for the glibc floor use `zig c++ -target {zig_gnu_target}`, "
+            "which links its own C++ runtime, or an older base image."
         ),
     ),
     Remedy(
@@ -294,7 +298,8 @@ REMEDIES: Tuple[Remedy, ...] = (
         ),
         fix=(
             "Build against the oldest runtime you support: an older base image, or `zig cc -target "
-            "{zig_gnu_target}` (C++: also `-static-libstdc++ -static-libgcc`); or link statically with musl."
+            "{zig_gnu_target}` (C++: `zig c++ -target {zig_gnu_target}`, which links its own C++ runtime); or "
+            "link statically with musl."
         ),
     ),
     # ----------------------------------------------------------------------------- LG103 library-not-allowed
@@ -342,9 +347,9 @@ REMEDIES: Tuple[Remedy, ...] = (
             "glibc still loads libnss_*.so from the host for these, which must match the build's glibc."
         ),
         fix=(
-            "Link against musl instead, which has no NSS: build on Alpine with `CGO_ENABLED=1 go build"
-            "{cgo_tags_flag} -ldflags '-linkmode external -extldflags \"-static\"'` and add `-tags netgo,osusergo`"
-            " so Go's own resolver and user lookups are used."
+            "Link against musl instead, which has no NSS: `CC=musl-gcc CGO_ENABLED=1 go build{cgo_tags_flag} "
+            "-ldflags '-linkmode external -extldflags \"-static\"'` (on golang:alpine, without CC=musl-gcc). "
+            "musl's resolver reads /etc/hosts and DNS itself, so `-tags netgo,osusergo` is not needed."
         ),
     ),
     Remedy(

@@ -1,0 +1,1 @@
+int greet_width(const char *name);
