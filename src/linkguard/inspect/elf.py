@@ -85,6 +85,7 @@ MAX_DYNAMIC_ENTRIES = 1 << 16
 MAX_STRING = 4096
 MAX_SYMBOLS = 1 << 20
 MAX_VERNEED = 4096
+VERNEED_WINDOW = 4096
 
 
 class _CachedStructs(ELFStructs):
@@ -441,38 +442,43 @@ class ElfImage:
         by_index: Dict[int, Tuple[str, str, bool]] = {}
         order: List[Tuple[str, str, bool]] = []
         seen: Set[int] = set()
-        vn_struct, aux_struct = self.elf.structs.Elf_Verneed, self.elf.structs.Elf_Vernaux
+        # Verneed {u16 version, u16 cnt, u32 file, u32 aux, u32 next} and Vernaux {u32 hash, u16 flags,
+        # u16 other, u32 name, u32 next}: 16 bytes each in both classes, in the file's byte order.
+        vn_fmt, aux_fmt = struct.Struct(self._sfmt + "HHIII"), struct.Struct(self._sfmt + "IHHII")
+        window = _Window(self, offset, VERNEED_WINDOW)
         for _ in range(limit):
             if offset in seen:
                 self.warnings.append("version-need chain loops back on itself; stopped reading it")
                 break
-            if offset + vn_struct.sizeof() > self.size:
+            raw = window.get(offset, vn_fmt.size)
+            if raw is None:
                 self.warnings.append(
                     f"version-need entry at {offset:#x} lies outside the file (a corrupt or looping chain); "
                     "stopped reading it"
                 )
                 break
             seen.add(offset)
-            vn = struct_parse(vn_struct, self._io, offset)
-            library = self.dynamic_string(info, vn["vn_file"], "DT_VERNEED library name")
-            aux_at = offset + vn["vn_aux"]
+            _version, count, file_at, aux_rel, next_rel = vn_fmt.unpack(raw)
+            library = self.dynamic_string(info, file_at, "DT_VERNEED library name")
+            aux_at = offset + aux_rel
             aux_seen: Set[int] = set()
-            for _ in range(min(vn["vn_cnt"], MAX_VERNEED)):
-                if aux_at in aux_seen or aux_at + aux_struct.sizeof() > self.size:
+            for _ in range(min(count, MAX_VERNEED)):
+                aux_raw = None if aux_at in aux_seen else window.get(aux_at, aux_fmt.size)
+                if aux_raw is None:
                     self.warnings.append(f"version-need entries of {library} are malformed; stopped reading them")
                     break
                 aux_seen.add(aux_at)
-                aux = struct_parse(aux_struct, self._io, aux_at)
-                name = self.dynamic_string(info, aux["vna_name"], "DT_VERNEED version name")
-                entry = (library, name, bool(aux["vna_flags"] & VER_FLG_WEAK))
-                by_index[aux["vna_other"] & 0x7FFF] = entry
+                _hash, flags, other, name_at, aux_next = aux_fmt.unpack(aux_raw)
+                name = self.dynamic_string(info, name_at, "DT_VERNEED version name")
+                entry = (library, name, bool(flags & VER_FLG_WEAK))
+                by_index[other & 0x7FFF] = entry
                 order.append(entry)
-                if not aux["vna_next"]:
+                if not aux_next:
                     break
-                aux_at += aux["vna_next"]
-            if not vn["vn_next"]:
+                aux_at += aux_next
+            if not next_rel:
                 break
-            offset += vn["vn_next"]
+            offset += next_rel
         users = self._version_users(info, by_index)
         return [
             VersionNeed(library=lib, version=ver, symbols=tuple(sorted(users.get((lib, ver), ()))), weak=weak)
@@ -496,13 +502,41 @@ class ElfImage:
         if not wanted:
             return users
         names = _StringReader(self, info.strtab[0], info.strtab[1])
-        for i, (name_at, shndx) in enumerate(self._iter_symbol_fields(info.symtab_offset, max(wanted) + 1)):
-            if shndx == SHN_UNDEF and i in wanted:
-                name = names.get(name_at)
-                if name:
-                    lib, ver, _weak = by_index[indices[i] & 0x7FFF]
-                    users.setdefault((lib, ver), set()).add(name)
+        entsize = self.elf.structs.Elf_Sym.sizeof()
+        # st_name is the first word in both classes; st_shndx follows name/info/other at 6 in Elf64_Sym, and
+        # name/value/size/info/other at 14 in Elf32_Sym.
+        shndx_at = 6 if self.bits == 64 else 14
+        name_fmt, shndx_fmt = struct.Struct(self._sfmt + "I"), struct.Struct(self._sfmt + "H")
+        table = self.read(info.symtab_offset, (max(wanted) + 1) * entsize)
+        for i in sorted(wanted):
+            at = i * entsize
+            if at + entsize > len(table):
+                break
+            if shndx_fmt.unpack_from(table, at + shndx_at)[0] != SHN_UNDEF:
+                continue
+            name = names.get(name_fmt.unpack_from(table, at)[0])
+            if name:
+                lib, ver, _weak = by_index[indices[i] & 0x7FFF]
+                users.setdefault((lib, ver), set()).add(name)
         return users
+
+
+class _Window:
+    """One bulk read around a table, serving the small fixed-size entries inside it without further I/O."""
+
+    def __init__(self, image: ElfImage, offset: int, size: int) -> None:
+        self._image = image
+        self._offset = offset
+        self._data = image.read(offset, size)
+
+    def get(self, offset: int, size: int) -> Optional[bytes]:
+        start = offset - self._offset
+        if 0 <= start and start + size <= len(self._data):
+            return self._data[start : start + size]
+        if offset < 0 or offset + size > self._image.size:
+            return None
+        raw = self._image.read(offset, size)
+        return raw if len(raw) == size else None
 
 
 class DynamicInfo:

@@ -6,12 +6,14 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Dict, Iterable, Optional, Tuple
 
 # Families whose highest version decides the oldest system an artifact runs on.
 FLOOR_FAMILIES = ("GLIBC", "GLIBCXX", "CXXABI", "GCC")
 
 
+@functools.lru_cache(maxsize=4096)
 def split_version(name: str) -> Optional[Tuple[str, Tuple[int, ...]]]:
     """("GLIBC", (2, 29)) for "GLIBC_2.29"; None when the part after the first "_" is not dotted numbers."""
     family, sep, rest = name.partition("_")

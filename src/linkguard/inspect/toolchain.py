@@ -99,7 +99,8 @@ def examine_toolchain(view: ImageView, linkage: str, interpreter: Optional[str])
         libc = _libc_from_interpreter(interpreter)
         if libc is not None:
             evidence.append(f"interpreter {interpreter} ({libc})")
-        if rust is None and go is None:
+        # rustc names itself in .comment; only a file without section headers needs the (costly) string scan.
+        if rust is None and go is None and not view.sections:
             scan = _scan_strings(view, _readonly_regions(view), (), RUST_SCAN_CAP, rust=True)
             if scan.rust_commit is not None:
                 rust = f"rustc (commit {scan.rust_commit[:12]})"
