@@ -102,8 +102,11 @@ def bench_sparse(work: Path) -> str:
     shutil.copyfile(STATIC_ELF, big)
     os.truncate(big, 2 << 30)
     rows = []
-    for name, cmd in (("linkguard", linkguard(str(big))), ("scanelf", ["scanelf", str(big)]),
-                      ("file", ["file", str(big)])):
+    for name, cmd in (
+        ("linkguard", linkguard(str(big))),
+        ("scanelf", ["scanelf", str(big)]),
+        ("file", ["file", str(big)]),
+    ):
         wall, rss = best_of(cmd, 3)
         rows.append((name, f"{wall:.2f}", f"{rss / 1024:.0f}"))
     baseline = best_of([sys.executable, "-m", "linkguard", "--version"], 3)
@@ -124,11 +127,18 @@ def bench_tarball(work: Path, sources: Sequence[str]) -> str:
         size = path.stat().st_size
         wall, rss = best_of(linkguard(str(path)), 1)
         wall_1, rss_1 = best_of(linkguard("-j1", str(path)), 1)
-        rows.append((path.name, f"{size / (1 << 20):.0f}", f"{wall:.2f}", f"{rss / 1024:.0f}", f"{wall_1:.2f}",
-                     f"{rss_1 / 1024:.0f}"))
-    return (
-        f"Tarball of {' '.join(sources)}\n\n"
-        + table(rows, ("archive", "MiB", "wall s", "peak RSS MiB", "-j1 wall s", "-j1 peak RSS MiB"))
+        rows.append(
+            (
+                path.name,
+                f"{size / (1 << 20):.0f}",
+                f"{wall:.2f}",
+                f"{rss / 1024:.0f}",
+                f"{wall_1:.2f}",
+                f"{rss_1 / 1024:.0f}",
+            )
+        )
+    return f"Tarball of {' '.join(sources)}\n\n" + table(
+        rows, ("archive", "MiB", "wall s", "peak RSS MiB", "-j1 wall s", "-j1 peak RSS MiB")
     )
 
 

@@ -1,1 +1,3 @@
-from linkguard.cli import main; raise SystemExit(main())  # noqa: E702
+from linkguard.cli import main
+
+raise SystemExit(main())

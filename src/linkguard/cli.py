@@ -35,7 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
             "Check that release artifacts are self-contained: fail on dynamically linked or UPX-packed ELF "
             "files, explain why in the terms of the toolchain that built them, and say how to fix it."
         ),
-        epilog="Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or configuration error, 3 internal error.",
+        epilog=(
+            "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or configuration error, 3 internal error."
+        ),
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files, directories or release archives to check")
     parser.add_argument(
@@ -225,7 +227,15 @@ def _write_github_files(summary: Optional[str], outputs: Mapping[str, str]) -> N
 
 
 def _policy(args: argparse.Namespace) -> Policy:
-    from linkguard.config import Allowance, ConfigError, Policy, find_config, load_config, parse_fail_on, policy_from_table
+    from linkguard.config import (
+        Allowance,
+        ConfigError,
+        Policy,
+        find_config,
+        load_config,
+        parse_fail_on,
+        policy_from_table,
+    )
 
     policy = Policy()
     if args.config:
@@ -292,5 +302,6 @@ def _write(text: str, output: Optional[str]) -> None:
         return
     sys.stdout.write(text)
     sys.stdout.flush()
+
 
 __all__: List[str] = ["main"]

@@ -201,8 +201,13 @@ class _Pool(Generic[T, R]):
                 elif now >= worker.due:
                     limit = sum(self.deadline(item) for _, item in worker.batch)
                     worker.stop(force=True)
-                    self._lost(index, worker, retry, done, f"inspection did not finish within {limit:g} s; "
-                                                          f"the worker process was stopped")
+                    self._lost(
+                        index,
+                        worker,
+                        retry,
+                        done,
+                        f"inspection did not finish within {limit:g} s; the worker process was stopped",
+                    )
             while next_out in done:
                 yield done.pop(next_out)
                 next_out += 1

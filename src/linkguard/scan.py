@@ -86,8 +86,9 @@ def _archive(artifact: FileArtifact, kind: str, policy: Policy) -> Iterator[Outc
         return inspect_artifact(member, policy.limits)
 
     not_elf = 0
-    for entry in expand(artifact.path, artifact.location, artifact.size, kind, policy.archives, inspect,
-                        policy.excluded):
+    for entry in expand(
+        artifact.path, artifact.location, artifact.size, kind, policy.archives, inspect, policy.excluded
+    ):
         if isinstance(entry, Skipped):
             if entry.reason == NOT_ELF:
                 not_elf += 1  # a jar has tens of thousands: counted once per archive, not listed one by one
@@ -153,9 +154,7 @@ def scan(arguments: Sequence[str], policy: Policy, progress: Optional[Progress] 
                 artifacts.append(outcome)
         if progress is not None and outcomes:
             progress(done, len(artifacts), outcomes[-1].path)
-    return Report(
-        artifacts=tuple(artifacts), skipped=tuple(skipped), fail_on=policy.fail_on, tool_version=__version__
-    )
+    return Report(artifacts=tuple(artifacts), skipped=tuple(skipped), fail_on=policy.fail_on, tool_version=__version__)
 
 
 def _outcomes(candidates: Iterable[Candidate], policy: Policy) -> Iterator[List[Outcome]]:

@@ -18,7 +18,7 @@ NEGATIVE = [f for f in ALL if f["file"].startswith("negative/")]
 METHODS = {"NRV2B": "NRV2B", "NRV2D": "NRV2D", "NRV2E": "NRV2E", "LZMA": "LZMA"}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _artifact(name: str) -> Dict[str, Any]:
     _code, report = run_json([str(SET / name)])
     (artifact,) = report["artifacts"]

@@ -91,9 +91,16 @@ def test_release_archive_members_match_listing_and_readelf(name: str) -> None:
         assert_matches_readelf(found[member], elf_file)
     # Every non-directory entry of the listing is accounted for: inspected or skipped with a reason.
     prefix = str(DATA / name) + "!"
-    entries = list(archives.expand(str(DATA / name), str(DATA / name), (DATA / name).stat().st_size,
-                                   archives.sniff_archive((DATA / name).read_bytes()[:512]) or "?", ArchiveLimits(),
-                                   lambda a: None))
+    entries = list(
+        archives.expand(
+            str(DATA / name),
+            str(DATA / name),
+            (DATA / name).stat().st_size,
+            archives.sniff_archive((DATA / name).read_bytes()[:512]) or "?",
+            ArchiveLimits(),
+            lambda a: None,
+        )
+    )
     skipped = {s.path[len(prefix) :]: s.reason for s in entries if isinstance(s, Skipped)}
     listing = listed_files(record)
     assert set(found) | set(skipped) == set(listing)
@@ -469,8 +476,9 @@ def test_static_library_ar_is_skipped(tmp_path: Path) -> None:
     lib.write_bytes(b"!<arch>\n" + b"x.o/            0           0     0     644     4         `\n" + b"\x7fELF")
     report = scan([str(lib)], Policy(jobs=1))
     assert not report.artifacts
-    assert [s.reason for s in report.skipped] == ["ar archive that is not a Debian package (a static library?); "
-                                                  "not opened"]
+    assert [s.reason for s in report.skipped] == [
+        "ar archive that is not a Debian package (a static library?); not opened"
+    ]
 
 
 def test_excluded_members_are_not_inspected() -> None:

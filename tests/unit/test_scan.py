@@ -47,8 +47,9 @@ def test_order_is_the_same_with_and_without_workers(tree: Path) -> None:
     assert len(serial.artifacts) > 9
     paths = [a.path for a in serial.artifacts]
     # Walk order: directories sorted, archive members follow their archive.
-    assert paths.index(str(tree / "a" / "spex-dynamic")) < paths.index(str(tree / "b" / "release.tar.gz") +
-                                                                         "!spex/bin/spex")
+    assert paths.index(str(tree / "a" / "spex-dynamic")) < paths.index(
+        str(tree / "b" / "release.tar.gz") + "!spex/bin/spex"
+    )
 
 
 def _alarm(seconds: int) -> Iterator[None]:

@@ -299,8 +299,11 @@ class _Walker:
                     break
                 size += len(more)
             if size > self.limits.max_member_bytes:
-                yield self.problem(path, f"member-bytes limit {self.limits.max_member_bytes} exceeded: "
-                                         f"{size} bytes once decompressed", "too-large")
+                yield self.problem(
+                    path,
+                    f"member-bytes limit {self.limits.max_member_bytes} exceeded: {size} bytes once decompressed",
+                    "too-large",
+                )
                 return
             artifact = MemberArtifact(path, self.location, size, lambda: as_io(ReplayStream(decoded, size)))
         inspection = self.inspect(artifact)
@@ -389,21 +392,32 @@ class _Walker:
         entries: List[Entry] = []
         reason = unsafe_reason(info.name)
         if reason is not None:
-            entries.append(self.problem(path, f"unsafe member name {safe_name(info.name)!r} ({reason}): extracting "
-                                              f"this archive may write outside the target directory"))
+            entries.append(
+                self.problem(
+                    path,
+                    f"unsafe member name {safe_name(info.name)!r} ({reason}): extracting "
+                    f"this archive may write outside the target directory",
+                )
+            )
         if not info.isdir():
             seen[name] = seen.get(name, 0) + 1
             if seen[name] == 2:
-                entries.append(self.problem(path, f"duplicate member name {safe_name(name)!r}: extraction keeps "
-                                                  f"the last copy; every copy is checked"))
+                entries.append(
+                    self.problem(
+                        path,
+                        f"duplicate member name {safe_name(name)!r}: extraction keeps "
+                        f"the last copy; every copy is checked",
+                    )
+                )
         emit = _sink(layer, name)
         for entry in entries:
             yield from emit(entry)
         if info.isdir():
             return
         if info.issym():
-            yield from emit(Skipped(path, f"symbolic link to {safe_name(info.linkname)}; links inside archives "
-                                          f"are not followed"))
+            yield from emit(
+                Skipped(path, f"symbolic link to {safe_name(info.linkname)}; links inside archives are not followed")
+            )
             return
         if info.islnk():
             yield from emit(Skipped(path, f"hard link to {safe_name(info.linkname)}; checked under that name"))
@@ -476,8 +490,10 @@ class _Walker:
             for name in image:
                 if not layers[name].found and name not in missing:
                     missing.add(name)
-                    yield self.problem(display, f"image layer {safe_name(name)} is listed in the image metadata but "
-                                                f"missing from the tarball")
+                    yield self.problem(
+                        display,
+                        f"image layer {safe_name(name)} is listed in the image metadata but missing from the tarball",
+                    )
             for entry in visible(layers[name] for name in image):
                 if id(entry) not in emitted:
                     emitted.add(id(entry))
@@ -500,28 +516,46 @@ class _Walker:
         with stream:
             declared = _zip_entry_count(stream)
             if declared is not None and declared > self.limits.max_members:
-                raise ArchiveError(display, f"archive-members limit {self.limits.max_members} exceeded: the zip "
-                                            f"directory lists {declared} members (raise limits.archive-members)")
+                raise ArchiveError(
+                    display,
+                    f"archive-members limit {self.limits.max_members} exceeded: the zip "
+                    f"directory lists {declared} members (raise limits.archive-members)",
+                )
             archive = zipfile.ZipFile(stream)
             infos = archive.infolist()
             if len(infos) > self.limits.max_members:
-                raise ArchiveError(display, f"archive-members limit {self.limits.max_members} exceeded: "
-                                            f"{len(infos)} members (raise limits.archive-members)")
+                raise ArchiveError(
+                    display,
+                    f"archive-members limit {self.limits.max_members} exceeded: "
+                    f"{len(infos)} members (raise limits.archive-members)",
+                )
             total = sum(i.file_size for i in infos)
             packed = sum(i.compress_size for i in infos)
             if total > self.limits.max_total_bytes:
-                raise ArchiveError(display, f"archive-bytes limit {self.limits.max_total_bytes} exceeded: members "
-                                            f"declare {total} bytes uncompressed (raise limits.archive-bytes)")
+                raise ArchiveError(
+                    display,
+                    f"archive-bytes limit {self.limits.max_total_bytes} exceeded: members "
+                    f"declare {total} bytes uncompressed (raise limits.archive-bytes)",
+                )
             if total > RATIO_FLOOR and total > self.limits.max_ratio * max(packed, 1):
-                raise ArchiveError(display, f"archive-ratio limit {self.limits.max_ratio} exceeded: members declare "
-                                            f"{total} bytes from {packed} compressed (a decompression bomb, or raise "
-                                            f"limits.archive-ratio)")
+                raise ArchiveError(
+                    display,
+                    f"archive-ratio limit {self.limits.max_ratio} exceeded: members declare "
+                    f"{total} bytes from {packed} compressed (a decompression bomb, or raise "
+                    f"limits.archive-ratio)",
+                )
             seen: Dict[str, int] = {}
             for info in infos:
                 yield from self._zip_member(archive, info, source, stream, display, depth, seen)
 
     def _zip_member(
-        self, archive: object, info: object, source: Source, stream: IO[bytes], display: str, depth: int,
+        self,
+        archive: object,
+        info: object,
+        source: Source,
+        stream: IO[bytes],
+        display: str,
+        depth: int,
         seen: Dict[str, int],
     ) -> Iterator[Entry]:
         import zipfile
@@ -532,14 +566,18 @@ class _Walker:
         path = f"{display}!{safe_name(name or info.filename)}"
         reason = unsafe_reason(info.filename)
         if reason is not None:
-            yield self.problem(path, f"unsafe member name {safe_name(info.filename)!r} ({reason}): extracting this "
-                                     f"archive may write outside the target directory")
+            yield self.problem(
+                path,
+                f"unsafe member name {safe_name(info.filename)!r} ({reason}): extracting this "
+                f"archive may write outside the target directory",
+            )
         if info.is_dir():
             return
         seen[name] = seen.get(name, 0) + 1
         if seen[name] == 2:
-            yield self.problem(path, f"duplicate member name {safe_name(name)!r}: extraction keeps one copy; every "
-                                     f"copy is checked")
+            yield self.problem(
+                path, f"duplicate member name {safe_name(name)!r}: extraction keeps one copy; every copy is checked"
+            )
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
             target = archive.read(info)[:1024].decode("utf-8", "replace") if info.file_size <= 4096 else "?"
@@ -549,9 +587,12 @@ class _Walker:
             yield self.problem(path, "encrypted zip member: its content cannot be checked")
             return
         if info.file_size > RATIO_FLOOR and info.file_size > self.limits.max_ratio * max(info.compress_size, 1):
-            yield self.problem(path, f"archive-ratio limit {self.limits.max_ratio} exceeded: {info.file_size} bytes "
-                                     f"from {info.compress_size} compressed (a decompression bomb, or raise "
-                                     f"limits.archive-ratio)")
+            yield self.problem(
+                path,
+                f"archive-ratio limit {self.limits.max_ratio} exceeded: {info.file_size} bytes "
+                f"from {info.compress_size} compressed (a decompression bomb, or raise "
+                f"limits.archive-ratio)",
+            )
             return
         if self.excluded(path):
             yield Skipped(path, "excluded by configuration")

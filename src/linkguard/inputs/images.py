@@ -149,7 +149,7 @@ class Layer:
             self.opaque.add(directory)
             return False
         if base.startswith(WHITEOUT):
-            self.deleted.add(f"{directory}/{base[len(WHITEOUT):]}" if directory else base[len(WHITEOUT) :])
+            self.deleted.add(f"{directory}/{base[len(WHITEOUT) :]}" if directory else base[len(WHITEOUT) :])
             return False
         self.paths[path] = is_dir
         return True

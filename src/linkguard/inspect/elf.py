@@ -13,7 +13,6 @@ from dataclasses import replace
 from typing import IO, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, cast
 
 from elftools.common.exceptions import ELFError, ELFParseError
-from elftools.common.utils import struct_parse
 from elftools.elf import elffile as _elffile
 from elftools.elf.elffile import ELFFile
 from elftools.elf.structs import ELFStructs
@@ -104,8 +103,7 @@ class _CachedStructs(ELFStructs):
         self, e_type: Optional[str] = None, e_machine: Optional[str] = None, e_ident_osabi: Optional[str] = None
     ) -> None:
         key = ("advanced", self.little_endian, self.elfclass, e_type, e_machine, e_ident_osabi)
-        self._cached(key, lambda: super(_CachedStructs, self).create_advanced_structs(e_type, e_machine,
-                                                                                      e_ident_osabi))
+        self._cached(key, lambda: super(_CachedStructs, self).create_advanced_structs(e_type, e_machine, e_ident_osabi))
 
     def _cached(self, key: Tuple[object, ...], build: Callable[[], None]) -> None:
         made = self._made.get(key)
@@ -184,9 +182,7 @@ class ElfImage:
                 ptype, flags, offset, vaddr, _paddr, filesz, memsz, _align = fields
             else:
                 ptype, offset, vaddr, _paddr, filesz, memsz, flags, _align = fields
-            segments.append(
-                Segment(type=ptype, flags=flags, offset=offset, vaddr=vaddr, filesz=filesz, memsz=memsz)
-            )
+            segments.append(Segment(type=ptype, flags=flags, offset=offset, vaddr=vaddr, filesz=filesz, memsz=memsz))
         return segments
 
     @property
@@ -225,8 +221,11 @@ class ElfImage:
         self._section_links = []
         for name_at, sh_type, _flags, addr, offset, size, link, *_rest in rows:
             end = names.find(b"\0", name_at)
-            name = names[name_at : end if end >= 0 else len(names)].decode("utf-8", "replace") if name_at < len(
-                names) else ""
+            name = (
+                names[name_at : end if end >= 0 else len(names)].decode("utf-8", "replace")
+                if name_at < len(names)
+                else ""
+            )
             found.append(Section(name=name, type=sh_type, offset=offset, addr=addr, size=size))
             self._section_links.append(link)
         self.budget.check_time()
@@ -531,7 +530,7 @@ class _Window:
 
     def get(self, offset: int, size: int) -> Optional[bytes]:
         start = offset - self._offset
-        if 0 <= start and start + size <= len(self._data):
+        if start >= 0 and start + size <= len(self._data):
             return self._data[start : start + size]
         if offset < 0 or offset + size > self._image.size:
             return None

@@ -57,5 +57,9 @@ class DynamicLink:
             message = "behind the packing, the original is dynamically linked: " + message
         evidence = tuple(version_evidence(facts.version_needs))
         yield self.spec.finding(
-            severity, message, evidence=evidence, through_packing=through, explanation=remedies.explain(self.spec.code, facts)
+            severity,
+            message,
+            evidence=evidence,
+            through_packing=through,
+            explanation=remedies.explain(self.spec.code, facts),
         )

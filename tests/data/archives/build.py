@@ -115,8 +115,9 @@ def zip_listing(path: Path) -> List[Dict[str, Any]]:
         fields = line.split(None, 9)
         if len(fields) < 10 or not re.match(r"^[-dl?][-rwxsStT?]{9}$", fields[0]):
             continue
-        members.append({"type": fields[0][0], "size": int(fields[3]), "name": fields[9], "encrypted": fields[4][0]
-                        in "BT"})
+        members.append(
+            {"type": fields[0][0], "size": int(fields[3]), "name": fields[9], "encrypted": fields[4][0] in "BT"}
+        )
     return members
 
 
@@ -162,8 +163,12 @@ def make_release_tars(work: Path, records: List[Dict[str, Any]]) -> None:
     plain = OUT / "release.tar"
     run([*TAR, "-cf", str(plain), "spex"], cwd=root)
     records.append(archive_record(plain, "tar", RELEASE, "GNU tar, uncompressed"))
-    for suffix, tool in ((".gz", ["gzip", "-n", "-9"]), (".bz2", ["bzip2", "-9"]), (".xz", ["xz", "-9"]),
-                         (".zst", ["zstd", "-q", "-19"])):
+    for suffix, tool in (
+        (".gz", ["gzip", "-n", "-9"]),
+        (".bz2", ["bzip2", "-9"]),
+        (".xz", ["xz", "-9"]),
+        (".zst", ["zstd", "-q", "-19"]),
+    ):
         packed = OUT / f"release.tar{suffix}"
         with open(plain, "rb") as src, open(packed, "wb") as dst:
             subprocess.run([*tool, "-c"], stdin=src, stdout=dst, check=True)
@@ -172,12 +177,16 @@ def make_release_tars(work: Path, records: List[Dict[str, Any]]) -> None:
     single = OUT / "spex-linux-amd64.gz"
     with open(HERE / "bin/spex-dynamic", "rb") as src, open(single, "wb") as dst:
         subprocess.run(["gzip", "-n", "-9", "-c"], stdin=src, stdout=dst, check=True)
-    records.append({
-        "file": single.name, "kind": "gzip-file", "listing_tool": "gzip -l",
-        "listing": run(["gzip", "-l", str(single)]).strip().splitlines()[-1].split(),
-        "elf_members": {"spex-linux-amd64": "bin/spex-dynamic"},
-        "notes": "one gzip-compressed ELF file: its member is named after the file without .gz",
-    })
+    records.append(
+        {
+            "file": single.name,
+            "kind": "gzip-file",
+            "listing_tool": "gzip -l",
+            "listing": run(["gzip", "-l", str(single)]).strip().splitlines()[-1].split(),
+            "elf_members": {"spex-linux-amd64": "bin/spex-dynamic"},
+            "notes": "one gzip-compressed ELF file: its member is named after the file without .gz",
+        }
+    )
 
 
 def make_zips(work: Path, records: List[Dict[str, Any]]) -> None:
@@ -190,8 +199,11 @@ def make_zips(work: Path, records: List[Dict[str, Any]]) -> None:
     run(["zip", "-q", "-X", "-0", str(archive), "spex/bin/spex-static"], cwd=root)
     records.append(archive_record(archive, "zip", RELEASE, "Info-ZIP zip (deflate; spex-static stored)"))
 
-    wheel_files = {"spex/__init__.py": "text:", "spex/_native.so": "bin/libspex.so",
-                   "spex-1.0.dist-info/WHEEL": "text:Wheel-Version: 1.0\n"}
+    wheel_files = {
+        "spex/__init__.py": "text:",
+        "spex/_native.so": "bin/libspex.so",
+        "spex-1.0.dist-info/WHEEL": "text:Wheel-Version: 1.0\n",
+    }
     wroot = work / "wheel"
     stage(wroot, wheel_files)
     wheel = OUT / "spex-1.0-py3-none-manylinux_2_17_x86_64.whl"
@@ -209,8 +221,11 @@ def make_zips(work: Path, records: List[Dict[str, Any]]) -> None:
 
 def make_deb(work: Path, records: List[Dict[str, Any]]) -> None:
     root = work / "deb"
-    files = {"usr/bin/spex": "bin/spex-dynamic", "usr/lib/spex/spex-static": "bin/spex-static",
-             "usr/share/doc/spex/README": "text:spex\n"}
+    files = {
+        "usr/bin/spex": "bin/spex-dynamic",
+        "usr/lib/spex/spex-static": "bin/spex-static",
+        "usr/share/doc/spex/README": "text:spex\n",
+    }
     stage(root, files)
     (root / "DEBIAN").mkdir()
     (root / "DEBIAN/control").write_text(
@@ -220,8 +235,10 @@ def make_deb(work: Path, records: List[Dict[str, Any]]) -> None:
     (root / "DEBIAN/postinst").write_text("#!/bin/sh\nexit 0\n")
     (root / "DEBIAN/postinst").chmod(0o755)
     deb = OUT / "spex_1.0_amd64.deb"
-    run(["dpkg-deb", "--root-owner-group", "-Zxz", "--build", str(root), str(deb)],
-        env={**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)})
+    run(
+        ["dpkg-deb", "--root-owner-group", "-Zxz", "--build", str(root), str(deb)],
+        env={**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)},
+    )
     rec = archive_record(deb, "deb", {f"./{k}": v for k, v in files.items()}, "dpkg-deb --build (data.tar.xz)")
     rec["ar_members"] = run(["ar", "t", str(deb)]).split()
     records.append(rec)
@@ -233,8 +250,7 @@ def make_nested(work: Path, records: List[Dict[str, Any]]) -> None:
     shutil.copyfile(OUT / "release.zip", root / "release.zip")
     shutil.copyfile(OUT / "release.tar.xz", root / "release.tar.xz")
     outer = OUT / "nested.tar.gz"
-    run([*TAR, "-czf", str(outer), "release.zip", "release.tar.xz"], cwd=root,
-        env={**os.environ, "GZIP": "-n"})
+    run([*TAR, "-czf", str(outer), "release.zip", "release.tar.xz"], cwd=root, env={**os.environ, "GZIP": "-n"})
     rec = archive_record(outer, "tar", {}, "a tar.gz holding release.zip and release.tar.xz (depth 2)")
     rec["nested"] = {"release.zip": "release.zip", "release.tar.xz": "release.tar.xz"}
     records.append(rec)
@@ -286,15 +302,18 @@ def make_hostile(work: Path, records: List[Dict[str, Any]]) -> None:
     path = OUT / "hostile-traversal.tar"
     names = {"../escape/spex": dynamic, "/abs/spex": dynamic, "ok/spex": static}
     write_tar(path, [_tarinfo(n, d) for n, d in names.items()], names)
-    rec = archive_record(path, "tar", {"../escape/spex": "bin/spex-dynamic", "/abs/spex": "bin/spex-dynamic",
-                                       "ok/spex": "bin/spex-static"}, "member names with .. and an absolute path")
+    rec = archive_record(
+        path,
+        "tar",
+        {"../escape/spex": "bin/spex-dynamic", "/abs/spex": "bin/spex-dynamic", "ok/spex": "bin/spex-static"},
+        "member names with .. and an absolute path",
+    )
     rec["expect_problems"] = {"../escape/spex": "parent-directory", "/abs/spex": "absolute path"}
     records.append(rec)
 
     # The same name twice: extraction keeps the second (dynamic) copy, which must not hide behind the first.
     path = OUT / "hostile-duplicate.tar"
-    write_tar(path, [_tarinfo("bin/spex", static), _tarinfo("bin/spex", dynamic)],
-              {"bin/spex": static})
+    write_tar(path, [_tarinfo("bin/spex", static), _tarinfo("bin/spex", dynamic)], {"bin/spex": static})
     # tarfile looks payloads up by name: write the second copy's bytes by hand.
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.GNU_FORMAT) as archive:
@@ -325,15 +344,17 @@ def make_hostile(work: Path, records: List[Dict[str, Any]]) -> None:
     # Decompression bombs: 32 MiB of zeros compress about 1000:1.
     zeros = b"\0" * (32 << 20)
     path = OUT / "hostile-bomb.tar.gz"
-    write_tar(path, [_tarinfo("zeros.bin", zeros), _tarinfo("spex", dynamic)], {"zeros.bin": zeros,
-                                                                                "spex": dynamic}, "gz")
+    write_tar(
+        path, [_tarinfo("zeros.bin", zeros), _tarinfo("spex", dynamic)], {"zeros.bin": zeros, "spex": dynamic}, "gz"
+    )
     rec = archive_record(path, "tar", {}, "gzip bomb: 32 MiB of zeros first")
     rec["expect_archive_problem"] = "archive-ratio limit"
     records.append(rec)
     path = OUT / "hostile-bomb.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        archive.writestr(zipfile.ZipInfo("zeros.bin", date_time=(2024, 1, 1, 0, 0, 0)), zeros,
-                         compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr(
+            zipfile.ZipInfo("zeros.bin", date_time=(2024, 1, 1, 0, 0, 0)), zeros, compress_type=zipfile.ZIP_DEFLATED
+        )
     rec = archive_record(path, "zip", {}, "zip bomb: one 32 MiB member of zeros")
     rec["expect_archive_problem"] = "archive-ratio limit"
     records.append(rec)
@@ -349,25 +370,51 @@ def make_hostile(work: Path, records: List[Dict[str, Any]]) -> None:
     whole = (OUT / "release.tar.gz").read_bytes()
     path = OUT / "hostile-truncated.tar.gz"
     path.write_bytes(whole[: len(whole) // 2])
-    records.append({"file": path.name, "kind": "tar", "notes": "release.tar.gz cut in half",
-                    "gzip_test": _gzip_test(path), "expect_archive_problem": "truncated"})
+    records.append(
+        {
+            "file": path.name,
+            "kind": "tar",
+            "notes": "release.tar.gz cut in half",
+            "gzip_test": _gzip_test(path),
+            "expect_archive_problem": "truncated",
+        }
+    )
     path = OUT / "hostile-corrupt.tar.gz"
     broken = bytearray(whole)
     for i in range(200, 260):
         broken[i] ^= 0x5A
     path.write_bytes(bytes(broken))
-    records.append({"file": path.name, "kind": "tar", "notes": "release.tar.gz with 60 bytes of deflate data flipped",
-                    "gzip_test": _gzip_test(path), "expect_archive_problem": "corrupt"})
+    records.append(
+        {
+            "file": path.name,
+            "kind": "tar",
+            "notes": "release.tar.gz with 60 bytes of deflate data flipped",
+            "gzip_test": _gzip_test(path),
+            "expect_archive_problem": "corrupt",
+        }
+    )
     plain = (OUT / "release.tar").read_bytes()
     path = OUT / "hostile-truncated.tar"
     path.write_bytes(plain[:5000])
-    records.append({"file": path.name, "kind": "tar", "notes": "release.tar cut at 5000 bytes (inside a member)",
-                    "expect_archive_problem": "truncated"})
+    records.append(
+        {
+            "file": path.name,
+            "kind": "tar",
+            "notes": "release.tar cut at 5000 bytes (inside a member)",
+            "expect_archive_problem": "truncated",
+        }
+    )
     zipped = (OUT / "release.zip").read_bytes()
     path = OUT / "hostile-truncated.zip"
     path.write_bytes(zipped[: len(zipped) - 40])
-    records.append({"file": path.name, "kind": "zip", "notes": "release.zip without its last 40 bytes (end record)",
-                    "expect_archive_problem": "corrupt zip"})
+    records.append(
+        {
+            "file": path.name,
+            "kind": "zip",
+            "notes": "release.zip without its last 40 bytes (end record)",
+            "expect_archive_problem": "corrupt zip",
+        }
+    )
 
 
 def _gzip_test(path: Path) -> str:
@@ -379,12 +426,28 @@ def make_images(work: Path, records: List[Dict[str, Any]]) -> None:
     """A `docker save` tarball and an OCI layout, each with whiteouts, written as the formats specify."""
     dynamic = (HERE / "bin/spex-dynamic").read_bytes()
     static = (HERE / "bin/spex-static").read_bytes()
-    base = [("usr/", None), ("usr/bin/", None), ("usr/bin/spex", dynamic), ("usr/bin/gone", dynamic),
-            ("opt/", None), ("opt/app/", None), ("opt/app/old", dynamic), ("etc/", None),
-            ("etc/motd", b"hello\n")]
-    top = [("usr/", None), ("usr/bin/", None), ("usr/bin/spex", static), ("usr/bin/.wh.gone", b""),
-           ("opt/", None), ("opt/app/", None), ("opt/app/.wh..wh..opq", b""), ("opt/app/new", static),
-           ("bin", "usr/bin")]
+    base = [
+        ("usr/", None),
+        ("usr/bin/", None),
+        ("usr/bin/spex", dynamic),
+        ("usr/bin/gone", dynamic),
+        ("opt/", None),
+        ("opt/app/", None),
+        ("opt/app/old", dynamic),
+        ("etc/", None),
+        ("etc/motd", b"hello\n"),
+    ]
+    top = [
+        ("usr/", None),
+        ("usr/bin/", None),
+        ("usr/bin/spex", static),
+        ("usr/bin/.wh.gone", b""),
+        ("opt/", None),
+        ("opt/app/", None),
+        ("opt/app/.wh..wh..opq", b""),
+        ("opt/app/new", static),
+        ("bin", "usr/bin"),
+    ]
 
     def layer(entries: List[Any]) -> bytes:
         raw = io.BytesIO()
@@ -408,17 +471,25 @@ def make_images(work: Path, records: List[Dict[str, Any]]) -> None:
 
     layers = [layer(base), layer(top)]
     expected_visible = {"usr/bin/spex": "bin/spex-static", "opt/app/new": "bin/spex-static"}
-    hidden = ["usr/bin/gone (deleted by .wh.gone)", "opt/app/old (hidden by the opaque marker)",
-              "usr/bin/spex of the base layer (replaced)"]
+    hidden = [
+        "usr/bin/gone (deleted by .wh.gone)",
+        "opt/app/old (hidden by the opaque marker)",
+        "usr/bin/spex of the base layer (replaced)",
+    ]
 
     # docker save (legacy layout): <id>/layer.tar, <config>.json, manifest.json, repositories.
-    config = json.dumps({"architecture": "amd64", "os": "linux",
-                         "rootfs": {"type": "layers", "diff_ids": [
-                             "sha256:" + hashlib.sha256(x).hexdigest() for x in layers]}}).encode()
+    config = json.dumps(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(x).hexdigest() for x in layers]},
+        }
+    ).encode()
     config_name = hashlib.sha256(config).hexdigest() + ".json"
     ids = [hashlib.sha256(b"layer%d" % i + x).hexdigest() for i, x in enumerate(layers)]
-    manifest = json.dumps([{"Config": config_name, "RepoTags": ["spex:1.0"],
-                            "Layers": [f"{i}/layer.tar" for i in ids]}]).encode()
+    manifest = json.dumps(
+        [{"Config": config_name, "RepoTags": ["spex:1.0"], "Layers": [f"{i}/layer.tar" for i in ids]}]
+    ).encode()
     files: Dict[str, bytes] = {config_name: config, "manifest.json": manifest}
     for i, blob in zip(ids, layers):
         files[f"{i}/layer.tar"] = blob
@@ -426,8 +497,14 @@ def make_images(work: Path, records: List[Dict[str, Any]]) -> None:
     path = OUT / "image-docker.tar"
     write_tar(path, [_tarinfo(n, d) for n, d in sorted(files.items())], files)
     rec = archive_record(path, "docker-image", {}, "docker save layout, two layers with whiteouts")
-    rec.update({"layers": [f"{i}/layer.tar" for i in ids], "expected_visible": expected_visible, "hidden": hidden,
-                "layer_listings": [_listing_of_bytes(x) for x in layers]})
+    rec.update(
+        {
+            "layers": [f"{i}/layer.tar" for i in ids],
+            "expected_visible": expected_visible,
+            "hidden": hidden,
+            "layer_listings": [_listing_of_bytes(x) for x in layers],
+        }
+    )
     records.append(rec)
 
     # OCI image layout with gzip-compressed layers.
@@ -439,23 +516,47 @@ def make_images(work: Path, records: List[Dict[str, Any]]) -> None:
         return f"sha256:{digest}"
 
     gz_layers = [gzip.compress(x, mtime=0) for x in layers]
-    layer_descs = [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": put(x), "size": len(x)}
-                   for x in gz_layers]
+    layer_descs = [
+        {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": put(x), "size": len(x)}
+        for x in gz_layers
+    ]
     config_digest = put(config)
-    image_manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                                 "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                                            "digest": config_digest, "size": len(config)},
-                                 "layers": layer_descs}).encode()
+    image_manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": config_digest,
+                "size": len(config),
+            },
+            "layers": layer_descs,
+        }
+    ).encode()
     manifest_digest = put(image_manifest)
-    index = json.dumps({"schemaVersion": 2, "manifests": [
-        {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manifest_digest,
-         "size": len(image_manifest)}]}).encode()
+    index = json.dumps(
+        {
+            "schemaVersion": 2,
+            "manifests": [
+                {
+                    "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "digest": manifest_digest,
+                    "size": len(image_manifest),
+                }
+            ],
+        }
+    ).encode()
     files = {**blobs, "index.json": index, "oci-layout": b'{"imageLayoutVersion": "1.0.0"}'}
     path = OUT / "image-oci.tar"
     write_tar(path, [_tarinfo(n, d) for n, d in sorted(files.items())], files)
     rec = archive_record(path, "oci-image", {}, "OCI image layout, two gzip layers with whiteouts")
-    rec.update({"layers": ["blobs/sha256/" + d["digest"].split(":")[1] for d in layer_descs],  # type: ignore[union-attr]
-                "expected_visible": expected_visible, "hidden": hidden})
+    rec.update(
+        {
+            "layers": ["blobs/sha256/" + d["digest"].split(":")[1] for d in layer_descs],  # type: ignore[union-attr]
+            "expected_visible": expected_visible,
+            "hidden": hidden,
+        }
+    )
     records.append(rec)
 
 
@@ -475,8 +576,14 @@ def archive_record(path: Path, kind: str, elf_members: Dict[str, str], notes: st
     else:
         listing, tool = tar_listing(path), "tar -tvf"
     elf = {k: v for k, v in elf_members.items() if not v.startswith(("text:", "symlink:"))}
-    return {"file": path.name, "kind": kind, "listing_tool": tool, "listing": listing, "elf_members": elf,
-            "notes": notes}
+    return {
+        "file": path.name,
+        "kind": kind,
+        "listing_tool": tool,
+        "listing": listing,
+        "elf_members": elf,
+        "notes": notes,
+    }
 
 
 def main() -> int:
@@ -502,8 +609,10 @@ def main() -> int:
             "gcc": version(["gcc", "--version"]),
             "musl-gcc": version(["musl-gcc", "--version"]),
         },
-        "elf": {f"bin/{name}": {"build": " ".join(cmd).replace("{out}", f"bin/{name}"), "truth": readelf_truth(
-            BIN / name)} for name, cmd in ELF_BUILDS.items()},
+        "elf": {
+            f"bin/{name}": {"build": " ".join(cmd).replace("{out}", f"bin/{name}"), "truth": readelf_truth(BIN / name)}
+            for name, cmd in ELF_BUILDS.items()
+        },
         "archives": records,
     }
     (HERE / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=False) + "\n")
