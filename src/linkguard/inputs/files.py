@@ -64,30 +64,40 @@ def _argument(argument: str, roots: List[str]) -> Iterator[Candidate]:
 
 
 def _directory(top: str, roots: List[str]) -> Iterator[Candidate]:
-    errors: List[OSError] = []
-    for directory, dirnames, filenames in os.walk(top, onerror=errors.append, followlinks=False):
-        yield from _drain(errors, directory)
-        dirnames.sort()
-        for name in sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(directory, d))]):
-            path = os.path.join(directory, name)
-            try:
-                lst = os.lstat(path)
-            except OSError as exc:
-                yield Problem(path, path, Unreadable(f"cannot stat: {exc.strerror}", "io"))
-                continue
-            if stat.S_ISLNK(lst.st_mode):
-                yield from _link(path, roots)
+    """Depth first, entries in name order; an explicit stack, so a deep tree cannot exhaust recursion."""
+    stack: List[Iterator[os.DirEntry[str]]] = []
+    listing = _listing(top)
+    if isinstance(listing, Problem):
+        yield listing
+        return
+    stack.append(iter(listing))
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            continue
+        try:
+            if entry.is_symlink():
+                yield from _link(entry.path, roots)
+            elif entry.is_dir(follow_symlinks=False):
+                listing = _listing(entry.path)
+                if isinstance(listing, Problem):
+                    yield listing
+                else:
+                    stack.append(iter(listing))
             else:
-                yield _file(path, path, lst)
-    yield from _drain(errors, top)
+                yield _file(entry.path, entry.path, entry.stat(follow_symlinks=False))
+        except OSError as exc:
+            yield Problem(entry.path, entry.path, Unreadable(f"cannot stat: {exc.strerror}", "io"))
 
 
-def _drain(errors: List[OSError], fallback: str) -> Iterator[Candidate]:
-    while errors:
-        err = errors.pop(0)
-        where = str(err.filename or fallback)
-        kind = "permission" if isinstance(err, PermissionError) else "io"
-        yield Problem(where, where, Unreadable(f"cannot list directory: {err.strerror}", kind))
+def _listing(directory: str) -> Union[List[os.DirEntry[str]], Problem]:
+    try:
+        with os.scandir(directory) as entries:
+            return sorted(entries, key=lambda e: e.name)
+    except OSError as exc:
+        kind = "permission" if isinstance(exc, PermissionError) else "io"
+        return Problem(directory, directory, Unreadable(f"cannot list directory: {exc.strerror}", kind))
 
 
 def _link(path: str, roots: List[str]) -> Iterator[Candidate]:
