@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import IO, Optional
 
 MiB = 1 << 20
+HEAD = 4096
 
 
 class BudgetExceeded(Exception):
@@ -64,6 +65,7 @@ class BudgetedStream(io.RawIOBase):
         self._size = size
         self._budget = budget
         self._pos = 0
+        self._head = b""  # the first HEAD bytes, read once: parsers fetch header fields one at a time
 
     def readable(self) -> bool:
         return True
@@ -93,6 +95,14 @@ class BudgetedStream(io.RawIOBase):
         self._budget.charge_read(size)
         if size == 0:
             return b""
+        if self._pos + size <= HEAD:
+            if not self._head:
+                self._raw.seek(0)
+                self._head = self._raw.read(HEAD)
+            if self._pos + size <= len(self._head):
+                data = self._head[self._pos : self._pos + size]
+                self._pos += size
+                return data
         self._raw.seek(self._pos)
         data = self._raw.read(size)
         self._pos += len(data)

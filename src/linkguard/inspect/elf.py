@@ -375,7 +375,9 @@ class ElfImage:
         offset, size = info.strtab
         if index >= size:
             raise Corrupt(f"{what} string offset {index:#x} lies outside the dynamic string table ({size} bytes)")
-        return _StringReader(self, offset, size).get(index)
+        if info.strings is None:
+            info.strings = _StringReader(self, offset, size)
+        return info.strings.get(index)
 
     def _symbol_count(self, info: DynamicInfo) -> int:
         """Number of dynamic symbols, from the hash tables (sections may be absent)."""
@@ -500,7 +502,7 @@ class ElfImage:
         wanted = {i for i, ndx in enumerate(indices) if (ndx & 0x7FFF) in by_index}
         if not wanted:
             return users
-        names = _StringReader(self, info.strtab[0], info.strtab[1])
+        names = info.strings or _StringReader(self, info.strtab[0], info.strtab[1])
         entsize = self.elf.structs.Elf_Sym.sizeof()
         # st_name is the first word in both classes; st_shndx follows name/info/other at 6 in Elf64_Sym, and
         # name/value/size/info/other at 14 in Elf32_Sym.
@@ -546,6 +548,7 @@ class DynamicInfo:
         self.strtab: Optional[Tuple[int, int]] = None  # (offset, size)
         self.symtab_offset: Optional[int] = None
         self.symbol_count = 0
+        self.strings: Optional[_StringReader] = None  # the DT_STRTAB reader, shared by every lookup
 
     def first(self, tag: int) -> Optional[int]:
         for t, v in self.tags:
