@@ -15,6 +15,7 @@ from typing import IO, Callable, Dict, Optional, cast
 
 from linkguard.config import ArchiveLimits
 from linkguard.inspect.budget import MiB
+from linkguard.seekable import SeekableReader
 
 IN_MEMORY = 16 * MiB  # members up to this size behind a decompressor are read into memory
 RATIO_FLOOR = 1 * MiB  # the ratio limit applies once this much has been inflated (tar padding alone is ~100:1)
@@ -122,28 +123,13 @@ class _Reader(io.RawIOBase):
         return n
 
 
-class Window(_Reader):
+class Window(SeekableReader):
     """A seekable view of `size` bytes at `offset` of a seekable stream (which it owns)."""
 
     def __init__(self, raw: IO[bytes], offset: int, size: int) -> None:
-        super().__init__()
+        super().__init__(size)
         self._raw = raw
         self._offset = offset
-        self._size = size
-        self._pos = 0
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = 0 if whence == io.SEEK_SET else self._pos if whence == io.SEEK_CUR else self._size
-        if base + offset < 0:
-            raise OSError(f"seek to negative offset {base + offset}")
-        self._pos = base + offset
-        return self._pos
 
     def read(self, size: Optional[int] = -1) -> bytes:
         left = max(0, self._size - self._pos)
@@ -278,7 +264,7 @@ class Metered(_Reader):
         super().close()
 
 
-class ReplayStream(_Reader):
+class ReplayStream(SeekableReader):
     """A seekable view of a forward-only source with bounded memory.
 
     It keeps the first HEAD bytes (ELF headers, program headers and usually the dynamic tables) and the most
@@ -292,29 +278,14 @@ class ReplayStream(_Reader):
     MAX_RESTARTS = 32
 
     def __init__(self, source: Source, size: int, first: Optional[IO[bytes]] = None) -> None:
-        super().__init__()
+        super().__init__(size)
         self._source = source
-        self._size = size
         self._fwd: Optional[IO[bytes]] = first
         self._fwd_owned = first is None
         self._fwd_pos = 0
-        self._pos = 0
         self._pinned: Dict[int, bytes] = {}
         self._recent: OrderedDict[int, bytes] = OrderedDict()
         self.restarts = 0
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = 0 if whence == io.SEEK_SET else self._pos if whence == io.SEEK_CUR else self._size
-        if base + offset < 0:
-            raise OSError(f"seek to negative offset {base + offset}")
-        self._pos = base + offset
-        return self._pos
 
     def read(self, size: Optional[int] = -1) -> bytes:
         left = max(0, self._size - self._pos)

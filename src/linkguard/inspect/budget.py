@@ -6,10 +6,11 @@ an artifact costs at most a known amount and then becomes an `unreadable` result
 
 from __future__ import annotations
 
-import io
 import time
 from dataclasses import dataclass, field
 from typing import IO, Optional
+
+from linkguard.seekable import SeekableReader
 
 MiB = 1 << 20
 HEAD = 4096
@@ -52,7 +53,7 @@ class Budget:
         self.check_time()
 
 
-class BudgetedStream(io.RawIOBase):
+class BudgetedStream(SeekableReader):
     """A read-only seekable view of `raw` that charges every read to `budget`.
 
     Reads are also clipped to the stream size, so a length field from a hostile header cannot make a caller
@@ -60,33 +61,10 @@ class BudgetedStream(io.RawIOBase):
     """
 
     def __init__(self, raw: IO[bytes], size: int, budget: Budget) -> None:
-        super().__init__()
+        super().__init__(size)
         self._raw = raw
-        self._size = size
         self._budget = budget
-        self._pos = 0
         self._head = b""  # the first HEAD bytes, read once: parsers fetch header fields one at a time
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        if whence == io.SEEK_SET:
-            pos = offset
-        elif whence == io.SEEK_CUR:
-            pos = self._pos + offset
-        else:
-            pos = self._size + offset
-        if pos < 0:
-            raise OSError(f"seek to negative offset {pos}")
-        self._pos = pos
-        return pos
 
     def read(self, size: Optional[int] = -1) -> bytes:
         if size is None or size < 0:
@@ -107,8 +85,3 @@ class BudgetedStream(io.RawIOBase):
         data = self._raw.read(size)
         self._pos += len(data)
         return data
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
