@@ -199,6 +199,7 @@ class Finding:
     cause: Optional[str] = None
     fix: Optional[str] = None
     remedy: Optional[str] = None  # id of the remedy that chose `fix`
+    remedy_evidence: Tuple[str, ...] = ()  # the facts that selected that remedy
     through_packing: bool = False  # judged on the original program behind a packer
 
 

@@ -102,6 +102,7 @@ def finding_dict(finding: Finding) -> Dict[str, Any]:
         "cause": finding.cause,
         "fix": finding.fix,
         "remedy": finding.remedy,
+        "remedy_evidence": list(finding.remedy_evidence),
         "through_packing": finding.through_packing,
     }
 

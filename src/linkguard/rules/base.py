@@ -47,6 +47,7 @@ class RuleSpec:
             cause=explanation.cause if explanation else None,
             fix=explanation.fix if explanation else None,
             remedy=explanation.remedy if explanation else None,
+            remedy_evidence=explanation.evidence if explanation else (),
             through_packing=through_packing,
         )
 
