@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         policy = _policy(args)
     except ConfigError as exc:
         raise UsageError(str(exc)) from exc
-    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" and _has("github") else "text")
+    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     if not _branch_selected(args.only_branches or policy.only_branches, fmt):
         return EXIT_CLEAN
 
@@ -248,22 +248,20 @@ def _policy(args: argparse.Namespace) -> Policy:
     if args.fail_on:
         policy = replace(policy, fail_on=parse_fail_on(args.fail_on))
     if args.max_glibc:
-        if not all(p.isdigit() for p in args.max_glibc.split(".")):
-            raise ConfigError(f"--max-glibc must be a dotted version such as 2.17, not {args.max_glibc!r}")
-        policy = replace(policy, max_versions={**policy.max_versions, "GLIBC": args.max_glibc})
+        floors = policy_from_table({"max-glibc": args.max_glibc}, "--max-glibc").max_versions
+        policy = replace(policy, max_versions={**policy.max_versions, **floors})
     if args.allow_dynamic:
         allowance = Allowance(paths=tuple(args.allow_dynamic), reason="--allow-dynamic on the command line")
         policy = replace(policy, allowances=(allowance, *policy.allowances))
     if args.severity:
-        from linkguard.config import policy_from_table as _parse
-
         pairs = {}
         for item in args.severity:
             key, sep, level = item.partition("=")
             if not sep:
                 raise ConfigError(f"--severity takes RULE=LEVEL, not {item!r}")
             pairs[key] = level
-        policy = replace(policy, severities={**policy.severities, **_parse({"severity": pairs}).severities})
+        levels = policy_from_table({"severity": pairs}, "--severity").severities
+        policy = replace(policy, severities={**policy.severities, **levels})
     if args.exclude:
         policy = replace(policy, exclude=(*policy.exclude, *args.exclude))
     if args.jobs is not None:
@@ -279,12 +277,6 @@ def _list_rules() -> int:
     for spec in specs():
         print(f"{spec.code}  {spec.name:<22} {spec.default_severity.value:<8} {spec.summary}")
     return EXIT_CLEAN
-
-
-def _has(fmt: str) -> bool:
-    from linkguard.report import REPORTERS
-
-    return fmt in REPORTERS
 
 
 def _color(args: argparse.Namespace) -> bool:
