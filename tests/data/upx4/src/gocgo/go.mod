@@ -1,0 +1,3 @@
+module example.com/linkguard/upxgocgo
+
+go 1.21

@@ -1,0 +1,3 @@
+module example.com/linkguard/upxgostatic
+
+go 1.21
