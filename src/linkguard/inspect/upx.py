@@ -43,7 +43,7 @@ PROT_STRING = b"PROT_EXEC|PROT_WRITE failed."
 PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE = 1, 2, 3, 4
 PF_X, PF_W = 1, 2
 ET_DYN = 3
-DT_NULL, DT_HASH, DT_STRTAB, DT_SYMTAB, DT_STRSZ = 0, 4, 5, 6, 10
+DT_NULL, DT_HASH, DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_INIT = 0, 4, 5, 6, 10, 12
 DT_GNU_HASH, DT_VERSYM, DT_VERDEF, DT_VERNEED = 0x6FFFFEF5, 0x6FFFFFF0, 0x6FFFFFFC, 0x6FFFFFFE
 _TABLE_TAGS = (DT_HASH, DT_SYMTAB, DT_GNU_HASH, DT_VERSYM, DT_VERDEF, DT_VERNEED)
 
@@ -272,6 +272,7 @@ class _Block:
     method: int
     filter: int
     cto8: int
+    literal: bool = False  # bytes UPX left uncompressed in the packed file (shared libraries), not a b_info block
 
 
 def _read_binfo(f: _File, pos: int, end: str) -> Optional[Tuple[int, int, int, int, int, int]]:
@@ -387,17 +388,80 @@ class _Chain:
     gaps: Optional[List[_Block]] = None  # gap blocks, when their chain reached the end marker
 
 
-def _walk(f: _File, header: _Header, end: str, budget: Budget) -> _Chain:
-    """Follow b_info records for each original PT_LOAD (UPX packs one extent per PT_LOAD, in table order)."""
+def _shlib_xct_off(packed: _Ehdr, packed_phdrs: Sequence[_Phdr], overlay: int) -> Optional[int]:
+    """xct_off of a UPX 4.x packed shared library, None for a packed main program.
+
+    A packed shared library (guide 1.10) keeps e_type DYN, its own program headers and PT_DYNAMIC, and stores
+    the original file's bytes [0, xct_off) uncompressed; l_info sits at xct_off, so the block chain does not start
+    right after the packed program headers.
+    """
+    if packed.type != ET_DYN or not any(p.type == PT_DYNAMIC for p in packed_phdrs):
+        return None
+    xct_off = overlay - 12
+    return xct_off if xct_off > packed.phoff + packed.phnum * packed.phentsize else None
+
+
+def _shlib_literals(
+    f: _File, header: _Header, xct_off: int, packed_phdrs: Sequence[_Phdr]
+) -> Tuple[List[_Block], Optional[str]]:
+    """The uncompressed parts of a packed shared library as stored "blocks" at their original offsets.
+
+    Observed with UPX 4.2.4 (amd64, NRV and LZMA, separate-code and noseparate-code layouts): the bytes between
+    the original program headers and xct_off are left in place, and every writable PT_LOAD (.dynamic, .got,
+    .data) is copied as-is to the packed PT_LOAD with the same p_vaddr and p_filesz.
+    """
+    hlen = len(header.data)
+    out: List[_Block] = []
+    if xct_off > hlen:
+        if xct_off > f.size:
+            return out, f"xct_off {xct_off} is past EOF"
+        out.append(_Block(hlen, hlen, xct_off - hlen, xct_off - hlen, 0, 0, 0, True))
+    for ph in header.phdrs:
+        if ph.type != PT_LOAD or ph.filesz == 0 or not ph.flags & PF_W:
+            continue
+        twin = next(
+            (p for p in packed_phdrs if p.type == PT_LOAD and p.vaddr == ph.vaddr and p.filesz == ph.filesz), None
+        )
+        if twin is None or twin.offset + twin.filesz > f.size:
+            return out, f"writable PT_LOAD at offset {ph.offset} not found in the packed file"
+        out.append(_Block(twin.offset, ph.offset, ph.filesz, ph.filesz, 0, 0, 0, True))
+    return out, None
+
+
+def _walk(
+    f: _File,
+    header: _Header,
+    end: str,
+    budget: Budget,
+    xct_off: Optional[int] = None,
+    packed_phdrs: Sequence[_Phdr] = (),
+) -> _Chain:
+    """Follow b_info records for each original PT_LOAD (UPX packs one extent per PT_LOAD, in table order).
+
+    For a packed shared library (`xct_off` given) only the bytes of read-only PT_LOADs from xct_off on are
+    compressed; the rest is stored as it was (see _shlib_literals).
+    """
     blocks = [header.block]
     pos = header.block.file_pos + header.block.sz_cpr
     first = True
     hlen = len(header.data)
+    if xct_off is not None:
+        literals, problem = _shlib_literals(f, header, xct_off, packed_phdrs)
+        blocks += literals
+        if problem is not None:
+            return _Chain(blocks, pos, False, problem)
     for ph in header.phdrs:
         if ph.type != PT_LOAD or ph.filesz == 0:
             continue
         start, rest = ph.offset, ph.filesz
-        if first:  # the first PT_LOAD covers the Ehdr+Phdrs, which went into the header block
+        if xct_off is not None:
+            if ph.flags & PF_W:
+                continue
+            start = max(start, xct_off)
+            rest = ph.offset + ph.filesz - start
+            if rest <= 0:
+                continue
+        elif first:  # the first PT_LOAD covers the Ehdr+Phdrs, which went into the header block
             start, rest = start + hlen, rest - hlen
             first = False
         while rest > 0:
@@ -771,7 +835,11 @@ def unpack_all(stream: IO[bytes], size: int, budget: Budget) -> bytes:
     header = _locate_header(f, packed, packheader, budget, rejections)
     if header is None:
         raise UnpackError("no decodable UPX header block" + (f" ({rejections[0]})" if rejections else ""))
-    chain = _walk(f, header, packed.endian, budget)
+    phdrs: List[_Phdr] = []
+    if packed.phentsize == _phentsize(packed.bits) and 0 < packed.phnum <= 256:
+        phdrs = _parse_phdrs(packed, f.read(packed.phoff, packed.phnum * packed.phentsize))
+    xct_off = _shlib_xct_off(packed, phdrs, header.overlay_offset)
+    chain = _walk(f, header, packed.endian, budget, xct_off, phdrs)
     if not chain.complete:
         raise UnpackError(f"block chain: {chain.error}")
     l_info = f.read(header.overlay_offset - 12, 12)
@@ -792,7 +860,39 @@ def unpack_all(stream: IO[bytes], size: int, budget: Budget) -> bytes:
         image[block.start : block.start + block.sz_unc] = decode_block(
             src, block.sz_unc, block.method, block.filter, block.cto8, budget.check_time
         )
+    if xct_off is not None:
+        _restore_shlib_init(f, chain, header, xct_off, image)
     return bytes(image)
+
+
+def _restore_shlib_init(f: _File, chain: _Chain, header: _Header, xct_off: int, image: bytearray) -> None:
+    """Put back the original DT_INIT of a packed shared library, as `upx -d` does.
+
+    UPX 4.x points DT_INIT at its stub and keeps the old value in the words after the compressed blocks:
+    (header block size + 24, distance, original DT_INIT, hatch offset, xct_off), observed with UPX 4.2.4.
+    A library without DT_INIT has its DT_INIT_ARRAY[0] hooked instead; that is left as packed.
+    """
+    end = header.ehdr.endian
+    hlen = len(header.data)
+    raw = f.read((chain.after_loads + 3) & ~3, 40)
+    init: Optional[int] = None
+    for k in range(0, len(raw) - 19, 4):
+        words = struct.unpack_from(end + "5I", raw, k)
+        if words[0] == hlen + 24 and words[4] == xct_off:
+            init = words[2]
+            break
+    dyn = next((p for p in header.phdrs if p.type == PT_DYNAMIC), None)
+    if init is None or dyn is None:
+        return
+    fmt = end + ("qQ" if header.ehdr.bits == 64 else "iI")
+    step = struct.calcsize(fmt)
+    for pos in range(dyn.offset, min(dyn.offset + dyn.filesz, len(image)) - step + 1, step):
+        tag, _ = struct.unpack_from(fmt, image, pos)
+        if tag == DT_NULL:
+            return
+        if tag == DT_INIT:
+            struct.pack_into(fmt, image, pos, tag, init)
+            return
 
 
 def _read_ident(f: _File, packed: _Ehdr, phdrs: Sequence[_Phdr], hints: _Hints, start: Optional[int]) -> None:
@@ -938,7 +1038,13 @@ def _decoded(
     if len(p_info) == 12:
         _, p_filesize, p_blocksize = struct.unpack(end + "III", p_info)
 
-    chain = _walk(f, header, end, budget)
+    xct_off = _shlib_xct_off(packed, phdrs, overlay)
+    if xct_off is not None:
+        evidence.append(
+            f"packed shared library: original bytes [0, {xct_off}) and writable PT_LOADs stored uncompressed, "
+            "PT_DYNAMIC kept"
+        )
+    chain = _walk(f, header, end, budget, xct_off, phdrs)
     if chain.complete:
         chain.gaps = _find_gaps(f, chain, lsize, end, budget)
 
@@ -960,7 +1066,7 @@ def _decoded(
     decoded_size: Optional[int] = None
     if chain.complete and chain.gaps is not None:
         decoded_size = sum(b.sz_unc for b in chain.blocks + chain.gaps)
-    max_block = max(b.sz_unc for b in chain.blocks)
+    max_block = max((b.sz_unc for b in chain.blocks if not b.literal), default=0)
     if p_filesize is not None:
         if (decoded_size is not None and p_filesize != decoded_size) or p_filesize < load_end:
             tampered.append(f"p_info original size {p_filesize} disagrees with the decoded blocks")
