@@ -789,25 +789,55 @@ def _examine(f: _File, budget: Budget, eager_limit: int) -> Optional[UpxResult]:
     l_info = f.read(sz_hdrs, 24) if sz_hdrs < f.size else b""
     linfo_magic_at_phdrs = l_info[4:8] == MAGIC
 
-    if packheader is None and not shape and not linfo_magic_at_phdrs:
+    shlib_overlay = _shlib_overlay_from_entry(f, packed, phdrs) if packheader is None else None
+    if packheader is None and not shape and not linfo_magic_at_phdrs and shlib_overlay is None:
         return None  # an ordinary ELF: no pack header, normal headers, nothing where l_info would be
 
     hints = _Hints(notes=list(ph_notes), bad_checksum=bad_checksum is not None)
     rejections: List[str] = []
-    header = _locate_header(f, packed, packheader, budget, rejections)
+    header = _locate_header(f, packed, packheader, budget, rejections, shlib_overlay)
     if header is None:
         return _weak(f, packed, phdrs, packheader, shape, linfo_magic_at_phdrs, hints, rejections, budget)
     return _decoded(f, packed, phdrs, packheader, header, hints, budget, eager_limit)
 
 
+def _shlib_overlay_from_entry(f: _File, packed: _Ehdr, phdrs: Sequence[_Phdr]) -> Optional[int]:
+    """Overlay offset of a UPX 4.x packed shared library whose PackHeader is gone, from the words before its stub.
+
+    The packed library's e_entry is the loader, and the five words right before it are (header block size + 24,
+    distance, original DT_INIT, hatch offset, xct_off) (observed with UPX 4.2.4); l_info sits at xct_off. One
+    20-byte read, only for an ET_DYN with PT_DYNAMIC and a non-zero entry (ordinary libraries have e_entry 0).
+    """
+    if packed.type != ET_DYN or packed.entry == 0 or not any(p.type == PT_DYNAMIC for p in phdrs):
+        return None
+    entry_off = _entry_offset(packed, phdrs)
+    if entry_off is None or entry_off < 20:
+        return None
+    raw = f.read(entry_off - 20, 20)
+    if len(raw) != 20:
+        return None
+    first, _, _, _, xct_off = struct.unpack(packed.endian + "5I", raw)
+    sz_hdrs = packed.phoff + packed.phnum * packed.phentsize
+    if first != sz_hdrs + 24 or not sz_hdrs < xct_off < entry_off:
+        return None
+    return int(xct_off) + 12
+
+
 def _locate_header(
-    f: _File, packed: _Ehdr, packheader: Optional[_PackHeader], budget: Budget, rejections: List[str]
+    f: _File,
+    packed: _Ehdr,
+    packheader: Optional[_PackHeader],
+    budget: Budget,
+    rejections: List[str],
+    shlib_overlay: Optional[int] = None,
 ) -> Optional[_Header]:
-    """Find and decode the header block. Candidate overlay offsets (guide 2.1): the PackHeader's, the one right
-    after the packed program headers, then a scan of the first 64 KiB."""
+    """Find and decode the header block. Candidate overlay offsets (guide 2.1): the PackHeader's, a packed shared
+    library's xct_off + 12, the one right after the packed program headers, then a scan of the first 64 KiB."""
     candidates: List[int] = []
     if packheader is not None and packheader.overlay_offset is not None:
         candidates.append(packheader.overlay_offset)
+    if shlib_overlay is not None:
+        candidates.append(shlib_overlay)
     candidates.append(packed.phoff + packed.phnum * packed.phentsize + 12)
     for overlay in dict.fromkeys(candidates):
         if not 0 < overlay < f.size:
@@ -820,7 +850,7 @@ def _locate_header(
 
 
 def unpack_all(stream: IO[bytes], size: int, budget: Budget) -> bytes:
-    """Rebuild the whole original file of a packed main program, as `upx -d` writes it.
+    """Rebuild the whole original file of a packed main program or shared library, as `upx -d` writes it.
 
     Decodes every block (header, PT_LOADs and the gap blocks between and after them): for tests and tooling,
     not for inspection, which stays lazy. Raises UnpackError when that is not possible.
@@ -831,13 +861,14 @@ def unpack_all(stream: IO[bytes], size: int, budget: Budget) -> bytes:
         raise UnpackError("not an ELF file")
     tail_start = max(0, f.size - TAIL_SEARCH)
     packheader = _find_packheader(f.read(tail_start, f.size - tail_start), tail_start)[0]
-    rejections: List[str] = []
-    header = _locate_header(f, packed, packheader, budget, rejections)
-    if header is None:
-        raise UnpackError("no decodable UPX header block" + (f" ({rejections[0]})" if rejections else ""))
     phdrs: List[_Phdr] = []
     if packed.phentsize == _phentsize(packed.bits) and 0 < packed.phnum <= 256:
         phdrs = _parse_phdrs(packed, f.read(packed.phoff, packed.phnum * packed.phentsize))
+    rejections: List[str] = []
+    shlib_overlay = _shlib_overlay_from_entry(f, packed, phdrs) if packheader is None else None
+    header = _locate_header(f, packed, packheader, budget, rejections, shlib_overlay)
+    if header is None:
+        raise UnpackError("no decodable UPX header block" + (f" ({rejections[0]})" if rejections else ""))
     xct_off = _shlib_xct_off(packed, phdrs, header.overlay_offset)
     chain = _walk(f, header, packed.endian, budget, xct_off, phdrs)
     if not chain.complete:

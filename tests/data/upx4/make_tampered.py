@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import struct
 from pathlib import Path
 from types import ModuleType
-from typing import Dict, List, Tuple
+from typing import Callable, Dict, List, Tuple
 
 HERE = Path(__file__).resolve().parent
 BIN = HERE / "bin"
 OUT = BIN / "tampered"
 
 MAIN_PROGRAM_VARIANTS = ("zero-packheader-magic", "replace-every-magic", "zero-packheader-and-linfo", "append-30-bytes")
-SHLIB_VARIANTS = ("zero-packheader-magic", "replace-every-magic", "append-30-bytes")
+SHLIB_VARIANTS = ("zero-packheader-magic", "replace-every-magic", "zero-packheader-and-xct-linfo", "append-30-bytes")
 SOURCES: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
     ("amd64-glibc-dyn-nopie-nrv2d-1", MAIN_PROGRAM_VARIANTS),
     ("amd64-glibc-dyn-pie-lzma", MAIN_PROGRAM_VARIANTS),
@@ -35,8 +36,23 @@ def _upx3_tamper() -> ModuleType:
     return mod
 
 
+def zero_packheader_and_xct_linfo(buf: bytes) -> Tuple[bytes, str]:
+    """Shared-library form of zero-packheader-and-linfo: l_info sits at xct_off = overlay offset - 12, and the
+    overlay offset is the little-endian word after the PackHeader (read before it is zeroed)."""
+    b = bytearray(buf)
+    ph = len(buf) - 36
+    if buf[ph : ph + 4] != b"UPX!":
+        raise ValueError("no PackHeader at EOF-36")
+    overlay = struct.unpack_from("<I", buf, len(buf) - 4)[0]
+    li = overlay - 12
+    b[ph : ph + 32] = b"\0" * 32
+    b[li : li + 12] = b"\0" * 12
+    return bytes(b), f"zeroed the 32-byte PackHeader (offset {ph}) and the 12-byte l_info at xct_off (offset {li})"
+
+
 def main() -> None:
-    edits = _upx3_tamper().VARIANTS
+    edits: Dict[str, Callable[[bytes], Tuple[bytes, str]]] = dict(_upx3_tamper().VARIANTS)
+    edits["zero-packheader-and-xct-linfo"] = zero_packheader_and_xct_linfo
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.iterdir():
         old.unlink()
