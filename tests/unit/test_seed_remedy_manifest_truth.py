@@ -6,7 +6,6 @@ tests/data/seed and tests/data/remedies.  Does not import linkguard: these facts
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import platform
@@ -14,10 +13,11 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Dict, List, Sequence
 
 import pytest
+
+from tests.truth import READELF_KEYS, fixture_path, load_module, need
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SEED_DIR = DATA / "seed"
@@ -28,49 +28,15 @@ SEED_FX: List[Dict[str, Any]] = SEED["fixtures"]
 REM_FX: List[Dict[str, Any]] = REM["fixtures"]
 BY_SEED = {f["name"]: f for f in SEED_FX}
 
-READELF_KEYS = (
-    "class",
-    "data",
-    "readelf_machine",
-    "type",
-    "segments",
-    "interpreter",
-    "has_dynamic",
-    "needed",
-    "soname",
-    "rpath",
-    "runpath",
-    "flags_1_pie",
-    "version_needs",
-    "max_versions",
-    "linkage",
-)
 
-
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-ef = _load("lg_fixture_elffacts", DATA / "upx" / "elffacts.py")
+ef = load_module("lg_fixture_elffacts", DATA / "upx" / "elffacts.py")
 
 ALL = [(SEED_DIR, SEED, f) for f in SEED_FX] + [(REM_DIR, REM, f) for f in REM_FX]
 ALL_IDS = ["seed/" + f["name"] for f in SEED_FX] + [f"remedies/{f['remedy']}/{f['role']}" for f in REM_FX]
 
 
 def _path(base: Path, fx: Dict[str, Any]) -> Path:
-    p = base / fx["file"]
-    if not p.exists():
-        pytest.skip(f"fixture binary {p.relative_to(DATA)} is missing (run its build.sh)")
-    return p
-
-
-def _need(tool: str) -> None:
-    if shutil.which(tool) is None:
-        pytest.skip(f"{tool} is not installed: cannot re-check the manifest's {tool} truth")
+    return fixture_path(base, fx, f"tests/data/{base.name}/build.sh")
 
 
 # ------------------------------------------------------------------ drift
@@ -78,7 +44,7 @@ def _need(tool: str) -> None:
 
 @pytest.mark.parametrize(("base", "manifest", "fx"), ALL, ids=ALL_IDS)
 def test_readelf_facts_match(base: Path, manifest: Dict[str, Any], fx: Dict[str, Any]) -> None:
-    _need("readelf")
+    need("readelf")
     facts = ef.readelf_facts(str(_path(base, fx)))
     for key in READELF_KEYS:
         assert facts[key] == fx["truth"][key], f"{fx['name']}: readelf {key} drifted"
@@ -86,7 +52,7 @@ def test_readelf_facts_match(base: Path, manifest: Dict[str, Any], fx: Dict[str,
 
 @pytest.mark.parametrize(("base", "manifest", "fx"), ALL, ids=ALL_IDS)
 def test_file_output_matches(base: Path, manifest: Dict[str, Any], fx: Dict[str, Any]) -> None:
-    _need("file")
+    need("file")
     if ef.tool_version(["file", "--version"]) != manifest["tools"]["file"]:
         pytest.skip("`file` version differs from the one that wrote the manifest; its wording may differ")
     assert ef.file_b(str(_path(base, fx))) == fx["truth"]["file"]
@@ -97,7 +63,7 @@ def test_go_version_m_matches(base: Path, manifest: Dict[str, Any], fx: Dict[str
     if fx["truth"]["go_version_m"] is None and "original" not in fx["truth"]:
         assert not re.search(r"(^|[\s;&(])go build", fx["build"]), "a Go build without recorded build info"
         return
-    _need("go")
+    need("go")
     got = ef.go_version_m(str(_path(base, fx)))
     assert got == fx["truth"]["go_version_m"]
 
@@ -135,9 +101,9 @@ def test_seed_story_is_what_the_manifest_says() -> None:
 
 
 def test_seed_nss_evidence_rechecked() -> None:
-    _need("strings")
-    _need("nm")
-    seed_mm = _load("lg_seed_manifest", SEED_DIR / "make_manifest.py")
+    need("strings")
+    need("nm")
+    seed_mm = load_module("lg_seed_manifest", SEED_DIR / "make_manifest.py")
     for fx in SEED_FX:
         if "nss_evidence" in fx["truth"]:
             assert seed_mm.nss_evidence(str(_path(SEED_DIR, fx))) == fx["truth"]["nss_evidence"], fx["name"]
@@ -147,7 +113,7 @@ def test_seed_packed_upx_truth_rechecked() -> None:
     upx = ef.find_upx()
     if upx is None:
         pytest.skip("UPX 3.94 not found (set LINKGUARD_UPX): cannot re-check upx -l/-t/-d truth")
-    _need("readelf")
+    need("readelf")
     fx = BY_SEED["seed-cgo-glibc-dynamic-upx"]
     path = str(_path(SEED_DIR, fx))
     t = fx["truth"]

@@ -7,18 +7,17 @@ x86-64 Linux host.  Does not import linkguard: these facts are the yardstick lin
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import platform
 import re
-import shutil
 import tempfile
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Dict, List
 
 import pytest
+
+from tests.truth import READELF_KEYS, fixture_path, load_module, need
 
 SET = Path(__file__).resolve().parents[1] / "data" / "upx4"
 MANIFEST = json.loads((SET / "manifest.json").read_text())
@@ -29,34 +28,8 @@ KEPT = [f for f in PACKED if f.get("original_file")]
 SHLIBS = [f for f in PACKED if f["truth"]["original"]["linkage"] == "shared-library"]
 MAINS = [f for f in PACKED if f not in SHLIBS]
 
-READELF_KEYS = (
-    "class",
-    "data",
-    "readelf_machine",
-    "type",
-    "segments",
-    "interpreter",
-    "has_dynamic",
-    "needed",
-    "soname",
-    "rpath",
-    "runpath",
-    "flags_1_pie",
-    "version_needs",
-    "max_versions",
-    "linkage",
-)
 
-
-def _load_upx4facts() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("lg_upx4facts", SET / "upx4facts.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-u4 = _load_upx4facts()
+u4 = load_module("lg_upx4facts", SET / "upx4facts.py")
 ef = u4.ef
 
 
@@ -65,15 +38,7 @@ def _ids(fixtures: List[Dict[str, Any]]) -> List[str]:
 
 
 def _path(fx: Dict[str, Any]) -> Path:
-    p = SET / fx["file"]
-    if not p.exists():
-        pytest.skip(f"fixture binary {fx['file']} is missing (run tests/data/upx4/build.sh)")
-    return p
-
-
-def _need(tool: str) -> None:
-    if shutil.which(tool) is None:
-        pytest.skip(f"{tool} is not installed: cannot re-check the manifest's {tool} truth")
+    return fixture_path(SET, fx, "tests/data/upx4/build.sh")
 
 
 def _upx4() -> str:
@@ -93,7 +58,7 @@ def _upx4() -> str:
 
 @pytest.mark.parametrize("fx", FIXTURES, ids=_ids(FIXTURES))
 def test_readelf_facts_match_manifest(fx: Dict[str, Any]) -> None:
-    _need("readelf")
+    need("readelf")
     facts = ef.readelf_facts(str(_path(fx)))
     for key in READELF_KEYS:
         assert facts[key] == fx["truth"][key], f"{fx['name']}: readelf {key} drifted"
@@ -101,7 +66,7 @@ def test_readelf_facts_match_manifest(fx: Dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("fx", FIXTURES, ids=_ids(FIXTURES))
 def test_file_output_matches_manifest(fx: Dict[str, Any]) -> None:
-    _need("file")
+    need("file")
     if ef.tool_version(["file", "--version"]) != MANIFEST["tools"]["file"]:
         pytest.skip("`file` version differs from the one that wrote the manifest; its wording may differ")
     assert ef.file_b(str(_path(fx))) == fx["truth"]["file"]
@@ -109,7 +74,7 @@ def test_file_output_matches_manifest(fx: Dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("fx", KEPT, ids=_ids(KEPT))
 def test_kept_original_is_what_upx_d_wrote(fx: Dict[str, Any]) -> None:
-    _need("readelf")
+    need("readelf")
     orig = SET / fx["original_file"]
     want = fx["truth"]["original"]
     assert want["kept_original_identical"]
@@ -198,7 +163,7 @@ def test_upx_list_test_fileinfo_match(fx: Dict[str, Any]) -> None:
 @pytest.mark.parametrize("fx", PACKED, ids=_ids(PACKED))
 def test_upx_d_original_matches(fx: Dict[str, Any]) -> None:
     upx = _upx4()
-    _need("readelf")
+    need("readelf")
     want = fx["truth"]["original"]
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "unpacked")

@@ -7,18 +7,17 @@ facts are the yardstick linkguard is measured against, so they must not come fro
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import platform
 import re
-import shutil
 import tempfile
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Dict, List
 
 import pytest
+
+from tests.truth import READELF_KEYS, fixture_path, load_module, need
 
 SET = Path(__file__).resolve().parents[1] / "data" / "upx"
 MANIFEST = json.loads((SET / "manifest.json").read_text())
@@ -27,34 +26,8 @@ PACKED = [f for f in FIXTURES if f["truth"]["packed"] and not f["truth"].get("ta
 TAMPERED = [f for f in FIXTURES if f["truth"].get("tampered")]
 NEGATIVE = [f for f in FIXTURES if not f["truth"]["packed"]]
 
-READELF_KEYS = (
-    "class",
-    "data",
-    "readelf_machine",
-    "type",
-    "segments",
-    "interpreter",
-    "has_dynamic",
-    "needed",
-    "soname",
-    "rpath",
-    "runpath",
-    "flags_1_pie",
-    "version_needs",
-    "max_versions",
-    "linkage",
-)
 
-
-def _load_elffacts() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("lg_fixture_elffacts", SET / "elffacts.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-ef = _load_elffacts()
+ef = load_module("lg_fixture_elffacts", SET / "elffacts.py")
 
 
 def _ids(fixtures: List[Dict[str, Any]]) -> List[str]:
@@ -62,15 +35,7 @@ def _ids(fixtures: List[Dict[str, Any]]) -> List[str]:
 
 
 def _path(fx: Dict[str, Any]) -> Path:
-    p = SET / fx["file"]
-    if not p.exists():
-        pytest.skip(f"fixture binary {fx['file']} is missing (run tests/data/upx/build.sh)")
-    return p
-
-
-def _need(tool: str) -> None:
-    if shutil.which(tool) is None:
-        pytest.skip(f"{tool} is not installed: cannot re-check the manifest's {tool} truth")
+    return fixture_path(SET, fx, "tests/data/upx/build.sh")
 
 
 def _upx() -> str:
@@ -81,7 +46,7 @@ def _upx() -> str:
 
 
 def _same_file_version() -> None:
-    _need("file")
+    need("file")
     if ef.tool_version(["file", "--version"]) != MANIFEST["tools"]["file"]:
         pytest.skip("`file` version differs from the one that wrote the manifest; its wording may differ")
 
@@ -91,7 +56,7 @@ def _same_file_version() -> None:
 
 @pytest.mark.parametrize("fx", FIXTURES, ids=_ids(FIXTURES))
 def test_readelf_facts_match_manifest(fx: Dict[str, Any]) -> None:
-    _need("readelf")
+    need("readelf")
     facts = ef.readelf_facts(str(_path(fx)))
     for key in READELF_KEYS:
         assert facts[key] == fx["truth"][key], f"{fx['name']}: readelf {key} drifted"
@@ -108,7 +73,7 @@ def test_file_output_matches_manifest(fx: Dict[str, Any]) -> None:
 )
 def test_kept_original_matches_recorded_original(fx: Dict[str, Any]) -> None:
     """The unpacked original kept in bin/orig is what `upx -d` produced (no UPX needed here)."""
-    _need("readelf")
+    need("readelf")
     orig = SET / fx["original_file"]
     if not orig.exists():
         pytest.skip(f"{fx['original_file']} missing")
@@ -206,7 +171,7 @@ def test_upx_list_test_fileinfo_match(fx: Dict[str, Any]) -> None:
 @pytest.mark.parametrize("fx", PACKED, ids=_ids(PACKED))
 def test_upx_d_original_matches(fx: Dict[str, Any]) -> None:
     upx = _upx()
-    _need("readelf")
+    need("readelf")
     want = fx["truth"]["original"]
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "unpacked")
