@@ -16,8 +16,17 @@ STATIC_PIE = "static-pie"
 DYNAMIC = "dynamic"
 SHARED_LIBRARY = "shared-library"
 OBJECT = "object"
-LINKAGES = (STATIC, STATIC_PIE, DYNAMIC, SHARED_LIBRARY, OBJECT)
 SELF_CONTAINED = (STATIC, STATIC_PIE)
+
+
+def libc_from_interpreter(interpreter: Optional[str]) -> Optional[str]:
+    """The C library a program interpreter belongs to: "musl", "glibc", or None (another system's loader)."""
+    interp = interpreter or ""
+    if "ld-musl" in interp:
+        return "musl"
+    if "ld-linux" in interp or interp.endswith("/ld.so.1") or "ld64.so" in interp:
+        return "glibc"
+    return None
 
 
 class Severity(str, enum.Enum):
@@ -130,12 +139,7 @@ class ElfFacts:
 
     @property
     def libc_from_interpreter(self) -> Optional[str]:
-        interp = self.interpreter or ""
-        if "ld-musl" in interp:
-            return "musl"
-        if "ld-linux" in interp or interp.endswith("/ld.so.1") or "ld64.so" in interp:
-            return "glibc"
-        return None
+        return libc_from_interpreter(self.interpreter)
 
     @property
     def effective(self) -> ElfFacts:

@@ -7,6 +7,7 @@ that a pre-commit run does not pay for starting workers.
 
 from __future__ import annotations
 
+import itertools
 import os
 from typing import IO, Callable, Iterable, Iterator, List, Optional, Sequence, Union
 
@@ -176,7 +177,7 @@ def _outcomes(candidates: Iterable[Candidate], policy: Policy) -> Iterator[List[
         for candidate in [*first, *stream]:
             yield check_candidate(candidate, policy)
         return
-    yield from _parallel(_chain(first, stream), policy, jobs)
+    yield from _parallel(itertools.chain(first, stream), policy, jobs)
 
 
 def _cores() -> int:
@@ -184,11 +185,6 @@ def _cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined,unused-ignore]
     except AttributeError:  # pragma: no cover - not on Linux
         return max(1, os.cpu_count() or 1)
-
-
-def _chain(first: List[Candidate], rest: Iterator[Candidate]) -> Iterator[Candidate]:
-    yield from first
-    yield from rest
 
 
 def _parallel(candidates: Iterator[Candidate], policy: Policy, jobs: int) -> Iterator[List[Outcome]]:

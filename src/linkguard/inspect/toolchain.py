@@ -13,7 +13,7 @@ from typing import Dict, Iterator, List, Literal, Optional, Sequence, Set, Tuple
 
 from linkguard.inspect.gobuild import find_buildinfo
 from linkguard.inspect.image import PF_W, PF_X, PT_LOAD, PT_NOTE, ImageView
-from linkguard.model import SELF_CONTAINED, GoBuildInfo, Toolchain
+from linkguard.model import SELF_CONTAINED, GoBuildInfo, Toolchain, libc_from_interpreter
 
 _SHT_NOBITS = 8
 _COMMENT_CAP = 64 * 1024
@@ -96,7 +96,7 @@ def examine_toolchain(view: ImageView, linkage: str, interpreter: Optional[str])
         if rust is None and static.rust is not None:
             rust = static.rust
     else:
-        libc = _libc_from_interpreter(interpreter)
+        libc = libc_from_interpreter(interpreter)
         if libc is not None:
             evidence.append(f"interpreter {interpreter} ({libc})")
         # rustc names itself in .comment; only a file without section headers needs the (costly) string scan.
@@ -148,15 +148,6 @@ def _describe_go(go: GoBuildInfo) -> str:
         if value is not None:
             parts.append(f"{key}={value}")
     return ", ".join(parts)
-
-
-def _libc_from_interpreter(interpreter: Optional[str]) -> Optional[str]:
-    interp = interpreter or ""
-    if "ld-musl" in interp:
-        return "musl"
-    if "ld-linux" in interp or interp.endswith("/ld.so.1") or "ld64.so" in interp:
-        return "glibc"
-    return None
 
 
 # ---------------------------------------------------------------------------------------- static libc
