@@ -14,9 +14,9 @@ import sys
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
-from linkguard.inspect import Limits
-from linkguard.inspect.budget import MiB
 from linkguard.model import Severity
+from linkguard.readers import Limits
+from linkguard.readers.budget import MiB
 
 FAIL_LEVELS = ("error", "warning", "note", "never")
 SEVERITY_VALUES = ("error", "warning", "note", "off")

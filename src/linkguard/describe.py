@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import List, Sequence
 
-from linkguard.inspect import symvers
 from linkguard.model import ElfFacts, Packing, VersionNeed
+from linkguard.readers import symvers
 
 MAX_SYMBOLS_SHOWN = 3
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
-from linkguard.inspect import symvers
 from linkguard.model import DYNAMIC, SELF_CONTAINED, SHARED_LIBRARY, ElfFacts, GoModule, Toolchain, VersionNeed
+from linkguard.readers import symvers
 
 GO, RUST, CXX, C, UNKNOWN = "go", "rust", "cxx", "c", "unknown"
 

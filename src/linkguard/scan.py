@@ -14,8 +14,8 @@ from typing import IO, Callable, Iterable, Iterator, List, Optional, Sequence, U
 from linkguard import __version__
 from linkguard.config import Policy
 from linkguard.inputs.files import Candidate, FileArtifact, Problem, walk
-from linkguard.inspect import inspect_artifact, sniff
 from linkguard.model import Artifact, ArtifactReport, ElfFacts, Inspection, Report, Skipped, Unreadable
+from linkguard.readers import inspect_artifact, sniff
 from linkguard.rules import evaluate
 
 Outcome = Union[ArtifactReport, Skipped]

@@ -126,8 +126,8 @@ TAMPERED_KEPT = [f for f in TAMPERED if _BY_FILE[f["truth"]["tampered_from"]].ge
 
 
 def _unpack_all(path: str) -> bytes:
-    from linkguard.inspect.budget import Budget
-    from linkguard.inspect.upx import unpack_all
+    from linkguard.readers.budget import Budget
+    from linkguard.readers.upx import unpack_all
 
     full = SET / path
     with open(full, "rb") as fh:

@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional, Tuple
 
-from linkguard.inspect.budget import Budget
-from linkguard.inspect.elf import ElfImage
+from linkguard.readers.budget import Budget
+from linkguard.readers.elf import ElfImage
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

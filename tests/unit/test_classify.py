@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from linkguard.inspect.elf import classify
+from linkguard.readers.elf import classify
 
 INTERP = "/lib64/ld-linux-x86-64.so.2"
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linkguard.inspect.gobuild import MAGIC, find_buildinfo, go_unquote, parse_buildinfo, parse_modinfo
-from linkguard.inspect.image import Section, Segment
 from linkguard.model import GoBuildInfo, GoModule
+from linkguard.readers.gobuild import MAGIC, find_buildinfo, go_unquote, parse_buildinfo, parse_modinfo
+from linkguard.readers.image import Section, Segment
 from tests.unit._fixtures import go_truth, manifest_fixtures, view_of
 
 # Sentinels cmd/go wraps modinfo in (runtime/debug's modinfo start/end markers).

@@ -11,8 +11,8 @@ from typing import List, Optional
 import pytest
 
 from linkguard.inputs.files import FileArtifact
-from linkguard.inspect import Limits, inspect_artifact
 from linkguard.model import ElfFacts, Unreadable
+from linkguard.readers import Limits, inspect_artifact
 from tests.conftest import DATA
 
 MALFORMED = DATA / "elf" / "malformed"
@@ -110,7 +110,7 @@ def test_read_budget_turns_into_unreadable(tmp_path: Path) -> None:
 
 
 def test_time_budget_turns_into_unreadable(monkeypatch: pytest.MonkeyPatch) -> None:
-    from linkguard.inspect import elf
+    from linkguard.readers import elf
 
     def spin(image: object) -> None:  # a parser loop that reads nothing: only the alarm can stop it
         while True:

@@ -11,9 +11,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import pytest
 
 from linkguard import remedies
-from linkguard.inspect.budget import Budget
-from linkguard.inspect.elf import inspect_stream
 from linkguard.model import ElfFacts, Finding, GoBuildInfo, GoModule, Packing, Toolchain, VersionNeed
+from linkguard.readers.budget import Budget
+from linkguard.readers.elf import inspect_stream
 from linkguard.remedies import REMEDIES, Evidence, Remedy, explain, gather, select
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -38,7 +38,7 @@ def elf(
     endian: str = "little",
     packing: Optional[Packing] = None,
 ) -> ElfFacts:
-    from linkguard.inspect import symvers
+    from linkguard.readers import symvers
 
     return ElfFacts(
         machine=machine,

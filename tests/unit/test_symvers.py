@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from linkguard.inspect import symvers
+from linkguard.readers import symvers
 
 
 def test_versions_compare_numerically_not_as_text() -> None:

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linkguard.inspect import toolchain as tc
-from linkguard.inspect.elf import read_facts
-from linkguard.inspect.image import PF_R, PF_W, PF_X, PT_LOAD, PT_NOTE, Section, Segment
 from linkguard.model import DYNAMIC, SELF_CONTAINED, Toolchain
+from linkguard.readers import toolchain as tc
+from linkguard.readers.elf import read_facts
+from linkguard.readers.image import PF_R, PF_W, PF_X, PT_LOAD, PT_NOTE, Section, Segment
 from tests.unit._fixtures import go_truth, manifest_fixtures, original_fixtures, view_of
 from tests.unit.test_gobuild import strip_section_headers
 

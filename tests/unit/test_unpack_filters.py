@@ -15,7 +15,7 @@ import zlib
 
 import pytest
 
-from linkguard.inspect.unpack import SUPPORTED_FILTERS, UnpackError, unfilter
+from linkguard.readers.unpack import SUPPORTED_FILTERS, UnpackError, unfilter
 
 FILTER_VECTORS = [
     (

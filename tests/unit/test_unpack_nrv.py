@@ -22,8 +22,8 @@ from typing import Optional
 
 import pytest
 
-from linkguard.inspect.unpack import METHODS, UnpackError, decode_block, decompress
-from linkguard.inspect.unpack.nrv import nrv2b, nrv2d, nrv2e
+from linkguard.readers.unpack import METHODS, UnpackError, decode_block, decompress
+from linkguard.readers.unpack.nrv import nrv2b, nrv2d, nrv2e
 
 UPX_HEADER_BLOCKS = [
     (

@@ -1,4 +1,4 @@
-"""inspect/upx.py against the UPX fixture manifests (tests/data/upx, tests/data/seed).
+"""readers/upx.py against the UPX fixture manifests (tests/data/upx, tests/data/seed).
 
 Truth comes from the manifests, recorded by their builders from independent tools: `upx -l` / `upx --fileinfo`
 (format, method, level, filter, sizes), `upx -d` + readelf (the original's interpreter and DT_NEEDED, and the
@@ -24,8 +24,8 @@ from elftools.elf.dynamic import DynamicSegment
 from elftools.elf.elffile import ELFFile
 from elftools.elf.segments import InterpSegment
 
-from linkguard.inspect.budget import Budget, BudgetExceeded
-from linkguard.inspect.upx import UpxResult, examine, unpack_all
+from linkguard.readers.budget import Budget, BudgetExceeded
+from linkguard.readers.upx import UpxResult, examine, unpack_all
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 UPX_SET = DATA / "upx"
@@ -111,7 +111,7 @@ def test_packed_fixture_metadata_matches_upx(path: Path, record: Dict[str, Any])
     if UPX_TOOL_VERSION.startswith("upx "):
         assert packing.version == UPX_TOOL_VERSION.split()[1]
     assert packing.see_through_error is None
-    assert packing.original is None  # filled by inspect/elf.py
+    assert packing.original is None  # filled by readers/elf.py
 
 
 @pytest.mark.parametrize(("path", "record"), PACKED, ids=_ids(PACKED))

@@ -50,8 +50,8 @@ from linkguard.inputs.streams import (
     read_exact,
     skip,
 )
-from linkguard.inspect import sniff
 from linkguard.model import Artifact, Inspection, Skipped, Unreadable
+from linkguard.readers import sniff
 
 HEAD = 512  # enough to recognise every format here (the ustar magic sits at offset 257)
 

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from typing import IO, Callable, Dict, Optional, cast
 
 from linkguard.config import ArchiveLimits
-from linkguard.inspect.budget import MiB
+from linkguard.readers.budget import MiB
 from linkguard.seekable import SeekableReader
 
 IN_MEMORY = 16 * MiB  # members up to this size behind a decompressor are read into memory

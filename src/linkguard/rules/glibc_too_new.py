@@ -7,8 +7,8 @@ from typing import Iterator, List
 from linkguard import remedies
 from linkguard.config import PathPolicy
 from linkguard.describe import MAX_SYMBOLS_SHOWN
-from linkguard.inspect import symvers
 from linkguard.model import ElfFacts, Finding, Inspection, Severity
+from linkguard.readers import symvers
 from linkguard.rules.base import RuleSpec
 
 

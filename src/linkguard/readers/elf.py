@@ -17,9 +17,6 @@ from elftools.elf import elffile as _elffile
 from elftools.elf.elffile import ELFFile
 from elftools.elf.structs import ELFStructs
 
-from linkguard.inspect import symvers
-from linkguard.inspect.budget import Budget, BudgetedStream, BudgetExceeded
-from linkguard.inspect.image import PT_DYNAMIC, PT_INTERP, PT_LOAD, Section, Segment
 from linkguard.model import (
     DYNAMIC,
     OBJECT,
@@ -31,6 +28,9 @@ from linkguard.model import (
     Toolchain,
     VersionNeed,
 )
+from linkguard.readers import symvers
+from linkguard.readers.budget import Budget, BudgetedStream, BudgetExceeded
+from linkguard.readers.image import PT_DYNAMIC, PT_INTERP, PT_LOAD, Section, Segment
 
 # Exceptions pyelftools and struct raise on hostile input besides its own (pyelftools issues #612, #467).
 PARSE_ERRORS = (
@@ -718,7 +718,7 @@ def inspect_stream(stream: IO[bytes], size: int, budget: Budget, *, see_through:
 
 
 def _packing(stream: IO[bytes], size: int, budget: Budget) -> Optional[Packing]:
-    from linkguard.inspect import upx
+    from linkguard.readers import upx
 
     result = upx.examine(stream, size, budget)
     if result is None:
@@ -738,7 +738,7 @@ def _packing(stream: IO[bytes], size: int, budget: Budget) -> Optional[Packing]:
 
 
 def _toolchain(image: ElfImage, facts: ElfFacts) -> Optional[Toolchain]:
-    from linkguard.inspect import toolchain
+    from linkguard.readers import toolchain
 
     try:
         return toolchain.examine_toolchain(image, facts.linkage, facts.interpreter)

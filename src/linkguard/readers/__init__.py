@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
-from linkguard.inspect.budget import Budget, BudgetExceeded, MiB
 from linkguard.model import Artifact, Inspection, Unreadable
+from linkguard.readers.budget import Budget, BudgetExceeded, MiB
 
 ELF_MAGIC = b"\x7fELF"
 
@@ -35,7 +35,7 @@ def sniff(head: bytes) -> Optional[str]:
 
 def inspect_artifact(artifact: Artifact, limits: Limits) -> Optional[Inspection]:
     """Facts for one artifact; None when it is not a format we inspect (counted as skipped)."""
-    from linkguard.inspect import elf
+    from linkguard.readers import elf
 
     budget = limits.budget()
     try:

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Literal, Optional, Sequence, Set, Tuple
 
-from linkguard.inspect.gobuild import find_buildinfo
-from linkguard.inspect.image import PF_W, PF_X, PT_LOAD, PT_NOTE, ImageView
 from linkguard.model import SELF_CONTAINED, GoBuildInfo, Toolchain, libc_from_interpreter
+from linkguard.readers.gobuild import find_buildinfo
+from linkguard.readers.image import PF_W, PF_X, PT_LOAD, PT_NOTE, ImageView
 
 _SHT_NOBITS = 8
 _COMMENT_CAP = 64 * 1024

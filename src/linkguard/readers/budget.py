@@ -1,6 +1,6 @@
 """Bounds on the work spent on one artifact: wall time, bytes read, bytes inflated.
 
-Hostile files can make parsers loop or allocate without end; every reader in inspect/ charges a Budget so that
+Hostile files can make parsers loop or allocate without end; every reader in readers/ charges a Budget so that
 an artifact costs at most a known amount and then becomes an `unreadable` result instead of a hang.
 """
 

@@ -11,7 +11,7 @@ import sys
 from array import array
 from typing import Callable, Dict, Optional
 
-from linkguard.inspect.unpack.errors import UnpackError
+from linkguard.readers.unpack.errors import UnpackError
 
 Ticker = Optional[Callable[[], None]]
 _TICK_WORDS = 1 << 18  # call the ticker every 1 MiB of words

@@ -1,4 +1,4 @@
-"""A parser-neutral view of one ELF image, handed by inspect/elf.py to the evidence collectors.
+"""A parser-neutral view of one ELF image, handed by readers/elf.py to the evidence collectors.
 
 gobuild.py, toolchain.py and friends read bytes through this view instead of touching pyelftools, so there is
 one door to the ELF parser and every read is charged to the artifact's budget.

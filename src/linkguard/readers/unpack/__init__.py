@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Callable, Dict, Optional, Tuple
 
-from linkguard.inspect.unpack.errors import UnpackError
-from linkguard.inspect.unpack.filters import SUPPORTED_FILTERS, unfilter
-from linkguard.inspect.unpack.lzma1 import lzma_block
-from linkguard.inspect.unpack.nrv import nrv2b, nrv2d, nrv2e
+from linkguard.readers.unpack.errors import UnpackError
+from linkguard.readers.unpack.filters import SUPPORTED_FILTERS, unfilter
+from linkguard.readers.unpack.lzma1 import lzma_block
+from linkguard.readers.unpack.nrv import nrv2b, nrv2d, nrv2e
 
 __all__ = [
     "METHODS",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import struct
 
-from linkguard.inspect.unpack.errors import UnpackError
+from linkguard.readers.unpack.errors import UnpackError
 
 _CHUNK = 256 * 1024
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import List, Literal, Optional, Tuple
 
-from linkguard.inspect.image import PF_W, PT_LOAD, ImageView
 from linkguard.model import GoBuildInfo, GoModule
+from linkguard.readers.image import PF_W, PT_LOAD, ImageView
 
 MAGIC = b"\xff Go buildinf:"
 HEADER_SIZE = 32

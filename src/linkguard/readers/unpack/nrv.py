@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from linkguard.inspect.unpack.errors import UnpackError
+from linkguard.readers.unpack.errors import UnpackError
 
 # Called every CHECK_EVERY bytes of output so a hostile stream cannot run past the time budget.
 CHECK_EVERY = 16 * 1024

@@ -14,9 +14,9 @@ import struct
 from dataclasses import dataclass, field
 from typing import IO, Dict, List, Optional, Sequence, Set, Tuple
 
-from linkguard.inspect.budget import Budget
-from linkguard.inspect.unpack import METHODS, UnpackError, decode_block, method_family
 from linkguard.model import Packing
+from linkguard.readers.budget import Budget
+from linkguard.readers.unpack import METHODS, UnpackError, decode_block, method_family
 
 MiB = 1 << 20
 KiB = 1 << 10
@@ -94,7 +94,7 @@ _STUBS: Tuple[Tuple[str, Tuple[Optional[int], ...]], ...] = (
 class UpxResult:
     """What `examine` found: the packing facts and, when seen through, a sparse image of the original file."""
 
-    packing: Packing  # `original` is None; inspect/elf.py fills it after parsing original_image
+    packing: Packing  # `original` is None; readers/elf.py fills it after parsing original_image
     original_image: Optional[bytes]  # decoded blocks at their original offsets, zeros elsewhere; no section headers
     decoded: Tuple[Tuple[int, int], ...] = ()  # (original offset, size) of every block decoded
     bytes_decompressed: int = 0
