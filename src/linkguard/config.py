@@ -14,9 +14,8 @@ import sys
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
+from linkguard.limits import ArchiveLimits, Limits
 from linkguard.model import Severity
-from linkguard.readers import Limits
-from linkguard.readers.budget import MiB
 
 FAIL_LEVELS = ("error", "warning", "note", "never")
 SEVERITY_VALUES = ("error", "warning", "note", "off")
@@ -24,17 +23,6 @@ SEVERITY_VALUES = ("error", "warning", "note", "off")
 
 class ConfigError(Exception):
     """A configuration or usage mistake (exit code 2); the message says where and what to write instead."""
-
-
-@dataclass(frozen=True)
-class ArchiveLimits:
-    """Bounds on reading release archives (see inputs/archives.py)."""
-
-    max_depth: int = 3  # nested archives followed
-    max_members: int = 100_000
-    max_member_bytes: int = 2048 * MiB  # one member, uncompressed
-    max_total_bytes: int = 16384 * MiB  # all members of one archive, uncompressed
-    max_ratio: int = 200  # uncompressed / compressed, per archive
 
 
 @dataclass(frozen=True)

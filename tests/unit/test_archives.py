@@ -15,8 +15,9 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
-from linkguard.config import ArchiveLimits, Policy
+from linkguard.config import Policy
 from linkguard.inputs import archives, streams
+from linkguard.limits import ArchiveLimits
 from linkguard.model import ArtifactReport, Report, Skipped
 from linkguard.scan import scan
 

@@ -11,8 +11,9 @@ from typing import List, Optional
 import pytest
 
 from linkguard.inputs.files import FileArtifact
+from linkguard.limits import Limits
 from linkguard.model import ElfFacts, Unreadable
-from linkguard.readers import Limits, inspect_artifact
+from linkguard.readers import inspect_artifact
 from tests.conftest import DATA
 
 MALFORMED = DATA / "elf" / "malformed"

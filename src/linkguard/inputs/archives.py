@@ -21,7 +21,6 @@ import struct
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Type, Union, cast
 
-from linkguard.config import ArchiveLimits
 from linkguard.inputs.files import Problem
 from linkguard.inputs.images import (
     ImagePlan,
@@ -50,6 +49,7 @@ from linkguard.inputs.streams import (
     read_exact,
     skip,
 )
+from linkguard.limits import ArchiveLimits
 from linkguard.model import Artifact, Inspection, Skipped, Unreadable
 from linkguard.readers import sniff
 

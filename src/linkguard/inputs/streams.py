@@ -13,8 +13,7 @@ import io
 from collections import OrderedDict
 from typing import IO, Callable, Dict, Optional, cast
 
-from linkguard.config import ArchiveLimits
-from linkguard.readers.budget import MiB
+from linkguard.limits import ArchiveLimits, MiB
 from linkguard.seekable import SeekableReader
 
 IN_MEMORY = 16 * MiB  # members up to this size behind a decompressor are read into memory

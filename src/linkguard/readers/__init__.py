@@ -5,25 +5,13 @@ from __future__ import annotations
 import signal
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
+from linkguard.limits import Limits
 from linkguard.model import Artifact, Inspection, Unreadable
-from linkguard.readers.budget import Budget, BudgetExceeded, MiB
+from linkguard.readers.budget import Budget, BudgetExceeded
 
 ELF_MAGIC = b"\x7fELF"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Per-artifact bounds (configurable as `limits` in the config)."""
-
-    seconds: float = 20.0
-    read_bytes: int = 256 * MiB
-    inflate_bytes: int = 128 * MiB
-
-    def budget(self) -> Budget:
-        return Budget(seconds=self.seconds, read_bytes=self.read_bytes, inflate_bytes=self.inflate_bytes)
 
 
 def sniff(head: bytes) -> Optional[str]:
@@ -37,7 +25,7 @@ def inspect_artifact(artifact: Artifact, limits: Limits) -> Optional[Inspection]
     """Facts for one artifact; None when it is not a format we inspect (counted as skipped)."""
     from linkguard.readers import elf
 
-    budget = limits.budget()
+    budget = Budget.for_limits(limits)
     try:
         with artifact.open() as stream:
             head = stream.read(4)

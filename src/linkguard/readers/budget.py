@@ -10,9 +10,9 @@ import time
 from dataclasses import dataclass, field
 from typing import IO, Optional
 
+from linkguard.limits import Limits, MiB
 from linkguard.seekable import SeekableReader
 
-MiB = 1 << 20
 HEAD = 4096
 
 
@@ -29,6 +29,10 @@ class Budget:
     bytes_read: int = 0
     bytes_inflated: int = 0
     exceeded: Optional[str] = None  # set when a limit was hit, even if a parser wrapped the exception
+
+    @classmethod
+    def for_limits(cls, limits: Limits) -> Budget:
+        return cls(seconds=limits.seconds, read_bytes=limits.read_bytes, inflate_bytes=limits.inflate_bytes)
 
     def _exceed(self, message: str) -> None:
         self.exceeded = message

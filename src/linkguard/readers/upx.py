@@ -14,11 +14,11 @@ import struct
 from dataclasses import dataclass, field
 from typing import IO, Dict, List, Optional, Sequence, Set, Tuple
 
+from linkguard.limits import MiB
 from linkguard.model import Packing
 from linkguard.readers.budget import Budget
 from linkguard.readers.unpack import METHODS, UnpackError, decode_block, method_family
 
-MiB = 1 << 20
 KiB = 1 << 10
 
 TAIL_SEARCH = 8 * KiB  # PackHeader search window at EOF (upx -d reads the last 8265 bytes)
