@@ -154,7 +154,9 @@ class Unreadable:
     """An artifact that could not be read or parsed; becomes an LG901 finding."""
 
     reason: str
-    kind: str = "corrupt"  # "corrupt" | "truncated" | "permission" | "too-large" | "budget" | "io" | "archive"
+    # "corrupt" | "truncated" | "permission" | "too-large" | "budget" | "io" | "archive", or "internal": a bug
+    # in linkguard met while reading this artifact (counted apart so that bugs are visible)
+    kind: str = "corrupt"
 
 
 Inspection = Union[ElfFacts, Unreadable]
@@ -216,6 +218,7 @@ class ArtifactReport:
     problem: Optional[Unreadable] = None
     findings: Tuple[Finding, ...] = ()
     allowance: Optional[str] = None  # the reason of the policy allowance that applied, if any
+    alias_of: Optional[str] = None  # the path this same file was first met under in this run (symlink, hard link)
 
     @property
     def worst(self) -> Optional[Severity]:

@@ -82,14 +82,14 @@ def test_fifo_in_a_directory_does_not_hang(tree: Path, jobs: int) -> None:
 def test_a_worker_crash_is_lg901_for_that_artifact_only(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     victim = tree / "c" / "spex-static"
     clean = scan([str(tree)], Policy(jobs=1))
-    real = scan_module.inspect_artifact
+    real = scan_module.read_artifact
 
     def crashing(artifact: Any, limits: Any) -> Any:
         if artifact.location == str(victim):
             os.kill(os.getpid(), signal.SIGKILL)  # as a segfault in a C extension would
         return real(artifact, limits)
 
-    monkeypatch.setattr(scan_module, "inspect_artifact", crashing)  # forked workers inherit the patch
+    monkeypatch.setattr(scan_module, "read_artifact", crashing)  # forked workers inherit the patch
     report = scan([str(tree)], Policy(jobs=2))
     [hit] = [a for a in report.artifacts if a.path == str(victim)]
     assert hit.format == "unreadable" and hit.problem is not None
