@@ -237,6 +237,37 @@ class Totals:
     failed: bool
 
 
+class Tally:
+    """Totals kept as outcomes stream past, so that a run need not hold every artifact to know its verdict."""
+
+    def __init__(self, fail_on: Optional[Severity]) -> None:
+        self.fail_on = fail_on
+        self.artifacts = 0
+        self.skipped = 0
+        self.counts = {s: 0 for s in Severity}
+
+    def add(self, outcome: Union[ArtifactReport, Skipped]) -> None:
+        if isinstance(outcome, Skipped):
+            self.skipped += 1
+            return
+        self.artifacts += 1
+        for finding in outcome.findings:
+            self.counts[finding.severity] += 1
+
+    @property
+    def totals(self) -> Totals:
+        fail_on = self.fail_on
+        failed = fail_on is not None and any(n and s.rank >= fail_on.rank for s, n in self.counts.items())
+        return Totals(
+            artifacts=self.artifacts,
+            skipped=self.skipped,
+            errors=self.counts[Severity.ERROR],
+            warnings=self.counts[Severity.WARNING],
+            notes=self.counts[Severity.NOTE],
+            failed=failed,
+        )
+
+
 @dataclass(frozen=True)
 class Report:
     artifacts: Tuple[ArtifactReport, ...]
@@ -246,16 +277,9 @@ class Report:
 
     @property
     def totals(self) -> Totals:
-        counts = {s: 0 for s in Severity}
+        tally = Tally(self.fail_on)
         for artifact in self.artifacts:
-            for finding in artifact.findings:
-                counts[finding.severity] += 1
-        failed = self.fail_on is not None and any(n and s.rank >= self.fail_on.rank for s, n in counts.items())
-        return Totals(
-            artifacts=len(self.artifacts),
-            skipped=len(self.skipped),
-            errors=counts[Severity.ERROR],
-            warnings=counts[Severity.WARNING],
-            notes=counts[Severity.NOTE],
-            failed=failed,
-        )
+            tally.add(artifact)
+        for skipped in self.skipped:
+            tally.add(skipped)
+        return tally.totals
