@@ -7,7 +7,6 @@ Truths come from independent tools recorded by each set's manifest builder; for 
 from __future__ import annotations
 
 import ast
-import io
 import json
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional, Tuple

@@ -3,7 +3,6 @@ right row chosen for real fixtures whose build recipe is known."""
 
 from __future__ import annotations
 
-import io
 import string
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -12,8 +11,8 @@ import pytest
 
 from linkguard import remedies
 from linkguard.model import ElfFacts, Finding, GoBuildInfo, GoModule, Packing, Toolchain, VersionNeed
-from linkguard.readers.budget import Budget
 from linkguard.readers import read_elf
+from linkguard.readers.budget import Budget
 from linkguard.readers.source import BytesSource
 from linkguard.remedies import REMEDIES, Evidence, Remedy, explain, gather, select
 
