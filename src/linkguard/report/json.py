@@ -211,7 +211,9 @@ _PLACEHOLDER = "\0linkguard-list:"
 
 
 class _Spool:
-    """One JSON list written item by item, as json.dumps would lay it out at depth 1 of the document."""
+    """One JSON list written in chunks, laid out as json.dumps lays out a list at depth 1 of the document."""
+
+    _CHUNK = 256  # items encoded per json.dumps call: one call per item cost more than the encoding
 
     def __init__(self, indent: Optional[int], max_size: int) -> None:
         self._indent = indent
@@ -219,19 +221,29 @@ class _Spool:
         self._file: IO[str] = tempfile.SpooledTemporaryFile(  # noqa: SIM115
             max_size=max_size, mode="w+", encoding="utf-8"
         )
-        self._count = 0
+        self._pending: List[Dict[str, Any]] = []
+        self._written = 0
 
     def add(self, item: Dict[str, Any]) -> None:
-        text = json.dumps(item, indent=self._indent, ensure_ascii=False)
+        self._pending.append(item)
+        if len(self._pending) >= self._CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        text = json.dumps(self._pending, indent=self._indent, ensure_ascii=False)
         if self._indent is None:
-            self._file.write(", " + text if self._count else text)
-        else:
-            text = textwrap.indent(text, " " * (2 * self._indent))
-            self._file.write(",\n" + text if self._count else text)
-        self._count += 1
+            body, separator = text[1:-1], ", "
+        else:  # "[\n  {...},\n  {...}\n]" at depth 0: one level deeper, without the brackets
+            body, separator = textwrap.indent(text[2:-2], " " * self._indent), ",\n"
+        self._file.write(separator + body if self._written else body)
+        self._written += len(self._pending)
+        self._pending = []
 
     def write_to(self, write: Callable[[str], object]) -> None:
-        if not self._count:
+        self._flush()
+        if not self._written:
             write("[]")
         else:
             write("[" if self._indent is None else "[\n")
