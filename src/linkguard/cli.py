@@ -86,7 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths")
     parser.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: one per core)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="also list skipped files and parse warnings")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="text: each artifact's evidence, cause and fix; also skipped files and parse warnings",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="text: print only artifacts with findings")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour text output")
     parser.add_argument("--list-rules", action="store_true", help="print the rules and exit")
@@ -178,7 +183,12 @@ def _collect(
         _write(reporter.render(report, options).text, path)
         side_outputs[reporter.name] = os.path.abspath(path)
     rendered = main_reporter.render(report, options)
-    _write(rendered.text, main_path)
+    text = rendered.text
+    if fmt == "text" and main_path is None and os.environ.get("GITHUB_ACTIONS") == "true":
+        from linkguard.report.github import stop_commands
+
+        text = stop_commands(text)  # the pre-commit hook inside a workflow: names cannot issue commands
+    _write(text, main_path)
     if fmt == "github":
         _write_github_files(rendered.step_summary, {**rendered.step_outputs, **side_outputs})
     return report.totals.failed
