@@ -263,7 +263,9 @@ class _ProgressLine:
             return
         self._last = now
         width = shutil.get_terminal_size((80, 20)).columns
-        text = f"linkguard: {done} paths, {artifacts} artifacts ... {path}"
+        from linkguard.report.escape import neutralize
+
+        text = f"linkguard: {done} paths, {artifacts} artifacts ... {neutralize(path)}"  # names reach a terminal
         sys.stderr.write("\r\033[K" + (text if len(text) < width else text[: width - 4] + "..."))
         sys.stderr.flush()
         self._shown = True

@@ -248,3 +248,15 @@ def test_text_for_a_release_prints_each_cause_once(
     assert len(causes) == 1 and len(fixes) == 1
     assert "the system C library (libm.so.6, libc.so.6)" in causes[0]
     assert len(lines) == 12 * 2 + 2 + 3 + 1  # artifacts and findings, blank + heading, group, totals
+
+
+def test_progress_line_shows_names_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    from linkguard.cli import _ProgressLine
+
+    progress = _ProgressLine()
+    progress._last = float("-inf")
+    progress(1, 1, f"dist/{TERMINAL}")
+    err = capsys.readouterr().err
+    assert err.startswith("\r\x1b[K")  # the line's own reset, and no other escape
+    assert "\x1b" not in err[4:] and "\x07" not in err
+    assert "dist/\\x1b[2J\\x1b]0;pwned\\x07" in err
