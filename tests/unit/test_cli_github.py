@@ -242,7 +242,7 @@ def test_text_for_a_release_prints_each_cause_once(
     assert code == 1
     lines = out.splitlines()
     assert sum(line.startswith("dist/tool-") for line in lines) == 12
-    assert sum(line.startswith("  error LG101 dynamic-link: ") for line in lines) == 12
+    assert sum(bool(re.match(r"  error LG101 dynamic-link \[[a-z-]+\]: ", line)) for line in lines) == 12
     causes = [line for line in lines if line.startswith("  cause")]
     fixes = [line for line in lines if line.startswith("  fix: ")]
     assert len(causes) == 1 and len(fixes) == 1

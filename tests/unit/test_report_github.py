@@ -236,3 +236,9 @@ def test_annotation_text_is_neutralized() -> None:
         "archive member ##vso\\[task.setvariable variable=X]1",
         r"LG101 dynamic-link: needs \x1b[31mred",
     ]
+
+
+def test_stop_commands_with_a_given_token() -> None:
+    wrapped = gh.stop_commands("::error::x\n", token="f" * 64)
+    assert wrapped == f"::stop-commands::{'f' * 64}\n::error::x\n::{'f' * 64}::\n"
+    assert parse_commands(wrapped) == []

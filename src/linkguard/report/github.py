@@ -148,9 +148,12 @@ def output_file_text(outputs: Mapping[str, str], token: Callable[[], str] = secr
     return "".join(blocks)
 
 
-def stop_commands(text: str) -> str:
-    """`text` with workflow commands disabled: a token derived from the text itself, so it cannot occur in it."""
-    token = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+def stop_commands(text: str, token: Optional[str] = None) -> str:
+    """`text` with workflow commands disabled. By default the token is derived from the text itself, so it cannot
+    occur in it; output written as it is produced passes a fresh `secrets.token_hex(32)` instead, which no file
+    name can predict."""
+    if token is None:
+        token = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
     return f"::stop-commands::{token}\n{text}::{token}::\n"
 
 

@@ -1,8 +1,9 @@
 """Text for people at a terminal: one line per artifact, one per finding, then each distinct cause and fix once.
 
 A release of hundreds of binaries usually has one or two causes; printing them under every artifact buried the
-list. So a finding's line names its remedy (`[c-musl-static]`) and the closing section prints each cause and fix
-once with the artifacts it applies to. `--verbose` puts the full evidence, cause and fix back under each artifact.
+list. So a finding's line names its remedy (`dynamic-link [c-musl-static]: ...`) and the closing section prints
+each cause and fix once with the artifacts it applies to. `--verbose` puts the full evidence, cause and fix back
+under each artifact.
 
 The output is built to be streamed: `artifact_lines` needs one ArtifactReport, `CauseGroups` aggregates what the
 closing section needs (bounded per group), and `closing_lines` renders it. Every line goes through `neutralize`,
@@ -119,7 +120,7 @@ class TextReporter:
             mark = " (seen through packing)" if finding.through_packing else ""
             label = self._paint(f"{finding.severity.value} {finding.code}", finding.severity, options)
             tag = f" [{finding.remedy}]" if finding.remedy and not options.verbose else ""
-            out.append(f"  {label} {_one_line(f'{finding.rule}{mark}: {finding.message}{tag}')}")
+            out.append(f"  {label} {_one_line(f'{finding.rule}{mark}{tag}: {finding.message}')}")
             if options.verbose:
                 out.extend(f"      {_one_line(line)}" for line in finding.evidence)
                 if finding.cause:
