@@ -212,6 +212,15 @@ def _stream(
     info = RunInfo(tool_version=__version__, fail_on=policy.fail_on)
     tally = Tally(policy.fail_on)
     with ExitStack() as files:
+        main_reporter, main_path = reporters[0]
+        if main_reporter.name == "text" and main_path is None and os.environ.get("GITHUB_ACTIONS") == "true":
+            import secrets
+
+            from linkguard.report.github import resume_line, stop_line
+
+            token = secrets.token_hex(32)  # the pre-commit hook inside a workflow: names cannot issue commands
+            _stdout_write(stop_line(token))
+            files.callback(_stdout_write, resume_line(token))  # also when the run stops early
         streams = []
         for reporter, path in reporters:
             write: Callable[[str], object] = (

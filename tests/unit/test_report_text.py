@@ -159,3 +159,24 @@ def test_unreadable_and_allowed_artifacts() -> None:
     assert "dist/truncated  unreadable" in lines
     assert any(line.endswith("[allowed: plugins may link glibc]") for line in lines)
     assert Severity.NOTE.value in " ".join(lines)
+
+
+def test_stream_writes_what_render_gives() -> None:
+    from linkguard.report import RunInfo
+
+    report = mixed_report()
+    for options in (RenderOptions(), RenderOptions(quiet=True), RenderOptions(verbose=True)):
+        written: List[str] = []
+        stream = REPORTER.stream(RunInfo("0.1.0", report.fail_on), options, written.append)
+        for artifact in report.artifacts:
+            stream.artifact(artifact)
+        for skipped in report.skipped:  # a collected Report lists skipped files last, as the walk here does
+            stream.skipped(skipped)
+        stream.finish(report.totals)
+        assert "".join(written) == REPORTER.render(report, options).text
+
+
+def test_quiet_leaves_out_clean_artifacts_but_counts_them() -> None:
+    lines = REPORTER.render(mixed_report(), RenderOptions(quiet=True)).text.splitlines()
+    assert "dist/tool  static x86_64/64" not in lines
+    assert lines[-1].startswith("linkguard: 7 artifacts checked")

@@ -154,7 +154,16 @@ def stop_commands(text: str, token: Optional[str] = None) -> str:
     name can predict."""
     if token is None:
         token = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
-    return f"::stop-commands::{token}\n{text}::{token}::\n"
+    return f"{stop_line(token)}{text}{resume_line(token)}"
+
+
+def stop_line(token: str) -> str:
+    """The workflow command that stops command processing until `resume_line(token)`."""
+    return f"::stop-commands::{token}\n"
+
+
+def resume_line(token: str) -> str:
+    return f"::{token}::\n"
 
 
 class GithubReporter:

@@ -5,19 +5,20 @@ list. So a finding's line names its remedy (`dynamic-link [c-musl-static]: ...`)
 each cause and fix once with the artifacts it applies to. `--verbose` puts the full evidence, cause and fix back
 under each artifact.
 
-The output is built to be streamed: `artifact_lines` needs one ArtifactReport, `CauseGroups` aggregates what the
-closing section needs (bounded per group), and `closing_lines` renders it. Every line goes through `neutralize`,
-so no file name reaches a terminal with control characters or reads as a CI command.
+The output is streamed (`stream`, used by the CLI): `artifact_lines` needs one ArtifactReport, `CauseGroups`
+aggregates what the closing section needs (bounded per group), and `closing_lines` renders it; `render` gives the
+same text for a collected Report (verbose: its skipped files come last instead of where the walk met them).
+Every line goes through `neutralize`, so no file name reaches a terminal raw or reads as a CI command.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from linkguard.describe import linkage_line, packing_line
 from linkguard.model import ArtifactReport, Finding, Report, Severity, Skipped, Totals
-from linkguard.report import Rendered, RenderOptions
+from linkguard.report import Rendered, RenderOptions, RunInfo
 from linkguard.report.escape import neutralize
 
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.NOTE: "36", None: "32"}
@@ -134,13 +135,21 @@ class TextReporter:
             out.extend(f"  note: {_one_line(warning)}" for warning in facts.warnings)
         return out
 
+    def stream(self, info: RunInfo, options: RenderOptions, write: Callable[[str], object]) -> TextStream:
+        """Write each artifact's lines as it arrives and the closing section at the end; memory stays flat."""
+        return TextStream(self, options, write)
+
+    @staticmethod
+    def skipped_line(item: Skipped) -> str:
+        return _one_line(f"{item.path}  skipped ({item.reason})")
+
     def closing_lines(
         self, causes: CauseGroups, totals: Totals, skipped: Sequence[Skipped], options: RenderOptions
     ) -> List[str]:
         """Skipped files (verbose), each distinct cause and fix once (unless verbose showed them inline), totals."""
         lines: List[str] = []
         if options.verbose:
-            lines.extend(_one_line(f"{item.path}  skipped ({item.reason})") for item in skipped)
+            lines.extend(self.skipped_line(item) for item in skipped)
         elif causes.groups:
             lines.append("")
             lines.append("Causes and fixes (--verbose shows each artifact's evidence, cause and fix):")
@@ -173,6 +182,30 @@ class TextReporter:
         if not options.color:
             return text
         return f"\033[{_COLOURS.get(severity, '0')}m{text}\033[0m"
+
+
+class TextStream:
+    """The text report written as the run goes: artifacts (and, verbose, skipped files) as they arrive; the causes
+    and totals at the end, from CauseGroups' bounded aggregate."""
+
+    def __init__(self, reporter: TextReporter, options: RenderOptions, write: Callable[[str], object]) -> None:
+        self._reporter = reporter
+        self._options = options
+        self._write = write
+        self._causes = CauseGroups()
+
+    def artifact(self, artifact: ArtifactReport) -> None:
+        lines = self._reporter.artifact_lines(artifact, self._options)
+        if lines:
+            self._write("\n".join(lines) + "\n")
+        self._causes.add(artifact)
+
+    def skipped(self, skipped: Skipped) -> None:
+        if self._options.verbose:
+            self._write(self._reporter.skipped_line(skipped) + "\n")
+
+    def finish(self, totals: Totals) -> None:
+        self._write("\n".join(self._reporter.closing_lines(self._causes, totals, (), self._options)) + "\n")
 
 
 def _one_line(text: str) -> str:
