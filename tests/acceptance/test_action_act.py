@@ -147,7 +147,7 @@ def test_good_job_passes_with_outputs_and_summary(good: ActRun) -> None:
     summaries = good.summaries()
     assert len(summaries) == 1  # the second use had summary: false
     assert summaries[0].startswith("## ✅ linkguard: passed (2 artifacts checked, no findings)")
-    assert "tests/data/elf/bin/musl-gcc-static: static x86\\_64/64" in summaries[0]
+    assert "| tests/data/elf/bin/musl-gcc-static | ✅ pass | static | — | — | — |" in summaries[0]
 
 
 def test_second_use_in_a_job_reuses_the_environment(good: ActRun) -> None:
@@ -173,7 +173,8 @@ def test_bad_job_outputs_and_summary(bad: ActRun) -> None:
     assert outputs["json"].endswith("linkguard.json")
     (summary,) = bad.summaries()
     assert summary.startswith("## ❌ linkguard: failed (2 errors, 0 warnings)")
-    assert "| build/action-hostile/a,b:c%0A::error::x | ❌ fail | LG101 dynamic-link |" in summary
+    row = "| build/action-hostile/a,b\\:c%0A\\:\\:error\\:\\:x | ❌ fail | dynamic | 2.34 | — | <details><summary>LG101"
+    assert row in summary
     assert "**Totals:** 3 artifacts checked" in summary
     assert "outcome=failure errors=2 failed=true exit-code=1" in bad.log()
 
