@@ -11,7 +11,7 @@ from linkguard.rules.dynamic_link import DynamicLink
 from linkguard.rules.glibc_too_new import GlibcTooNew
 from linkguard.rules.library_not_allowed import LibraryNotAllowed
 from linkguard.rules.static_glibc_nss import StaticGlibcNss
-from linkguard.rules.unreadable import Unreadable
+from linkguard.rules.unreadable import CannotRead
 from linkguard.rules.upx_packed import UpxPacked
 
 RULES: Tuple[Rule, ...] = (
@@ -20,7 +20,7 @@ RULES: Tuple[Rule, ...] = (
     LibraryNotAllowed(),
     UpxPacked(),
     StaticGlibcNss(),
-    Unreadable(),
+    CannotRead(),
 )
 
 
