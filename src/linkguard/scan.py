@@ -26,7 +26,6 @@ from linkguard.inputs.files import Candidate, FileArtifact, Problem, walk
 from linkguard.model import Artifact, ArtifactReport, ElfFacts, Inspection, Report, Skipped, Unreadable
 from linkguard.readers import deadline, read_artifact, sniff
 from linkguard.readers.budget import BudgetExceeded
-from linkguard.rules import evaluate
 
 Outcome = Union[ArtifactReport, Skipped]
 Progress = Callable[[int, int, str], None]  # (paths done, artifacts so far, last path)
@@ -42,6 +41,8 @@ REPORT_BUG = "this is a bug in linkguard: please report it with the file if you 
 
 def judge(path: str, location: str, inspection: Inspection, policy: Policy) -> ArtifactReport:
     """Findings for one inspected artifact under the policy for its path."""
+    from linkguard.rules import evaluate  # here, not at the top: a run that meets no artifact never loads the rules
+
     path_policy = policy.for_path(path)
     findings = evaluate(inspection, path_policy)
     if isinstance(inspection, ElfFacts):
