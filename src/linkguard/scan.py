@@ -81,14 +81,15 @@ def check_artifact(artifact: FileArtifact, policy: Policy) -> List[Outcome]:
 
 
 def _archive(artifact: FileArtifact, kind: str, policy: Policy) -> Iterator[Outcome]:
-    from linkguard.inputs.archives import MemberResult, expand
+    from linkguard.inputs.archives import Deadline, MemberResult, expand
 
-    def inspect(member: Artifact) -> Optional[Inspection]:
+    def read(member: Artifact) -> Optional[Inspection]:
         return inspect_artifact(member, policy.limits)
 
     not_elf = 0
+    deadline = Deadline(policy.limits.seconds)  # per member; the caller's hard stop, if any, goes in stop_at
     for entry in expand(
-        artifact.path, artifact.location, artifact.size, kind, policy.archives, inspect, policy.excluded
+        artifact.path, artifact.location, artifact.size, kind, policy.archives, read, policy.excluded, deadline
     ):
         if isinstance(entry, Skipped):
             if entry.reason == NOT_ELF:
