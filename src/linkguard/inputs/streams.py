@@ -253,11 +253,11 @@ class Metered(_Reader):
         except ArchiveError:
             raise
         except EOFError as exc:
-            raise ArchiveError(self._owner, f"truncated {self._codec} stream: {exc}") from exc
+            raise ArchiveError(self._owner, f"truncated {self._codec} stream: {exc}", "truncated") from exc
         except MemoryError as exc:
-            raise ArchiveError(self._owner, f"{self._codec} stream needs too much memory to decode") from exc
+            raise ArchiveError(self._owner, f"{self._codec} stream needs too much memory to decode", "budget") from exc
         except Exception as exc:  # each codec raises its own types (zlib.error, LZMAError, OSError, ZstdError)
-            raise ArchiveError(self._owner, f"corrupt {self._codec} stream: {_describe(exc)}") from exc
+            raise ArchiveError(self._owner, f"corrupt {self._codec} stream: {_describe(exc)}", "corrupt") from exc
         self.produced += len(data)
         limits = self._limits
         if self.produced > limits.max_total_bytes:
@@ -484,6 +484,7 @@ def _decoder(codec: str, raw: IO[bytes], owner: str) -> IO[bytes]:
                 owner,
                 "zstd-compressed, but the optional zstandard module is not installed, so its contents cannot be "
                 "checked (pip install 'linkguard[zstd]')",
+                "unsupported",
             ) from exc
         reader: IO[bytes] = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
         return reader
