@@ -127,13 +127,16 @@ def _check_file(artifact: FileArtifact, policy: Policy) -> Iterator[Outcome]:
 
 
 def _archive(artifact: FileArtifact, kind: str, policy: Policy) -> Iterator[Outcome]:
-    from linkguard.inputs.archives import MemberResult, expand
+    from linkguard.inputs.archives import Deadline, MemberResult, expand
 
     def read(member: Artifact) -> Optional[Inspection]:
         return read_artifact(member, policy.limits)
 
     not_elf = 0
-    for entry in expand(artifact.path, artifact.location, artifact.size, kind, policy.archives, read, policy.excluded):
+    deadline = Deadline(policy.limits.seconds)  # per member; the caller's hard stop, if any, goes in stop_at
+    for entry in expand(
+        artifact.path, artifact.location, artifact.size, kind, policy.archives, read, policy.excluded, deadline
+    ):
         if isinstance(entry, Skipped):
             if entry.reason == NOT_ELF:
                 not_elf += 1  # a jar has tens of thousands: counted once per archive, not listed one by one
