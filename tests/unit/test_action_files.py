@@ -128,7 +128,6 @@ def test_lock_pins_exactly_what_pyproject_declares() -> None:
     if sys.version_info < (3, 11):
         pytest.skip("tomllib needs Python 3.11")
     import tomllib
-
     from packaging.markers import Marker
     from packaging.requirements import Requirement
 
