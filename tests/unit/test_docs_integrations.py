@@ -121,6 +121,7 @@ def test_gitlab_job(tmp_path: Path, dynamic: bool) -> None:
 @pytest.mark.parametrize("dynamic", [True, False], ids=["dynamic", "static"])
 def test_azure_pipelines_steps(tmp_path: Path, dynamic: bool) -> None:
     language, body = example("azure")
+    assert language == "yaml"
     steps = yaml.safe_load(body)["steps"]
     script = next(step["script"] for step in steps if "script" in step)
     publish = next(step for step in steps if step.get("task") == "PublishTestResults@2")
