@@ -227,3 +227,54 @@ def test_cargo_dist_custom_job(tmp_path: Path, gnu_dynamic: bool) -> None:
     assert completed.returncode == (1 if gnu_dynamic else 0), completed.stdout + completed.stderr
     member = "target/distrib/app-x86_64-unknown-linux-gnu.tar.xz!app-x86_64-unknown-linux-gnu/app"
     assert (f"{member}  dynamic" in completed.stdout) == gnu_dynamic
+
+
+# ------------------------------------------------------------------------------------ policy from the base branch
+
+
+def git(cwd: Path, *args: str) -> str:
+    completed = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "init.defaultBranch=main", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return completed.stdout
+
+
+@pytest.mark.skipif(shutil.which("git") is None or shutil.which("bash") is None, reason="needs git and bash")
+def test_policy_from_the_base_branch(tmp_path: Path) -> None:
+    """A pull request that allows its own dynamic binary passes with its config and fails with the base's."""
+    _, body = example("base-policy")
+    steps = yaml.safe_load(body)["jobs"]["gate"]["steps"]
+    checkout = next(s for s in steps if str(s.get("uses", "")).startswith("actions/checkout@"))
+    assert checkout["with"]["fetch-depth"] == 0 and checkout["with"]["persist-credentials"] is False
+    take = next(s for s in steps if "git show" in s.get("run", ""))
+    gate = next(s for s in steps if str(s.get("uses", "")).startswith("linkguard/linkguard@"))
+    # a repository whose base branch forbids dynamic binaries and a pull request that allows its own
+    origin = tmp_path / "origin.git"
+    work = tmp_path / "work"
+    git(tmp_path, "init", "-q", "--bare", str(origin))
+    git(tmp_path, "clone", "-q", str(origin), str(work))
+    (work / "linkguard.toml").write_text('fail-on = "error"\n', encoding="utf-8")
+    git(work, "add", ".")
+    git(work, "commit", "-q", "-m", "policy")
+    git(work, "push", "-q", "origin", "HEAD:main")
+    git(work, "checkout", "-q", "-b", "pr")
+    (work / "linkguard.toml").write_text(
+        'fail-on = "error"\n[[allow]]\npaths = ["dist/app-dynamic"]\nreason = "trust me"\n', encoding="utf-8"
+    )
+    git(work, "commit", "-q", "-am", "allow my dynamic binary")
+    dist(work, dynamic=True)
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
+    env = {"PATH": os.environ["PATH"], "BASE_REF": "main", "RUNNER_TEMP": str(runner_temp), "HOME": str(tmp_path)}
+    taken = subprocess.run(["bash", "-e", "-c", take["run"]], cwd=work, env=env, capture_output=True, text=True)
+    assert taken.returncode == 0, taken.stderr
+    config = gate["with"]["config"].replace("${{ runner.temp }}", str(runner_temp))
+    paths = gate["with"]["paths"].split()
+    assert run(paths, work).returncode == 0  # the pull request's own policy lets its binary through
+    with_base = run(["--config", config, *paths], work)
+    assert with_base.returncode == 1, with_base.stdout  # the base branch's policy does not
+    assert "dist/app-dynamic  dynamic" in with_base.stdout
