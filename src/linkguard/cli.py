@@ -50,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
     parser.add_argument("--output-json", metavar="FILE", help="also write the JSON report to FILE")
     parser.add_argument("--output-sarif", metavar="FILE", help="also write a SARIF 2.1.0 report to FILE")
+    parser.add_argument(
+        "--sarif-category",
+        metavar="CATEGORY",
+        help="SARIF runAutomationDetails.id: one category per report uploaded for a commit (e.g. linkguard-arm64)",
+    )
     parser.add_argument("--no-annotations", action="store_true", help="github format: no workflow-command annotations")
     parser.add_argument("--no-summary", action="store_true", help="github format: no job summary")
     parser.add_argument(
@@ -146,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
         annotations=not args.no_annotations,
         summary=not args.no_summary,
         quiet=args.quiet,
+        sarif_category=args.sarif_category,
     )
     outputs = [(fmt, args.output)]
     outputs += [(name, path) for name, path in (("json", args.output_json), ("sarif", args.output_sarif)) if path]

@@ -63,7 +63,7 @@ def _security_severity(code: str) -> float:
 
     for spec in specs():
         if spec.code == code:
-            return float(spec.security_severity)
+            return float(spec.security_severity or 0.0)
     return 0.0
 
 

@@ -25,7 +25,7 @@ class CannotRead:
             "Check the build output for truncation or corruption; raise a limit in `[tool.linkguard.limits]` "
             "if it was hit on purpose."
         ),
-        security_severity="4.0",
+        security_severity=None,  # not a security rule: an unknown verdict, not a known weakness
     )
 
     def check(self, inspection: Inspection, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:

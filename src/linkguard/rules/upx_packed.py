@@ -23,7 +23,7 @@ class UpxPacked:
             "which may still load glibc. Packing also breaks build-id lookups and trips malware scanners."
         ),
         help_markdown="Drop the `upx` step from the release pipeline, or run linkguard on the binary before packing.",
-        security_severity="7.0",
+        security_severity="5.0",  # a security rule: packing hides the program from scanners
     )
 
     def check(self, inspection: Inspection, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:
