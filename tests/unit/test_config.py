@@ -179,3 +179,16 @@ def test_config_no_longer_defines_the_policy_types() -> None:
 
     assert config.Policy is policy.Policy and config.Allowance is policy.Allowance
     assert config.path_matches is policy.path_matches
+
+
+def test_readme_configuration_example_is_accepted(tmp_path: Path) -> None:
+    import re
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Configuration") :]
+    block = re.search(r"```toml\n(.*?)```", section, re.S)
+    assert block is not None
+    (tmp_path / "pyproject.toml").write_text(block.group(1))
+    source, table = config.load_config(str(tmp_path / "pyproject.toml"))
+    policy = policy_from_table(table, source)
+    assert any(a.goarch == ("arm64",) and a.expires is not None for a in policy.allowances)
