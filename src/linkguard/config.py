@@ -193,8 +193,7 @@ def _list(value: Any, where: str) -> Sequence[Any]:
 
 def _version(value: Any, where: str) -> str:
     text = _string(value, where)
-    parts = text.split(".")
-    if not all(p.isdigit() for p in parts):
+    if not versions.is_dotted(text):
         raise ConfigError(f'{where} must be a dotted version such as "2.17", not {text!r}')
     return text
 
@@ -212,10 +211,7 @@ def parse_glibc_floor(text: str) -> str:
 
     Tags are kept as written so findings name them in the user's terms; `versions.parse_floor` maps them.
     """
-    if versions.is_platform_tag(text):
-        return text
-    parts = text.split(".")
-    if not text or not all(p.isdigit() for p in parts):
+    if not versions.is_platform_tag(text) and not versions.is_dotted(text):
         raise ValueError(
             'must be a dotted version such as "2.17", or a platform tag: manylinux_2_17, manylinux2014, '
             f"manylinux2010, manylinux1, musllinux_1_2; not {text!r}"

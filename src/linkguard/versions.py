@@ -37,6 +37,11 @@ def split_version(name: str) -> Optional[Tuple[str, Tuple[int, ...]]]:
     return family, tuple(int(p) for p in parts)
 
 
+def is_dotted(text: str) -> bool:
+    """True for a plain dotted version: "2.17", "3.4.19"."""
+    return bool(text) and all(p.isdigit() for p in text.split("."))
+
+
 def is_platform_tag(text: str) -> bool:
     """True for the manylinux/musllinux names `parse_floor` accepts in place of a glibc version."""
     return text in MANYLINUX_ALIASES or bool(_PEP600.fullmatch(text) or _PEP656.fullmatch(text))
@@ -60,10 +65,9 @@ def parse_floor(text: str) -> Tuple[int, ...]:
         if split is None:
             raise ValueError(f"not a numeric version: {text!r}")
         return split[1]
-    parts = text.split(".")
-    if not parts or not all(p.isdigit() for p in parts):
+    if not is_dotted(text):
         raise ValueError(f"not a numeric version: {text!r}")
-    return tuple(int(p) for p in parts)
+    return tuple(int(p) for p in text.split("."))
 
 
 def floor_label(family: str, floor: str) -> str:
