@@ -161,14 +161,15 @@ class Policy:
 
     def for_path(self, path: str, inspection: Optional[Inspection] = None) -> PathPolicy:
         """The policy for one artifact: the first live allowance matching its path and target."""
-        target = self.target_for(path, inspection)
-        today = self.today or datetime.date.today()
+        # Deriving a target costs a little per artifact: only when an allowance selects by target.
+        by_target = path in self.targets or any(a.goos or a.goarch or a.targets for a in self.allowances)
+        target = self.target_for(path, inspection) if by_target else None
         allowance: Optional[Allowance] = None
         expired = []
         for candidate in self.allowances:
             if not candidate.matches(path, target):
                 continue
-            if candidate.expired(today):
+            if candidate.expires is not None and candidate.expired(self.today or datetime.date.today()):
                 expired.append(candidate)
                 continue
             allowance = candidate
