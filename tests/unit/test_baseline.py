@@ -101,3 +101,15 @@ def test_after_its_date_the_allowance_is_gone_and_the_finding_says_so(tmp_path: 
 
 def test_today_must_be_a_date(tmp_path: Path) -> None:
     assert run_cli(["--today", "tomorrow", DYNAMIC])[0] == 2
+
+
+def test_collected_formats_apply_the_baseline_too(tmp_path: Path) -> None:
+    """Markdown renders a whole Report (not streamed): the same findings are known there."""
+    baseline = _write_report(tmp_path, DYNAMIC, PACKED)
+    code, text = run_cli(["--format", "markdown", "--baseline", str(baseline), DYNAMIC, PACKED])
+    assert code == 0
+    assert KNOWN_PREFIX in text
+    side = tmp_path / "side.json"
+    code, _ = run_cli(["--format", "markdown", "--output-json", str(side), "--baseline", str(baseline), PACKED])
+    report = json.loads(side.read_text())
+    assert code == 0 and {f["severity"] for a in report["artifacts"] for f in a["findings"]} == {"note"}
