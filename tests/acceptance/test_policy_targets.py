@@ -94,3 +94,14 @@ def test_musllinux_passes_musl_dynamic_and_fails_every_glibc_version(tmp_path: P
     assert glibc_versions
     for version in glibc_versions:
         assert any(line.split(": ", 1)[1].startswith(version + " ") for line in finding["evidence"]), version
+
+
+def test_the_command_line_takes_tags_too() -> None:
+    name = "zig-aarch64-linux-gnu-dynamic"
+    needed = FIXTURES[name]["truth"]["max_versions"]["GLIBC"]
+    assert parse_floor(needed) > parse_floor("2.12")
+    args = ["--allow-dynamic", name, str(SET / "bin" / name)]
+    code, report = run_json(["--max-glibc", "manylinux2010", *args])
+    assert code == 1 and [f["code"] for f in report["artifacts"][0]["findings"]] == ["LG102"]
+    code, report = run_json(["--max-glibc", "manylinux2014", *args])
+    assert code == 0 and report["artifacts"][0]["findings"] == []
