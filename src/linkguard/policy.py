@@ -124,7 +124,6 @@ class PathPolicy:
     max_versions: Mapping[str, str]
     allowance: Optional[Allowance] = None
     expired: Tuple[Allowance, ...] = ()  # allowances that matched but are past their date
-    target: Optional[Target] = None
 
     def severity(self, code: str, name: str, default: Severity) -> Optional[Severity]:
         """The level for a rule here, or None when it is switched off."""
@@ -146,6 +145,8 @@ class PathPolicy:
 
 @dataclass(frozen=True)
 class Policy:
+    """Everything configuration decides for a run; `for_path` narrows it to one artifact."""
+
     fail_on: Optional[Severity] = Severity.ERROR
     severities: Mapping[str, Optional[Severity]] = field(default_factory=dict)
     max_versions: Mapping[str, str] = field(default_factory=dict)  # global floors for dynamic-allowed paths
@@ -182,7 +183,6 @@ class Policy:
             max_versions=floors,
             allowance=allowance,
             expired=tuple(expired) if allowance is None else (),
-            target=target,
         )
 
     def target_for(self, path: str, inspection: Optional[Inspection] = None) -> Optional[Target]:
