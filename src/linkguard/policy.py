@@ -134,6 +134,11 @@ class PathPolicy:
                 return self.severities[key]
         return default
 
+    def expiry_suffix(self) -> str:
+        """` (allowance expired 2027-03-31)`, for the message of each finding an expired allowance no longer covers."""
+        dates = sorted({a.expires.isoformat() for a in self.expired if a.expires is not None})
+        return f" (allowance expired {', '.join(dates)})" if dates else ""
+
     def expiry_notes(self) -> Tuple[str, ...]:
         """One evidence line per expired allowance that would otherwise have applied here."""
         return tuple(

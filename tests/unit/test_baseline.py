@@ -94,6 +94,7 @@ def test_after_its_date_the_allowance_is_gone_and_the_finding_says_so(tmp_path: 
     assert code == 1 and artifact["allowance"] is None
     (finding,) = artifact["findings"]
     assert finding["code"] == "LG101"
+    assert finding["message"].endswith(" (allowance expired 2027-03-31)")
     assert finding["evidence"][0] == (
         "allowance expired on 2027-03-31 and no longer applies (spex-glibc; reason: legacy build)"
     )

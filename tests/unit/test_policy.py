@@ -79,6 +79,8 @@ def test_an_expired_allowance_no_longer_applies_and_says_when() -> None:
     assert after.expiry_notes() == (
         "allowance expired on 2027-03-31 and no longer applies (*.so; reason: legacy plugin)",
     )
+    assert after.expiry_suffix() == " (allowance expired 2027-03-31)"
+    assert before.expiry_suffix() == ""
 
 
 def test_a_live_allowance_after_an_expired_one_applies() -> None:

@@ -32,7 +32,8 @@ def specs() -> Tuple[RuleSpec, ...]:
 def evaluate(inspection: Inspection, policy: PathPolicy) -> Tuple[Finding, ...]:
     """All findings for one artifact under its path policy, in registry order.
 
-    Where an allowance matched but has expired, every finding says so first in its evidence.
+    Where an allowance matched but has expired, every finding says so: the date in its message, the
+    allowance first in its evidence.
     """
     findings: List[Finding] = []
     for rule in RULES:
@@ -41,5 +42,6 @@ def evaluate(inspection: Inspection, policy: PathPolicy) -> Tuple[Finding, ...]:
             findings.extend(rule.check(inspection, policy, severity))
     notes = policy.expiry_notes()
     if notes:
-        findings = [replace(f, evidence=(*notes, *f.evidence)) for f in findings]
+        suffix = policy.expiry_suffix()
+        findings = [replace(f, message=f.message + suffix, evidence=(*notes, *f.evidence)) for f in findings]
     return tuple(findings)
