@@ -109,7 +109,7 @@ def test_collected_formats_apply_the_baseline_too(tmp_path: Path) -> None:
     baseline = _write_report(tmp_path, DYNAMIC, PACKED)
     code, text = run_cli(["--format", "markdown", "--baseline", str(baseline), DYNAMIC, PACKED])
     assert code == 0
-    assert KNOWN_PREFIX in text
+    assert KNOWN_PREFIX.rstrip(": ") in text  # markdown escapes the colon
     side = tmp_path / "side.json"
     code, _ = run_cli(["--format", "markdown", "--output-json", str(side), "--baseline", str(baseline), PACKED])
     report = json.loads(side.read_text())
