@@ -62,9 +62,14 @@ def target_from_facts(facts: ElfFacts) -> Target:
         goarch = ("mips64" if facts.bits == 64 else "mips") + ("le" if facts.endian == "little" else "")
     libc = facts.libc_from_interpreter or (facts.toolchain.libc if facts.toolchain else None)
     abi = {"glibc": "gnu", "musl": "musl"}.get(libc or "", "")
-    cpu = {"i386": "i686", "arm": "arm", "ppc64": "powerpc64le" if facts.endian == "little" else "powerpc64"}.get(
-        machine, machine
-    )
+    little = facts.endian == "little"
+    cpu = {
+        "i386": "i686",
+        "ppc64": "powerpc64le" if little else "powerpc64",
+        "riscv": f"riscv{facts.bits}",
+        "s390": "s390x",
+        "mips": ("mips64" if facts.bits == 64 else "mips") + ("el" if little else ""),
+    }.get(machine, machine)
     names = [f"{cpu}-linux-{abi}", f"{cpu}-unknown-linux-{abi}"] if abi else [f"{cpu}-linux", f"{cpu}-unknown-linux"]
     if goarch:
         names.append(f"linux/{goarch}")

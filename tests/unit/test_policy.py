@@ -46,6 +46,8 @@ def test_triples_name_the_libc_when_the_facts_do() -> None:
     )
     assert "x86_64-unknown-linux-musl" in target_from_facts(musl_static).names
     assert "x86_64-linux" in target_from_facts(_facts("x86_64")).names
+    assert "riscv64-unknown-linux" in target_from_facts(_facts("riscv")).names
+    assert "mipsel-linux" in target_from_facts(_facts("mips", 32, "little")).names
 
 
 def test_every_selector_given_must_match() -> None:
