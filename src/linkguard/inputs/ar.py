@@ -7,7 +7,7 @@ even offset. A header that is cut short or malformed ends the archive with one L
 
 from __future__ import annotations
 
-from typing import IO, Iterator, Optional
+from typing import IO, TYPE_CHECKING, Iterator, Optional
 
 from linkguard.inputs.magic import AR_MAGIC, sniff_archive
 from linkguard.inputs.members import HEAD, Entry, member_path
@@ -22,8 +22,10 @@ from linkguard.inputs.streams import (
     read_exact,
     skip,
 )
-from linkguard.inputs.walker import Walker
 from linkguard.model import Skipped
+
+if TYPE_CHECKING:  # the walker imports the containers; they only need its type
+    from linkguard.inputs.walker import Walker
 
 HEADER = 60
 

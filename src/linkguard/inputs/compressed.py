@@ -8,15 +8,17 @@ member named after the compressed file (`spex.gz!spex`); anything else is skippe
 from __future__ import annotations
 
 import io
-from typing import IO, Iterator, Optional
+from typing import IO, TYPE_CHECKING, Iterator, Optional
 
 from linkguard.inputs import streams, tar
 from linkguard.inputs.images import Layer
 from linkguard.inputs.magic import is_tar, sniff
 from linkguard.inputs.members import HEAD, Entry, MemberArtifact
 from linkguard.inputs.streams import DecodedSource, Prefixed, ReplayStream, Source, as_io, read_exact
-from linkguard.inputs.walker import Walker
 from linkguard.model import Skipped
+
+if TYPE_CHECKING:  # the walker imports the containers; they only need its type
+    from linkguard.inputs.walker import Walker
 
 SUFFIXES = (".gz", ".tgz", ".bz2", ".xz", ".zst", ".zstd")
 

@@ -9,6 +9,7 @@ from typing import IO, Callable, Optional, Union
 from linkguard.inputs.files import Problem
 from linkguard.model import Artifact, Inspection, Skipped
 
+NOT_INSPECTED = "not an ELF file"
 HEAD = 512  # enough to recognise every format here (the ustar magic sits at offset 257)
 EMPTY_NAME = "(empty name)"  # how a member without a name is shown after the `!`
 

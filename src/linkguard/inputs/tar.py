@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import tarfile
-from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Set, cast
+from typing import IO, TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Set, cast
 
 from linkguard.inputs import streams
 from linkguard.inputs.failures import INTERNAL, OversizedHeader, TruncatedTar, unreadable
@@ -30,7 +30,9 @@ from linkguard.inputs.images import (
 from linkguard.inputs.magic import sniff_archive
 from linkguard.inputs.members import HEAD, Entry, link_escape, member_path, safe_name, unsafe_reason
 from linkguard.inputs.streams import CODECS, OpenerSource, Prefixed, SliceSource, Source, Watched, as_io, read_exact
-from linkguard.inputs.walker import Walker
+
+if TYPE_CHECKING:  # the walker imports the containers; they only need its type
+    from linkguard.inputs.walker import Walker
 
 MAX_HEADER = 1 << 20  # a GNU long name or a pax record set larger than this is hostile, not read
 _EXTENDED = {
@@ -153,6 +155,7 @@ def _member(
     images: Dict[str, Layer],
     rooted: bool,
 ) -> Iterator[Entry]:
+
     from linkguard.model import Skipped
 
     name = normalize(info.name)

@@ -24,12 +24,18 @@ from linkguard.inputs.failures import unreadable
 from linkguard.inputs.files import Problem
 from linkguard.inputs.images import Layer
 from linkguard.inputs.magic import sniff, sniff_archive
-from linkguard.inputs.members import HEAD, Entry, MemberArtifact, MemberResult, Read
+from linkguard.inputs.members import (
+    HEAD,
+    NOT_INSPECTED,
+    Entry,
+    MemberArtifact,
+    MemberResult,
+    Read,
+)
 from linkguard.inputs.streams import CODECS, ArchiveError, Prefixed, ReplayStream, Source, as_io, read_exact
 from linkguard.limits import ArchiveLimits
 from linkguard.model import Skipped, Unreadable
 
-NOT_INSPECTED = "not an ELF file"
 CONTAINER_NAMES = {"tar": "tar archive", "zip": "zip archive", "ar": "ar archive"}
 
 

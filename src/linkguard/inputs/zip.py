@@ -17,15 +17,17 @@ import stat
 import struct
 import zipfile
 from dataclasses import dataclass
-from typing import IO, Dict, Iterator, Optional
+from typing import IO, TYPE_CHECKING, Dict, Iterator, Optional
 
 from linkguard.inputs.images import normalize
 from linkguard.inputs.magic import sniff, sniff_archive
-from linkguard.inputs.members import HEAD, Entry, link_escape, member_path, safe_name, unsafe_reason
+from linkguard.inputs.members import HEAD, NOT_INSPECTED, Entry, link_escape, member_path, safe_name, unsafe_reason
 from linkguard.inputs.streams import RATIO_FLOOR, ArchiveError, OpenerSource, SliceSource, Source, Watched, as_io
-from linkguard.inputs.walker import NOT_INSPECTED, Walker
 from linkguard.model import Skipped
 from linkguard.seekable import SeekableReader
+
+if TYPE_CHECKING:  # the walker imports the containers; they only need its type
+    from linkguard.inputs.walker import Walker
 
 MAX_EXTRACT_VERSION = 63  # zipfile reads zip versions up to 6.3
 ENCRYPTED = 0x1  # general-purpose flag bit 0: traditional PKWARE (or AES, with method 99) encryption
@@ -117,6 +119,7 @@ def _member(
     depth: int,
     seen: Dict[str, int],
 ) -> Iterator[Entry]:
+
     name = normalize(info.filename)
     path = member_path(display, name or info.filename)
     reason = unsafe_reason(info.filename)
