@@ -28,7 +28,7 @@ from linkguard.inputs.images import (
     wants_document,
 )
 from linkguard.inputs.magic import sniff_archive
-from linkguard.inputs.members import HEAD, Entry, link_escape, member_path, safe_name, unsafe_reason
+from linkguard.inputs.members import HEAD, Entry, link_escape, link_reason, member_path, safe_name, unsafe_reason
 from linkguard.inputs.streams import CODECS, OpenerSource, Prefixed, SliceSource, Source, Watched, as_io, read_exact
 from linkguard.inputs.walker import Walker
 
@@ -185,18 +185,7 @@ def _member(
         return
     if info.issym():
         escape = None if rooted or layer is not None else link_escape(info.name, info.linkname)
-        if escape is not None:
-            yield from emit(
-                walker.problem(
-                    path,
-                    f"symbolic link to {safe_name(info.linkname)!r} leads outside the extraction directory "
-                    f"({escape}): extracting this archive may write or read through it",
-                )
-            )
-            return
-        yield from emit(
-            Skipped(path, f"symbolic link to {safe_name(info.linkname)}; links inside archives are not followed")
-        )
+        yield from emit(Skipped(path, link_reason(info.linkname, escape)))
         return
     if info.islnk():
         yield from emit(Skipped(path, f"hard link to {safe_name(info.linkname)}; checked under that name"))

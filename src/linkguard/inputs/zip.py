@@ -21,7 +21,7 @@ from typing import IO, Dict, Iterator, Optional
 
 from linkguard.inputs.images import normalize
 from linkguard.inputs.magic import sniff, sniff_archive
-from linkguard.inputs.members import HEAD, Entry, link_escape, member_path, safe_name, unsafe_reason
+from linkguard.inputs.members import HEAD, Entry, link_escape, link_reason, member_path, safe_name, unsafe_reason
 from linkguard.inputs.streams import RATIO_FLOOR, ArchiveError, OpenerSource, SliceSource, Source, Watched, as_io
 from linkguard.inputs.walker import NOT_INSPECTED, Walker
 from linkguard.model import Skipped
@@ -146,7 +146,7 @@ def _member(
         )
         return
     if stat.S_ISLNK(info.external_attr >> 16):
-        yield _link(walker, archive, info, path)
+        yield _link(archive, info, path)
         return
     if info.file_size > RATIO_FLOOR and info.file_size > walker.limits.max_ratio * max(info.compress_size, 1):
         yield walker.problem(
@@ -177,22 +177,15 @@ def _member(
         yield from walker.member(member_source, path, info.file_size, live, depth)
 
 
-def _link(walker: Walker, archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str) -> Entry:
-    """A symbolic link member (its target is its data): skipped, or a problem when it leads out."""
+def _link(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str) -> Entry:
+    """A symbolic link member (its target is its data, read only after the encryption check): skipped."""
     if info.file_size > MAX_LINK:
         return Skipped(
             path, f"symbolic link with a {info.file_size}-byte target; links inside archives are not followed"
         )
     with archive.open(info) as live:
         target = live.read(MAX_LINK).decode("utf-8", "surrogateescape")
-    escape = link_escape(info.filename, target)
-    if escape is not None:
-        return walker.problem(
-            path,
-            f"symbolic link to {safe_name(target)!r} leads outside the extraction directory ({escape}): "
-            f"extracting this archive may write or read through it",
-        )
-    return Skipped(path, f"symbolic link to {safe_name(target)}; links inside archives are not followed")
+    return Skipped(path, link_reason(target, link_escape(info.filename, target)))
 
 
 def _directory(stream: IO[bytes]) -> Optional[_Directory]:
