@@ -72,10 +72,9 @@ def unsafe_reason(name: str) -> Optional[str]:
 
 
 def link_escape(name: str, target: str) -> Optional[str]:
-    """Why a symbolic link member named `name` pointing at `target` leads outside the extraction directory.
+    """Why a symbolic link member named `name` pointing at `target` leads outside the archive's tree, if it does.
 
-    Python's tarfile `data` filter refuses the same links: an extractor that creates one lets a later member
-    (or the program reading the tree) write or read through it outside the target directory.
+    Python's tarfile `data` filter refuses the same links when extracting.
     """
     if not target:
         return None
@@ -83,5 +82,16 @@ def link_escape(name: str, target: str) -> Optional[str]:
         return "absolute target"
     resolved = posixpath.normpath(posixpath.join(posixpath.dirname(name.strip("/")), target.replace("\\", "/")))
     if resolved == ".." or resolved.startswith("../"):
-        return "target climbs out of the archive's tree"
+        return "climbs out with .."
     return None
+
+
+def link_reason(target: str, escape: Optional[str]) -> str:
+    """Why a symbolic link member is skipped; a target outside the archive's tree is named as such.
+
+    Such links are common and harmless in trees of installed files (`bin/vi -> /etc/alternatives/vi`), so they
+    are reported as skipped, not as findings; an extractor that follows them is the hazard, and they are never
+    followed here.
+    """
+    where = f" ({escape}: it leads outside the archive's tree)" if escape else ""
+    return f"symbolic link to {safe_name(target)}{where}; links inside archives are not followed"

@@ -28,7 +28,7 @@ from linkguard.inputs.images import (
     wants_document,
 )
 from linkguard.inputs.magic import sniff_archive
-from linkguard.inputs.members import HEAD, Entry, link_escape, member_path, safe_name, unsafe_reason
+from linkguard.inputs.members import HEAD, Entry, link_escape, link_reason, member_path, safe_name, unsafe_reason
 from linkguard.inputs.streams import CODECS, OpenerSource, Prefixed, SliceSource, Source, Watched, as_io, read_exact
 
 if TYPE_CHECKING:  # the walker imports the containers; they only need its type
@@ -57,13 +57,13 @@ class BoundedTarInfo(tarfile.TarInfo):
             raise TruncatedTar(f"header cut short: {len(buf)} of {tarfile.BLOCKSIZE} bytes")
         return cast(BoundedTarInfo, super().frombuf(buf, encoding, errors))
 
-    def _proc_member(self, tarfile: Any) -> Any:
+    def _proc_member(self, archive: Any) -> Any:  # tarfile's private dispatch on the header type
         what = _EXTENDED.get(self.type)
         if what is not None and self.size > MAX_HEADER:
             raise OversizedHeader(
                 f"{what} header claims {self.size} bytes, more than the {MAX_HEADER} any real one needs; not read"
             )
-        return super()._proc_member(tarfile)  # type: ignore[misc]
+        return super()._proc_member(archive)  # type: ignore[misc]
 
 
 def walk(
@@ -188,18 +188,7 @@ def _member(
         return
     if info.issym():
         escape = None if rooted or layer is not None else link_escape(info.name, info.linkname)
-        if escape is not None:
-            yield from emit(
-                walker.problem(
-                    path,
-                    f"symbolic link to {safe_name(info.linkname)!r} leads outside the extraction directory "
-                    f"({escape}): extracting this archive may write or read through it",
-                )
-            )
-            return
-        yield from emit(
-            Skipped(path, f"symbolic link to {safe_name(info.linkname)}; links inside archives are not followed")
-        )
+        yield from emit(Skipped(path, link_reason(info.linkname, escape)))
         return
     if info.islnk():
         yield from emit(Skipped(path, f"hard link to {safe_name(info.linkname)}; checked under that name"))
@@ -269,7 +258,7 @@ def _plan(walker: Walker, source: Source, display: str, seekable: bool) -> Optio
                     budget -= len(data)
     except streams.ArchiveError:
         raise  # a limit or the deadline: the same for both passes
-    except Exception:
+    except Exception:  # not swallowed: the main pass reads the same headers and reports the failure as LG901
         return None
     return plan_image(documents)
 

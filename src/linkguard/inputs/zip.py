@@ -17,11 +17,20 @@ import stat
 import struct
 import zipfile
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Dict, Iterator, Optional
+from typing import IO, TYPE_CHECKING, Dict, Iterator, Optional, Tuple
 
 from linkguard.inputs.images import normalize
 from linkguard.inputs.magic import sniff, sniff_archive
-from linkguard.inputs.members import HEAD, NOT_INSPECTED, Entry, link_escape, member_path, safe_name, unsafe_reason
+from linkguard.inputs.members import (
+    HEAD,
+    NOT_INSPECTED,
+    Entry,
+    link_escape,
+    link_reason,
+    member_path,
+    safe_name,
+    unsafe_reason,
+)
 from linkguard.inputs.streams import RATIO_FLOOR, ArchiveError, OpenerSource, SliceSource, Source, Watched, as_io
 from linkguard.model import Skipped
 from linkguard.seekable import SeekableReader
@@ -149,7 +158,7 @@ def _member(
         )
         return
     if stat.S_ISLNK(info.external_attr >> 16):
-        yield _link(walker, archive, info, path)
+        yield _link(archive, info, path)
         return
     if info.file_size > RATIO_FLOOR and info.file_size > walker.limits.max_ratio * max(info.compress_size, 1):
         yield walker.problem(
@@ -180,22 +189,15 @@ def _member(
         yield from walker.member(member_source, path, info.file_size, live, depth)
 
 
-def _link(walker: Walker, archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str) -> Entry:
-    """A symbolic link member (its target is its data): skipped, or a problem when it leads out."""
+def _link(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str) -> Entry:
+    """A symbolic link member (its target is its data, read only after the encryption check): skipped."""
     if info.file_size > MAX_LINK:
         return Skipped(
             path, f"symbolic link with a {info.file_size}-byte target; links inside archives are not followed"
         )
     with archive.open(info) as live:
         target = live.read(MAX_LINK).decode("utf-8", "surrogateescape")
-    escape = link_escape(info.filename, target)
-    if escape is not None:
-        return walker.problem(
-            path,
-            f"symbolic link to {safe_name(target)!r} leads outside the extraction directory ({escape}): "
-            f"extracting this archive may write or read through it",
-        )
-    return Skipped(path, f"symbolic link to {safe_name(target)}; links inside archives are not followed")
+    return Skipped(path, link_reason(target, link_escape(info.filename, target)))
 
 
 def _directory(stream: IO[bytes]) -> Optional[_Directory]:
@@ -209,22 +211,23 @@ def _directory(stream: IO[bytes]) -> Optional[_Directory]:
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or at + 22 > len(tail):
         return None
-    count, size, offset = struct.unpack("<HII", tail[at + 10 : at + 20])
+    count, size = struct.unpack("<HI", tail[at + 10 : at + 16])
     record_at = end - tail_size + at
-    if count == 0xFFFF or size == 0xFFFFFFFF or offset == 0xFFFFFFFF:
-        locator = tail.rfind(b"PK\x06\x07", 0, at)
-        if locator >= 0 and locator + 20 <= len(tail):
-            zip64_at = int(struct.unpack("<Q", tail[locator + 8 : locator + 16])[0])
+    # A zip64 locator right before the end record (as zipfile looks for it, whatever the 32-bit fields say) points
+    # to the zip64 end record, 56 bytes long, just before it: the counts and sizes there are the real ones.
+    if at >= 20 and tail[at - 20 : at - 16] == b"PK\x06\x07":
+        zip64_at = record_at - 20 - 56
+        if zip64_at >= 0:
             stream.seek(zip64_at)
             record = stream.read(56)
             stream.seek(0)
             if record[:4] == b"PK\x06\x06" and len(record) == 56:
                 count, size = struct.unpack("<QQ", record[32:48])
-                record_at = end - tail_size + locator - 56
+                record_at = zip64_at
     return _Directory(start=max(0, record_at - int(size)), size=int(size), count=int(count))
 
 
-def _lowered_versions(stream: IO[bytes], directory: _Directory, size: int) -> tuple[Dict[int, int], _Patched]:
+def _lowered_versions(stream: IO[bytes], directory: _Directory, size: int) -> Tuple[Dict[int, int], _Patched]:
     """{entry index: version} of the entries needing a zip version zipfile refuses, and a view that lowers them."""
     too_new: Dict[int, int] = {}
     patches: Dict[int, int] = {}
