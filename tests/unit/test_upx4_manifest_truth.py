@@ -16,7 +16,16 @@ from typing import Any, Dict, List
 
 import pytest
 
-from tests.truth import READELF_KEYS, fixture_path, load_module, need, require_runnable, run_facts
+from tests.truth import (
+    READELF_KEYS,
+    fixture_path,
+    load_module,
+    missing,
+    need,
+    require_runnable,
+    require_version,
+    run_facts,
+)
 
 SET = Path(__file__).resolve().parents[1] / "data" / "upx4"
 MANIFEST = json.loads((SET / "manifest.json").read_text())
@@ -43,12 +52,12 @@ def _path(fx: Dict[str, Any]) -> Path:
 def _upx4() -> str:
     upx = u4.find_upx4(allow_default=False)
     if upx is None:
-        pytest.skip(
+        missing(
             "UPX 4 not available: set LINKGUARD_UPX4 to the wrapper printed by tests/data/upx4/get-upx4.sh "
             "to re-check upx -l/-t/--fileinfo/-d truth"
         )
     if u4.upx_version(upx) != MANIFEST["tools"]["upx"]:
-        pytest.skip(f"{u4.upx_version(upx)} is not the {MANIFEST['tools']['upx']} that wrote the manifest")
+        missing(f"{u4.upx_version(upx)} is not the {MANIFEST['tools']['upx']} that wrote the manifest")
     return str(upx)
 
 
@@ -65,9 +74,7 @@ def test_readelf_facts_match_manifest(fx: Dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("fx", FIXTURES, ids=_ids(FIXTURES))
 def test_file_output_matches_manifest(fx: Dict[str, Any]) -> None:
-    need("file")
-    if ef.tool_version(["file", "--version"]) != MANIFEST["tools"]["file"]:
-        pytest.skip("`file` version differs from the one that wrote the manifest; its wording may differ")
+    require_version(["file", "--version"], MANIFEST["tools"]["file"], "the manifest's `file` output")
     assert ef.file_b(str(_path(fx))) == fx["truth"]["file"]
 
 

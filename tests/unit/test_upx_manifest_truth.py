@@ -16,7 +16,16 @@ from typing import Any, Dict, List
 
 import pytest
 
-from tests.truth import READELF_KEYS, fixture_path, load_module, need, require_runnable, run_facts
+from tests.truth import (
+    READELF_KEYS,
+    fixture_path,
+    load_module,
+    missing,
+    need,
+    require_runnable,
+    require_version,
+    run_facts,
+)
 
 SET = Path(__file__).resolve().parents[1] / "data" / "upx"
 MANIFEST = json.loads((SET / "manifest.json").read_text())
@@ -40,14 +49,12 @@ def _path(fx: Dict[str, Any]) -> Path:
 def _upx() -> str:
     upx = ef.find_upx()
     if upx is None:
-        pytest.skip("UPX 3.94 not found (set LINKGUARD_UPX): cannot re-check upx -l/-t/-d truth")
+        missing("UPX 3.94 not found (set LINKGUARD_UPX, see .ci/run): cannot re-check upx -l/-t/-d truth")
     return str(upx)
 
 
 def _same_file_version() -> None:
-    need("file")
-    if ef.tool_version(["file", "--version"]) != MANIFEST["tools"]["file"]:
-        pytest.skip("`file` version differs from the one that wrote the manifest; its wording may differ")
+    require_version(["file", "--version"], MANIFEST["tools"]["file"], "the manifest's `file` output")
 
 
 # ------------------------------------------------------------------ readelf / file
@@ -74,8 +81,6 @@ def test_kept_original_matches_recorded_original(fx: Dict[str, Any]) -> None:
     """The unpacked original kept in bin/orig is what `upx -d` produced (no UPX needed here)."""
     need("readelf")
     orig = SET / fx["original_file"]
-    if not orig.exists():
-        pytest.skip(f"{fx['original_file']} missing")
     want = fx["truth"]["original"]
     assert ef.sha256(str(orig)) == want["sha256"]
     facts = ef.readelf_facts(str(orig))
