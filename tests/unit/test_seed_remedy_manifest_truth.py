@@ -190,18 +190,27 @@ def _promise(remedy: str, t: Dict[str, Any], declared: Sequence[str] = ()) -> No
         assert _static(t)
 
 
-REMEDIES = sorted({f["remedy"] for f in REM_FX})
+def _remedy_params() -> List[Any]:
+    """One case per fix; a fix whose after fixture could not be built is a strict expected failure with the reason
+    its failed attempt recorded (see tests/acceptance/test_remedy_proofs.py for the evidence checked instead)."""
+    params = []
+    for remedy in sorted({f["remedy"] for f in REM_FX}):
+        has_after = any(f["remedy"] == remedy and f["role"] == "after" for f in REM_FX)
+        tried = [a for a in REM["attempts"] if a["remedy"] == remedy and a["result"] == "failed"]
+        marks = []
+        if not has_after and tried:
+            reason = f"{remedy}: no 'after' fixture could be built here: {tried[0]['notes']}"
+            marks.append(pytest.mark.xfail(strict=True, reason=reason))
+        params.append(pytest.param(remedy, id=remedy, marks=marks))
+    return params
 
 
-@pytest.mark.parametrize("remedy", REMEDIES)
+@pytest.mark.parametrize("remedy", _remedy_params())
 def test_remedy_before_breaks_and_after_keeps_promise(remedy: str) -> None:
     before = [f for f in REM_FX if f["remedy"] == remedy and f["role"] == "before"]
     after = [f for f in REM_FX if f["remedy"] == remedy and f["role"] == "after"]
     assert len(before) == 1, remedy
-    if not after:
-        tried = [a for a in REM["attempts"] if a["remedy"] == remedy]
-        assert tried and tried[0]["result"] == "failed"
-        pytest.skip(f"{remedy}: no 'after' fixture could be built here: {tried[0]['notes']}")
+    assert after, f"{remedy}: no after fixture"
     declared = after[0].get("promise", [])
     if not declared:
         assert before[0]["truth"]["linkage"] == "dynamic"
