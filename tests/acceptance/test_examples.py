@@ -4,13 +4,11 @@ self-contained. Truth: readelf for the plain files, and the packer's own `upx -t
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import run_json
+from tests.truth import missing, need
 
 DIST = Path(__file__).parents[2] / "examples" / "dist"
 
@@ -28,8 +26,9 @@ def test_example_release_verdicts() -> None:
     assert _codes(report, "spex-glibc-upx") == {"LG101", "LG201"}
 
 
-@pytest.mark.skipif(shutil.which("readelf") is None, reason="readelf (binutils) not installed")
 def test_example_truth_from_readelf() -> None:
+    need("readelf")
+
     def program_headers(name: str) -> str:
         return subprocess.run(["readelf", "-lW", str(DIST / name)], capture_output=True, text=True).stdout
 
@@ -40,8 +39,9 @@ def test_example_truth_from_readelf() -> None:
     assert "INTERP" not in program_headers("spex-glibc-upx")
 
 
-@pytest.mark.skipif(not os.environ.get("LINKGUARD_UPX"), reason="LINKGUARD_UPX (UPX 3.94) not set")
 def test_example_packed_per_upx() -> None:
+    if not os.environ.get("LINKGUARD_UPX"):
+        missing("LINKGUARD_UPX (UPX 3.94) not set: cannot check the example's packing with upx -t")
     result = subprocess.run([os.environ["LINKGUARD_UPX"], "-t", str(DIST / "spex-glibc-upx")], capture_output=True)
     assert result.returncode == 0
     result = subprocess.run([os.environ["LINKGUARD_UPX"], "-t", str(DIST / "spex-glibc")], capture_output=True)

@@ -82,11 +82,11 @@ def test_tampered_copies_are_still_caught(fixture: Dict[str, Any]) -> None:
     packing = got["packing"]
     assert packing["tampered"], packing["evidence"]
     original = packing["original"]
-    if original is not None:
-        assert original["linkage"] == truth["original_linkage"]
-        assert original["needed"] == truth["original_needed"]
-        if truth["original_linkage"] == "dynamic":
-            assert "LG101" in _codes(got)
+    assert original is not None, packing["see_through_error"]
+    assert original["linkage"] == truth["original_linkage"]
+    assert original["interpreter"] == truth["original_interpreter"]
+    assert original["needed"] == truth["original_needed"]
+    assert ("LG101" in _codes(got)) is (truth["original_linkage"] == "dynamic")
 
 
 @pytest.mark.parametrize("fixture", NEGATIVE, ids=_ids(NEGATIVE))

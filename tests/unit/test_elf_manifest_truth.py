@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import shutil
-import subprocess
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+
+from tests.truth import need, require_version
 
 SET_DIR = Path(__file__).resolve().parents[1] / "data" / "elf"
 MANIFEST = json.loads((SET_DIR / "manifest.json").read_text())
@@ -41,14 +41,6 @@ def _by_name(name: str) -> dict[str, Any]:
     return next(f for f in FIXTURES if f["file"] == f"bin/{name}")
 
 
-def _first_line(args: list[str]) -> str | None:
-    if shutil.which(args[0]) is None:
-        return None
-    proc = subprocess.run(args, capture_output=True, text=True, check=False)
-    text = (proc.stdout or proc.stderr).strip()
-    return text.splitlines()[0] if text else None
-
-
 def _ids(fixtures: list[dict[str, Any]]) -> list[str]:
     return [f["file"] for f in fixtures]
 
@@ -64,9 +56,9 @@ def test_fixture_file_is_committed_and_small(fixture: dict[str, Any]) -> None:
     assert len(data) <= MAX_FIXTURE_BYTES
 
 
-@pytest.mark.skipif(shutil.which("readelf") is None, reason="readelf (binutils) not installed: cannot re-derive truth")
 @pytest.mark.parametrize("fixture", FIXTURES, ids=_ids(FIXTURES))
 def test_readelf_truth_has_not_drifted(fixture: dict[str, Any]) -> None:
+    need("readelf")
     derived = fixture.get("derived_from")
     fresh = mm.readelf_truth(SET_DIR / fixture["file"], SET_DIR / derived if derived else None)
     recorded = {k: fixture["truth"][k] for k in mm.READELF_FIELDS}
@@ -82,20 +74,16 @@ def test_recorded_linkage_follows_recorded_facts(fixture: dict[str, Any]) -> Non
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=_ids(FIXTURES))
 def test_file_truth_has_not_drifted(fixture: dict[str, Any]) -> None:
-    version = _first_line(["file", "--version"])
-    if version is None:
-        pytest.skip("file(1) not installed")
-    if version != MANIFEST["tools"]["file"]:
-        pytest.skip(f"file(1) is {version}, manifest recorded {MANIFEST['tools']['file']}: wording may differ")
+    require_version(["file", "--version"], MANIFEST["tools"]["file"], "the manifest's `file` output")
     assert mm.file_truth(SET_DIR / fixture["file"]) == fixture["truth"]["file"]
 
 
 GO_FIXTURES = [f for f in FIXTURES if "go_version_m" in f["truth"]]
 
 
-@pytest.mark.skipif(shutil.which("go") is None, reason="go toolchain not installed: cannot run go version -m")
 @pytest.mark.parametrize("fixture", GO_FIXTURES, ids=_ids(GO_FIXTURES))
 def test_go_build_info_has_not_drifted(fixture: dict[str, Any]) -> None:
+    need("go")
     assert mm.go_truth(SET_DIR / fixture["file"]) == fixture["truth"]["go_version_m"]
 
 

@@ -65,7 +65,8 @@ def test_a_stuck_item_times_out_alone() -> None:
     assert results == [-1 if n == 5 else n for n in range(10)]
     [(item, reason)] = FAILURES
     assert item == 5 and "did not finish within" in reason
-    assert time.monotonic() - started < 30
+    # Catches a stuck item holding the run, not slowness: far above 0.4 s plus two workers' start-up, even when busy.
+    assert time.monotonic() - started < 60
 
 
 def test_exceptions_in_work_are_bugs_and_propagate() -> None:

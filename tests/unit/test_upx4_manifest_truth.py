@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import re
 import tempfile
 from pathlib import Path
@@ -17,7 +16,16 @@ from typing import Any, Dict, List
 
 import pytest
 
-from tests.truth import READELF_KEYS, fixture_path, load_module, need
+from tests.truth import (
+    READELF_KEYS,
+    fixture_path,
+    load_module,
+    missing,
+    need,
+    require_runnable,
+    require_version,
+    run_facts,
+)
 
 SET = Path(__file__).resolve().parents[1] / "data" / "upx4"
 MANIFEST = json.loads((SET / "manifest.json").read_text())
@@ -44,12 +52,12 @@ def _path(fx: Dict[str, Any]) -> Path:
 def _upx4() -> str:
     upx = u4.find_upx4(allow_default=False)
     if upx is None:
-        pytest.skip(
+        missing(
             "UPX 4 not available: set LINKGUARD_UPX4 to the wrapper printed by tests/data/upx4/get-upx4.sh "
             "to re-check upx -l/-t/--fileinfo/-d truth"
         )
     if u4.upx_version(upx) != MANIFEST["tools"]["upx"]:
-        pytest.skip(f"{u4.upx_version(upx)} is not the {MANIFEST['tools']['upx']} that wrote the manifest")
+        missing(f"{u4.upx_version(upx)} is not the {MANIFEST['tools']['upx']} that wrote the manifest")
     return str(upx)
 
 
@@ -66,9 +74,7 @@ def test_readelf_facts_match_manifest(fx: Dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("fx", FIXTURES, ids=_ids(FIXTURES))
 def test_file_output_matches_manifest(fx: Dict[str, Any]) -> None:
-    need("file")
-    if ef.tool_version(["file", "--version"]) != MANIFEST["tools"]["file"]:
-        pytest.skip("`file` version differs from the one that wrote the manifest; its wording may differ")
+    require_version(["file", "--version"], MANIFEST["tools"]["file"], "the manifest's `file` output")
     assert ef.file_b(str(_path(fx))) == fx["truth"]["file"]
 
 
@@ -192,13 +198,20 @@ def test_upx_verdict_on_tampered(fx: Dict[str, Any]) -> None:
 RUN = [f for f in FIXTURES if f["truth"].get("run") is not None]
 
 
+BY_FILE = {f["file"]: f for f in FIXTURES}
+# bin/orig/usecm, the dlopen driver for packed shared libraries, is a gcc-built amd64 glibc program.
+DRIVER_INTERPRETER = "/lib64/ld-linux-x86-64.so.2"
+
+
 @pytest.mark.parametrize("fx", RUN, ids=_ids(RUN))
 def test_fixture_runs_as_recorded(fx: Dict[str, Any]) -> None:
-    """Packed (and tampered) x86 programs still run; packed libraries load through bin/orig/usecm's dlopen."""
-    if platform.system() != "Linux" or platform.machine() != "x86_64":
-        pytest.skip("needs an x86-64 Linux host to execute x86 fixtures")
+    """Packed (and tampered) x86 programs still run; packed libraries load through bin/orig/usecm's dlopen.
+    Whether to run is decided from the host (loader, glibc, 32-bit support), never from the record."""
     t = fx["truth"]
+    path = _path(fx)
+    facts = run_facts(t, BY_FILE)
     shlib = (t.get("original") or {}).get("linkage", t.get("original_linkage")) == "shared-library"
-    if t["run"]["exit_code"] == 127 and t["readelf_machine"] == "Intel 80386":
-        pytest.skip("recorded on a host without the i386 glibc loader")
-    assert u4.run_fixture(str(_path(fx)), t["readelf_machine"], shlib) == t["run"]
+    if shlib:
+        facts["interpreter"] = DRIVER_INTERPRETER
+    require_runnable(path, **facts)
+    assert u4.run_fixture(str(path), t["readelf_machine"], shlib) == t["run"]
