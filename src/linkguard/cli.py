@@ -139,11 +139,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.debug:
             raise
         print(
-            f"linkguard: internal error: {exc.__class__.__name__}: {exc}\n"
+            f"linkguard: internal error: {_describe_with_class(exc)}\n"
             f"Please report it at {ISSUES_URL} (rerun with --debug for the traceback).",
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def _describe_with_class(exc: BaseException) -> str:
+    from linkguard.errors import describe_with_class
+
+    return describe_with_class(exc)
 
 
 def run(args: argparse.Namespace) -> int:

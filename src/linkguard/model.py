@@ -154,8 +154,9 @@ class Unreadable:
     """An artifact that could not be read or parsed; becomes an LG901 finding."""
 
     reason: str
-    # "corrupt" | "truncated" | "permission" | "too-large" | "budget" | "io" | "archive", or "internal": a bug
-    # in linkguard met while reading this artifact (counted apart so that bugs are visible)
+    # "corrupt" | "truncated" | "permission" | "too-large" | "budget" | "io" | "archive" | "unsupported" (a zip
+    # method or version that cannot be read) | "encrypted", or "internal": a bug in linkguard met while reading
+    # this artifact, counted apart so that bugs are visible
     kind: str = "corrupt"
 
 

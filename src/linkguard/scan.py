@@ -21,7 +21,7 @@ from typing import IO, Callable, Deque, Dict, Iterable, Iterator, List, Optional
 
 from linkguard import __version__
 from linkguard.config import Policy
-from linkguard.errors import describe_bug
+from linkguard.errors import describe_with_class
 from linkguard.inputs.files import Candidate, FileArtifact, Problem, walk
 from linkguard.model import Artifact, ArtifactReport, ElfFacts, Inspection, Report, Skipped, Unreadable
 from linkguard.readers import deadline, read_artifact, sniff
@@ -59,7 +59,7 @@ def judge(path: str, location: str, inspection: Inspection, policy: Policy) -> A
 
 def internal_error(exc: BaseException) -> Unreadable:
     """An exception nobody expected while checking one artifact: a countable `internal` result, not a crash."""
-    return Unreadable(f"internal error while checking it: {describe_bug(exc)}; {REPORT_BUG}", "internal")
+    return Unreadable(f"internal error while checking it: {describe_with_class(exc)}; {REPORT_BUG}", "internal")
 
 
 def time_limit(candidate: Candidate, policy: Policy) -> float:

@@ -14,6 +14,7 @@ import tarfile
 import zipfile
 import zlib
 
+from linkguard.errors import describe_with_class as describe
 from linkguard.model import Unreadable
 
 INTERNAL = "internal"
@@ -26,17 +27,6 @@ class OversizedHeader(tarfile.TarError):
 
 class TruncatedTar(tarfile.TarError):
     """A tar header or member ends before the bytes it announces."""
-
-
-def describe(exc: BaseException) -> str:
-    """`module.Class: message` (builtins without a module), at most ~200 characters, on one line."""
-    cls = type(exc)
-    plain = cls.__module__ in ("builtins", "__main__") or cls.__module__.startswith("linkguard.")
-    name = cls.__qualname__ if plain else f"{cls.__module__.lstrip('_')}.{cls.__qualname__}"  # _lzma -> lzma
-    text = " ".join(str(exc).split())
-    if len(text) > 200:
-        text = text[:197] + "..."
-    return f"{name}: {text}" if text else name
 
 
 def unreadable(exc: Exception, what: str) -> Unreadable:

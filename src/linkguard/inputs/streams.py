@@ -13,6 +13,7 @@ import io
 from collections import OrderedDict
 from typing import IO, Callable, Dict, Optional, cast
 
+from linkguard.errors import describe
 from linkguard.inputs.deadline import NO_DEADLINE, Deadline, DeadlineExceeded
 from linkguard.limits import ArchiveLimits, MiB
 from linkguard.seekable import SeekableReader
@@ -257,7 +258,7 @@ class Metered(_Reader):
         except MemoryError as exc:
             raise ArchiveError(self._owner, f"{self._codec} stream needs too much memory to decode", "budget") from exc
         except Exception as exc:  # each codec raises its own types (zlib.error, LZMAError, OSError, ZstdError)
-            raise ArchiveError(self._owner, f"corrupt {self._codec} stream: {_describe(exc)}", "corrupt") from exc
+            raise ArchiveError(self._owner, f"corrupt {self._codec} stream: {describe(exc)}", "corrupt") from exc
         self.produced += len(data)
         limits = self._limits
         if self.produced > limits.max_total_bytes:
@@ -489,8 +490,3 @@ def _decoder(codec: str, raw: IO[bytes], owner: str) -> IO[bytes]:
         reader: IO[bytes] = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
         return reader
     raise ValueError(f"unknown codec {codec!r}")
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip() or exc.__class__.__name__
-    return text if len(text) < 200 else text[:197] + "..."
