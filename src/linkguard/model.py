@@ -343,10 +343,16 @@ class MachoSlice:
     packing: Optional[Packing] = None
     offset: int = 0  # of the slice in the file
     size: int = 0
+    original: Optional[MachoSlice] = None  # the program behind UPX, from its unpacked load commands
 
     @property
     def foreign(self) -> Tuple[MachoDylib, ...]:
         return tuple(d for d in self.dylibs if not d.platform)
+
+    @property
+    def effective(self) -> MachoSlice:
+        """The slice that decides run-time behaviour: the original when seen through packing."""
+        return self.original if self.original is not None else self
 
 
 @dataclass(frozen=True)
@@ -375,19 +381,19 @@ class MachoFacts:
 
     @property
     def linkage(self) -> str:
-        return DYNAMIC if any(s.linkage == DYNAMIC for s in self.slices) else OS_ONLY
+        return DYNAMIC if any(s.effective.linkage == DYNAMIC for s in self.slices) else OS_ONLY
 
     @property
     def needed(self) -> Tuple[str, ...]:
-        return tuple(dict.fromkeys(d.path for s in self.slices for d in s.dylibs))
+        return tuple(dict.fromkeys(d.path for s in self.slices for d in s.effective.dylibs))
 
     @property
     def rpath(self) -> Tuple[str, ...]:
-        return tuple(dict.fromkeys(r for s in self.slices for r in s.rpaths))
+        return tuple(dict.fromkeys(r for s in self.slices for r in s.effective.rpaths))
 
     @property
     def soname(self) -> Optional[str]:
-        return next((s.id_dylib for s in self.slices if s.id_dylib), None)
+        return next((s.effective.id_dylib for s in self.slices if s.effective.id_dylib), None)
 
     @property
     def toolchain(self) -> Optional[Toolchain]:
