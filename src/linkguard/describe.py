@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import List, Sequence
 
-from linkguard.model import ElfFacts, Packing, VersionNeed
+from linkguard.model import ElfFacts, Facts, Packing, VersionNeed
 from linkguard.readers import symvers
 
 MAX_SYMBOLS_SHOWN = 3
 
 
-def linkage_line(facts: ElfFacts) -> str:
+def linkage_line(facts: Facts) -> str:
     """`dynamic (interpreter /lib64/ld-linux-x86-64.so.2; needs libm.so.6, libc.so.6)`."""
+    if not isinstance(facts, ElfFacts):
+        from linkguard.describe_native import native_line
+
+        return native_line(facts)
     details: List[str] = []
     if facts.interpreter:
         details.append(f"interpreter {facts.interpreter}")

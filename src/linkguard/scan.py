@@ -14,7 +14,18 @@ from typing import IO, Callable, Iterable, Iterator, List, Optional, Sequence, U
 from linkguard import __version__
 from linkguard.config import Policy
 from linkguard.inputs.files import Candidate, FileArtifact, Problem, walk
-from linkguard.model import Artifact, ArtifactReport, ElfFacts, Inspection, Report, Skipped, Unreadable
+from linkguard.model import (
+    Artifact,
+    ArtifactReport,
+    ElfFacts,
+    Inspection,
+    MachoFacts,
+    PeFacts,
+    Report,
+    Skipped,
+    Unreadable,
+    format_of,
+)
 from linkguard.readers import inspect_artifact, sniff
 from linkguard.rules import evaluate
 
@@ -31,11 +42,11 @@ def judge(path: str, location: str, inspection: Inspection, policy: Policy) -> A
     """Findings for one inspected artifact under the policy for its path."""
     path_policy = policy.for_path(path)
     findings = evaluate(inspection, path_policy)
-    if isinstance(inspection, ElfFacts):
+    if isinstance(inspection, (ElfFacts, PeFacts, MachoFacts)):
         return ArtifactReport(
             path=path,
             location=location,
-            format="elf",
+            format=format_of(inspection),
             facts=inspection,
             findings=findings,
             allowance=path_policy.allowance.reason if path_policy.allowance else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 from contextlib import contextmanager
-from typing import Any, Iterator, Optional
+from typing import IO, Any, Iterator, Optional
 
 from linkguard.limits import Limits
 from linkguard.model import Artifact, Inspection, Unreadable
@@ -18,6 +18,21 @@ def sniff(head: bytes) -> Optional[str]:
     """The inspected format a file's first bytes announce, or None for anything we skip."""
     if head[:4] == ELF_MAGIC:
         return "elf"
+    return _sniff_native(head)
+
+
+def _sniff_native(head: bytes) -> Optional[str]:
+    """PE ("MZ", and "PE\\0\\0" at e_lfanew when the head reaches it) or Mach-O (thin or fat, not Java)."""
+    from linkguard.readers.macho import sniff_macho
+
+    if head[:2] == b"MZ":
+        if len(head) >= 0x40:
+            lfanew = int.from_bytes(head[0x3C:0x40], "little")
+            if lfanew + 4 <= len(head) and head[lfanew : lfanew + 4] != b"PE\0\0":
+                return None
+        return "pe"
+    if sniff_macho(head):
+        return "macho"
     return None
 
 
@@ -28,9 +43,12 @@ def inspect_artifact(artifact: Artifact, limits: Limits) -> Optional[Inspection]
     budget = Budget.for_limits(limits)
     try:
         with artifact.open() as stream:
-            head = stream.read(4)
-            if sniff(head) is None:
+            head = stream.read(64)
+            kind = sniff(head)
+            if kind is None:
                 return None
+            if kind != "elf":
+                return _inspect_native(kind, stream, artifact.size, budget, limits)
             if artifact.size < 52:
                 return Unreadable(f"truncated: {artifact.size} bytes, shorter than any ELF header", "truncated")
             stream.seek(0)
@@ -52,6 +70,25 @@ def inspect_artifact(artifact: Artifact, limits: Limits) -> Optional[Inspection]
     if budget.exceeded:  # a limit was hit inside a parser that wrapped or swallowed the exception
         return Unreadable(budget.exceeded, "budget")
     return facts
+
+
+def _inspect_native(kind: str, stream: IO[bytes], size: int, budget: Budget, limits: Limits) -> Optional[Inspection]:
+    """PE and Mach-O: readers/pe.py and readers/macho.py; a `Malformed` header becomes Unreadable (LG901)."""
+    from linkguard.readers import macho, pe
+    from linkguard.readers.native import Malformed
+
+    if kind == "pe" and not pe.looks_like_pe(b"MZ", stream, size):
+        return None  # a DOS program or other MZ file: not a PE image
+    stream.seek(0)
+    try:
+        with _alarm(limits.seconds + 2.0):
+            if kind == "pe":
+                return pe.read_facts(stream, size, budget)
+            return macho.read_facts(stream, size, budget)
+    except Malformed as exc:
+        return Unreadable(str(exc), exc.kind)
+    except BudgetExceeded as exc:
+        return Unreadable(budget.exceeded or str(exc), "budget")
 
 
 @contextmanager

@@ -15,6 +15,7 @@ b_info (12 bytes) whose block decompresses to the original mach header and load 
 
 from __future__ import annotations
 
+import re
 import struct
 from dataclasses import dataclass, replace
 from typing import IO, Dict, List, Optional, Tuple
@@ -72,7 +73,12 @@ PLATFORMS: Dict[int, str] = {
 }
 LC_SEGMENT, LC_SEGMENT_64, LC_UNIXTHREAD = 0x1, 0x19, 0x5
 LC_LOAD_DYLIB, LC_ID_DYLIB, LC_LOAD_DYLINKER = 0xC, 0xD, 0xE
-LC_LOAD_WEAK_DYLIB, LC_REEXPORT_DYLIB, LC_LAZY_LOAD_DYLIB, LC_LOAD_UPWARD_DYLIB = 0x80000018, 0x8000001F, 0x20, 0x80000023
+LC_LOAD_WEAK_DYLIB, LC_REEXPORT_DYLIB, LC_LAZY_LOAD_DYLIB, LC_LOAD_UPWARD_DYLIB = (
+    0x80000018,
+    0x8000001F,
+    0x20,
+    0x80000023,
+)
 LC_RPATH, LC_CODE_SIGNATURE, LC_MAIN = 0x8000001C, 0x1D, 0x80000028
 LC_BUILD_VERSION = 0x32
 VERSION_MIN = {0x24: "macos", 0x25: "ios", 0x2F: "tvos", 0x30: "watchos"}
@@ -192,7 +198,7 @@ def _parse_commands(header: _Header, cmds: bytes, what: str) -> _Commands:
             out.platform = VERSION_MIN[cmd]
             out.minos, out.sdk = _version(version), _version(sdk)
         elif cmd == LC_CODE_SIGNATURE:
-            out.code_signature = unpack(order + "II", body, 8)  # type: ignore[assignment]
+            out.code_signature = unpack(order + "II", body, 8)
         elif cmd in (LC_SEGMENT, LC_SEGMENT_64):
             _segment(body, cmd == LC_SEGMENT_64, order, out)
         elif cmd == LC_UNIXTHREAD:
@@ -278,6 +284,17 @@ def _go(window: Window, commands: _Commands) -> Optional[Toolchain]:
 # ------------------------------------------------------------------------------------------------- UPX
 
 
+_ID_RE = re.compile(rb"\$Id: UPX (\d+\.\d+)")
+
+
+def _upx_version(text: str) -> str:
+    """UPX 4+ writes "4.24" for 4.2.4 in its $Id string; 3.x writes "3.94"."""
+    major, _, minor = text.partition(".")
+    if major.isdigit() and int(major) >= 4 and len(minor) == 2:
+        return f"{major}.{minor[0]}.{minor[1]}"
+    return text
+
+
 def _pack_header(block: bytes) -> Optional[Tuple[int, int, int, int, bool]]:
     if len(block) < 32 or sum(block[4:31]) % 251 != block[31]:
         return None
@@ -334,7 +351,9 @@ def _upx(window: Window, header: _Header, commands: _Commands) -> Optional[Tuple
         order = ">" if fmt >= 128 else "<"
         sz_unc, sz_cpr, b_method = unpack(order + "IIB", records, 12)
         if not 0 < sz_cpr <= sz_unc <= MAX_PACKED_HEADERS or b_method not in METHODS:
-            error = f"the first packed block (b_info sz_unc {sz_unc}, sz_cpr {sz_cpr}, method {b_method}) is implausible"
+            error = (
+                f"the first packed block (b_info sz_unc {sz_unc}, sz_cpr {sz_cpr}, method {b_method}) is implausible"
+            )
         else:
             src = window.exact(overlay + 24, sz_cpr, "packed Mach-O headers")
             window.budget.charge_inflate(sz_unc)
@@ -345,9 +364,11 @@ def _upx(window: Window, header: _Header, commands: _Commands) -> Optional[Tuple
                 error = f"the packed headers do not decompress: {exc}"
             if plain:
                 original, error = _original(plain, header)
+    ident = _ID_RE.search(window.read(max(0, offset - 512), min(offset, 512)))
+    version_text = _upx_version(ident.group(1).decode("ascii")) if ident else {13: "3.9x", 14: "4.x"}.get(version)
     packing = Packing(
         packer="upx",
-        version={13: "3.9x", 14: "4.x"}.get(version) if version else None,
+        version=version_text,
         format=UPX_MACHO_FORMATS.get(fmt),
         method=method_family(method),
         level=level,
@@ -444,6 +465,8 @@ def read_facts(stream: IO[bytes], size: int, budget: Budget) -> MachoFacts:
             )
         piece = read_slice(Window(stream, offset, length, budget), f"slice {i}")
         if _cpu_name(cputype, cpusubtype).rstrip("e") != piece.machine.rstrip("e"):
-            warnings.append(f"slice {i}: universal header says {_cpu_name(cputype, cpusubtype)}, header {piece.machine}")
+            warnings.append(
+                f"slice {i}: universal header says {_cpu_name(cputype, cpusubtype)}, header {piece.machine}"
+            )
         slices.append(piece)
     return MachoFacts(slices=tuple(slices), fat=True, warnings=tuple(warnings))

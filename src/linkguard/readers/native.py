@@ -7,7 +7,7 @@ count costs at most what the file holds and ends as `Malformed` (LG901) instead 
 from __future__ import annotations
 
 import struct
-from typing import IO, Optional, Tuple
+from typing import IO, Any, List, Optional, Tuple
 
 from linkguard.readers.budget import Budget
 
@@ -75,7 +75,7 @@ def printable_name(raw: bytes, what: str, offset: int) -> str:
     return text
 
 
-def unpack(fmt: str, data: bytes, offset: int = 0) -> Tuple[int, ...]:
+def unpack(fmt: str, data: bytes, offset: int = 0) -> Tuple[Any, ...]:
     """struct.unpack_from that the callers have already bounded (raises Malformed instead of struct.error)."""
     try:
         return struct.unpack_from(fmt, data, offset)
@@ -84,12 +84,13 @@ def unpack(fmt: str, data: bytes, offset: int = 0) -> Tuple[int, ...]:
 
 
 def u32(data: bytes, offset: int, order: str = "<") -> int:
-    return unpack(order + "I", data, offset)[0]
+    value: int = unpack(order + "I", data, offset)[0]
+    return value
 
 
 def find_all(data: bytes, needle: bytes, limit: int = 64) -> Tuple[int, ...]:
     """Offsets of up to `limit` occurrences of `needle` in `data`."""
-    hits = []
+    hits: List[int] = []
     pos = data.find(needle)
     while pos >= 0 and len(hits) < limit:
         hits.append(pos)

@@ -182,7 +182,7 @@ class PeImage:
             subsystem_version=(sub_major, sub_minor),
             subsystem=subsystem,
             size_of_headers=size_of_headers,
-            directories=directories,  # type: ignore[arg-type]
+            directories=directories,
             lfanew=lfanew,
         )
 
@@ -295,7 +295,7 @@ def read_imports(image: PeImage, counter: _Counter) -> List[PeImport]:
 
 
 def read_delay_imports(image: PeImage, counter: _Counter) -> List[PeImport]:
-    rva, size = image.directory(DIR_DELAY_IMPORT)
+    rva, _size = image.directory(DIR_DELAY_IMPORT)
     if rva == 0:
         return []
     imports: List[PeImport] = []
@@ -342,7 +342,7 @@ def find_unlisted_delay_imports(image: PeImage, known: Sequence[str]) -> List[Pe
     found: List[PeImport] = []
     for name_rva, dll in names.items():
         needle = (1).to_bytes(4, "little") + name_rva.to_bytes(4, "little")
-        for section, data in blobs:
+        for _section, data in blobs:
             for hit in find_all(data, needle, 8):
                 record = data[hit : hit + 32]
                 if len(record) < 32:
@@ -476,7 +476,7 @@ def detect_upx(image: PeImage) -> Optional[Packing]:
     names_upx = [s.name for s in sections[:2]] == ["UPX0", "UPX1"]
     tampered = False
     if header is not None:
-        version, fmt, method, level, magic_ok = header
+        magic_ok = header[4]
         evidence.append("UPX PackHeader with a valid checksum before the packed data")
         if not magic_ok:
             evidence.append('the "UPX!" magic of the PackHeader was overwritten')

@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -33,14 +33,14 @@ class ImpliedFloor:
     source: str
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str) -> Dict[str, Any]:
-    text = resources.files("linkguard").joinpath("data", name).read_text(encoding="utf-8")
+    text = resources.files("linkguard").joinpath("data").joinpath(name).read_text(encoding="utf-8")
     data: Dict[str, Any] = json.loads(text)
     return data
 
 
-@lru_cache(maxsize=None)
+@cache
 def _windows_names() -> Dict[str, Dict[str, Any]]:
     return {entry["name"].lower(): entry for entry in _load("windows.json")["platform"]}
 
