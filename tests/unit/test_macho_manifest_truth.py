@@ -1,0 +1,178 @@
+"""The Mach-O fixture manifest (tests/data/macho/manifest.json) still matches its binaries.
+
+sha256 is always checked.  llvm-objdump --macho, file, go version -m and upx -l/-t are re-run when present and
+compared with the recorded truth; a missing tool skips with its reason, or fails when LINKGUARD_REQUIRE_TOOLS=1
+(CI).  Never imports linkguard or a Mach-O library: these facts are the yardstick linkguard is measured against.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from tests.truth import load_module
+
+SET = Path(__file__).resolve().parents[1] / "data" / "macho"
+MANIFEST = json.loads((SET / "manifest.json").read_text())
+FIXTURES: List[Dict[str, Any]] = MANIFEST["fixtures"]
+BY_NAME = {f["name"]: f for f in FIXTURES}
+mf = load_module("lg_machofacts", SET / "machofacts.py")
+pf = mf.pf
+
+
+def _ids(fixtures: List[Dict[str, Any]]) -> List[str]:
+    return [f["name"] for f in fixtures]
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("LINKGUARD_REQUIRE_TOOLS") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def _need(tool: str) -> str:
+    path = pf.which(tool)
+    if path is None:
+        _unavailable(f"{tool} is not installed: cannot re-check the Mach-O manifest's {tool} truth")
+    return str(path)
+
+
+def _same_version(tool: str) -> bool:
+    return bool(pf.tool_version(tool) == MANIFEST["tools"][tool])
+
+
+def _path(fx: Dict[str, Any]) -> str:
+    path = SET / fx["file"]
+    assert path.is_file(), f"{fx['file']} is missing (committed fixture; rebuild with tests/data/macho/build.sh)"
+    return str(path)
+
+
+@pytest.mark.parametrize("fx", FIXTURES, ids=_ids(FIXTURES))
+def test_sha256_and_size(fx: Dict[str, Any]) -> None:
+    path = _path(fx)
+    assert os.path.getsize(path) == fx["size"]
+    assert pf.sha256(path) == fx["sha256"], f"{fx['name']} changed since the manifest was written"
+
+
+@pytest.mark.parametrize("fx", FIXTURES, ids=_ids(FIXTURES))
+def test_llvm_objdump_facts(fx: Dict[str, Any]) -> None:
+    _need("llvm-objdump")
+    truth = mf.macho_truth(_path(fx))
+    for key in ("universal", "slices", "dylibs_used"):
+        assert truth[key] == fx["truth"][key], f"{fx['name']}: llvm-objdump {key} drifted"
+    if _same_version("llvm-objdump"):
+        assert truth["raw"] == fx["truth"]["raw"]
+
+
+@pytest.mark.parametrize("fx", FIXTURES, ids=_ids(FIXTURES))
+def test_file_description(fx: Dict[str, Any]) -> None:
+    _need("file")
+    if not _same_version("file"):
+        pytest.skip(f"file is {pf.tool_version('file')}, the manifest used {MANIFEST['tools']['file']}")
+    assert pf.file_b(_path(fx)) == fx["truth"]["file"]
+
+
+GO = [f for f in FIXTURES if f["truth"]["go_version_m"]]
+
+
+@pytest.mark.parametrize("fx", GO, ids=_ids(GO))
+def test_go_build_info(fx: Dict[str, Any]) -> None:
+    _need("go")
+    proc = pf.run(["go", "version", "-m", _path(fx)])
+    lines = [ln.strip() for ln in proc.stdout.splitlines()[1:] if ln.strip()]
+    want = fx["truth"]["go_version_m"]
+    # Build settings are stable across Go versions; DefaultGODEBUG's list is compared only on the same Go.
+    if pf.run(["go", "version"]).stdout.strip() != MANIFEST["tools"]["go"]:
+        lines = [ln for ln in lines if "DefaultGODEBUG" not in ln]
+        want = [ln for ln in want if "DefaultGODEBUG" not in ln]
+    assert lines == want
+
+
+@pytest.mark.parametrize("key,env", [("upx394", "LINKGUARD_UPX"), ("upx4", "LINKGUARD_UPX4")])
+def test_upx_list_and_test(key: str, env: str) -> None:
+    upx = pf.find_upx(env)
+    if upx is None or pf.upx_version(upx) != MANIFEST["tools"][key]:
+        _unavailable(f"${env} does not name {MANIFEST['tools'][key]}: cannot re-check upx -l/-t truth")
+    for fx in FIXTURES:
+        path = _path(fx)
+        got = pf.upx_list(upx, path)
+        want = fx["truth"]["upx_l"][key]
+        if not want["ok"] and "Assertion" in want["message"]:
+            # UPX 3.94 aborts on a UPX 4 Mach-O; the assertion text carries its build path, compare the outcome
+            assert not got["ok"] and "Assertion" in got["message"], fx["name"]
+        else:
+            assert got == want, fx["name"]
+        if fx["packer"] == key:
+            assert pf.upx_test(upx, path) == fx["truth"]["upx_t"], fx["name"]
+
+
+# ------------------------------------------------------------------ what the set claims (checked on the truth)
+
+
+def _slices(name: str) -> List[Dict[str, Any]]:
+    return list(BY_NAME[name]["truth"]["slices"])
+
+
+def _dylibs(name: str) -> List[str]:
+    return [d["name"] for d in _slices(name)[0]["dylibs"]]
+
+
+def test_third_party_paths_rpath_and_weak() -> None:
+    assert "/opt/homebrew/lib/libfoo.dylib" in _dylibs("usefoo-homebrew")
+    assert "/usr/local/lib/libfoo.dylib" in _dylibs("usefoo-usrlocal-x86_64")
+    assert _slices("libfoo-homebrew.dylib")[0]["id_dylib"] == "/opt/homebrew/lib/libfoo.dylib"
+    assert _slices("libfoo-rpath.dylib")[0]["id_dylib"] == "@rpath/libfoo.dylib"
+    rp = _slices("usefoo-rpath")[0]
+    assert "@rpath/libfoo.dylib" in _dylibs("usefoo-rpath") and rp["rpaths"] == ["@executable_path/../lib"]
+    weak = _slices("useweak-homebrew")[0]["dylibs"]
+    assert {"command": "LC_LOAD_WEAK_DYLIB", "name": "/opt/homebrew/lib/libfoo.dylib"} in weak
+    used = BY_NAME["useweak-homebrew"]["truth"]["dylibs_used"][0]["dylibs"]
+    assert {"name": "/opt/homebrew/lib/libfoo.dylib", "markers": ["weak"]} in used
+
+
+def test_clean_builds_link_only_system_paths() -> None:
+    for name in ("zig-c-arm64", "zig-c-x86_64", "zig-cxx-arm64", "go-darwin-amd64", "go-darwin-arm64"):
+        assert all(d.startswith(("/usr/lib/", "/System/Library/")) for d in _dylibs(name)), name
+
+
+def test_os_floors() -> None:
+    assert _slices("zig-c-arm64-macos11")[0]["build_version"]["minos"] == "11.0"
+    old = _slices("zig-c-x86_64-macos10.13")[0]
+    assert old["build_version"] is None and old["version_min_macosx"]["version"] == "10.13"
+    assert "LC_VERSION_MIN_MACOSX" in old["load_commands"]
+    assert all(s["build_version"]["platform"] == "macos" for s in _slices("go-darwin-arm64"))
+
+
+def test_universal_slices_disagree() -> None:
+    t = BY_NAME["universal-disagree"]["truth"]
+    assert t["universal"]["nfat_arch"] == 2
+    by_arch = {s["architecture"]: [d["name"] for d in s["dylibs"]] for s in t["slices"]}
+    assert "/opt/homebrew/lib/libfoo.dylib" in by_arch["arm64"]
+    assert by_arch["x86_64"] == ["/usr/lib/libSystem.B.dylib"]
+    floors = {s["architecture"]: s["build_version"]["minos"] for s in BY_NAME["universal-clean"]["truth"]["slices"]}
+    assert floors == {"arm64": "11.0", "x86_64": "12.0"}
+
+
+def test_code_signature_on_arm64_only() -> None:
+    assert _slices("zig-c-arm64")[0]["code_signature"] is not None
+    assert _slices("zig-c-x86_64")[0]["code_signature"] is None
+
+
+def test_upx_hides_the_load_commands() -> None:
+    for name in ("upx394-zig-c-x86_64", "upx394-usefoo-usrlocal-x86_64", "upx394-go-darwin-amd64"):
+        fx = BY_NAME[name]
+        s = _slices(name)[0]
+        assert fx["truth"]["upx_l"]["upx394"]["format"] == "macho/amd64" and fx["truth"]["upx_t"]["ok"]
+        assert s["dylibs"] == [] and s["build_version"] is None and "LC_UNIXTHREAD" in s["load_commands"]
+        original = _slices(fx["original"][len("bin/") :])[0]
+        assert original["dylibs"] and original["build_version"]
+
+
+def test_refusals_are_recorded() -> None:
+    refused = {r["name"]: r["message"] for r in MANIFEST["refusals"]}
+    assert "macOS is currently not supported" in refused["upx4-zig-c-x86_64"]
+    assert "UnknownExecutableFormatException" in refused["upx394-zig-c-arm64"]

@@ -1,0 +1,193 @@
+"""The PE fixture manifest (tests/data/pe/manifest.json) still matches its binaries.
+
+sha256 is always checked.  objdump -p, llvm-readobj, file, strings and upx -l/-t are re-run when present and
+compared with the recorded truth; a missing tool skips with its reason, or fails when LINKGUARD_REQUIRE_TOOLS=1
+(CI).  Never imports linkguard or a PE library: these facts are the yardstick linkguard is measured against.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from tests.truth import load_module
+
+SET = Path(__file__).resolve().parents[1] / "data" / "pe"
+MANIFEST = json.loads((SET / "manifest.json").read_text())
+FIXTURES: List[Dict[str, Any]] = MANIFEST["fixtures"]
+BY_NAME = {f["name"]: f for f in FIXTURES}
+PACKED = [f for f in FIXTURES if f["packer"] and not f["name"].startswith("tampered-")]
+pf = load_module("lg_pefacts", SET / "pefacts.py")
+
+
+def _ids(fixtures: List[Dict[str, Any]]) -> List[str]:
+    return [f["name"] for f in fixtures]
+
+
+def _need(tool: str) -> str:
+    """The tool's path; skip (or fail under LINKGUARD_REQUIRE_TOOLS=1) when the host lacks it."""
+    path = pf.which(tool)
+    if path is None:
+        reason = f"{tool} is not installed: cannot re-check the PE manifest's {tool} truth"
+        if os.environ.get("LINKGUARD_REQUIRE_TOOLS") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return str(path)
+
+
+def _same_version(tool: str) -> bool:
+    return bool(pf.tool_version(tool) == MANIFEST["tools"][tool])
+
+
+def _path(fx: Dict[str, Any]) -> str:
+    path = SET / fx["file"]
+    assert path.is_file(), f"{fx['file']} is missing (committed fixture; rebuild with tests/data/pe/build.sh)"
+    return str(path)
+
+
+@pytest.mark.parametrize("fx", FIXTURES, ids=_ids(FIXTURES))
+def test_sha256_and_size(fx: Dict[str, Any]) -> None:
+    path = _path(fx)
+    assert os.path.getsize(path) == fx["size"]
+    assert pf.sha256(path) == fx["sha256"], f"{fx['name']} changed since the manifest was written"
+
+
+@pytest.mark.parametrize("fx", FIXTURES, ids=_ids(FIXTURES))
+def test_objdump_facts(fx: Dict[str, Any]) -> None:
+    _need("objdump")
+    facts, raw = pf.objdump_p(_path(fx))
+    assert facts == fx["truth"]["objdump"]
+    if _same_version("objdump"):
+        assert raw == fx["truth"]["raw"]["objdump -p"]
+
+
+@pytest.mark.parametrize("fx", FIXTURES, ids=_ids(FIXTURES))
+def test_readobj_facts(fx: Dict[str, Any]) -> None:
+    _need("llvm-readobj")
+    path = _path(fx)
+    headers, headers_raw = pf.readobj_file_headers(path)
+    imports, imports_raw = pf.readobj_coff_imports(path)
+    assert headers == fx["truth"]["readobj_file_headers"]
+    assert imports == fx["truth"]["readobj_coff_imports"]
+    if _same_version("llvm-readobj"):
+        assert headers_raw == fx["truth"]["raw"]["llvm-readobj --file-headers"]
+        assert imports_raw == fx["truth"]["raw"]["llvm-readobj --coff-imports"]
+
+
+@pytest.mark.parametrize("fx", FIXTURES, ids=_ids(FIXTURES))
+def test_sections_and_strings(fx: Dict[str, Any]) -> None:
+    _need("objdump")
+    _need("strings")
+    path = _path(fx)
+    assert pf.section_names(path) == fx["truth"]["sections"]
+    assert pf.strings_matching(path, r"(?i)\.(dll|pyd)$") == fx["truth"]["strings_dll"]
+    assert pf.strings_matching(path, r"UPX") == fx["truth"]["strings_upx"]
+
+
+@pytest.mark.parametrize("fx", FIXTURES, ids=_ids(FIXTURES))
+def test_file_description(fx: Dict[str, Any]) -> None:
+    _need("file")
+    if not _same_version("file"):
+        pytest.skip(f"file is {pf.tool_version('file')}, the manifest used {MANIFEST['tools']['file']}")
+    assert pf.file_b(_path(fx)) == fx["truth"]["file"]
+
+
+def _upx(key: str, env: str) -> str:
+    upx = pf.find_upx(env)
+    if upx is None or pf.upx_version(upx) != MANIFEST["tools"][key]:
+        reason = f"${env} does not name {MANIFEST['tools'][key]}: cannot re-check upx -l/-t truth"
+        if os.environ.get("LINKGUARD_REQUIRE_TOOLS") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return str(upx)
+
+
+@pytest.mark.parametrize("key,env", [("upx394", "LINKGUARD_UPX"), ("upx4", "LINKGUARD_UPX4")])
+def test_upx_list_and_test(key: str, env: str) -> None:
+    upx = _upx(key, env)
+    for fx in FIXTURES:
+        path = _path(fx)
+        assert pf.upx_list(upx, path) == fx["truth"]["upx_l"][key], fx["name"]
+        if fx["packer"] == key:
+            assert pf.upx_test(upx, path) == fx["truth"]["upx_t"], fx["name"]
+
+
+# ------------------------------------------------------------------ what the set claims (checked on the truth)
+
+
+def _dlls(name: str) -> List[str]:
+    return [d.lower() for d in BY_NAME[name]["truth"]["objdump"]["dll_names"]]
+
+
+def test_mingw_runtime_dlls_and_the_static_remedy() -> None:
+    assert {"libgcc_s_seh-1.dll", "libstdc++-6.dll"} <= set(_dlls("mingw-cxx-thread-dynamic.exe"))
+    assert "libwinpthread-1.dll" in _dlls("mingw-cxx-thread-static-libs.exe")
+    assert "libstdc++-6.dll" not in _dlls("mingw-cxx-thread-static-libs.exe")
+    assert set(_dlls("mingw-cxx-thread-static.exe")) == {"kernel32.dll", "msvcrt.dll"}
+    assert "libgcc_s_dw2-1.dll" in _dlls("mingw-i686-cxx-dynamic.exe")
+    assert "python312.dll" in _dlls("fakemod.pyd")
+
+
+def test_zig_and_go_need_no_runtime_dlls() -> None:
+    for name in ("zig-c.exe", "zig-cxx.exe", "zig-dll.dll", "zig-c-arm64.exe"):
+        assert all(d == "kernel32.dll" or d.startswith("api-ms-win-crt-") for d in _dlls(name)), name
+    for arch in ("amd64", "arm64", "386"):
+        assert _dlls(f"go-windows-{arch}.exe") == ["kernel32.dll"]
+
+
+def test_headers_the_set_relies_on() -> None:
+    od = {name: fx["truth"]["objdump"] for name, fx in BY_NAME.items()}
+    assert od["mingw-i686-c.exe"]["magic"] == "PE32" and od["go-windows-386.exe"]["magic"] == "PE32"
+    assert od["mingw-c.exe"]["magic"] == "PE32+"
+    assert od["mingw-dll.dll"]["is_dll"] and od["fakemod.pyd"]["is_dll"] and not od["mingw-c.exe"]["is_dll"]
+    assert (
+        od["mingw-subsys-4.0.exe"]["major_subsystem_version"],
+        od["mingw-subsys-4.0.exe"]["minor_subsystem_version"],
+    ) == (4, 0)
+    assert (od["mingw-subsys-6.2.exe"]["major_os_version"], od["mingw-subsys-6.2.exe"]["minor_os_version"]) == (6, 2)
+    assert od["mingw-c-gui.exe"]["subsystem"] == "Windows GUI"
+    assert od["mingw-c-signed.exe"]["directories"]["security"]["size"] > 0
+    assert all(
+        f["truth"]["objdump"]["directories"]["security"]["size"] == 0 for f in FIXTURES if "signed" not in f["name"]
+    )
+    machines = {f["truth"]["readobj_file_headers"]["machine"].split()[0] for f in FIXTURES}
+    assert {"IMAGE_FILE_MACHINE_AMD64", "IMAGE_FILE_MACHINE_I386", "IMAGE_FILE_MACHINE_ARM64"} <= machines
+
+
+def test_gnu_delay_load_leaves_only_a_string() -> None:
+    t = BY_NAME["mingw-delayload.exe"]["truth"]
+    assert t["objdump"]["directories"]["delay_import"] == {"rva": 0, "size": 0}
+    assert t["readobj_coff_imports"]["delay_imports"] == []
+    assert "mylib.dll" not in [d.lower() for d in t["objdump"]["dll_names"]]
+    assert "mylib.dll" in t["strings_dll"]
+
+
+@pytest.mark.parametrize("fx", PACKED, ids=_ids(PACKED))
+def test_packing_keeps_one_import_per_original_dll(fx: Dict[str, Any]) -> None:
+    original = BY_NAME[fx["original"][len("bin/") :]]["truth"]
+    t = fx["truth"]
+    assert t["upx_l"][fx["packer"]]["ok"] and t["upx_t"]["ok"]
+    assert t["sections"] == ["UPX0", "UPX1", "UPX2"]
+    assert sorted(d.lower() for d in t["objdump"]["dll_names"]) == sorted(
+        d.lower() for d in original["objdump"]["dll_names"]
+    )
+
+
+def test_lookalikes_are_not_packed_and_the_disguise_hides_the_names() -> None:
+    for name in ("lookalike-upx-string.exe", "lookalike-section-upx0.exe"):
+        t = BY_NAME[name]["truth"]
+        assert not t["upx_l"]["upx394"]["ok"] and "not packed" in t["upx_l"]["upx394"]["message"]
+    assert "UPX0" in BY_NAME["lookalike-section-upx0.exe"]["truth"]["sections"]
+    assert any("UPX!" in s for s in BY_NAME["lookalike-upx-string.exe"]["truth"]["strings_upx"])
+    tampered = BY_NAME["tampered-upx394-mingw-c.exe"]["truth"]
+    assert not any(s.startswith("UPX") for s in tampered["sections"])
+    assert not any("UPX!" in s for s in tampered["strings_upx"])
+
+
+def test_refusals_are_recorded() -> None:
+    refused = {r["name"]: r["message"] for r in MANIFEST["refusals"]}
+    assert "Load Configuration" in refused["upx394-go-windows-amd64.exe"]
