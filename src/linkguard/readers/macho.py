@@ -364,8 +364,8 @@ def _upx(window: Window, header: _Header, commands: _Commands) -> Optional[Tuple
                 error = f"the packed headers do not decompress: {exc}"
             if plain:
                 original, error = _original(plain, header)
-    ident = _ID_RE.search(window.read(max(0, offset - 512), min(offset, 512)))
-    version_text = _upx_version(ident.group(1).decode("ascii")) if ident else {13: "3.9x", 14: "4.x"}.get(version)
+    idents = _ID_RE.findall(window.read(max(0, offset - 8192), min(offset, 8192)))  # the loader's $Id string
+    version_text = _upx_version(idents[-1].decode("ascii")) if idents else {13: "3.9x", 14: "4.x"}.get(version)
     packing = Packing(
         packer="upx",
         version=version_text,
