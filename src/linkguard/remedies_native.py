@@ -1,7 +1,7 @@
 """Causes and fixes for PE and Mach-O findings, as data: each remedy says which fixture proves it, or that none does.
 
-`proven_by` names a fixture under tests/data/pe/ or tests/data/macho/ built the suggested way (its manifest
-truth shows the fix worked), or "not proven here" when no build is possible on this host (MSVC, Apple's ld).
+`proven_by` names a fixture ("pe/<name>" or "macho/<name>" in tests/data/*/manifest.json) built the suggested
+way, on which tests/unit/test_remedies_native.py shows the finding is gone, or "not proven here" when no build is possible on this host (MSVC, Apple's ld).
 Selection is by facts only (imports, dylib paths, Go build info), most specific row first.
 """
 
@@ -136,7 +136,7 @@ REMEDIES_NATIVE: Tuple[NativeRemedy, ...] = (
         codes=("LG101",),
         cause="A Go program built with cgo links C libraries as DLLs that a bare Windows lacks.",
         fix="Build with `CGO_ENABLED=0` (pure-Go packages in place of the cgo ones), or ship the DLLs beside the exe.",
-        proven_by="go-windows-amd64",
+        proven_by="pe/go-windows-amd64.exe",
         applies=_pe_go,
     ),
     NativeRemedy(
@@ -147,7 +147,7 @@ REMEDIES_NATIVE: Tuple[NativeRemedy, ...] = (
             "`-static-libgcc -static-libstdc++` make only libgcc and libstdc++ static: libwinpthread-1.dll stays."
         ),
         fix="Link with `-static` (all of libgcc, libstdc++ and winpthreads static), or ship libwinpthread-1.dll.",
-        proven_by="mingw-cxx-static",
+        proven_by="pe/mingw-cxx-thread-static.exe",
         applies=_winpthread,
     ),
     NativeRemedy(
@@ -155,7 +155,7 @@ REMEDIES_NATIVE: Tuple[NativeRemedy, ...] = (
         codes=("LG101",),
         cause="MinGW-w64 GCC links its own runtime DLLs (libgcc_s_seh-1.dll, libstdc++-6.dll) by default.",
         fix="Link with `-static` (or `zig cc -target x86_64-windows-gnu`, which never links those DLLs).",
-        proven_by="mingw-cxx-static",
+        proven_by="pe/mingw-cxx-thread-static.exe",
         applies=_mingw_runtime,
     ),
     NativeRemedy(
@@ -204,7 +204,7 @@ REMEDIES_NATIVE: Tuple[NativeRemedy, ...] = (
         codes=("LG101",),
         cause="A Go program built with cgo links C libraries from the build machine (Homebrew, MacPorts).",
         fix="Build with `CGO_ENABLED=0`, or link the C libraries' static archives.",
-        proven_by="go-darwin-arm64",
+        proven_by="macho/go-darwin-arm64",
         applies=_macho_go,
     ),
     NativeRemedy(
@@ -249,7 +249,7 @@ REMEDIES_NATIVE: Tuple[NativeRemedy, ...] = (
         codes=("LG104",),
         cause="The Universal CRT (api-ms-win-crt-*, ucrtbase.dll) is part of Windows 10; older Windows need KB2999226.",
         fix="Link against msvcrt.dll instead (MinGW-w64's default CRT), or require the UCRT update on older Windows.",
-        proven_by="mingw-c",
+        proven_by="pe/mingw-c.exe",
         applies=_ucrt,
     ),
     NativeRemedy(
@@ -267,7 +267,7 @@ REMEDIES_NATIVE: Tuple[NativeRemedy, ...] = (
         cause="The slice's minimum macOS (LC_BUILD_VERSION minos) is newer than the configured oldest macOS.",
         fix="Build with `MACOSX_DEPLOYMENT_TARGET=<version>` / `-mmacosx-version-min=<version>`, or "
         "`zig cc -target x86_64-macos.<version>`.",
-        proven_by="zig-macos-minos",
+        proven_by="macho/zig-c-arm64-macos11",
         applies=_macos_floor,
     ),
     # ------------------------------------------------------------------------------------- LG201, UPX
