@@ -135,7 +135,7 @@ def _parse_header(data: bytes, what: str) -> _Header:
             cputype, cpusubtype, filetype, ncmds, sizeofcmds = unpack(order + "iIIII", data, 4)
             return _Header(order, bits, cputype & 0xFFFFFFFF, cpusubtype, filetype, ncmds, sizeofcmds,
                            32 if bits == 64 else 28)  # fmt: skip
-    raise Malformed(f"corrupt Mach-O: {what}: no mach header magic")
+    raise Malformed(f"corrupt Mach-O ({what}): no mach header magic")
 
 
 def _cpu_name(cputype: int, cpusubtype: int) -> str:
@@ -169,16 +169,16 @@ class _Commands:
 def _parse_commands(header: _Header, cmds: bytes, what: str) -> _Commands:
     """Walk the load commands in `cmds` (exactly sizeofcmds bytes), bounds-checking each one."""
     if header.ncmds > MAX_COMMANDS:
-        raise Malformed(f"corrupt Mach-O: {what}: {header.ncmds} load commands (at most {MAX_COMMANDS})")
+        raise Malformed(f"corrupt Mach-O ({what}): {header.ncmds} load commands (at most {MAX_COMMANDS})")
     order = header.order
     out = _Commands(dylibs=[], rpaths=[], segments=[])
     pos = 0
     for index in range(header.ncmds):
         if pos + 8 > len(cmds):
-            raise Malformed(f"corrupt Mach-O: {what}: load command {index} at {pos:#x} is past sizeofcmds")
+            raise Malformed(f"corrupt Mach-O ({what}): load command {index} at {pos:#x} is past sizeofcmds")
         cmd, cmdsize = unpack(order + "II", cmds, pos)
         if cmdsize < 8 or pos + cmdsize > len(cmds):
-            raise Malformed(f"corrupt Mach-O: {what}: load command {index} ({cmd:#x}) has cmdsize {cmdsize}")
+            raise Malformed(f"corrupt Mach-O ({what}): load command {index} ({cmd:#x}) has cmdsize {cmdsize}")
         body = cmds[pos : pos + cmdsize]
         if cmd in DYLIB_KINDS or cmd == LC_ID_DYLIB:
             name = _lc_str(body, order, what, index)
@@ -212,11 +212,11 @@ def _parse_commands(header: _Header, cmds: bytes, what: str) -> _Commands:
 def _lc_str(body: bytes, order: str, what: str, index: int) -> str:
     (offset,) = unpack(order + "I", body, 8)
     if offset < 12 or offset >= len(body):
-        raise Malformed(f"corrupt Mach-O: {what}: load command {index} names a string outside itself")
+        raise Malformed(f"corrupt Mach-O ({what}): load command {index} names a string outside itself")
     raw = body[offset:]
     end = raw.find(b"\0")
     if end < 0:
-        raise Malformed(f"corrupt Mach-O: {what}: load command {index}'s string is not terminated")
+        raise Malformed(f"corrupt Mach-O ({what}): load command {index}'s string is not terminated")
     return printable_name(raw[:end], f"{what}: load command {index} path", offset)
 
 
@@ -424,7 +424,7 @@ def _slice(
 def read_slice(window: Window, what: str) -> MachoSlice:
     header = _parse_header(window.exact(0, 32 if window.size >= 32 else 28, f"{what}: mach header"), what)
     if header.sizeofcmds > MAX_SIZEOFCMDS:
-        raise Malformed(f"corrupt Mach-O: {what}: sizeofcmds {header.sizeofcmds} is implausibly large")
+        raise Malformed(f"corrupt Mach-O ({what}): sizeofcmds {header.sizeofcmds} is implausibly large")
     cmds = window.exact(header.size, header.sizeofcmds, f"{what}: load commands")
     commands = _parse_commands(header, cmds, what)
     signature = _signature(window, commands.code_signature)
@@ -443,7 +443,7 @@ def read_facts(stream: IO[bytes], size: int, budget: Budget) -> MachoFacts:
     head = window.exact(0, 8, "Mach-O magic")
     magic = int.from_bytes(head[:4], "big")
     if magic not in (FAT_MAGIC, FAT_MAGIC_64):
-        return MachoFacts(slices=(read_slice(window, "Mach-O"),))
+        return MachoFacts(slices=(read_slice(window, "thin file"),))
     count = int.from_bytes(head[4:8], "big")
     if not 0 < count <= MAX_FAT_ARCH:
         raise Malformed(f"corrupt Mach-O: universal header lists {count} architectures (1..{MAX_FAT_ARCH})")

@@ -117,8 +117,8 @@ def looks_like_pe(head: bytes, stream: IO[bytes], size: int) -> bool:
     if len(raw) != 4:
         return False
     lfanew = int.from_bytes(raw, "little")
-    if lfanew < 0x40 - 0x40 or lfanew + 24 > size or lfanew > MAX_LFANEW:
-        return False
+    if lfanew + 4 > size or lfanew > MAX_LFANEW:
+        return False  # a DOS program (or a PE cut off before its signature: nothing says it is one)
     stream.seek(lfanew)
     return stream.read(4) == b"PE\0\0"
 
