@@ -76,7 +76,6 @@ UPX_PE_STUBS: Tuple[Tuple[str, Tuple[Optional[int], ...]], ...] = (
 UPX_VERSION_RE = re.compile(rb"(\d\.\d\d)\0UPX!")
 _RUST_RE = re.compile(rb"/rustc/([0-9a-f]{40})/")
 _GCC_RE = re.compile(rb"GCC: \([^)\0\n]{1,80}\) [0-9][^\0\n]{0,60}")
-_DLL_NAME_RE = re.compile(rb"[A-Za-z0-9_.+\-]{1,200}\.(?:dll|DLL|Dll)\0")
 
 
 @dataclass(frozen=True)
@@ -333,8 +332,8 @@ def find_unlisted_delay_imports(image: PeImage, known: Sequence[str]) -> List[Pe
         blobs.append((section, data))
     names: Dict[int, str] = {}
     for section, data in blobs:
-        for match in _DLL_NAME_RE.finditer(data):
-            names[section.rva + match.start()] = match.group(0)[:-1].decode("ascii")
+        for start, name in _dll_strings(data):
+            names[section.rva + start] = name
     if not names:
         return []
     image_end = max(s.rva + max(s.virtual_size, s.raw_size) for s in image.sections)
@@ -357,6 +356,24 @@ def find_unlisted_delay_imports(image: PeImage, known: Sequence[str]) -> List[Pe
                     except Malformed:
                         functions = ()
                     found.append(PeImport(dll, functions, "delay-unlisted", platforms.windows_platform_dll(dll)))
+    return found
+
+
+_NAME_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.+-")
+
+
+def _dll_strings(data: bytes) -> List[Tuple[int, str]]:
+    """(offset, name) of NUL-delimited strings ending in ".dll" (any case) in `data`."""
+    found: List[Tuple[int, str]] = []
+    lowered = data.lower()
+    pos = lowered.find(b".dll\0")
+    while pos >= 0 and len(found) < MAX_DESCRIPTORS:
+        start = pos
+        while start > 0 and pos - start < 200 and data[start - 1] in _NAME_BYTES:
+            start -= 1
+        if start < pos and (start == 0 or data[start - 1] == 0):
+            found.append((start, data[start : pos + 4].decode("ascii")))
+        pos = lowered.find(b".dll\0", pos + 5)
     return found
 
 
@@ -586,7 +603,8 @@ def read_facts(stream: IO[bytes], size: int, budget: Budget) -> PeFacts:
     delay = read_delay_imports(image, counter)
     known = [i.dll for i in imports + delay]
     unlisted: List[PeImport] = []
-    if not delay and _may_use_dlltool_delay(imports):
+    if not delay and image.header.linker_version[0] == 2 and _may_use_dlltool_delay(imports):
+        # binutils' ld (linker version 2.x) is the only linker that leaves dlltool -y descriptors unlisted
         unlisted = find_unlisted_delay_imports(image, known)
     all_imports = tuple(imports + delay + unlisted)
     packing = detect_upx(image)
