@@ -4,7 +4,7 @@
     python bench/pe_macho_cost.py            # Markdown table: files, median/max time per file, bytes read
     python bench/pe_macho_cost.py --repeat 20
 
-Measures `linkguard.readers.inspect_artifact` in-process (no CLI start-up, no workers), each file `--repeat`
+Measures `linkguard.readers.read_artifact` in-process (no CLI start-up, no workers), each file `--repeat`
 times after one warm-up run; "bytes read" is what the Budget was charged, i.e. what the reader actually read.
 Not a test: numbers depend on the machine and its load.
 """
@@ -41,7 +41,7 @@ def measure(paths: List[Path], repeat: int) -> Tuple[int, List[float], List[int]
     sys.path.insert(0, str(HERE.parent / "src"))
     from linkguard.limits import Limits
     from linkguard.readers import budget as budget_module
-    from linkguard.readers import inspect_artifact
+    from linkguard.readers import read_artifact
 
     charged: List[int] = []
     original = budget_module.Budget.charge_read
@@ -60,7 +60,7 @@ def measure(paths: List[Path], repeat: int) -> Tuple[int, List[float], List[int]
         for path in paths:
             artifact = _File(path)
             charged.append(0)
-            if inspect_artifact(artifact, limits) is None:
+            if read_artifact(artifact, limits) is None:
                 charged.pop()
                 continue
             files += 1
@@ -69,7 +69,7 @@ def measure(paths: List[Path], repeat: int) -> Tuple[int, List[float], List[int]
             for _ in range(repeat):
                 charged.append(0)
                 start = time.perf_counter()
-                inspect_artifact(artifact, limits)
+                read_artifact(artifact, limits)
                 samples.append(time.perf_counter() - start)
                 reads.append(charged[-1])
             times.append(statistics.median(samples))

@@ -11,12 +11,13 @@ import os
 import shutil
 import sys
 from dataclasses import replace
-from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from linkguard import __version__
 
 if TYPE_CHECKING:
     from linkguard.config import Policy
+    from linkguard.report import RenderOptions, Reporter
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 ISSUES_URL = "https://github.com/linkguard/linkguard/issues"
@@ -131,34 +132,103 @@ def run(args: argparse.Namespace) -> int:
     if not _branch_selected(args.only_branches or policy.only_branches, fmt):
         return EXIT_CLEAN
 
-    from linkguard.report import RenderOptions, get_reporter
-    from linkguard.scan import scan
+    from linkguard.report import RenderOptions, get_reporter, streaming
 
-    progress = _ProgressLine.for_run(fmt)
-    try:
-        report = scan(args.paths, policy, progress)
-    finally:
-        if progress is not None:
-            progress.close()
-    if args.quiet:
-        report = replace(report, artifacts=tuple(a for a in report.artifacts if a.findings))
     options = RenderOptions(
         color=_color(args),
         verbose=args.verbose,
         workspace=os.environ.get("GITHUB_WORKSPACE") or os.getcwd(),
         annotations=not args.no_annotations,
         summary=not args.no_summary,
+        quiet=args.quiet,
     )
+    outputs = [(fmt, args.output)]
+    outputs += [(name, path) for name, path in (("json", args.output_json), ("sarif", args.output_sarif)) if path]
+    reporters = [(get_reporter(name), path) for name, path in outputs]
+    progress = _ProgressLine.for_run(fmt)
+    try:
+        if all(streaming(reporter) for reporter, _ in reporters):
+            failed = _stream(args.paths, policy, progress, reporters, options)
+        else:
+            failed = _collect(args.paths, policy, progress, reporters, options, fmt)
+    finally:
+        if progress is not None:
+            progress.close()
+    return EXIT_FINDINGS if failed else EXIT_CLEAN
+
+
+def _collect(
+    paths: Sequence[str],
+    policy: Policy,
+    progress: Optional[_ProgressLine],
+    reporters: List[Tuple[Reporter, Optional[str]]],
+    options: RenderOptions,
+    fmt: str,
+) -> bool:
+    """Check everything, then render each output from the whole Report (formats that need all of it)."""
+    from linkguard.scan import scan
+
+    report = scan(paths, policy, progress)
+    if progress is not None:
+        progress.close()
+    (main_reporter, main_path), *side = reporters
     side_outputs: Dict[str, str] = {}
-    for name, path in (("json", args.output_json), ("sarif", args.output_sarif)):
-        if path:
-            _write(get_reporter(name).render(report, options).text, path)
-            side_outputs[name] = os.path.abspath(path)
-    rendered = get_reporter(fmt).render(report, options)
-    _write(rendered.text, args.output)
+    for reporter, path in side:
+        assert path is not None
+        _write(reporter.render(report, options).text, path)
+        side_outputs[reporter.name] = os.path.abspath(path)
+    rendered = main_reporter.render(report, options)
+    _write(rendered.text, main_path)
     if fmt == "github":
         _write_github_files(rendered.step_summary, {**rendered.step_outputs, **side_outputs})
-    return EXIT_FINDINGS if report.totals.failed else EXIT_CLEAN
+    return report.totals.failed
+
+
+def _stream(
+    paths: Sequence[str],
+    policy: Policy,
+    progress: Optional[_ProgressLine],
+    reporters: List[Tuple[Reporter, Optional[str]]],
+    options: RenderOptions,
+) -> bool:
+    """Check and write at once: every output is written as outcomes arrive; only the totals are kept."""
+    from contextlib import ExitStack
+
+    from linkguard import __version__
+    from linkguard.model import Skipped, Tally
+    from linkguard.report import RunInfo, streaming
+    from linkguard.scan import check
+
+    info = RunInfo(tool_version=__version__, fail_on=policy.fail_on)
+    tally = Tally(policy.fail_on)
+    with ExitStack() as files:
+        streams = []
+        for reporter, path in reporters:
+            write: Callable[[str], object] = (
+                _stdout_write if path is None else files.enter_context(open(path, "w", encoding="utf-8")).write
+            )
+            chosen = streaming(reporter)
+            assert chosen is not None
+            streams.append(chosen.stream(info, options, write))
+        for outcome in check(paths, policy, progress):
+            tally.add(outcome)
+            if isinstance(outcome, Skipped):
+                for stream in streams:
+                    stream.skipped(outcome)
+            else:
+                for stream in streams:
+                    stream.artifact(outcome)
+        if progress is not None:
+            progress.close()
+        totals = tally.totals
+        for stream in streams:
+            stream.finish(totals)
+    sys.stdout.flush()
+    return totals.failed
+
+
+def _stdout_write(text: str) -> None:
+    sys.stdout.write(text)
 
 
 class _ProgressLine:
@@ -192,6 +262,7 @@ class _ProgressLine:
         if self._shown:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
+            self._shown = False
 
 
 def _branch_selected(pattern: Optional[str], fmt: str) -> bool:

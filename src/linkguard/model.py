@@ -154,7 +154,9 @@ class Unreadable:
     """An artifact that could not be read or parsed; becomes an LG901 finding."""
 
     reason: str
-    kind: str = "corrupt"  # "corrupt" | "truncated" | "permission" | "too-large" | "budget" | "io" | "archive"
+    # "corrupt" | "truncated" | "permission" | "too-large" | "budget" | "io" | "archive", or "internal": a bug
+    # in linkguard met while reading this artifact (counted apart so that bugs are visible)
+    kind: str = "corrupt"
 
 
 Inspection = Union[ElfFacts, "PeFacts", "MachoFacts", Unreadable]
@@ -216,6 +218,7 @@ class ArtifactReport:
     problem: Optional[Unreadable] = None
     findings: Tuple[Finding, ...] = ()
     allowance: Optional[str] = None  # the reason of the policy allowance that applied, if any
+    alias_of: Optional[str] = None  # the path this same file was first met under in this run (symlink, hard link)
 
     @property
     def worst(self) -> Optional[Severity]:
@@ -234,6 +237,37 @@ class Totals:
     failed: bool
 
 
+class Tally:
+    """Totals kept as outcomes stream past, so that a run need not hold every artifact to know its verdict."""
+
+    def __init__(self, fail_on: Optional[Severity]) -> None:
+        self.fail_on = fail_on
+        self.artifacts = 0
+        self.skipped = 0
+        self.counts = {s: 0 for s in Severity}
+
+    def add(self, outcome: Union[ArtifactReport, Skipped]) -> None:
+        if isinstance(outcome, Skipped):
+            self.skipped += 1
+            return
+        self.artifacts += 1
+        for finding in outcome.findings:
+            self.counts[finding.severity] += 1
+
+    @property
+    def totals(self) -> Totals:
+        fail_on = self.fail_on
+        failed = fail_on is not None and any(n and s.rank >= fail_on.rank for s, n in self.counts.items())
+        return Totals(
+            artifacts=self.artifacts,
+            skipped=self.skipped,
+            errors=self.counts[Severity.ERROR],
+            warnings=self.counts[Severity.WARNING],
+            notes=self.counts[Severity.NOTE],
+            failed=failed,
+        )
+
+
 @dataclass(frozen=True)
 class Report:
     artifacts: Tuple[ArtifactReport, ...]
@@ -243,19 +277,12 @@ class Report:
 
     @property
     def totals(self) -> Totals:
-        counts = {s: 0 for s in Severity}
+        tally = Tally(self.fail_on)
         for artifact in self.artifacts:
-            for finding in artifact.findings:
-                counts[finding.severity] += 1
-        failed = self.fail_on is not None and any(n and s.rank >= self.fail_on.rank for s, n in counts.items())
-        return Totals(
-            artifacts=len(self.artifacts),
-            skipped=len(self.skipped),
-            errors=counts[Severity.ERROR],
-            warnings=counts[Severity.WARNING],
-            notes=counts[Severity.NOTE],
-            failed=failed,
-        )
+            tally.add(artifact)
+        for skipped in self.skipped:
+            tally.add(skipped)
+        return tally.totals
 
 
 # ------------------------------------------------------------------------------------- PE and Mach-O

@@ -4,6 +4,8 @@ Why not multiprocessing.Pool or ProcessPoolExecutor: a worker that dies (a crash
 OOM killer, the address-space cap below) loses its task in Pool and breaks every pending future in the executor.
 Here each worker has its own pipe, so the one batch it held is known: that batch is retried item by item, and the
 item that kills a worker (or runs past its deadline) alone becomes `failed(item, reason)`, while the run goes on.
+Deadlines are per item, not per batch: each worker writes the position and start time of the item it is on into a
+small shared array, and the parent stops a worker whose current item has run past that item's own deadline.
 
 Workers are forked where the platform allows (start-up is then free: they inherit the imported modules), and
 each caps its own address space (RLIMIT_AS) so one hostile artifact cannot take the machine's memory.
@@ -15,21 +17,13 @@ import contextlib
 import os
 import time
 from collections import deque
-from dataclasses import dataclass
 from typing import Any, Callable, Deque, Dict, Generic, Iterable, Iterator, List, Optional, Tuple, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 MEMORY_CAP = 4 << 30  # address space a worker may add to what it inherited
-BATCH = 16  # items per message: fewer round trips for the many small files of a tree
-
-
-@dataclass(frozen=True)
-class Failure:
-    """Why an item produced no result: its worker died or ran past the deadline."""
-
-    reason: str
+BATCH = 64  # items per message: fewer round trips for the many small files of a tree
 
 
 def run_ordered(
@@ -54,9 +48,13 @@ def run_ordered(
 # --------------------------------------------------------------------------------------------- workers
 
 
-def _serve(connection: Any, work: Callable[[Any], Any]) -> None:
-    """A worker's loop: receive (ids, items), send (ids, results) or (ids, exception)."""
+def _serve(connection: Any, work: Callable[[Any], Any], progress: Any) -> None:
+    """A worker's loop: receive (ids, items), send (ids, results) or (ids, exception).
+
+    `progress` is [position of the current item in its batch, monotonic time it started], read by the parent.
+    """
     _cap_memory()
+    clock = time.monotonic
     while True:
         try:
             message = connection.recv()
@@ -65,8 +63,12 @@ def _serve(connection: Any, work: Callable[[Any], Any]) -> None:
         if message is None:
             return
         ids, items = message
+        results = []
         try:
-            results = [work(item) for item in items]
+            for position, item in enumerate(items):
+                progress[0] = position
+                progress[1] = clock()
+                results.append(work(item))
         except Exception as exc:  # a bug in `work`: hand it to the parent to report
             connection.send((ids, _Raised(exc)))
             continue
@@ -100,16 +102,24 @@ def _cap_memory() -> None:
 class _Worker(Generic[T]):
     def __init__(self, context: Any, work: Callable[[T], Any]) -> None:
         self.connection, child = context.Pipe(duplex=True)
-        self.process = context.Process(target=_serve, args=(child, work), daemon=True)
+        self.progress = context.RawArray("d", 2)
+        self.process = context.Process(target=_serve, args=(child, work, self.progress), daemon=True)
         self.process.start()
         child.close()
         self.batch: Optional[List[Tuple[int, T]]] = None
-        self.due = 0.0
+        self.given = 0.0
 
-    def give(self, batch: List[Tuple[int, T]], due: float) -> None:
+    def give(self, batch: List[Tuple[int, T]]) -> None:
         self.batch = batch
-        self.due = due
+        self.progress[0] = 0
+        self.progress[1] = 0.0
+        self.given = time.monotonic()
         self.connection.send(([i for i, _ in batch], [item for _, item in batch]))
+
+    def current(self) -> Tuple[int, float]:
+        """(position in the batch, start time) of the item being worked on."""
+        position, started = int(self.progress[0]), float(self.progress[1])
+        return position, (started or self.given)
 
     def stop(self, force: bool = False) -> None:
         if force:
@@ -174,12 +184,11 @@ class _Pool(Generic[T, R]):
                     if not batch:
                         break
                 if batch:
-                    due = time.monotonic() + sum(self.deadline(item) for _, item in batch)
-                    worker.give(batch, due)
+                    worker.give(batch)
             busy = [w for w in self.workers if w.batch is not None]
             if not busy:
                 break
-            timeout = max(0.0, min(w.due for w in busy) - time.monotonic())
+            timeout = max(0.0, min(self._due(w) for w in busy) - time.monotonic())
             handles = [w.connection for w in busy] + [w.process.sentinel for w in busy]
             ready = wait(handles, timeout=timeout)
             now = time.monotonic()
@@ -198,8 +207,10 @@ class _Pool(Generic[T, R]):
                     worker.batch = None
                 elif worker.process.sentinel in ready:
                     self._lost(index, worker, retry, done, worker.death())
-                elif now >= worker.due:
-                    limit = sum(self.deadline(item) for _, item in worker.batch)
+                elif now >= self._due(worker):
+                    position, _ = worker.current()
+                    position = min(position, len(worker.batch) - 1)
+                    limit = self.deadline(worker.batch[position][1])
                     worker.stop(force=True)
                     self._lost(
                         index,
@@ -207,6 +218,7 @@ class _Pool(Generic[T, R]):
                         retry,
                         done,
                         f"inspection did not finish within {limit:g} s; the worker process was stopped",
+                        culprit=position,
                     )
             while next_out in done:
                 yield done.pop(next_out)
@@ -214,6 +226,13 @@ class _Pool(Generic[T, R]):
         while next_out in done:  # pragma: no cover - everything is emitted inside the loop
             yield done.pop(next_out)
             next_out += 1
+
+    def _due(self, worker: _Worker[T]) -> float:
+        """When the item `worker` is on must be done."""
+        assert worker.batch is not None
+        position, started = worker.current()
+        position = min(position, len(worker.batch) - 1)
+        return started + self.deadline(worker.batch[position][1])
 
     @staticmethod
     def _take(source: Iterator[Tuple[int, T]]) -> List[Tuple[int, T]]:
@@ -231,8 +250,10 @@ class _Pool(Generic[T, R]):
         retry: Deque[List[Tuple[int, T]]],
         done: Dict[int, R],
         reason: str,
+        culprit: Optional[int] = None,
     ) -> None:
-        """A worker died or overran: retry its batch item by item; a lone item becomes a failure."""
+        """A worker died or overran: the item that overran (or a lone item) becomes a failure; the rest of its
+        batch is retried item by item, so a crash is pinned on the one item that causes it."""
         batch = worker.batch or []
         worker.batch = None
         if worker.process.is_alive():
@@ -240,11 +261,13 @@ class _Pool(Generic[T, R]):
         else:
             worker.connection.close()
         self.workers[index] = _Worker(self.context, self.work)
-        if len(batch) == 1:
-            i, item = batch[0]
+        if culprit is None and len(batch) == 1:
+            culprit = 0
+        if culprit is not None:
+            i, item = batch[culprit]
             done[i] = self.failed(item, reason)
-        else:
-            retry.extendleft([pair] for pair in reversed(batch))
+            batch = batch[:culprit] + batch[culprit + 1 :]
+        retry.extendleft([pair] for pair in reversed(batch))
 
     def close(self) -> None:
         for worker in self.workers:

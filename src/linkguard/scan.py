@@ -1,18 +1,27 @@
-"""The pipeline: inputs -> inspect -> rules -> Report. No printing here (progress goes to a callback).
+"""The pipeline: inputs -> readers -> rules -> outcomes, streamed in walk order. Nothing here prints.
 
-Walked files are checked in walk order. Many files go to worker processes (parallel.py) and come back in that
-same order, so the report is identical whatever `jobs` is; a handful of small files are checked in-process so
-that a pre-commit run does not pay for starting workers.
+`check` yields every outcome as soon as it is known and in walk order, whatever the number of workers, so that
+reporters can write as the run goes and the parent keeps no more than the summary needs; `scan` collects the same
+outcomes into a Report. Three guarantees live here:
+- one candidate is one boundary: whatever is raised while checking it (a bug included) becomes that candidate's
+  LG901 finding, and the run goes on (`check_candidate`);
+- one candidate has one time bound, in-process (SIGALRM in the main thread) and in workers alike, with
+  parallel.py's per-item watchdog behind it for code that never returns to the interpreter;
+- one file is read once: a symlink or hard link to a file already met in this run is reported as an alias of it
+  (its own path, its own policy, the same facts) instead of being read again.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-from typing import IO, Callable, Iterable, Iterator, List, Optional, Sequence, Union
+from collections import OrderedDict, deque
+from dataclasses import replace
+from typing import IO, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union, cast
 
 from linkguard import __version__
 from linkguard.config import Policy
+from linkguard.errors import describe_bug
 from linkguard.inputs.files import Candidate, FileArtifact, Problem, walk
 from linkguard.model import (
     Artifact,
@@ -26,7 +35,8 @@ from linkguard.model import (
     Unreadable,
     format_of,
 )
-from linkguard.readers import inspect_artifact, sniff
+from linkguard.readers import deadline, read_artifact, sniff
+from linkguard.readers.budget import BudgetExceeded
 from linkguard.rules import evaluate
 
 Outcome = Union[ArtifactReport, Skipped]
@@ -36,6 +46,9 @@ NOT_ELF = "not an ELF file"
 HEAD = 512  # bytes read to recognise a file: ELF magic, or an archive (the tar magic sits at offset 257)
 IN_PROCESS_FILES = 8  # fewer files than this (and small ones) are checked without worker processes
 IN_PROCESS_BYTES = 64 << 20
+ARCHIVE_BYTES_PER_SECOND = 4 << 20  # time allowed for an archive beyond the per-artifact limit, by its size
+RETAINED_ALIASES = 4096  # outcomes kept for files that later paths may alias
+REPORT_BUG = "this is a bug in linkguard: please report it with the file if you can share it"
 
 
 def judge(path: str, location: str, inspection: Inspection, policy: Policy) -> ArtifactReport:
@@ -54,53 +67,83 @@ def judge(path: str, location: str, inspection: Inspection, policy: Policy) -> A
     return ArtifactReport(path=path, location=location, format="unreadable", problem=inspection, findings=findings)
 
 
+def internal_error(exc: BaseException) -> Unreadable:
+    """An exception nobody expected while checking one artifact: a countable `internal` result, not a crash."""
+    return Unreadable(f"internal error while checking it: {describe_bug(exc)}; {REPORT_BUG}", "internal")
+
+
+def time_limit(candidate: Candidate, policy: Policy) -> float:
+    """Seconds one candidate may take: the per-artifact limit, plus time by size for what may be an archive."""
+    size = candidate.size if isinstance(candidate, FileArtifact) else 0
+    return policy.limits.seconds + size / ARCHIVE_BYTES_PER_SECOND
+
+
 def check_candidate(candidate: Candidate, policy: Policy) -> List[Outcome]:
-    """Everything one walked path yields (an archive yields one outcome per member)."""
+    """Everything one walked path yields (an archive yields one outcome per member). Never raises for bad input,
+    nor for a bug: the candidate then gets one LG901 finding and the outcomes found before it are kept."""
     if isinstance(candidate, Skipped):
         return [candidate]
     if policy.excluded(candidate.path):
         return [Skipped(candidate.path, "excluded by configuration")]
     if isinstance(candidate, Problem):
         return [judge(candidate.path, candidate.location, candidate.unreadable, policy)]
-    return check_artifact(candidate, policy)
+    outcomes: List[Outcome] = []
+    try:
+        for outcome in _check_file(candidate, policy):
+            outcomes.append(outcome)
+    except BudgetExceeded as exc:
+        outcomes.append(judge(candidate.path, candidate.location, Unreadable(str(exc), "budget"), policy))
+    except MemoryError:
+        reason = Unreadable("ran out of memory while reading it (hostile sizes?)", "budget")
+        outcomes.append(judge(candidate.path, candidate.location, reason, policy))
+    except Exception as exc:  # the per-artifact boundary: a bug costs this artifact, not the run
+        outcomes.append(judge(candidate.path, candidate.location, internal_error(exc), policy))
+    return outcomes
 
 
-def check_artifact(artifact: FileArtifact, policy: Policy) -> List[Outcome]:
-    """One file on disk: an ELF file is inspected, an archive is expanded, anything else is skipped."""
+def _check_file(artifact: FileArtifact, policy: Policy) -> Iterator[Outcome]:
+    """One file on disk: an ELF file is read, an archive is expanded, anything else is skipped."""
     try:
         handle = open(artifact.location, "rb")  # noqa: SIM115 - closed below, after the sniff decides
     except PermissionError:
-        return [judge(artifact.path, artifact.location, Unreadable("permission denied", "permission"), policy)]
+        yield judge(artifact.path, artifact.location, Unreadable("permission denied", "permission"), policy)
+        return
     except OSError as exc:
-        return [judge(artifact.path, artifact.location, Unreadable(f"cannot read: {exc.strerror}", "io"), policy)]
+        yield judge(artifact.path, artifact.location, Unreadable(f"cannot read: {exc.strerror}", "io"), policy)
+        return
     with handle:
         try:
             head = handle.read(HEAD)
         except OSError as exc:  # EISDIR races, EIO
-            return [judge(artifact.path, artifact.location, Unreadable(f"cannot read: {exc.strerror}", "io"), policy)]
+            yield judge(artifact.path, artifact.location, Unreadable(f"cannot read: {exc.strerror}", "io"), policy)
+            return
         if sniff(head) is not None:
-            inspection = inspect_artifact(_Opened(artifact, handle), policy.limits)
+            with deadline(policy.limits.seconds):
+                inspection = read_artifact(_Opened(artifact, handle), policy.limits)
             if inspection is None:
-                return [Skipped(artifact.path, NOT_ELF)]
-            return [judge(artifact.path, artifact.location, inspection, policy)]
+                yield Skipped(artifact.path, NOT_ELF)
+            else:
+                yield judge(artifact.path, artifact.location, inspection, policy)
+            return
     from linkguard.inputs.magic import sniff_archive
 
     kind = sniff_archive(head)
     if kind is None:
-        return [Skipped(artifact.path, NOT_ELF)]
-    return list(_archive(artifact, kind, policy))
+        yield Skipped(artifact.path, NOT_ELF)
+        return
+    # The alarm is armed only for what may take long: most files of a tree are neither ELF nor archives.
+    with deadline(time_limit(artifact, policy)):
+        yield from _archive(artifact, kind, policy)
 
 
 def _archive(artifact: FileArtifact, kind: str, policy: Policy) -> Iterator[Outcome]:
     from linkguard.inputs.archives import MemberResult, expand
 
-    def inspect(member: Artifact) -> Optional[Inspection]:
-        return inspect_artifact(member, policy.limits)
+    def read(member: Artifact) -> Optional[Inspection]:
+        return read_artifact(member, policy.limits)
 
     not_elf = 0
-    for entry in expand(
-        artifact.path, artifact.location, artifact.size, kind, policy.archives, inspect, policy.excluded
-    ):
+    for entry in expand(artifact.path, artifact.location, artifact.size, kind, policy.archives, read, policy.excluded):
         if isinstance(entry, Skipped):
             if entry.reason == NOT_ELF:
                 not_elf += 1  # a jar has tens of thousands: counted once per archive, not listed one by one
@@ -118,36 +161,30 @@ def _archive(artifact: FileArtifact, kind: str, policy: Policy) -> Iterator[Outc
 class _Opened:
     """A file artifact whose stream is already open (the sniff read its head): saves a second open()."""
 
-    def __init__(self, artifact: FileArtifact, handle: IO[bytes]) -> None:
+    def __init__(self, artifact: FileArtifact, handle: object) -> None:
         self.path = artifact.path
         self.location = artifact.location
         self.size = artifact.size
-        self._handle: Optional[IO[bytes]] = handle
+        self._handle = handle
 
     def open(self) -> IO[bytes]:
-        handle, self._handle = self._handle, None
-        if handle is None:
-            return open(self.location, "rb")
-        handle.seek(0)
-        return _Unclosed(handle)  # type: ignore[return-value]
+        self._handle.seek(0)  # type: ignore[attr-defined]
+        return cast(IO[bytes], _Unclosed(self._handle))
 
 
 class _Unclosed:
     """The already-open handle, left open on exit: its owner closes it."""
 
-    def __init__(self, handle: IO[bytes]) -> None:
+    def __init__(self, handle: object) -> None:
         self._handle = handle
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._handle, name)
 
-    def __enter__(self) -> IO[bytes]:
+    def __enter__(self) -> object:
         return self._handle
 
     def __exit__(self, *exc: object) -> None:
-        return None
-
-    def close(self) -> None:
         return None
 
 
@@ -155,38 +192,106 @@ class _Unclosed:
 
 
 def scan(arguments: Sequence[str], policy: Policy, progress: Optional[Progress] = None) -> Report:
-    """Check every path under `arguments`; `progress`, when given, is called as paths are done."""
+    """Check every path under `arguments` and collect the outcomes into a Report."""
     artifacts: List[ArtifactReport] = []
     skipped: List[Skipped] = []
-    for done, outcomes in enumerate(_outcomes(walk(arguments), policy), 1):
-        for outcome in outcomes:
-            if isinstance(outcome, Skipped):
-                skipped.append(outcome)
-            else:
-                artifacts.append(outcome)
-        if progress is not None and outcomes:
-            progress(done, len(artifacts), outcomes[-1].path)
+    for outcome in check(arguments, policy, progress):
+        if isinstance(outcome, Skipped):
+            skipped.append(outcome)
+        else:
+            artifacts.append(outcome)
     return Report(artifacts=tuple(artifacts), skipped=tuple(skipped), fail_on=policy.fail_on, tool_version=__version__)
 
 
-def _outcomes(candidates: Iterable[Candidate], policy: Policy) -> Iterator[List[Outcome]]:
-    """Outcomes per candidate, in walk order: in-process for a few small files, else on worker processes."""
+def check(arguments: Sequence[str], policy: Policy, progress: Optional[Progress] = None) -> Iterator[Outcome]:
+    """Every outcome under `arguments`, in walk order, as soon as it is known."""
+    found = 0
+    for done, outcomes in enumerate(_dealiased(walk(arguments), policy), 1):
+        for outcome in outcomes:
+            if not isinstance(outcome, Skipped):
+                found += 1
+            yield outcome
+        if progress is not None and outcomes:
+            progress(done, found, outcomes[-1].path)
+
+
+# An item of work: a candidate to check, or a path that is the same file as an earlier one.
+_Identity = Tuple[int, int]
+
+
+class _Alias:
+    def __init__(self, candidate: FileArtifact, identity: _Identity) -> None:
+        self.candidate = candidate
+        self.identity = identity
+
+
+_Item = Union[Candidate, _Alias]
+
+
+def _dealiased(candidates: Iterable[Candidate], policy: Policy) -> Iterator[List[Outcome]]:
+    """Outcomes per candidate; a later path to a file already met is judged on that file's facts, not re-read.
+
+    Only files likely to be met again are remembered (reached through a symlink, or with more than one hard
+    link), and at most RETAINED_ALIASES of them, so memory stays flat however large the tree.
+    """
+    watched: Dict[_Identity, bool] = {}
+    retained: OrderedDict[_Identity, List[Outcome]] = OrderedDict()
+
+    def items_of(stream: Iterable[Candidate]) -> Iterator[_Item]:
+        for candidate in stream:
+            if isinstance(candidate, FileArtifact) and candidate.identity is not None:
+                if watched.get(candidate.identity):
+                    yield _Alias(candidate, candidate.identity)
+                    continue
+                if candidate.identity not in watched:
+                    watched[candidate.identity] = candidate.via_link or candidate.links > 1
+            yield candidate
+
+    for item, outcomes in _outcomes(items_of(candidates), policy):
+        if isinstance(item, _Alias):
+            primary = retained.get(item.identity)
+            outcomes = _alias_outcomes(item.candidate, primary, policy)
+        elif isinstance(item, FileArtifact) and item.identity is not None and watched.get(item.identity):
+            retained[item.identity] = outcomes
+            while len(retained) > RETAINED_ALIASES:
+                retained.popitem(last=False)
+        yield outcomes
+
+
+def _alias_outcomes(candidate: FileArtifact, primary: Optional[List[Outcome]], policy: Policy) -> List[Outcome]:
+    """The outcomes of a path that is the same file as `primary`'s: its facts judged under this path's policy."""
+    if policy.excluded(candidate.path):
+        return [Skipped(candidate.path, "excluded by configuration")]
+    if primary is None or len(primary) != 1:  # forgotten, or an archive: check it again
+        return check_candidate(candidate, policy)
+    (first,) = primary
+    if isinstance(first, Skipped):
+        return [Skipped(candidate.path, first.reason)]
+    inspection: Optional[Inspection] = first.facts if first.facts is not None else first.problem
+    if inspection is None:
+        return check_candidate(candidate, policy)
+    report = judge(candidate.path, candidate.location, inspection, policy)
+    return [replace(report, alias_of=first.alias_of or first.path)]
+
+
+def _outcomes(items: Iterable[_Item], policy: Policy) -> Iterator[Tuple[_Item, List[Outcome]]]:
+    """(item, outcomes) in walk order: in-process for a few small files, else on worker processes."""
     jobs = policy.jobs or _cores()
-    stream = iter(candidates)
-    first: List[Candidate] = []
+    stream = iter(items)
+    first: List[_Item] = []
     size = 0
     if jobs > 1:
-        for candidate in stream:
-            first.append(candidate)
-            size += candidate.size if isinstance(candidate, FileArtifact) else 0
+        for item in stream:
+            first.append(item)
+            size += item.size if isinstance(item, FileArtifact) else 0
             files = sum(isinstance(c, FileArtifact) for c in first)
             if files >= IN_PROCESS_FILES or size >= IN_PROCESS_BYTES:
                 break
         else:
             jobs = 1  # the walk ended early: too little work to be worth workers
     if jobs <= 1:
-        for candidate in [*first, *stream]:
-            yield check_candidate(candidate, policy)
+        for item in [*first, *stream]:
+            yield item, [] if isinstance(item, _Alias) else check_candidate(item, policy)
         return
     yield from _parallel(itertools.chain(first, stream), policy, jobs)
 
@@ -198,21 +303,47 @@ def _cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _parallel(candidates: Iterator[Candidate], policy: Policy, jobs: int) -> Iterator[List[Outcome]]:
-    from functools import partial
-
+def _parallel(items: Iterator[_Item], policy: Policy, jobs: int) -> Iterator[Tuple[_Item, List[Outcome]]]:
     from linkguard.parallel import run_ordered
 
-    def deadline(candidate: Candidate) -> float:
-        # Generous: the per-artifact time limit bounds ELF inspection; archives also pay for decompression.
-        base = 3 * policy.limits.seconds + 10
-        if isinstance(candidate, FileArtifact):
-            return base + candidate.size / (4 << 20)
-        return base
+    pending: Deque[_Item] = deque()
 
-    def failed(candidate: Candidate, reason: str) -> List[Outcome]:
-        path = candidate.path
-        location = candidate.location if isinstance(candidate, FileArtifact) else path
+    def tracked() -> Iterator[_Item]:
+        for item in items:
+            pending.append(item)
+            yield item
+
+    def work(item: _Item) -> object:
+        if isinstance(item, _Alias):
+            return None
+        return _compact(item, check_candidate(item, policy))
+
+    def limit(item: _Item) -> float:
+        if isinstance(item, _Alias):
+            return 1.0
+        return time_limit(item, policy) + 5.0  # the worker's own alarm fires first; this is the backstop
+
+    def failed(item: _Item, reason: str) -> object:
+        assert not isinstance(item, _Alias)
+        path = item.path
+        location = item.location if isinstance(item, FileArtifact) else path
         return [judge(path, location, Unreadable(reason, "budget"), policy)]
 
-    yield from run_ordered(partial(check_candidate, policy=policy), candidates, jobs, deadline, failed)
+    for result in run_ordered(work, tracked(), jobs, limit, failed):
+        item = pending.popleft()
+        yield item, _expand(item, result)
+
+
+def _compact(item: _Item, outcomes: List[Outcome]) -> object:
+    """What a worker sends back: nothing at all for the common 'not an ELF file' (the parent knows the path)."""
+    if len(outcomes) == 1 and isinstance(outcomes[0], Skipped) and outcomes[0].reason == NOT_ELF:
+        return None
+    return outcomes
+
+
+def _expand(item: _Item, result: object) -> List[Outcome]:
+    if isinstance(item, _Alias):
+        return []
+    if result is None:
+        return [Skipped(item.path, NOT_ELF)]
+    return result  # type: ignore[return-value]

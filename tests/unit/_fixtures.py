@@ -7,20 +7,20 @@ Truths come from independent tools recorded by each set's manifest builder; for 
 from __future__ import annotations
 
 import ast
-import io
 import json
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional, Tuple
 
 from linkguard.readers.budget import Budget
 from linkguard.readers.elf import ElfImage
+from linkguard.readers.source import BytesSource
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def view_of(data: bytes) -> ElfImage:
     """The lead's ImageView implementation over in-memory bytes."""
-    return ElfImage(io.BytesIO(data), len(data), Budget())
+    return ElfImage(BytesSource(data), Budget())
 
 
 def manifest_fixtures() -> Iterator[Tuple[Path, Dict[str, Any]]]:

@@ -13,7 +13,7 @@ import pytest
 from linkguard.inputs.files import FileArtifact
 from linkguard.limits import Limits
 from linkguard.model import ElfFacts, Unreadable
-from linkguard.readers import inspect_artifact
+from linkguard.readers import read_artifact
 from tests.conftest import DATA
 
 MALFORMED = DATA / "elf" / "malformed"
@@ -30,7 +30,7 @@ SEEDS = [
 
 def _inspect(path: Path, limits: Optional[Limits] = None) -> object:
     limits = limits or Limits(seconds=5.0)
-    return inspect_artifact(FileArtifact(str(path), str(path), path.stat().st_size), limits)
+    return read_artifact(FileArtifact(str(path), str(path), path.stat().st_size), limits)
 
 
 def _malformed() -> List[dict]:
@@ -117,7 +117,7 @@ def test_time_budget_turns_into_unreadable(monkeypatch: pytest.MonkeyPatch) -> N
         while True:
             pass
 
-    monkeypatch.setattr(elf, "read_facts", spin)
+    monkeypatch.setattr(elf, "linkage_facts", spin)
     started = time.monotonic()
     result = _inspect(BIN / "gcc-glibc-static", Limits(seconds=0.2))
     assert isinstance(result, Unreadable) and result.kind == "budget"

@@ -10,7 +10,7 @@ import pytest
 
 from linkguard.limits import Limits
 from linkguard.model import MachoFacts, Unreadable
-from linkguard.readers import inspect_artifact, sniff
+from linkguard.readers import read_artifact, sniff
 from linkguard.readers.budget import Budget
 from linkguard.readers.macho import read_facts
 from tests.conftest import DATA
@@ -39,7 +39,7 @@ class _Bytes:
 
 
 def inspect(data: bytes) -> Union[MachoFacts, Unreadable, None]:
-    result = inspect_artifact(_Bytes(data), Limits())
+    result = read_artifact(_Bytes(data), Limits())
     assert result is None or isinstance(result, (MachoFacts, Unreadable))
     return result
 

@@ -12,7 +12,7 @@ import pytest
 
 from linkguard.limits import Limits
 from linkguard.model import PeFacts, Unreadable
-from linkguard.readers import inspect_artifact, sniff
+from linkguard.readers import read_artifact, sniff
 from linkguard.readers.budget import Budget
 from linkguard.readers.native import Malformed
 from linkguard.readers.pe import read_facts
@@ -32,7 +32,7 @@ class _Bytes:
 
 
 def inspect(data: bytes) -> Union[PeFacts, Unreadable, None]:
-    result = inspect_artifact(_Bytes(data), Limits())
+    result = read_artifact(_Bytes(data), Limits())
     assert result is None or isinstance(result, (PeFacts, Unreadable))
     return result
 

@@ -3,7 +3,6 @@ right row chosen for real fixtures whose build recipe is known."""
 
 from __future__ import annotations
 
-import io
 import string
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -12,8 +11,9 @@ import pytest
 
 from linkguard import remedies
 from linkguard.model import ElfFacts, Finding, GoBuildInfo, GoModule, Packing, Toolchain, VersionNeed
+from linkguard.readers import read_elf
 from linkguard.readers.budget import Budget
-from linkguard.readers.elf import inspect_stream
+from linkguard.readers.source import BytesSource
 from linkguard.remedies import REMEDIES, Evidence, Remedy, explain, gather, select
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -266,7 +266,7 @@ def test_real_fixture_gets_its_remedy(name: str, code: str, remedy_id: str) -> N
     if not path.is_file():
         pytest.fail(f"fixture missing: {path}")
     data = path.read_bytes()
-    facts = inspect_stream(io.BytesIO(data), len(data), Budget())
+    facts = read_elf(BytesSource(data), Budget())
     explanation = explain(code, facts)
     assert explanation is not None and explanation.remedy == remedy_id
 

@@ -82,14 +82,14 @@ def test_fifo_in_a_directory_does_not_hang(tree: Path, jobs: int) -> None:
 def test_a_worker_crash_is_lg901_for_that_artifact_only(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     victim = tree / "c" / "spex-static"
     clean = scan([str(tree)], Policy(jobs=1))
-    real = scan_module.inspect_artifact
+    real = scan_module.read_artifact
 
     def crashing(artifact: Any, limits: Any) -> Any:
         if artifact.location == str(victim):
             os.kill(os.getpid(), signal.SIGKILL)  # as a segfault in a C extension would
         return real(artifact, limits)
 
-    monkeypatch.setattr(scan_module, "inspect_artifact", crashing)  # forked workers inherit the patch
+    monkeypatch.setattr(scan_module, "read_artifact", crashing)  # forked workers inherit the patch
     report = scan([str(tree)], Policy(jobs=2))
     [hit] = [a for a in report.artifacts if a.path == str(victim)]
     assert hit.format == "unreadable" and hit.problem is not None
@@ -124,3 +124,127 @@ def test_excluded_and_missing_paths(tmp_path: Path) -> None:
     assert [s.reason for s in report.skipped] == ["excluded by configuration"]
     [missing] = report.artifacts
     assert missing.problem is not None and missing.problem.kind == "io"
+
+
+# ------------------------------------------------------------------------------------- aliases and bounds
+
+
+def test_links_to_one_file_are_read_once_and_reported_as_aliases(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copyfile(ARCHIVES / "bin" / "spex-dynamic", tmp_path / "spex.1")
+    os.symlink("spex.1", tmp_path / "spex")  # sorts first: it is the path the file is read under
+    os.link(tmp_path / "spex.1", tmp_path / "spex.hard")
+    reads: List[str] = []
+    real = scan_module.read_artifact
+
+    def counting(artifact: Any, limits: Any) -> Any:
+        reads.append(artifact.path)
+        return real(artifact, limits)
+
+    monkeypatch.setattr(scan_module, "read_artifact", counting)
+    report = scan([str(tmp_path)], Policy(jobs=1))
+    assert reads == [str(tmp_path / "spex")]
+    by_path = {a.path: a for a in report.artifacts}
+    assert sorted(by_path) == sorted(str(tmp_path / n) for n in ("spex", "spex.1", "spex.hard"))
+    first = by_path[str(tmp_path / "spex")]
+    assert first.alias_of is None
+    for name in ("spex.1", "spex.hard"):
+        alias = by_path[str(tmp_path / name)]
+        assert alias.alias_of == first.path
+        assert alias.facts == first.facts and alias.findings == first.findings
+
+
+def test_an_alias_is_judged_under_its_own_path_policy(tmp_path: Path) -> None:
+    from linkguard.config import Allowance
+
+    shutil.copyfile(ARCHIVES / "bin" / "spex-dynamic", tmp_path / "spex.1")
+    os.symlink("spex.1", tmp_path / "spex")
+    policy = replace(Policy(jobs=1), allowances=(Allowance(paths=("*/spex.1",), reason="plugin host"),))
+    report = scan([str(tmp_path)], policy)
+    by_path = {a.path: a for a in report.artifacts}
+    assert [f.code for f in by_path[str(tmp_path / "spex")].findings] == ["LG101"]
+    assert by_path[str(tmp_path / "spex.1")].allowance == "plugin host"
+    assert "LG101" not in [f.code for f in by_path[str(tmp_path / "spex.1")].findings]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_bug_while_reading_one_file_is_its_lg901_and_the_run_goes_on(
+    tree: Path, jobs: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    victim = tree / "b" / "spex-static"
+    real = scan_module.read_artifact
+
+    def buggy(artifact: Any, limits: Any) -> Any:
+        if artifact.location == str(victim):
+            raise KeyError("a bug in a reader")
+        return real(artifact, limits)
+
+    monkeypatch.setattr(scan_module, "read_artifact", buggy)
+    clean = scan([str(tree)], Policy(jobs=1))
+    report = scan([str(tree)], Policy(jobs=jobs))
+    [hit] = [a for a in report.artifacts if a.path == str(victim)]
+    assert hit.problem is not None and hit.problem.kind == "internal"
+    assert "KeyError" in hit.problem.reason and "a bug in a reader" in hit.problem.reason
+    assert "report" in hit.problem.reason
+    assert [f.code for f in hit.findings] == ["LG901"]
+    assert [a.path for a in report.artifacts] == [a.path for a in clean.artifacts]
+
+
+def _stuck_in_c(artifact: Any, limits: Any) -> Any:
+    """A read that no SIGALRM can interrupt (as a long call inside a C extension): only the watchdog can stop it."""
+    import time
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])
+    while True:
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="needs POSIX signal masks")
+def test_the_worker_watchdog_stops_one_item_by_its_own_deadline(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from linkguard.limits import Limits
+
+    victim = tree / "a" / "spex-static"
+    real = scan_module.read_artifact
+
+    def maybe_stuck(artifact: Any, limits: Any) -> Any:
+        if artifact.location == str(victim):
+            return _stuck_in_c(artifact, limits)
+        return real(artifact, limits)
+
+    monkeypatch.setattr(scan_module, "read_artifact", maybe_stuck)
+    report = scan([str(tree)], replace(Policy(jobs=2), limits=Limits(seconds=1.0)))
+    [hit] = [a for a in report.artifacts if a.path == str(victim)]
+    assert hit.problem is not None and "did not finish within" in hit.problem.reason
+    others = [a for a in report.artifacts if a.path != str(victim)]
+    assert others and all(a.problem is None or "did not finish" not in a.problem.reason for a in others)
+
+
+def test_in_process_reads_have_the_same_time_bound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from linkguard.limits import Limits
+
+    shutil.copyfile(ARCHIVES / "bin" / "spex-static", tmp_path / "spex")
+
+    def spin(artifact: Any, limits: Any) -> Any:
+        while True:
+            pass
+
+    monkeypatch.setattr(scan_module, "read_artifact", spin)
+    report = scan([str(tmp_path)], replace(Policy(jobs=1), limits=Limits(seconds=1.0)))
+    [hit] = report.artifacts
+    assert hit.problem is not None and hit.problem.kind == "budget" and "longer than 1 s" in hit.problem.reason
+
+
+def test_quiet_is_a_rendering_choice(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    examples = Path(__file__).resolve().parents[2] / "examples" / "dist"
+    out = tmp_path / "report.json"
+    code, text = run_cli(["--quiet", "--output-json", str(out), str(examples)])
+    import json
+
+    report = json.loads(out.read_text())
+    assert code == 1
+    assert report["summary"]["artifacts"] == len(report["artifacts"]) == 3
+    assert "spex-musl-static" not in text.replace("linkguard:", "")  # no findings: left out of the text only
+    assert "3 artifacts checked" in text

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from linkguard.model import DYNAMIC, SELF_CONTAINED, Toolchain
 from linkguard.readers import toolchain as tc
-from linkguard.readers.elf import read_facts
+from linkguard.readers.elf import linkage_facts
 from linkguard.readers.image import PF_R, PF_W, PF_X, PT_LOAD, PT_NOTE, Section, Segment
 from tests.unit._fixtures import go_truth, manifest_fixtures, original_fixtures, view_of
 from tests.unit.test_gobuild import strip_section_headers
@@ -21,8 +21,8 @@ from tests.unit.test_gobuild import strip_section_headers
 
 def examine(data: bytes) -> Tuple[str, Toolchain]:
     view = view_of(data)
-    facts = read_facts(view)
-    return facts.linkage, tc.examine_toolchain(view, facts.linkage, facts.interpreter)
+    facts = linkage_facts(view)
+    return facts.linkage, tc.read_toolchain(view, facts.linkage, facts.interpreter)
 
 
 def recipe_libc(build: str) -> Optional[str]:
@@ -202,7 +202,7 @@ def rodata_view(rodata: bytes, symbols: Sequence[Tuple[str, str]] = (), note: bo
 
 def test_glibc_nss_from_strings_when_no_symbol_table() -> None:
     rodata = b"\0GLIBC_TUNABLES\0/etc/nsswitch.conf\0__nss_hosts_lookup2\0__nss_passwd_lookup2\0libnss_files.so.2\0"
-    found = tc.examine_toolchain(rodata_view(rodata), "static", None)  # type: ignore[arg-type]
+    found = tc.read_toolchain(rodata_view(rodata), "static", None)  # type: ignore[arg-type]
     assert found.libc == "glibc"
     assert found.nss == ("NSS hosts lookup", "NSS passwd lookup")
     assert "string /etc/nsswitch.conf in .rodata" in found.evidence
@@ -214,33 +214,33 @@ def test_glibc_nss_from_strings_when_no_symbol_table() -> None:
 def test_nsswitch_path_alone_is_not_nss() -> None:
     # Go's pure-Go resolver carries "/etc/nsswitch.conf" too (seen in the seed musl build's strings).
     rodata = b"GLIBC_TUNABLES\0Fatal glibc error\0misbehaving/etc/nsswitch.confinvalid\0"
-    found = tc.examine_toolchain(rodata_view(rodata), "static", None)  # type: ignore[arg-type]
+    found = tc.read_toolchain(rodata_view(rodata), "static", None)  # type: ignore[arg-type]
     assert found.libc == "glibc" and found.nss == ()
 
 
 def test_symbols_decide_nss_when_a_symtab_exists() -> None:
     rodata = b"GLIBC_TUNABLES\0Fatal glibc error\0/etc/nsswitch.conf\0"
     symbols = [("main", ".symtab"), ("getpwnam", ".symtab"), ("dlopen", ".symtab"), ("iconv_open", ".symtab")]
-    found = tc.examine_toolchain(rodata_view(rodata, symbols, note=False), "static", None)  # type: ignore[arg-type]
+    found = tc.read_toolchain(rodata_view(rodata, symbols, note=False), "static", None)  # type: ignore[arg-type]
     assert found.libc == "glibc"
     assert found.nss == ("getpwnam", "iconv_open")  # dlopen is defined in every static glibc >= 2.34
     assert "symbol getpwnam defined in .symtab" in found.evidence
 
 
 def test_static_glibc_without_nss_has_none() -> None:
-    found = tc.examine_toolchain(rodata_view(b"GLIBC_TUNABLES\0gconv-modules.cache\0"), "static-pie", None)  # type: ignore[arg-type]
+    found = tc.read_toolchain(rodata_view(b"GLIBC_TUNABLES\0gconv-modules.cache\0"), "static-pie", None)  # type: ignore[arg-type]
     assert found.libc == "glibc" and found.nss == ()
 
 
 def test_one_stray_glibc_string_is_not_enough() -> None:
-    found = tc.examine_toolchain(rodata_view(b"GLIBC_TUNABLES\0", note=False), "static", None)  # type: ignore[arg-type]
+    found = tc.read_toolchain(rodata_view(b"GLIBC_TUNABLES\0", note=False), "static", None)  # type: ignore[arg-type]
     assert found.libc is None
 
 
 def test_musl_from_strerror_text_or_symbols() -> None:
-    by_string = tc.examine_toolchain(rodata_view(b"No error information\0", note=False), "static", None)  # type: ignore[arg-type]
+    by_string = tc.read_toolchain(rodata_view(b"No error information\0", note=False), "static", None)  # type: ignore[arg-type]
     assert by_string.libc == "musl"
-    by_symbol = tc.examine_toolchain(
+    by_symbol = tc.read_toolchain(
         rodata_view(b"hello\0", [("__init_libc", ".symtab")], note=False),  # type: ignore[arg-type]
         "static",
         None,
@@ -250,7 +250,7 @@ def test_musl_from_strerror_text_or_symbols() -> None:
 
 def test_glibc_banner_gives_version() -> None:
     rodata = b"GLIBC_TUNABLES\0GNU C Library (Debian GLIBC 2.36-9+deb12u4) stable release version 2.36.\n\0"
-    found = tc.examine_toolchain(rodata_view(rodata), "static", None)  # type: ignore[arg-type]
+    found = tc.read_toolchain(rodata_view(rodata), "static", None)  # type: ignore[arg-type]
     assert found.libc_version == "2.36"
 
 
@@ -265,14 +265,14 @@ def test_glibc_banner_gives_version() -> None:
     ],
 )
 def test_dynamic_libc_from_interpreter(interpreter: Optional[str], libc: Optional[str]) -> None:
-    found = tc.examine_toolchain(FakeView(bytes(64)), "dynamic", interpreter)  # type: ignore[arg-type]
+    found = tc.read_toolchain(FakeView(bytes(64)), "dynamic", interpreter)  # type: ignore[arg-type]
     assert found.libc == libc
 
 
 def test_rust_from_comment_and_from_panic_paths() -> None:
     comment = b"rustc version 1.95.0 (59807616e 2026-04-14)\0GCC: (Debian 12.2.0-14) 12.2.0\0"
     view = FakeView(comment, sections=[Section(".comment", 1, 0, 0, len(comment))])
-    found = tc.examine_toolchain(view, "dynamic", "/lib64/ld-linux-x86-64.so.2")  # type: ignore[arg-type]
+    found = tc.read_toolchain(view, "dynamic", "/lib64/ld-linux-x86-64.so.2")  # type: ignore[arg-type]
     assert found.rust == "rustc 1.95.0"
     assert found.compilers == ("rustc version 1.95.0 (59807616e 2026-04-14)", "GCC: (Debian 12.2.0-14) 12.2.0")
 
@@ -280,11 +280,11 @@ def test_rust_from_comment_and_from_panic_paths() -> None:
     rodata = b"xx/rustc/" + commit.encode() + b"/library/core/src/fmt/mod.rs\0"
     # Without section headers there is no .comment to trust, so the read-only segments are scanned.
     sectionless = FakeView(rodata, segments=[Segment(PT_LOAD, PF_R, 0, 0x400000, len(rodata), len(rodata))])
-    found = tc.examine_toolchain(sectionless, "dynamic", None)  # type: ignore[arg-type]
+    found = tc.read_toolchain(sectionless, "dynamic", None)  # type: ignore[arg-type]
     assert found.rust == "rustc (commit 59807616e1fa)"
     # With section headers and no rustc in .comment, the costly scan is skipped: the file is not Rust-built.
     with_sections = FakeView(rodata, sections=[Section(".rodata", 1, 0, 0, len(rodata))])
-    assert tc.examine_toolchain(with_sections, "dynamic", None).rust is None  # type: ignore[arg-type]
+    assert tc.read_toolchain(with_sections, "dynamic", None).rust is None  # type: ignore[arg-type]
 
 
 def test_section_less_scan_reads_read_only_segments_only() -> None:
@@ -296,7 +296,7 @@ def test_section_less_scan_reads_read_only_segments_only() -> None:
         Segment(PT_LOAD, PF_R, len(text), 0x500000, len(rodata), len(rodata)),
     ]
     view = FakeView(data, segments=segments)
-    found = tc.examine_toolchain(view, "static", None)  # type: ignore[arg-type]
+    found = tc.read_toolchain(view, "static", None)  # type: ignore[arg-type]
     assert found.libc == "musl"  # the glibc strings in the executable segment were not looked at
 
 
@@ -305,7 +305,7 @@ def test_string_scan_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     size = 8 << 20
     data = bytes(size)
     view = FakeView(data, sections=[Section(".rodata", 1, 0, 0, size)])
-    tc.examine_toolchain(view, "static", None)  # type: ignore[arg-type]
+    tc.read_toolchain(view, "static", None)  # type: ignore[arg-type]
     assert view.bytes_read <= (1 << 20) + 4096
 
 
@@ -313,7 +313,7 @@ def test_note_in_pt_note_segment_without_sections() -> None:
     note = abi_note("big")
     view = FakeView(note, segments=[Segment(PT_NOTE, PF_R, 0, 0x1000, len(note), len(note))])
     view.endian = "big"
-    found = tc.examine_toolchain(view, "static", None)  # type: ignore[arg-type]
+    found = tc.read_toolchain(view, "static", None)  # type: ignore[arg-type]
     assert found.libc == "glibc"
     assert any("PT_NOTE" in line for line in found.evidence)
 
@@ -324,7 +324,7 @@ def test_garbage_notes_never_raise(data: bytes, endian: str) -> None:
     list(tc._iter_notes(data, endian))
     view = FakeView(data, segments=[Segment(PT_NOTE, PF_R, 0, 0, len(data), len(data))])
     view.endian = endian
-    tc.examine_toolchain(view, "static", None)  # type: ignore[arg-type]
+    tc.read_toolchain(view, "static", None)  # type: ignore[arg-type]
 
 
 @settings(max_examples=200, deadline=None)
@@ -333,13 +333,13 @@ def test_garbage_rodata_never_raises(rodata: bytes) -> None:
     view = FakeView(
         rodata, sections=[Section(".rodata", 1, 0, 0, len(rodata)), Section(".comment", 1, 0, 0, len(rodata))]
     )
-    tc.examine_toolchain(view, "static-pie", None)  # type: ignore[arg-type]
+    tc.read_toolchain(view, "static-pie", None)  # type: ignore[arg-type]
 
 
 def test_writable_segment_is_not_scanned_for_strings() -> None:
     data = b"No error information\0"
     view = FakeView(data, segments=[Segment(PT_LOAD, PF_R | PF_W, 0, 0x1000, len(data), len(data))])
-    assert tc.examine_toolchain(view, "static", None).libc is None  # type: ignore[arg-type]
+    assert tc.read_toolchain(view, "static", None).libc is None  # type: ignore[arg-type]
 
 
 def with_nss_truth() -> List[Any]:

@@ -25,7 +25,8 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.segments import InterpSegment
 
 from linkguard.readers.budget import Budget, BudgetExceeded
-from linkguard.readers.upx import UpxResult, examine, unpack_all
+from linkguard.readers.upx import UpxResult, unpack_all
+from linkguard.readers.upx import examine_stream as examine
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 UPX_SET = DATA / "upx"

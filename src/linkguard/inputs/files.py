@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass
-from typing import IO, Iterator, List, Sequence, Union
+from typing import IO, Iterator, List, Optional, Sequence, Tuple, Union
 
 from linkguard.model import Skipped, Unreadable
 
@@ -21,6 +21,9 @@ class FileArtifact:
     path: str
     location: str
     size: int
+    identity: Optional[Tuple[int, int]] = None  # (st_dev, st_ino): the same file reached by another path
+    links: int = 1  # st_nlink
+    via_link: bool = False  # reached through a symlink inside the roots
 
     def open(self) -> IO[bytes]:
         return open(self.location, "rb")
@@ -113,13 +116,20 @@ def _link(path: str, roots: List[str]) -> Iterator[Candidate]:
     if stat.S_ISDIR(st.st_mode):
         yield Skipped(path, "symlink to a directory inside the roots; its files are checked there")
         return
-    yield _file(path, path, st)
+    yield _file(path, path, st, via_link=True)
 
 
-def _file(path: str, location: str, st: os.stat_result) -> Candidate:
+def _file(path: str, location: str, st: os.stat_result, via_link: bool = False) -> Candidate:
     mode = st.st_mode
     if stat.S_ISREG(mode):
-        return FileArtifact(path=path, location=location, size=st.st_size)
+        return FileArtifact(
+            path=path,
+            location=location,
+            size=st.st_size,
+            identity=(st.st_dev, st.st_ino),
+            links=st.st_nlink,
+            via_link=via_link,
+        )
     kind = (
         "FIFO"
         if stat.S_ISFIFO(mode)

@@ -1,21 +1,34 @@
-"""Inspection: artifact bytes -> facts. Never judges; turns every way a file can be bad into `Unreadable`."""
+"""Readers: artifact bytes -> facts. They never judge; every way a file can be bad becomes `Unreadable`.
+
+`read_artifact` is the one entry point. It picks the format by magic and, for ELF, runs the one orchestration
+of this package: the ELF reader (elf.py), then UPX (upx.py) on the same bytes, then the ELF reader again on the
+original rebuilt behind the packing, then toolchain evidence (toolchain.py, gobuild.py) for unpacked images.
+"""
 
 from __future__ import annotations
 
 import signal
+import struct
 import threading
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import IO, Any, Iterator, Optional
 
+from linkguard.errors import describe
 from linkguard.limits import Limits
-from linkguard.model import Artifact, Inspection, Unreadable
+from linkguard.model import Artifact, ElfFacts, Inspection, Packing, Toolchain, Unreadable
 from linkguard.readers.budget import Budget, BudgetExceeded
+from linkguard.readers.source import BytesSource, Source, StreamSource
 
 ELF_MAGIC = b"\x7fELF"
+MIN_ELF = 52  # the smallest ELF header (32-bit)
+
+# What struct-level parsing raises on hostile input besides our own Corrupt: bad input, not bugs.
+PARSE_ERRORS = (struct.error, IndexError, ValueError, OverflowError, UnicodeDecodeError)
 
 
 def sniff(head: bytes) -> Optional[str]:
-    """The inspected format a file's first bytes announce, or None for anything we skip."""
+    """The format a file's first bytes announce ("elf"), or None for anything we skip."""
     if head[:4] == ELF_MAGIC:
         return "elf"
     return _sniff_native(head)
@@ -36,9 +49,9 @@ def _sniff_native(head: bytes) -> Optional[str]:
     return None
 
 
-def inspect_artifact(artifact: Artifact, limits: Limits) -> Optional[Inspection]:
-    """Facts for one artifact; None when it is not a format we inspect (counted as skipped)."""
-    from linkguard.readers import elf
+def read_artifact(artifact: Artifact, limits: Limits) -> Optional[Inspection]:
+    """Facts for one artifact; None when it is not a format we read (counted as skipped)."""
+    from linkguard.readers.elf import Corrupt
 
     budget = Budget.for_limits(limits)
     try:
@@ -49,25 +62,24 @@ def inspect_artifact(artifact: Artifact, limits: Limits) -> Optional[Inspection]
                 return None
             if kind != "elf":
                 return _inspect_native(kind, stream, artifact.size, budget, limits)
-            if artifact.size < 52:
+            if artifact.size < MIN_ELF:
                 return Unreadable(f"truncated: {artifact.size} bytes, shorter than any ELF header", "truncated")
-            stream.seek(0)
-            with _alarm(limits.seconds + 2.0):
-                facts: Inspection = elf.inspect_stream(stream, artifact.size, budget)
+            with deadline(limits.seconds):
+                facts: Inspection = read_elf(StreamSource(stream, artifact.size), budget)
     except BudgetExceeded as exc:
         return Unreadable(budget.exceeded or str(exc), "budget")
     except PermissionError:
         return Unreadable("permission denied", "permission")
     except MemoryError:
         facts = Unreadable("ran out of memory while parsing (hostile sizes?)", "budget")
-    except elf.Corrupt as exc:
+    except Corrupt as exc:
         text = str(exc)
         facts = Unreadable(text, "truncated" if text.startswith("truncated") else "corrupt")
-    except elf.PARSE_ERRORS as exc:
-        facts = Unreadable(f"corrupt ELF: {elf.describe(exc)}", "corrupt")
+    except PARSE_ERRORS as exc:
+        facts = Unreadable(f"corrupt ELF: {describe(exc)}", "corrupt")
     except OSError as exc:
         facts = Unreadable(f"cannot read: {exc.strerror or exc}", "io")
-    if budget.exceeded:  # a limit was hit inside a parser that wrapped or swallowed the exception
+    if budget.exceeded:  # a limit was hit inside code that wrapped or swallowed the exception
         return Unreadable(budget.exceeded, "budget")
     return facts
 
@@ -81,7 +93,7 @@ def _inspect_native(kind: str, stream: IO[bytes], size: int, budget: Budget, lim
         return None  # a DOS program or other MZ file: not a PE image
     stream.seek(0)
     try:
-        with _alarm(limits.seconds + 2.0):
+        with deadline(limits.seconds):
             if kind == "pe":
                 return pe.read_facts(stream, size, budget)
             return macho.read_facts(stream, size, budget)
@@ -91,11 +103,61 @@ def _inspect_native(kind: str, stream: IO[bytes], size: int, budget: Budget, lim
         return Unreadable(budget.exceeded or str(exc), "budget")
 
 
+def read_elf(source: Source, budget: Budget, *, see_through: bool = True) -> ElfFacts:
+    """All facts about one ELF image: linkage, packing (and the original behind it), toolchain evidence.
+
+    Raises elf.Corrupt (or one of PARSE_ERRORS, BudgetExceeded) when the linkage cannot be established.
+    """
+    from linkguard.readers.elf import Corrupt, ElfImage, linkage_facts
+
+    image = ElfImage(source, budget)
+    try:
+        facts = linkage_facts(image)
+    except PARSE_ERRORS as exc:
+        raise Corrupt(f"dynamic segment unreadable: {describe(exc)}") from exc
+    packing = _packing(image, budget) if see_through else None
+    if packing is not None:
+        # The wrapper's own toolchain evidence is the packer's stub; the original carries the real evidence.
+        return replace(facts, packing=packing, warnings=tuple(image.warnings))
+    return replace(facts, toolchain=_toolchain(image, facts), warnings=tuple(image.warnings))
+
+
+def _packing(image: Any, budget: Budget) -> Optional[Packing]:
+    from linkguard.readers import upx
+    from linkguard.readers.elf import Corrupt
+
+    result = upx.read_packing(image, budget)
+    if result is None:
+        return None
+    packing: Packing = result.packing
+    if result.original_image is None:
+        return packing
+    try:
+        original = read_elf(BytesSource(result.original_image), budget, see_through=False)
+    except (Corrupt, *PARSE_ERRORS) as exc:
+        return replace(packing, see_through_error=f"original program unreadable: {describe(exc)}")
+    return replace(packing, original=original)
+
+
+def _toolchain(image: Any, facts: ElfFacts) -> Optional[Toolchain]:
+    from linkguard.readers.toolchain import read_toolchain
+
+    try:
+        return read_toolchain(image, facts.linkage, facts.interpreter)
+    except PARSE_ERRORS as exc:
+        image.warnings.append(f"toolchain evidence unreadable: {describe(exc)}")
+        return None
+
+
 @contextmanager
-def _alarm(seconds: float) -> Iterator[None]:
-    """A hard stop for parser loops that read nothing (the Budget catches the ones that do)."""
+def deadline(seconds: float) -> Iterator[None]:
+    """A hard stop (SIGALRM) for loops that read nothing, where the Budget's clock is never consulted.
+
+    Only in the main thread of a process with setitimer; elsewhere the Budget's own checks are the bound. An
+    outer deadline already running is left alone (the shorter one wins).
+    """
     usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:
+    if not usable or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
         yield
         return
 

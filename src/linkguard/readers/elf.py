@@ -1,54 +1,64 @@
-"""ELF facts from program headers and the dynamic segment: the one place that builds a pyelftools ELFFile.
+"""ELF: the one reader of ELF headers, program headers, section headers and the dynamic segment.
 
-Everything is read through the dynamic segment and the tables it points to (DT_STRTAB, DT_SYMTAB, DT_VERNEED,
-DT_VERSYM, DT_HASH/DT_GNU_HASH), so files without section headers (sstrip output, originals rebuilt from packed
-files) give the same answers. Only the bytes an answer needs are read, each read charged to the artifact's Budget.
+It serves files on disk, archive members and the originals rebuilt behind UPX alike (upx.py parses the packed
+wrapper's headers with `parse_header`/`parse_segments` from here). Everything about linking is read through the
+dynamic segment and the tables it points to (DT_STRTAB, DT_SYMTAB, DT_VERNEED, DT_VERSYM, DT_HASH/DT_GNU_HASH), so
+files without section headers (sstrip output, rebuilt originals) give the same answers.
+
+Why `struct` and not pyelftools' `ELFFile` here: on a tree of thousands of small files, building pyelftools'
+construct parsers and parsing one header field at a time was the largest single cost per file (~0.3 ms, more than
+all the reads). These are fixed-layout records from the ELF specification, unpacked with one `struct` call per
+table. pyelftools remains the project's ELF vocabulary: every constant and machine number below comes from
+`elftools.elf.enums`/`constants`, and nothing here patches pyelftools.
 """
 
 from __future__ import annotations
 
-import io
 import struct
-from dataclasses import replace
-from typing import IO, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, cast
+import sys
+from dataclasses import dataclass
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
-from elftools.common.exceptions import ELFError, ELFParseError
-from elftools.elf import elffile as _elffile
-from elftools.elf.elffile import ELFFile
-from elftools.elf.structs import ELFStructs
+from elftools.elf.constants import VER_FLAGS
+from elftools.elf.enums import ENUM_D_TAG, ENUM_DT_FLAGS_1, ENUM_E_MACHINE, ENUM_E_TYPE
 
-from linkguard.model import (
-    DYNAMIC,
-    OBJECT,
-    SHARED_LIBRARY,
-    STATIC,
-    STATIC_PIE,
-    ElfFacts,
-    Packing,
-    Toolchain,
-    VersionNeed,
-)
+from linkguard.errors import describe
+from linkguard.model import DYNAMIC, OBJECT, SHARED_LIBRARY, STATIC, STATIC_PIE, ElfFacts, VersionNeed
 from linkguard.readers import symvers
-from linkguard.readers.budget import Budget, BudgetedStream, BudgetExceeded
-from linkguard.readers.image import PT_DYNAMIC, PT_INTERP, PT_LOAD, Section, Segment
+from linkguard.readers.budget import Budget
+from linkguard.readers.image import PT_DYNAMIC, PT_INTERP, PT_LOAD, SHT_DYNSYM, SHT_SYMTAB, Section, Segment
+from linkguard.readers.source import Source
 
-# Exceptions pyelftools and struct raise on hostile input besides its own (pyelftools issues #612, #467).
-PARSE_ERRORS = (
-    ELFError,
-    ELFParseError,
-    struct.error,
-    AssertionError,
-    OverflowError,
-    UnicodeDecodeError,
-    ValueError,
-    IndexError,
-    KeyError,
-    TypeError,
-    AttributeError,
-    RecursionError,
-)
+DT_NULL = ENUM_D_TAG["DT_NULL"]
+DT_NEEDED = ENUM_D_TAG["DT_NEEDED"]
+DT_HASH = ENUM_D_TAG["DT_HASH"]
+DT_STRTAB = ENUM_D_TAG["DT_STRTAB"]
+DT_SYMTAB = ENUM_D_TAG["DT_SYMTAB"]
+DT_STRSZ = ENUM_D_TAG["DT_STRSZ"]
+DT_SONAME = ENUM_D_TAG["DT_SONAME"]
+DT_RPATH = ENUM_D_TAG["DT_RPATH"]
+DT_RUNPATH = ENUM_D_TAG["DT_RUNPATH"]
+DT_FLAGS_1 = ENUM_D_TAG["DT_FLAGS_1"]
+DT_GNU_HASH = ENUM_D_TAG["DT_GNU_HASH"]
+DT_VERSYM = ENUM_D_TAG["DT_VERSYM"]
+DT_VERNEED = ENUM_D_TAG["DT_VERNEED"]
+DT_VERNEEDNUM = ENUM_D_TAG["DT_VERNEEDNUM"]
+DF_1_PIE = ENUM_DT_FLAGS_1["DF_1_PIE"]
+VER_FLG_WEAK = VER_FLAGS.VER_FLG_WEAK
+SHN_UNDEF = 0
+ELF_MAGIC = b"\x7fELF"
 
-MACHINES = {
+MAX_DYNAMIC_ENTRIES = 1 << 16
+MAX_STRING = 4096
+MAX_SYMBOLS = 1 << 20
+MAX_VERNEED = 4096
+VERNEED_WINDOW = 4096
+HEAD = 4096  # read once per file: the ELF header and (nearly always) the program headers sit inside it
+_WHOLE_STRTAB = 4 << 20
+
+# Short machine names used in reports (and by UPX's format names); any other machine is shown as pyelftools
+# names it, without the EM_ prefix.
+SHORT_MACHINES = {
     "EM_X86_64": "x86_64",
     "EM_386": "i386",
     "EM_AARCH64": "aarch64",
@@ -71,179 +81,156 @@ MACHINES = {
     "EM_XTENSA": "xtensa",
     "EM_BPF": "bpf",
 }
-
-DT_NULL, DT_NEEDED, DT_HASH, DT_STRTAB, DT_SYMTAB = 0, 1, 4, 5, 6
-DT_STRSZ, DT_SYMENT, DT_SONAME, DT_RPATH = 10, 11, 14, 15
-DT_RUNPATH, DT_FLAGS_1 = 29, 0x6FFFFFFB
-DT_GNU_HASH, DT_VERSYM, DT_VERNEED, DT_VERNEEDNUM = 0x6FFFFEF5, 0x6FFFFFF0, 0x6FFFFFFE, 0x6FFFFFFF
-DF_1_PIE = 0x08000000
-VER_FLG_WEAK = 0x2
-SHN_UNDEF = 0
-
-MAX_DYNAMIC_ENTRIES = 1 << 16
-MAX_STRING = 4096
-MAX_SYMBOLS = 1 << 20
-MAX_VERNEED = 4096
-VERNEED_WINDOW = 4096
-
-
-class _CachedStructs(ELFStructs):
-    """ELFStructs whose construct parsers are built once per (byte order, class, type, machine, OS ABI).
-
-    Building them was most of the cost of opening a small ELF file; the parsers are stateless, so files with the
-    same key share them. ELFFile looks `ELFStructs` up in its module, which is where this class is installed.
-    """
-
-    _made: Dict[Tuple[object, ...], Dict[str, object]] = {}
-
-    def create_basic_structs(self) -> None:
-        self._cached(("basic", self.little_endian, self.elfclass), super().create_basic_structs)
-
-    def create_advanced_structs(
-        self, e_type: Optional[str] = None, e_machine: Optional[str] = None, e_ident_osabi: Optional[str] = None
-    ) -> None:
-        key = ("advanced", self.little_endian, self.elfclass, e_type, e_machine, e_ident_osabi)
-        self._cached(key, lambda: super(_CachedStructs, self).create_advanced_structs(e_type, e_machine, e_ident_osabi))
-
-    def _cached(self, key: Tuple[object, ...], build: Callable[[], None]) -> None:
-        made = self._made.get(key)
-        if made is None:
-            build()
-            if len(self._made) < 256:
-                self._made[key] = dict(self.__dict__)
-        else:
-            self.__dict__.update(made)
-
-
-_elffile.ELFStructs = _CachedStructs  # type: ignore[misc]
-
-
-class NotElf(Exception):
-    """The stream does not start with the ELF magic."""
+_EM_NAMES: Dict[int, str] = {}
+for _name, _value in ENUM_E_MACHINE.items():
+    if isinstance(_value, int):
+        _EM_NAMES.setdefault(_value, _name)
+_ET_NAMES = {value: name[3:] for name, value in ENUM_E_TYPE.items() if isinstance(value, int)}
 
 
 class Corrupt(Exception):
     """A precise reason why the facts cannot be established; becomes an `unreadable` result."""
 
 
-class ElfImage:
-    """An ELF image opened with pyelftools, with budgeted reads; implements inspect.image.ImageView."""
+def machine_name(e_machine: int) -> str:
+    """`x86_64` for EM_X86_64; pyelftools' name without `EM_` for the rest; the number when it has none."""
+    name = _EM_NAMES.get(e_machine)
+    if name is None:
+        return str(e_machine)
+    return SHORT_MACHINES.get(name, name[3:].lower())
 
-    def __init__(self, stream: IO[bytes], size: int, budget: Budget) -> None:
-        self.size = size
+
+# --------------------------------------------------------------------------------------------- headers
+
+
+@dataclass(frozen=True)
+class ElfHeader:
+    """The fields of Elf32_Ehdr/Elf64_Ehdr that linkguard reads."""
+
+    bits: int
+    order: str  # struct byte-order prefix: "<" or ">"
+    ident_class: int
+    ident_data: int
+    type: int
+    machine: int
+    entry: int
+    phoff: int
+    shoff: int
+    ehsize: int
+    phentsize: int
+    phnum: int
+    shentsize: int
+    shnum: int
+    shstrndx: int
+
+    @property
+    def endian(self) -> str:
+        return "little" if self.order == "<" else "big"
+
+    @property
+    def type_name(self) -> str:
+        """`EXEC`, `DYN`, `REL`, `CORE`, ... (pyelftools' ET_ names)."""
+        return _ET_NAMES.get(self.type, str(self.type))
+
+
+_EHDR64 = ("HHIQQQIHHHHHH", 64)
+_EHDR32 = ("HHIIIIIHHHHHH", 52)
+_PHDR = {64: "IIQQQQQQ", 32: "IIIIIIII"}  # Elf64_Phdr / Elf32_Phdr after the byte-order prefix
+_SHDR = {64: "IIQQQQIIQQ", 32: "IIIIIIIIII"}
+PHENTSIZE = {64: 56, 32: 32}
+
+
+def parse_header(data: bytes) -> ElfHeader:
+    """The ELF header at the start of `data`; raises Corrupt naming what is wrong."""
+    if data[:4] != ELF_MAGIC:
+        raise Corrupt("not an ELF file (no \\x7fELF magic)")
+    if len(data) < 52:
+        raise Corrupt(f"truncated: {len(data)} bytes, shorter than any ELF header")
+    ident_class, ident_data = data[4], data[5]
+    if ident_class not in (1, 2):
+        raise Corrupt(f"ELF header unreadable: EI_CLASS {ident_class} is neither ELFCLASS32 nor ELFCLASS64")
+    if ident_data not in (1, 2):
+        raise Corrupt(f"ELF header unreadable: EI_DATA {ident_data} is neither little- nor big-endian")
+    order = "<" if ident_data == 1 else ">"
+    layout, need = _EHDR64 if ident_class == 2 else _EHDR32
+    if len(data) < need:
+        raise Corrupt(f"truncated: {len(data)} bytes, shorter than a {64 if ident_class == 2 else 32}-bit ELF header")
+    fields = struct.unpack_from(order + layout, data, 16)
+    e_type, machine, _version, entry, phoff, shoff, _flags, ehsize, phentsize, phnum, shentsize, shnum, shstrndx = (
+        fields
+    )
+    return ElfHeader(
+        bits=64 if ident_class == 2 else 32,
+        order=order,
+        ident_class=ident_class,
+        ident_data=ident_data,
+        type=e_type,
+        machine=machine,
+        entry=entry,
+        phoff=phoff,
+        shoff=shoff,
+        ehsize=ehsize,
+        phentsize=phentsize,
+        phnum=phnum,
+        shentsize=shentsize,
+        shnum=shnum,
+        shstrndx=shstrndx,
+    )
+
+
+def parse_segments(header: ElfHeader, table: bytes) -> List[Segment]:
+    """Program headers from the bytes of the table (as many whole entries as `table` holds)."""
+    size = header.phentsize
+    if size < PHENTSIZE[header.bits]:
+        return []
+    unpack = struct.Struct(header.order + _PHDR[header.bits]).unpack_from
+    segments = []
+    for i in range(len(table) // size):
+        fields = unpack(table, i * size)
+        if header.bits == 64:
+            ptype, flags, offset, vaddr, _paddr, filesz, memsz, _align = fields
+        else:
+            ptype, offset, vaddr, _paddr, filesz, memsz, flags, _align = fields
+        segments.append(Segment(type=ptype, flags=flags, offset=offset, vaddr=vaddr, filesz=filesz, memsz=memsz))
+    return segments
+
+
+# ----------------------------------------------------------------------------------------------- image
+
+
+class ElfImage:
+    """One ELF image with budgeted reads; implements readers/image.py's ImageView."""
+
+    def __init__(self, source: Source, budget: Budget) -> None:
+        self.source = source
+        self.size = source.size
         self.budget = budget
-        self._stream = BudgetedStream(stream, size, budget)
-        self._io = cast(IO[bytes], self._stream)  # the file-like type pyelftools is annotated with
         self.warnings: List[str] = []
-        try:
-            self.elf = ELFFile(self._io)
-        except PARSE_ERRORS as exc:
-            raise Corrupt(f"ELF header unreadable: {describe(exc)}") from exc
-        hdr = self.elf.header
-        self.bits = self.elf.elfclass
-        self.endian = "little" if self.elf.little_endian else "big"
-        self.machine = MACHINES.get(str(hdr["e_machine"]), str(hdr["e_machine"]).replace("EM_", "").lower())
-        self.type = str(hdr["e_type"]).replace("ET_", "")
-        self._sfmt = "<" if self.elf.little_endian else ">"
+        self._head = self.read(0, HEAD)
+        self.header = parse_header(self._head)
+        self.bits = self.header.bits
+        self.endian = self.header.endian
+        self.machine = machine_name(self.header.machine)
+        self.type = self.header.type_name
+        self._order = self.header.order
+        self._symsize = 24 if self.bits == 64 else 16
         self.segments: Sequence[Segment] = self._read_segments()
         self._sections: Optional[List[Section]] = None
         self._section_links: List[int] = []
-
-    # ------------------------------------------------------------------ headers
-
-    def _read_segments(self) -> List[Segment]:
-        hdr = self.elf.header
-        phnum = hdr["e_phnum"]
-        phoff = hdr["e_phoff"]
-        entsize = hdr["e_phentsize"]
-        if phnum == 0:
-            return []
-        if phnum == 0xFFFF:
-            raise Corrupt("e_phnum is PN_XNUM (65535): extended program header counts are not supported")
-        need = self.elf.structs.Elf_Phdr.sizeof()
-        if entsize < need:
-            raise Corrupt(f"e_phentsize {entsize} is smaller than a program header ({need} bytes)")
-        end = phoff + phnum * entsize
-        if end > self.size:
-            raise Corrupt(
-                f"truncated: {phnum} program headers at offset {phoff:#x} end at {end:#x}, past the end of the "
-                f"file ({self.size} bytes)"
-            )
-        # One read and struct unpacking: pyelftools' per-header parse dominated the cost of small files.
-        table = self.read(phoff, phnum * entsize)
-        if len(table) < phnum * entsize:
-            raise Corrupt(f"truncated: program headers at offset {phoff:#x} end past the end of the file")
-        layout = _PHDR64 if self.bits == 64 else _PHDR32
-        unpack = struct.Struct(self._sfmt + layout).unpack_from
-        segments = []
-        for i in range(phnum):
-            fields = unpack(table, i * entsize)
-            if self.bits == 64:
-                ptype, flags, offset, vaddr, _paddr, filesz, memsz, _align = fields
-            else:
-                ptype, offset, vaddr, _paddr, filesz, memsz, flags, _align = fields
-            segments.append(Segment(type=ptype, flags=flags, offset=offset, vaddr=vaddr, filesz=filesz, memsz=memsz))
-        return segments
-
-    @property
-    def has_section_headers(self) -> bool:
-        return bool(self.elf.header["e_shoff"]) and bool(self.elf.header["e_shnum"])
-
-    @property
-    def sections(self) -> Sequence[Section]:
-        if self._sections is None:
-            self._sections = self._read_sections()
-        return self._sections
-
-    def _read_sections(self) -> List[Section]:
-        if not self.has_section_headers:
-            return []
-        hdr = self.elf.header
-        if hdr["e_shoff"] + hdr["e_shnum"] * hdr["e_shentsize"] > self.size:
-            self.warnings.append("section headers lie past the end of the file; ignored")
-            return []
-        # Read the whole table and the section-name table once, with struct; no pyelftools Section objects.
-        shoff, shnum, entsize = hdr["e_shoff"], hdr["e_shnum"], hdr["e_shentsize"]
-        layout = _SHDR64 if self.bits == 64 else _SHDR32
-        record = struct.Struct(self._sfmt + layout)
-        if entsize < record.size:
-            self.warnings.append(f"e_shentsize {entsize} is smaller than a section header; section headers ignored")
-            return []
-        table = self.read(shoff, shnum * entsize)
-        rows = [record.unpack_from(table, i * entsize) for i in range(len(table) // entsize)]
-        shstrndx = hdr["e_shstrndx"]
-        if shstrndx == 0xFFFF and rows:  # SHN_XINDEX: the real index is in section 0's sh_link
-            shstrndx = rows[0][6]
-        names = b""
-        if 0 < shstrndx < len(rows):
-            names = self.read(rows[shstrndx][4], min(rows[shstrndx][5], 1 << 20))
-        found = []
-        self._section_links = []
-        for name_at, sh_type, _flags, addr, offset, size, link, *_rest in rows:
-            end = names.find(b"\0", name_at)
-            name = (
-                names[name_at : end if end >= 0 else len(names)].decode("utf-8", "replace")
-                if name_at < len(names)
-                else ""
-            )
-            found.append(Section(name=name, type=sh_type, offset=offset, addr=addr, size=size))
-            self._section_links.append(link)
-        self.budget.check_time()
-        return found
-
-    def section(self, name: str) -> Optional[Section]:
-        for sec in self.sections:
-            if sec.name == name:
-                return sec
-        return None
+        self._dynamic: Optional[DynamicInfo] = None
+        self._dynamic_done = False
 
     # ------------------------------------------------------------------ reads
 
     def read(self, offset: int, size: int) -> bytes:
+        """Bytes at a file offset, short at EOF, charged to the budget (the first 4 KiB are read once)."""
         if offset < 0 or size <= 0 or offset >= self.size:
             return b""
-        self._stream.seek(offset)
-        return self._stream.read(size)
+        size = min(size, self.size - offset)
+        self.budget.charge_read(size)
+        if offset + size <= HEAD and offset + size <= len(getattr(self, "_head", b"")):
+            return self._head[offset : offset + size]
+        return self.source.read(offset, size)
 
     def vaddr_to_offset(self, vaddr: int) -> Optional[int]:
         """File offset of a virtual address through the PT_LOAD segments; None when not backed by the file."""
@@ -261,24 +248,100 @@ class ElfImage:
     def check_time(self) -> None:
         self.budget.check_time()
 
+    # ------------------------------------------------------------------ program and section headers
+
+    def _read_segments(self) -> List[Segment]:
+        hdr = self.header
+        if hdr.phnum == 0:
+            return []
+        if hdr.phnum == 0xFFFF:
+            raise Corrupt("e_phnum is PN_XNUM (65535): extended program header counts are not supported")
+        need = PHENTSIZE[hdr.bits]
+        if hdr.phentsize < need:
+            raise Corrupt(f"e_phentsize {hdr.phentsize} is smaller than a program header ({need} bytes)")
+        length = hdr.phnum * hdr.phentsize
+        end = hdr.phoff + length
+        if end > self.size:
+            raise Corrupt(
+                f"truncated: {hdr.phnum} program headers at offset {hdr.phoff:#x} end at {end:#x}, past the end of "
+                f"the file ({self.size} bytes)"
+            )
+        table = self.read(hdr.phoff, length)
+        if len(table) < length:
+            raise Corrupt(f"truncated: program headers at offset {hdr.phoff:#x} end past the end of the file")
+        return parse_segments(hdr, table)
+
+    @property
+    def has_section_headers(self) -> bool:
+        return bool(self.header.shoff) and bool(self.header.shnum)
+
+    @property
+    def sections(self) -> Sequence[Section]:
+        if self._sections is None:
+            self._sections = self._read_sections()
+        return self._sections
+
+    def _read_sections(self) -> List[Section]:
+        if not self.has_section_headers:
+            return []
+        hdr = self.header
+        if hdr.shoff + hdr.shnum * hdr.shentsize > self.size:
+            self.warnings.append("section headers lie past the end of the file; ignored")
+            return []
+        record = struct.Struct(self._order + _SHDR[self.bits])
+        if hdr.shentsize < record.size:
+            self.warnings.append(
+                f"e_shentsize {hdr.shentsize} is smaller than a section header; section headers ignored"
+            )
+            return []
+        table = self.read(hdr.shoff, hdr.shnum * hdr.shentsize)
+        rows = [record.unpack_from(table, i * hdr.shentsize) for i in range(len(table) // hdr.shentsize)]
+        shstrndx = hdr.shstrndx
+        if shstrndx == 0xFFFF and rows:  # SHN_XINDEX: the real index is in section 0's sh_link
+            shstrndx = rows[0][6]
+        names = b""
+        if 0 < shstrndx < len(rows):
+            names = self.read(rows[shstrndx][4], min(rows[shstrndx][5], 1 << 20))
+        found = []
+        self._section_links = []
+        for name_at, sh_type, _flags, addr, offset, size, link, *_rest in rows:
+            name = _cstring(names, name_at) if name_at < len(names) else ""
+            found.append(Section(name=name, type=sh_type, offset=offset, addr=addr, size=size))
+            self._section_links.append(link)
+        self.budget.check_time()
+        return found
+
+    def section(self, name: str) -> Optional[Section]:
+        for sec in self.sections:
+            if sec.name == name:
+                return sec
+        return None
+
+    # ------------------------------------------------------------------ symbols
+
     def defined_symbols(self) -> Iterator[Tuple[str, str]]:
         """Defined symbols of .symtab and .dynsym (sections), else of DT_SYMTAB; bounded by MAX_SYMBOLS."""
-        tables = [s for s in self.sections if s.type in (2, 11)]  # SHT_SYMTAB, SHT_DYNSYM
-        entsize = self.elf.structs.Elf_Sym.sizeof()
+        tables = [s for s in self.sections if s.type in (SHT_SYMTAB, SHT_DYNSYM)]
         for table in tables:
             strtab = self._linked_strtab(table)
             if strtab is None:
                 continue
-            count = min(table.size // entsize, MAX_SYMBOLS)
-            for name, shndx in self._iter_symbols(table.offset, count, strtab):
-                if shndx != SHN_UNDEF and name:
-                    yield name, table.name
+            count = min(table.size // self._symsize, MAX_SYMBOLS)
+            names = _StringReader(self, strtab[0], strtab[1])
+            for name_at, shndx in self._symbol_fields(table.offset, count):
+                if shndx != SHN_UNDEF and name_at:
+                    name = names.get(name_at)
+                    if name:
+                        yield name, table.name
         if not tables:
             dyn = self.dynamic_info()
             if dyn is not None and dyn.symtab_offset is not None and dyn.strtab is not None:
-                for name, shndx in self._iter_symbols(dyn.symtab_offset, dyn.symbol_count, dyn.strtab):
-                    if shndx != SHN_UNDEF and name:
-                        yield name, "DT_SYMTAB"
+                names = dyn.string_reader(self)
+                for name_at, shndx in self._symbol_fields(dyn.symtab_offset, dyn.symbol_count):
+                    if shndx != SHN_UNDEF and name_at:
+                        name = names.get(name_at)
+                        if name:
+                            yield name, "DT_SYMTAB"
 
     def _linked_strtab(self, table: Section) -> Optional[Tuple[int, int]]:
         sections = self.sections
@@ -287,26 +350,18 @@ class ElfImage:
             return None
         return sections[link].offset, sections[link].size
 
-    def _iter_symbols(self, offset: int, count: int, strtab: Tuple[int, int]) -> Iterator[Tuple[str, int]]:
-        """(name, st_shndx) for `count` symbols at `offset`, read in bulk."""
-        names = _StringReader(self, strtab[0], strtab[1])
-        for name_at, shndx in self._iter_symbol_fields(offset, count):
-            yield names.get(name_at), shndx
-
-    def _iter_symbol_fields(self, offset: int, count: int) -> Iterator[Tuple[int, int]]:
-        """(st_name, st_shndx) for `count` symbols at `offset`, read in bulk; names are resolved by the caller."""
-        entsize = self.elf.structs.Elf_Sym.sizeof()
-        if self.bits == 64:
-            fmt, name_at, shndx_at = self._sfmt + "IBBHQQ", 0, 3
-        else:
-            fmt, name_at, shndx_at = self._sfmt + "IIIBBH", 0, 5
+    def _symbol_fields(self, offset: int, count: int) -> Iterator[Tuple[int, int]]:
+        """(st_name, st_shndx) for `count` symbols at `offset`, read in bulk."""
+        entsize = self._symsize
+        fmt = self._order + ("IBBHQQ" if self.bits == 64 else "IIIBBH")
+        shndx_at = 3 if self.bits == 64 else 5
         chunk = 4096
         for start in range(0, count, chunk):
             n = min(chunk, count - start)
             data = self.read(offset + start * entsize, n * entsize)
             usable = len(data) // entsize
             for fields in struct.iter_unpack(fmt, data[: usable * entsize]):
-                yield fields[name_at], fields[shndx_at]
+                yield fields[0], fields[shndx_at]
             self.budget.check_time()
             if usable < n:
                 return
@@ -321,9 +376,6 @@ class ElfImage:
                 raw = self.read(seg.offset, min(seg.filesz, MAX_STRING))
                 return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
         return None
-
-    _dynamic: Optional[DynamicInfo] = None
-    _dynamic_done = False
 
     def dynamic_info(self) -> Optional[DynamicInfo]:
         if not self._dynamic_done:
@@ -344,7 +396,7 @@ class ElfImage:
         entsize = 16 if self.bits == 64 else 8
         count = min(seg.filesz // entsize, MAX_DYNAMIC_ENTRIES)
         data = self.read(seg.offset, count * entsize)
-        fmt = self._sfmt + ("qQ" if self.bits == 64 else "iI")
+        fmt = self._order + ("qQ" if self.bits == 64 else "iI")
         tags: List[Tuple[int, int]] = []
         for tag, value in struct.iter_unpack(fmt, data[: (len(data) // entsize) * entsize]):
             if tag == DT_NULL:
@@ -372,18 +424,16 @@ class ElfImage:
     def dynamic_string(self, info: DynamicInfo, index: int, what: str) -> str:
         if info.strtab is None:
             raise Corrupt(f"{what} present but the dynamic string table (DT_STRTAB) is missing")
-        offset, size = info.strtab
-        if index >= size:
-            raise Corrupt(f"{what} string offset {index:#x} lies outside the dynamic string table ({size} bytes)")
-        if info.strings is None:
-            info.strings = _StringReader(self, offset, size)
-        return info.strings.get(index)
+        if index >= info.strtab[1]:
+            raise Corrupt(
+                f"{what} string offset {index:#x} lies outside the dynamic string table ({info.strtab[1]} bytes)"
+            )
+        return info.string_reader(self).get(index)
 
     def _symbol_count(self, info: DynamicInfo) -> int:
         """Number of dynamic symbols, from the hash tables (sections may be absent)."""
-        entsize = self.elf.structs.Elf_Sym.sizeof()
         assert info.symtab_offset is not None
-        limit = min(MAX_SYMBOLS, max(0, (self.size - info.symtab_offset) // entsize))
+        limit = min(MAX_SYMBOLS, max(0, (self.size - info.symtab_offset) // self._symsize))
         gnu_hash = info.first(DT_GNU_HASH)
         if gnu_hash is not None:
             count = self._gnu_hash_count(gnu_hash)
@@ -393,11 +443,11 @@ class ElfImage:
         if sysv_hash is not None:
             head = self.read_vaddr(sysv_hash, 8)
             if head is not None and len(head) == 8:
-                nchain: int = struct.unpack(self._sfmt + "II", head)[1]
+                nchain: int = struct.unpack(self._order + "II", head)[1]
                 return min(nchain, limit)
         # No usable hash table: the dynamic string table conventionally follows the symbol table.
         if info.strtab is not None and info.strtab[0] > info.symtab_offset:
-            return min((info.strtab[0] - info.symtab_offset) // entsize, limit)
+            return min((info.strtab[0] - info.symtab_offset) // self._symsize, limit)
         self.warnings.append("dynamic symbol count unknown (no DT_HASH/DT_GNU_HASH); symbol names not read")
         return 0
 
@@ -405,28 +455,29 @@ class ElfImage:
         head = self.read_vaddr(vaddr, 16)
         if head is None or len(head) < 16:
             return None
-        nbuckets, symoffset, bloom_size, _shift = struct.unpack(self._sfmt + "IIII", head)
+        nbuckets, symoffset, bloom_size, _shift = struct.unpack(self._order + "IIII", head)
         if nbuckets == 0 or nbuckets > MAX_SYMBOLS or bloom_size > MAX_SYMBOLS:
             return None
-        word = self.bits // 8
-        buckets_at = vaddr + 16 + bloom_size * word
+        buckets_at = vaddr + 16 + bloom_size * (self.bits // 8)
         raw = self.read_vaddr(buckets_at, nbuckets * 4)
         if raw is None or len(raw) < nbuckets * 4:
             return None
-        top: int = max(struct.unpack(f"{self._sfmt}{nbuckets}I", raw))
+        top: int = max(_u32_array(raw, self._order))
         if top < symoffset:
             return int(symoffset)
+        # The chain of the last bucket ends with the last symbol: its hash word has the low bit set.
         chains_at = buckets_at + nbuckets * 4
         index = top
         while index - symoffset < MAX_SYMBOLS:
-            entry = self.read_vaddr(chains_at + (index - symoffset) * 4, 4)
-            if entry is None or len(entry) < 4:
+            block = self.read_vaddr(chains_at + (index - symoffset) * 4, 4096)
+            if not block or len(block) < 4:
                 return None
-            if struct.unpack(self._sfmt + "I", entry)[0] & 1:
-                return index + 1
-            index += 1
-            if index % 4096 == 0:
-                self.budget.check_time()
+            words = _u32_array(block[: len(block) // 4 * 4], self._order)
+            for k, word in enumerate(words):
+                if word & 1:
+                    return index + k + 1
+            index += len(words)
+            self.budget.check_time()
         return None
 
     def version_needs(self, info: DynamicInfo) -> List[VersionNeed]:
@@ -445,7 +496,7 @@ class ElfImage:
         seen: Set[int] = set()
         # Verneed {u16 version, u16 cnt, u32 file, u32 aux, u32 next} and Vernaux {u32 hash, u16 flags,
         # u16 other, u32 name, u32 next}: 16 bytes each in both classes, in the file's byte order.
-        vn_fmt, aux_fmt = struct.Struct(self._sfmt + "HHIII"), struct.Struct(self._sfmt + "IHHII")
+        vn_fmt, aux_fmt = struct.Struct(self._order + "HHIII"), struct.Struct(self._order + "IHHII")
         window = _Window(self, offset, VERNEED_WINDOW)
         for _ in range(limit):
             if offset in seen:
@@ -489,6 +540,11 @@ class ElfImage:
     def _version_users(
         self, info: DynamicInfo, by_index: Dict[int, Tuple[str, str, bool]]
     ) -> Dict[Tuple[str, str], Set[str]]:
+        """The undefined symbols bound to each needed version, found through DT_VERSYM in one pass.
+
+        A library's DT_VERSYM is mostly its own definitions; the needs are a few small indices. The array is
+        searched per needed index with `bytes.find` on its low-byte plane, so Python only touches the users.
+        """
         users: Dict[Tuple[str, str], Set[str]] = {}
         versym = info.first(DT_VERSYM)
         if versym is None or info.symtab_offset is None or info.strtab is None or not by_index:
@@ -498,28 +554,53 @@ class ElfImage:
         if versym_at is None or count == 0:
             return users
         raw = self.read(versym_at, count * 2)
-        indices = struct.unpack(f"{self._sfmt}{len(raw) // 2}H", raw[: (len(raw) // 2) * 2])
-        wanted = {i for i, ndx in enumerate(indices) if (ndx & 0x7FFF) in by_index}
+        count = len(raw) // 2
+        low, high = (raw[0::2], raw[1::2]) if self._order == "<" else (raw[1::2], raw[0::2])
+        wanted: Dict[int, Tuple[str, str, bool]] = {}
+        for ndx, entry in by_index.items():
+            if ndx > 0x7FFF:
+                continue
+            lo, hi = ndx & 0xFF, ndx >> 8
+            byte = bytes((lo,))
+            at = low.find(byte)
+            while at >= 0:
+                if high[at] & 0x7F == hi:  # the top bit is VERSYM_HIDDEN
+                    wanted[at] = entry
+                at = low.find(byte, at + 1)
         if not wanted:
             return users
-        names = info.strings or _StringReader(self, info.strtab[0], info.strtab[1])
-        entsize = self.elf.structs.Elf_Sym.sizeof()
+        entsize = self._symsize
         # st_name is the first word in both classes; st_shndx follows name/info/other at 6 in Elf64_Sym, and
         # name/value/size/info/other at 14 in Elf32_Sym.
         shndx_at = 6 if self.bits == 64 else 14
-        name_fmt, shndx_fmt = struct.Struct(self._sfmt + "I"), struct.Struct(self._sfmt + "H")
+        name_at = struct.Struct(self._order + "I").unpack_from
+        shndx_of = struct.Struct(self._order + "H").unpack_from
         table = self.read(info.symtab_offset, (max(wanted) + 1) * entsize)
+        strings = info.string_reader(self)
         for i in sorted(wanted):
             at = i * entsize
             if at + entsize > len(table):
                 break
-            if shndx_fmt.unpack_from(table, at + shndx_at)[0] != SHN_UNDEF:
+            if shndx_of(table, at + shndx_at)[0] != SHN_UNDEF:
                 continue
-            name = names.get(name_fmt.unpack_from(table, at)[0])
+            name = strings.get(name_at(table, at)[0])
             if name:
-                lib, ver, _weak = by_index[indices[i] & 0x7FFF]
+                lib, ver, _weak = wanted[i]
                 users.setdefault((lib, ver), set()).add(name)
         return users
+
+
+def _u32_array(raw: bytes, order: str) -> Sequence[int]:
+    """Unsigned 32-bit words of `raw` in the file's byte order (a memoryview cast where that is native)."""
+    native = "<" if sys.byteorder == "little" else ">"
+    if order == native:
+        return memoryview(raw).cast("I")
+    return struct.unpack(f"{order}{len(raw) // 4}I", raw)
+
+
+def _cstring(data: bytes, start: int) -> str:
+    end = data.find(b"\0", start, start + MAX_STRING)
+    return data[start : end if end >= 0 else start + MAX_STRING].decode("utf-8", "replace")
 
 
 class _Window:
@@ -548,7 +629,7 @@ class DynamicInfo:
         self.strtab: Optional[Tuple[int, int]] = None  # (offset, size)
         self.symtab_offset: Optional[int] = None
         self.symbol_count = 0
-        self.strings: Optional[_StringReader] = None  # the DT_STRTAB reader, shared by every lookup
+        self._strings: Optional[_StringReader] = None  # the DT_STRTAB reader, shared by every lookup
 
     def first(self, tag: int) -> Optional[int]:
         for t, v in self.tags:
@@ -559,9 +640,15 @@ class DynamicInfo:
     def all(self, tag: int) -> List[int]:
         return [v for t, v in self.tags if t == tag]
 
+    def string_reader(self, image: ElfImage) -> _StringReader:
+        assert self.strtab is not None
+        if self._strings is None:
+            self._strings = _StringReader(image, self.strtab[0], self.strtab[1])
+        return self._strings
+
 
 class _StringReader:
-    """NUL-terminated strings from a string table, read in blocks and cached."""
+    """NUL-terminated strings from a string table: small tables are read once, large ones in cached blocks."""
 
     def __init__(self, image: ElfImage, offset: int, size: int) -> None:
         self._image = image
@@ -573,12 +660,12 @@ class _StringReader:
     def get(self, index: int) -> str:
         if index >= self._size:
             return ""
-        if self._size <= _WHOLE_STRTAB:
-            # Small tables (nearly all) are read once and sliced: a per-name block walk cost more than the parse.
-            if self._whole is None:
-                self._whole = self._image.read(self._offset, self._size)
-            end = self._whole.find(b"\0", index, index + MAX_STRING)
-            return self._whole[index : end if end >= 0 else index + MAX_STRING].decode("utf-8", "replace")
+        whole = self._whole
+        if whole is None and self._size <= _WHOLE_STRTAB:
+            whole = self._whole = self._image.read(self._offset, self._size)
+        if whole is not None:
+            end = whole.find(b"\0", index, index + MAX_STRING)
+            return whole[index : end if end >= 0 else index + MAX_STRING].decode("utf-8", "replace")
         out = b""
         pos = index
         while len(out) < MAX_STRING and pos < self._size:
@@ -599,38 +686,7 @@ class _StringReader:
         return out.decode("utf-8", "replace")
 
 
-_WHOLE_STRTAB = 4 << 20
-# struct layouts (after the byte-order prefix) of Elf64_Phdr / Elf32_Phdr and Elf64_Shdr / Elf32_Shdr.
-_PHDR64, _PHDR32 = "IIQQQQQQ", "IIIIIIII"
-_SHDR64, _SHDR32 = "IIQQQQIIQQ", "IIIIIIIIII"
-
-_PT_BY_NAME = {
-    "PT_NULL": 0,
-    "PT_LOAD": 1,
-    "PT_DYNAMIC": 2,
-    "PT_INTERP": 3,
-    "PT_NOTE": 4,
-    "PT_SHLIB": 5,
-    "PT_PHDR": 6,
-    "PT_TLS": 7,
-    "PT_GNU_EH_FRAME": 0x6474E550,
-    "PT_GNU_STACK": 0x6474E551,
-    "PT_GNU_RELRO": 0x6474E552,
-    "PT_GNU_PROPERTY": 0x6474E553,
-}
-
-_SHT_BY_NAME = {"SHT_SYMTAB": 2, "SHT_STRTAB": 3, "SHT_DYNAMIC": 6, "SHT_NOTE": 7, "SHT_DYNSYM": 11}
-
-
-def _sh_type(value: object) -> int:
-    if isinstance(value, int):
-        return value
-    return _SHT_BY_NAME.get(str(value), -1)
-
-
-def describe(exc: BaseException) -> str:
-    text = str(exc).strip() or exc.__class__.__name__
-    return text if len(text) < 200 else text[:197] + "..."
+# ----------------------------------------------------------------------------------------------- facts
 
 
 def classify(
@@ -660,8 +716,8 @@ def classify(
     return OBJECT
 
 
-def read_facts(image: ElfImage) -> ElfFacts:
-    """Facts about one image (no packing, no toolchain)."""
+def linkage_facts(image: ElfImage) -> ElfFacts:
+    """What one image's headers and dynamic segment say (no packing, no toolchain evidence)."""
     interpreter = image.interpreter()
     info = image.dynamic_info()
     needed: List[str] = []
@@ -679,7 +735,7 @@ def read_facts(image: ElfImage) -> ElfFacts:
         pie = bool((info.first(DT_FLAGS_1) or 0) & DF_1_PIE)
         try:
             version_needs = image.version_needs(info)
-        except (Corrupt, *PARSE_ERRORS) as exc:
+        except (Corrupt, struct.error, IndexError, ValueError, OverflowError) as exc:
             image.warnings.append(f"symbol-version tables unreadable: {describe(exc)}")
     return ElfFacts(
         machine=image.machine,
@@ -697,53 +753,3 @@ def read_facts(image: ElfImage) -> ElfFacts:
         max_versions=symvers.max_versions(n.version for n in version_needs),
         has_section_headers=image.has_section_headers,
     )
-
-
-def inspect_stream(stream: IO[bytes], size: int, budget: Budget, *, see_through: bool = True) -> ElfFacts:
-    """All facts about one ELF stream: headers, dynamic linking, packing (and the original behind it), toolchain.
-
-    Raises Corrupt (or one of PARSE_ERRORS, BudgetExceeded) when the linkage cannot be established.
-    """
-    image = ElfImage(stream, size, budget)
-    try:
-        facts = read_facts(image)
-    except PARSE_ERRORS as exc:
-        raise Corrupt(f"dynamic segment unreadable: {describe(exc)}") from exc
-    packing = _packing(stream, size, budget) if see_through else None
-    if packing is not None:
-        # The wrapper's own toolchain evidence is the packer's stub; the original carries the real evidence.
-        return replace(facts, packing=packing, warnings=tuple(image.warnings))
-    toolchain = _toolchain(image, facts)
-    return replace(facts, toolchain=toolchain, warnings=tuple(image.warnings))
-
-
-def _packing(stream: IO[bytes], size: int, budget: Budget) -> Optional[Packing]:
-    from linkguard.readers import upx
-
-    result = upx.examine(stream, size, budget)
-    if result is None:
-        return None
-    packing: Packing = result.packing
-    if result.original_image is None:
-        return packing
-    try:
-        original = inspect_stream(
-            io.BytesIO(result.original_image), len(result.original_image), budget, see_through=False
-        )
-    except BudgetExceeded:
-        raise
-    except (Corrupt, *PARSE_ERRORS) as exc:
-        return replace(packing, see_through_error=f"original program unreadable: {describe(exc)}")
-    return replace(packing, original=original)
-
-
-def _toolchain(image: ElfImage, facts: ElfFacts) -> Optional[Toolchain]:
-    from linkguard.readers import toolchain
-
-    try:
-        return toolchain.examine_toolchain(image, facts.linkage, facts.interpreter)
-    except BudgetExceeded:
-        raise
-    except PARSE_ERRORS as exc:
-        image.warnings.append(f"toolchain evidence unreadable: {describe(exc)}")
-        return None

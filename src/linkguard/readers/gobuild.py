@@ -12,14 +12,13 @@ from __future__ import annotations
 from typing import List, Literal, Optional, Tuple
 
 from linkguard.model import GoBuildInfo, GoModule
-from linkguard.readers.image import PF_W, PT_LOAD, ImageView
+from linkguard.readers.image import PF_W, PT_LOAD, SHT_NOBITS, ImageView
 
 MAGIC = b"\xff Go buildinf:"
 HEADER_SIZE = 32
 _ALIGN = 16
 _FLAG_BIG_ENDIAN = 1
 _FLAG_INLINE = 2
-_SHT_NOBITS = 8
 
 _FIRST_READ = 64 * 1024
 _MAX_BLOB = 4 << 20  # far above any real modinfo (thousands of deps are ~ 1 MiB)
@@ -35,7 +34,7 @@ _SENTINEL_LEN = 16
 def find_buildinfo(view: ImageView) -> Optional[GoBuildInfo]:
     """The Go build info of `view`, or None when it is not a Go program (or the info is unreadable)."""
     section = view.section(".go.buildinfo")
-    if section is not None and section.type != _SHT_NOBITS and section.size >= HEADER_SIZE:
+    if section is not None and section.type != SHT_NOBITS and section.size >= HEADER_SIZE:
         info = parse_buildinfo(_read_blob(view, section.offset, section.size), view)
         if info is not None:
             return info

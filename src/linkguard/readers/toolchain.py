@@ -13,9 +13,8 @@ from typing import Dict, Iterator, List, Literal, Optional, Sequence, Set, Tuple
 
 from linkguard.model import SELF_CONTAINED, GoBuildInfo, Toolchain, libc_from_interpreter
 from linkguard.readers.gobuild import find_buildinfo
-from linkguard.readers.image import PF_W, PF_X, PT_LOAD, PT_NOTE, ImageView
+from linkguard.readers.image import PF_W, PF_X, PT_LOAD, PT_NOTE, SHT_NOBITS, ImageView
 
-_SHT_NOBITS = 8
 _COMMENT_CAP = 64 * 1024
 _NOTE_CAP = 64 * 1024
 _CHUNK = 1 << 20
@@ -73,7 +72,7 @@ _NT_GNU_ABI_TAG = 1
 _ABI_OS = {0: "Linux", 1: "GNU", 2: "Solaris", 3: "FreeBSD"}
 
 
-def examine_toolchain(view: ImageView, linkage: str, interpreter: Optional[str]) -> Toolchain:
+def read_toolchain(view: ImageView, linkage: str, interpreter: Optional[str]) -> Toolchain:
     """Toolchain evidence for one image; `linkage` and `interpreter` come from the already-read facts."""
     evidence: List[str] = []
     compilers = _comment_strings(view)
@@ -122,7 +121,7 @@ def examine_toolchain(view: ImageView, linkage: str, interpreter: Optional[str])
 def _comment_strings(view: ImageView) -> Tuple[str, ...]:
     """NUL-separated producer strings of `.comment` ("GCC: (Debian 12.2.0-14) 12.2.0", "rustc version ...")."""
     section = view.section(".comment")
-    if section is None or section.type == _SHT_NOBITS or section.size == 0:
+    if section is None or section.type == SHT_NOBITS or section.size == 0:
         return ()
     raw = view.read(section.offset, min(section.size, _COMMENT_CAP))
     seen: Dict[str, None] = {}
@@ -239,7 +238,7 @@ def _gnu_abi_tag(view: ImageView) -> Optional[str]:
     """Describe the GNU ABI tag note (`.note.ABI-tag`, from glibc's crt1.o) when present."""
     section = view.section(".note.ABI-tag")
     candidates: List[Tuple[int, int, str]] = []
-    if section is not None and section.type != _SHT_NOBITS:
+    if section is not None and section.type != SHT_NOBITS:
         candidates.append((section.offset, section.size, ".note.ABI-tag"))
     else:
         candidates.extend((seg.offset, seg.filesz, "PT_NOTE") for seg in view.segments if seg.type == PT_NOTE)
@@ -292,7 +291,7 @@ def _readonly_regions(view: ImageView) -> List[Tuple[str, int, int]]:
     Without any read-only PT_LOAD (old single-text-segment layouts) the executable ones are used instead.
     """
     section = view.section(".rodata")
-    if section is not None and section.type != _SHT_NOBITS:
+    if section is not None and section.type != SHT_NOBITS:
         return [(".rodata", section.offset, section.size)]
     if view.sections:
         return []

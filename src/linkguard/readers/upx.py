@@ -12,11 +12,30 @@ from __future__ import annotations
 import re
 import struct
 from dataclasses import dataclass, field
-from typing import IO, Dict, List, Optional, Sequence, Set, Tuple
+from typing import IO, Dict, List, Optional, Protocol, Sequence, Set, Tuple
+
+from elftools.elf.enums import ENUM_D_TAG, ENUM_E_TYPE
 
 from linkguard.limits import MiB
 from linkguard.model import Packing
 from linkguard.readers.budget import Budget
+from linkguard.readers.elf import (
+    DT_GNU_HASH,
+    DT_HASH,
+    DT_NULL,
+    DT_STRSZ,
+    DT_STRTAB,
+    DT_SYMTAB,
+    DT_VERNEED,
+    DT_VERSYM,
+    PHENTSIZE,
+    Corrupt,
+    ElfHeader,
+    ElfImage,
+    parse_header,
+    parse_segments,
+)
+from linkguard.readers.image import PF_W, PT_DYNAMIC, PT_INTERP, PT_LOAD, PT_NOTE, Segment
 from linkguard.readers.unpack import METHODS, UnpackError, decode_block, method_family
 
 KiB = 1 << 10
@@ -40,11 +59,8 @@ INFO_STRING = b"$Info: This file is packed with the UPX executable packer"
 ID_RE = re.compile(rb"\$Id: UPX (\d+\.\d+)")
 PROT_STRING = b"PROT_EXEC|PROT_WRITE failed."
 
-PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE = 1, 2, 3, 4
-PF_X, PF_W = 1, 2
-ET_DYN = 3
-DT_NULL, DT_HASH, DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_INIT = 0, 4, 5, 6, 10, 12
-DT_GNU_HASH, DT_VERSYM, DT_VERDEF, DT_VERNEED = 0x6FFFFEF5, 0x6FFFFFF0, 0x6FFFFFFC, 0x6FFFFFFE
+ET_DYN = ENUM_E_TYPE["ET_DYN"]
+DT_INIT, DT_VERDEF = ENUM_D_TAG["DT_INIT"], ENUM_D_TAG["DT_VERDEF"]
 _TABLE_TAGS = (DT_HASH, DT_SYMTAB, DT_GNU_HASH, DT_VERSYM, DT_VERDEF, DT_VERNEED)
 
 # PackHeader / l_info format byte -> the name `upx -l` prints (UPX src/conf.h UPX_F_*); >= 128 is big-endian.
@@ -111,8 +127,16 @@ class _Malformed(Exception):
 # ------------------------------------------------------------------------------------------------ reading
 
 
+class _Reader(Protocol):
+    """Bounded reads of the packed file: an ElfImage (budgeted) or a _File."""
+
+    size: int
+
+    def read(self, offset: int, length: int) -> bytes: ...
+
+
 class _File:
-    """Bounded seek+read access to the packed stream."""
+    """Bounded seek+read access to the packed stream (for unpack_all, which runs outside inspection)."""
 
     def __init__(self, stream: IO[bytes], size: int) -> None:
         self.stream = stream
@@ -126,73 +150,12 @@ class _File:
         return self.stream.read(length)
 
 
-@dataclass(frozen=True)
-class _Ehdr:
-    bits: int
-    endian: str  # struct prefix "<" or ">"
-    ident_class: int
-    ident_data: int
-    type: int
-    machine: int
-    entry: int
-    phoff: int
-    shoff: int
-    ehsize: int
-    phentsize: int
-    phnum: int
-    shnum: int
-    shstrndx: int
-
-
-@dataclass(frozen=True)
-class _Phdr:
-    type: int
-    flags: int
-    offset: int
-    vaddr: int
-    filesz: int
-    memsz: int
-
-
-def _parse_ehdr(data: bytes) -> Optional[_Ehdr]:
-    if len(data) < 52 or data[:4] != b"\x7fELF" or data[4] not in (1, 2) or data[5] not in (1, 2):
+def _parse_ehdr(data: bytes) -> Optional[ElfHeader]:
+    """The ELF header of a packed file or of a decoded header block; None when it is not one."""
+    try:
+        return parse_header(data)
+    except Corrupt:
         return None
-    end = "<" if data[5] == 1 else ">"
-    if data[4] == 2:
-        if len(data) < 64:
-            return None
-        e_type, machine, _, entry, phoff, shoff, _, ehsize, phentsize, phnum, _, shnum, shstrndx = struct.unpack_from(
-            end + "HHIQQQIHHHHHH", data, 16
-        )
-        bits = 64
-    else:
-        e_type, machine, _, entry, phoff, shoff, _, ehsize, phentsize, phnum, _, shnum, shstrndx = struct.unpack_from(
-            end + "HHIIIIIHHHHHH", data, 16
-        )
-        bits = 32
-    return _Ehdr(
-        bits, end, data[4], data[5], e_type, machine, entry, phoff, shoff, ehsize, phentsize, phnum, shnum, shstrndx
-    )
-
-
-def _phentsize(bits: int) -> int:
-    return 56 if bits == 64 else 32
-
-
-def _parse_phdrs(ehdr: _Ehdr, table: bytes) -> List[_Phdr]:
-    out: List[_Phdr] = []
-    size = ehdr.phentsize
-    for k in range(len(table) // size if size else 0):
-        if ehdr.bits == 64:
-            p_type, flags, offset, vaddr, _, filesz, memsz, _ = struct.unpack_from(
-                ehdr.endian + "IIQQQQQQ", table, k * size
-            )
-        else:
-            p_type, offset, vaddr, _, filesz, memsz, flags, _ = struct.unpack_from(
-                ehdr.endian + "IIIIIIII", table, k * size
-            )
-        out.append(_Phdr(p_type, flags, offset, vaddr, filesz, memsz))
-    return out
 
 
 # --------------------------------------------------------------------------------------------- PackHeader
@@ -275,7 +238,7 @@ class _Block:
     literal: bool = False  # bytes UPX left uncompressed in the packed file (shared libraries), not a b_info block
 
 
-def _read_binfo(f: _File, pos: int, end: str) -> Optional[Tuple[int, int, int, int, int, int]]:
+def _read_binfo(f: _Reader, pos: int, end: str) -> Optional[Tuple[int, int, int, int, int, int]]:
     raw = f.read(pos, 12)
     if len(raw) < 12:
         return None
@@ -283,7 +246,7 @@ def _read_binfo(f: _File, pos: int, end: str) -> Optional[Tuple[int, int, int, i
     return sz_unc, sz_cpr, method, ftid, cto8, extra
 
 
-def _plausible_header_binfo(info: Optional[Tuple[int, int, int, int, int, int]], ehdr: _Ehdr) -> bool:
+def _plausible_header_binfo(info: Optional[Tuple[int, int, int, int, int, int]], ehdr: ElfHeader) -> bool:
     """A b_info that could describe the original Ehdr + Phdrs of a file like `ehdr` (same class)."""
     if info is None:
         return False
@@ -294,7 +257,7 @@ def _plausible_header_binfo(info: Optional[Tuple[int, int, int, int, int, int]],
         and ftid == 0
         and 0 < sz_cpr <= sz_unc <= MAX_HEADER_BLOCK
         and sz_unc > ehsize
-        and (sz_unc - ehsize) % _phentsize(ehdr.bits) == 0
+        and (sz_unc - ehsize) % PHENTSIZE[ehdr.bits] == 0
     )
 
 
@@ -318,14 +281,14 @@ class _Header:
     overlay_offset: int
     block: _Block
     data: bytes
-    ehdr: _Ehdr
-    phdrs: List[_Phdr]
+    ehdr: ElfHeader
+    phdrs: List[Segment]
 
 
-def _try_header(f: _File, packed: _Ehdr, overlay: int, budget: Budget) -> _Header:
+def _try_header(f: _Reader, packed: ElfHeader, overlay: int, budget: Budget) -> _Header:
     """Decode the header block at overlay+12 and check it is the packed file's own original ELF header."""
     pos = overlay + 12
-    info = _read_binfo(f, pos, packed.endian)
+    info = _read_binfo(f, pos, packed.order)
     if not _plausible_header_binfo(info, packed):
         raise _Malformed(f"no header block at {pos}")
     assert info is not None
@@ -346,20 +309,20 @@ def _try_header(f: _File, packed: _Ehdr, overlay: int, budget: Budget) -> _Heade
     if (ehdr.ident_class, ehdr.ident_data, ehdr.machine) != (packed.ident_class, packed.ident_data, packed.machine):
         raise _Malformed("header block's class/byte order/machine differ from the packed file")
     if (
-        ehdr.phentsize != _phentsize(ehdr.bits)
+        ehdr.phentsize != PHENTSIZE[ehdr.bits]
         or not 0 < ehdr.phnum <= 256
         or ehdr.phoff + ehdr.phnum * ehdr.phentsize != sz_unc
     ):
         raise _Malformed("header block's program header table does not fill it")
-    phdrs = _parse_phdrs(ehdr, data[ehdr.phoff :])
+    phdrs = parse_segments(ehdr, data[ehdr.phoff :])
     block = _Block(pos + 12, 0, sz_unc, sz_cpr, method, ftid, cto8)
     return _Header(overlay, block, data, ehdr, phdrs)
 
 
-def _scan_for_header(f: _File, packed: _Ehdr, budget: Budget, tried: Set[int]) -> Optional[_Header]:
+def _scan_for_header(f: _Reader, packed: ElfHeader, budget: Budget, tried: Set[int]) -> Optional[_Header]:
     """Last resort: every 4-aligned offset in the first 64 KiB whose b_info looks like a header block."""
     window = f.read(0, HEADER_SCAN)
-    end = packed.endian
+    end = packed.order
     attempts = 0
     for pos in range(0, len(window) - 24, 4):
         overlay = pos - 12
@@ -388,7 +351,7 @@ class _Chain:
     gaps: Optional[List[_Block]] = None  # gap blocks, when their chain reached the end marker
 
 
-def _shlib_xct_off(packed: _Ehdr, packed_phdrs: Sequence[_Phdr], overlay: int) -> Optional[int]:
+def _shlib_xct_off(packed: ElfHeader, packed_phdrs: Sequence[Segment], overlay: int) -> Optional[int]:
     """xct_off of a UPX 4.x packed shared library, None for a packed main program.
 
     A packed shared library (guide 1.10) keeps e_type DYN, its own program headers and PT_DYNAMIC, and stores
@@ -402,7 +365,7 @@ def _shlib_xct_off(packed: _Ehdr, packed_phdrs: Sequence[_Phdr], overlay: int) -
 
 
 def _shlib_literals(
-    f: _File, header: _Header, xct_off: int, packed_phdrs: Sequence[_Phdr]
+    f: _Reader, header: _Header, xct_off: int, packed_phdrs: Sequence[Segment]
 ) -> Tuple[List[_Block], Optional[str]]:
     """The uncompressed parts of a packed shared library as stored "blocks" at their original offsets.
 
@@ -429,12 +392,12 @@ def _shlib_literals(
 
 
 def _walk(
-    f: _File,
+    f: _Reader,
     header: _Header,
     end: str,
     budget: Budget,
     xct_off: Optional[int] = None,
-    packed_phdrs: Sequence[_Phdr] = (),
+    packed_phdrs: Sequence[Segment] = (),
 ) -> _Chain:
     """Follow b_info records for each original PT_LOAD (UPX packs one extent per PT_LOAD, in table order).
 
@@ -483,7 +446,7 @@ def _walk(
     return _Chain(blocks, pos, True)
 
 
-def _gap_chain_at(f: _File, pos: int, end: str) -> Optional[List[_Block]]:
+def _gap_chain_at(f: _Reader, pos: int, end: str) -> Optional[List[_Block]]:
     """The b_info chain starting at `pos` up to the end marker (sz_unc 0); None if it breaks first."""
     gaps: List[_Block] = []
     for _ in range(4096):
@@ -531,7 +494,7 @@ def _place_gaps(loads: Sequence[_Block], gaps: Sequence[_Block]) -> Optional[Lis
     return placed
 
 
-def _find_gaps(f: _File, chain: _Chain, lsize: int, end: str, budget: Budget) -> Optional[List[_Block]]:
+def _find_gaps(f: _Reader, chain: _Chain, lsize: int, end: str, budget: Budget) -> Optional[List[_Block]]:
     """The gap blocks (file bytes outside every PT_LOAD: section headers, symbols, debug info), placed.
 
     They follow the loader: at up4(end of the PT_LOAD blocks) + l_lsize. When l_info is damaged, try every
@@ -557,7 +520,7 @@ def _find_gaps(f: _File, chain: _Chain, lsize: int, end: str, budget: Budget) ->
 class _Original:
     """The sparse original image, filled block by block on demand."""
 
-    def __init__(self, f: _File, header: _Header, chain: _Chain, budget: Budget) -> None:
+    def __init__(self, f: _Reader, header: _Header, chain: _Chain, budget: Budget) -> None:
         self.f = f
         self.header = header
         self.blocks = chain.blocks
@@ -617,9 +580,9 @@ class _Original:
                 return ph.offset + (vaddr - ph.vaddr), ph.vaddr + ph.filesz - vaddr
         return None
 
-    def dynamic_entries(self, ph: _Phdr) -> List[Tuple[int, int]]:
+    def dynamic_entries(self, ph: Segment) -> List[Tuple[int, int]]:
         ehdr = self.header.ehdr
-        fmt = ehdr.endian + ("qQ" if ehdr.bits == 64 else "iI")
+        fmt = ehdr.order + ("qQ" if ehdr.bits == 64 else "iI")
         step = struct.calcsize(fmt)
         raw = bytes(self.image[ph.offset : ph.offset + min(ph.filesz, 1 * MiB)])
         entries = []
@@ -634,13 +597,13 @@ class _Original:
         ehdr = self.header.ehdr
         # no section headers in the image: they were not decoded (gap blocks), so a parser must not look for them
         if ehdr.bits == 64:
-            struct.pack_into(ehdr.endian + "Q", self.image, 40, 0)
-            struct.pack_into(ehdr.endian + "H", self.image, 60, 0)
-            struct.pack_into(ehdr.endian + "H", self.image, 62, 0)
+            struct.pack_into(ehdr.order + "Q", self.image, 40, 0)
+            struct.pack_into(ehdr.order + "H", self.image, 60, 0)
+            struct.pack_into(ehdr.order + "H", self.image, 62, 0)
         else:
-            struct.pack_into(ehdr.endian + "I", self.image, 32, 0)
-            struct.pack_into(ehdr.endian + "H", self.image, 48, 0)
-            struct.pack_into(ehdr.endian + "H", self.image, 50, 0)
+            struct.pack_into(ehdr.order + "I", self.image, 32, 0)
+            struct.pack_into(ehdr.order + "H", self.image, 48, 0)
+            struct.pack_into(ehdr.order + "H", self.image, 50, 0)
         return bytes(self.image)
 
 
@@ -682,7 +645,7 @@ def _see_through(original: _Original, eager_limit: int) -> bool:
 # ------------------------------------------------------------------------------------------- evidence
 
 
-def _packed_shape(ehdr: _Ehdr, phdrs: Sequence[_Phdr]) -> bool:
+def _packed_shape(ehdr: ElfHeader, phdrs: Sequence[Segment]) -> bool:
     """The phdr shape of a packed main program: 1-3 PT_LOADs, no PT_INTERP/PT_DYNAMIC, (almost) no sections."""
     loads = [p for p in phdrs if p.type == PT_LOAD]
     return (
@@ -693,7 +656,7 @@ def _packed_shape(ehdr: _Ehdr, phdrs: Sequence[_Phdr]) -> bool:
     )
 
 
-def _entry_offset(ehdr: _Ehdr, phdrs: Sequence[_Phdr]) -> Optional[int]:
+def _entry_offset(ehdr: ElfHeader, phdrs: Sequence[Segment]) -> Optional[int]:
     for ph in phdrs:
         if ph.type == PT_LOAD and ph.vaddr <= ehdr.entry < ph.vaddr + ph.filesz:
             return ph.offset + ehdr.entry - ph.vaddr
@@ -752,8 +715,8 @@ _MACHINE_FORMATS: Dict[Tuple[int, bool], str] = {
 }
 
 
-def _format_from_machine(ehdr: _Ehdr) -> Optional[str]:
-    return _MACHINE_FORMATS.get((ehdr.machine, ehdr.endian == ">"))
+def _format_from_machine(ehdr: ElfHeader) -> Optional[str]:
+    return _MACHINE_FORMATS.get((ehdr.machine, ehdr.order == ">"))
 
 
 def _version_name(version: int) -> Optional[str]:
@@ -763,24 +726,32 @@ def _version_name(version: int) -> Optional[str]:
 # ------------------------------------------------------------------------------------------------ examine
 
 
-def examine(
-    stream: IO[bytes], size: int, budget: Budget, *, eager_limit: int = EAGER_DECODE_LIMIT
-) -> Optional[UpxResult]:
-    """None when the file is not UPX-packed.
+def read_packing(image: ElfImage, budget: Budget, *, eager_limit: int = EAGER_DECODE_LIMIT) -> Optional[UpxResult]:
+    """UPX packing facts of an ELF image (and its original, rebuilt); None when it is not UPX-packed.
 
     Never raises on hostile input except BudgetExceeded (the caller turns it into an unreadable finding); any
     other problem becomes packing.see_through_error or a lower confidence.
     """
+    return _examine(image, budget, eager_limit)
+
+
+def examine_stream(
+    stream: IO[bytes], size: int, budget: Budget, *, eager_limit: int = EAGER_DECODE_LIMIT
+) -> Optional[UpxResult]:
+    """`read_packing` for a raw stream (tests and tooling)."""
     return _examine(_File(stream, size), budget, eager_limit)
 
 
-def _examine(f: _File, budget: Budget, eager_limit: int) -> Optional[UpxResult]:
-    packed = _parse_ehdr(f.read(0, 64))
+def _examine(f: _Reader, budget: Budget, eager_limit: int) -> Optional[UpxResult]:
+    packed = f.header if isinstance(f, ElfImage) else _parse_ehdr(f.read(0, 64))
     if packed is None:
         return None
-    phdrs: List[_Phdr] = []
-    if packed.phentsize == _phentsize(packed.bits) and 0 < packed.phnum <= 256:
-        phdrs = _parse_phdrs(packed, f.read(packed.phoff, packed.phnum * packed.phentsize))
+    phdrs: List[Segment] = []
+    if packed.phentsize == PHENTSIZE[packed.bits] and 0 < packed.phnum <= 256:
+        if isinstance(f, ElfImage):
+            phdrs = list(f.segments)
+        else:
+            phdrs = parse_segments(packed, f.read(packed.phoff, packed.phnum * packed.phentsize))
     tail_start = max(0, f.size - TAIL_SEARCH)
     tail = f.read(tail_start, f.size - tail_start)
     packheader, bad_checksum, ph_notes = _find_packheader(tail, tail_start)
@@ -801,7 +772,7 @@ def _examine(f: _File, budget: Budget, eager_limit: int) -> Optional[UpxResult]:
     return _decoded(f, packed, phdrs, packheader, header, hints, budget, eager_limit)
 
 
-def _shlib_overlay_from_entry(f: _File, packed: _Ehdr, phdrs: Sequence[_Phdr]) -> Optional[int]:
+def _shlib_overlay_from_entry(f: _Reader, packed: ElfHeader, phdrs: Sequence[Segment]) -> Optional[int]:
     """Overlay offset of a UPX 4.x packed shared library whose PackHeader is gone, from the words before its stub.
 
     The packed library's e_entry is the loader, and the five words right before it are (header block size + 24,
@@ -816,7 +787,7 @@ def _shlib_overlay_from_entry(f: _File, packed: _Ehdr, phdrs: Sequence[_Phdr]) -
     raw = f.read(entry_off - 20, 20)
     if len(raw) != 20:
         return None
-    first, _, _, _, xct_off = struct.unpack(packed.endian + "5I", raw)
+    first, _, _, _, xct_off = struct.unpack(packed.order + "5I", raw)
     sz_hdrs = packed.phoff + packed.phnum * packed.phentsize
     if first != sz_hdrs + 24 or not sz_hdrs < xct_off < entry_off:
         return None
@@ -824,8 +795,8 @@ def _shlib_overlay_from_entry(f: _File, packed: _Ehdr, phdrs: Sequence[_Phdr]) -
 
 
 def _locate_header(
-    f: _File,
-    packed: _Ehdr,
+    f: _Reader,
+    packed: ElfHeader,
     packheader: Optional[_PackHeader],
     budget: Budget,
     rejections: List[str],
@@ -861,21 +832,21 @@ def unpack_all(stream: IO[bytes], size: int, budget: Budget) -> bytes:
         raise UnpackError("not an ELF file")
     tail_start = max(0, f.size - TAIL_SEARCH)
     packheader = _find_packheader(f.read(tail_start, f.size - tail_start), tail_start)[0]
-    phdrs: List[_Phdr] = []
-    if packed.phentsize == _phentsize(packed.bits) and 0 < packed.phnum <= 256:
-        phdrs = _parse_phdrs(packed, f.read(packed.phoff, packed.phnum * packed.phentsize))
+    phdrs: List[Segment] = []
+    if packed.phentsize == PHENTSIZE[packed.bits] and 0 < packed.phnum <= 256:
+        phdrs = parse_segments(packed, f.read(packed.phoff, packed.phnum * packed.phentsize))
     rejections: List[str] = []
     shlib_overlay = _shlib_overlay_from_entry(f, packed, phdrs) if packheader is None else None
     header = _locate_header(f, packed, packheader, budget, rejections, shlib_overlay)
     if header is None:
         raise UnpackError("no decodable UPX header block" + (f" ({rejections[0]})" if rejections else ""))
     xct_off = _shlib_xct_off(packed, phdrs, header.overlay_offset)
-    chain = _walk(f, header, packed.endian, budget, xct_off, phdrs)
+    chain = _walk(f, header, packed.order, budget, xct_off, phdrs)
     if not chain.complete:
         raise UnpackError(f"block chain: {chain.error}")
     l_info = f.read(header.overlay_offset - 12, 12)
-    lsize = struct.unpack(packed.endian + "H", l_info[8:10])[0] if len(l_info) == 12 else 0
-    placed = _find_gaps(f, chain, lsize, packed.endian, budget)
+    lsize = struct.unpack(packed.order + "H", l_info[8:10])[0] if len(l_info) == 12 else 0
+    placed = _find_gaps(f, chain, lsize, packed.order, budget)
     if placed is None:
         raise UnpackError("gap blocks (file bytes outside the PT_LOADs) not found")
     total = sum(b.sz_unc for b in chain.blocks + placed)
@@ -896,14 +867,14 @@ def unpack_all(stream: IO[bytes], size: int, budget: Budget) -> bytes:
     return bytes(image)
 
 
-def _restore_shlib_init(f: _File, chain: _Chain, header: _Header, xct_off: int, image: bytearray) -> None:
+def _restore_shlib_init(f: _Reader, chain: _Chain, header: _Header, xct_off: int, image: bytearray) -> None:
     """Put back the original DT_INIT of a packed shared library, as `upx -d` does.
 
     UPX 4.x points DT_INIT at its stub and keeps the old value in the words after the compressed blocks:
     (header block size + 24, distance, original DT_INIT, hatch offset, xct_off), observed with UPX 4.2.4.
     A library without DT_INIT has its DT_INIT_ARRAY[0] hooked instead; that is left as packed.
     """
-    end = header.ehdr.endian
+    end = header.ehdr.order
     hlen = len(header.data)
     raw = f.read((chain.after_loads + 3) & ~3, 40)
     init: Optional[int] = None
@@ -926,7 +897,7 @@ def _restore_shlib_init(f: _File, chain: _Chain, header: _Header, xct_off: int, 
             return
 
 
-def _read_ident(f: _File, packed: _Ehdr, phdrs: Sequence[_Phdr], hints: _Hints, start: Optional[int]) -> None:
+def _read_ident(f: _Reader, packed: ElfHeader, phdrs: Sequence[Segment], hints: _Hints, start: Optional[int]) -> None:
     """Look at the entry stub and the loader bytes (ident strings) of the packed file."""
     entry_off = _entry_offset(packed, phdrs)
     if entry_off is not None:
@@ -937,9 +908,9 @@ def _read_ident(f: _File, packed: _Ehdr, phdrs: Sequence[_Phdr], hints: _Hints, 
 
 
 def _weak(
-    f: _File,
-    packed: _Ehdr,
-    phdrs: Sequence[_Phdr],
+    f: _Reader,
+    packed: ElfHeader,
+    phdrs: Sequence[Segment],
     packheader: Optional[_PackHeader],
     shape: bool,
     linfo_magic: bool,
@@ -998,7 +969,7 @@ def _weak(
 
 
 def _shared_library_hint(
-    f: _File, packed: _Ehdr, phdrs: Sequence[_Phdr], packheader: Optional[_PackHeader]
+    f: _Reader, packed: ElfHeader, phdrs: Sequence[Segment], packheader: Optional[_PackHeader]
 ) -> Optional[Packing]:
     """UPX 4.x packed shared library (guide 1.10): original phdrs and PT_DYNAMIC kept, l_info at xct_off.
 
@@ -1013,7 +984,7 @@ def _shared_library_hint(
     l_info = f.read(overlay - 12, 12) if overlay >= 12 else b""
     if l_info[4:8] != MAGIC:
         return None
-    info = _read_binfo(f, overlay + 12, packed.endian)
+    info = _read_binfo(f, overlay + 12, packed.order)
     if info is None or info[2] not in METHODS or not 0 < info[1] <= info[0] <= MAX_BLOCK:
         return None
     return Packing(
@@ -1037,9 +1008,9 @@ def _shared_library_hint(
 
 
 def _decoded(
-    f: _File,
-    packed: _Ehdr,
-    phdrs: Sequence[_Phdr],
+    f: _Reader,
+    packed: ElfHeader,
+    phdrs: Sequence[Segment],
     packheader: Optional[_PackHeader],
     header: _Header,
     hints: _Hints,
@@ -1047,7 +1018,7 @@ def _decoded(
     eager_limit: int,
 ) -> UpxResult:
     """The header block decoded: walk the chain, rebuild what the inspector needs, and judge tampering."""
-    end = packed.endian
+    end = packed.order
     evidence: List[str] = []
     tampered: List[str] = []
     overlay = header.overlay_offset

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Dict, Mapping, Optional, Protocol
+from typing import Callable, Dict, Mapping, Optional, Protocol
 
-from linkguard.model import Report
+from linkguard.model import ArtifactReport, Report, Severity, Skipped, Totals
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,7 @@ class RenderOptions:
     workspace: Optional[str] = None  # paths in annotations/SARIF are made relative to this
     annotations: bool = True  # github: write workflow-command annotations
     summary: bool = True  # github: write the job summary
+    quiet: bool = False  # text: leave out artifacts without findings (the report itself is unchanged)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,35 @@ class Reporter(Protocol):
     description: str
 
     def render(self, report: Report, options: RenderOptions) -> Rendered: ...
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What a streaming reporter knows before the first artifact."""
+
+    tool_version: str
+    fail_on: Optional[Severity]
+
+
+class ReportStream(Protocol):
+    """A report written as the run goes: memory stays flat however many artifacts there are."""
+
+    def artifact(self, artifact: ArtifactReport) -> None: ...
+
+    def skipped(self, skipped: Skipped) -> None: ...
+
+    def finish(self, totals: Totals) -> None:
+        """Write what is left; the stream's `write` is not called after this."""
+        ...
+
+
+class StreamingReporter(Reporter, Protocol):
+    def stream(self, info: RunInfo, options: RenderOptions, write: Callable[[str], object]) -> ReportStream: ...
+
+
+def streaming(reporter: Reporter) -> Optional[StreamingReporter]:
+    """`reporter` when it can write as the run goes, else None (it then renders a collected Report)."""
+    return reporter if callable(getattr(reporter, "stream", None)) else None  # type: ignore[return-value]
 
 
 # name -> (module, one-line description); the module defines REPORTER.

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Optional, Union
+import tempfile
+import textwrap
+from typing import IO, Any, Callable, Dict, List, Optional, Union
 
 from linkguard.describe import printable
 from linkguard.model import (
@@ -16,9 +18,11 @@ from linkguard.model import (
     Packing,
     PeFacts,
     Report,
+    Skipped,
     Toolchain,
+    Totals,
 )
-from linkguard.report import Rendered, RenderOptions
+from linkguard.report import Rendered, RenderOptions, RunInfo
 
 SCHEMA_VERSION = 1
 
@@ -207,15 +211,15 @@ def artifact_dict(artifact: ArtifactReport) -> Dict[str, Any]:
         None if artifact.problem is None else {"reason": artifact.problem.reason, "kind": artifact.problem.kind}
     )
     entry["allowance"] = artifact.allowance
+    entry["alias_of"] = None if artifact.alias_of is None else printable(artifact.alias_of)
     entry["findings"] = [finding_dict(f) for f in artifact.findings]
     return entry
 
 
-def report_dict(report: Report) -> Dict[str, Any]:
-    totals = report.totals
+def head_dict(info: RunInfo, totals: Totals) -> Dict[str, Any]:
     return {
         "version": SCHEMA_VERSION,
-        "tool": {"name": "linkguard", "version": report.tool_version},
+        "tool": {"name": "linkguard", "version": info.tool_version},
         "summary": {
             "artifacts": totals.artifacts,
             "skipped": totals.skipped,
@@ -223,11 +227,107 @@ def report_dict(report: Report) -> Dict[str, Any]:
             "warnings": totals.warnings,
             "notes": totals.notes,
             "failed": totals.failed,
-            "fail_on": report.fail_on.value if report.fail_on else "never",
+            "fail_on": info.fail_on.value if info.fail_on else "never",
         },
-        "artifacts": [artifact_dict(a) for a in report.artifacts],
-        "skipped_files": [{"path": printable(s.path), "reason": s.reason} for s in report.skipped],
     }
+
+
+def skipped_dict(skipped: Skipped) -> Dict[str, Any]:
+    return {"path": printable(skipped.path), "reason": skipped.reason}
+
+
+def report_dict(report: Report) -> Dict[str, Any]:
+    entry = head_dict(RunInfo(report.tool_version, report.fail_on), report.totals)
+    entry["artifacts"] = [artifact_dict(a) for a in report.artifacts]
+    entry["skipped_files"] = [skipped_dict(s) for s in report.skipped]
+    return entry
+
+
+class JsonStream:
+    """The same bytes as `json.dumps(report_dict(report))`, written as the run goes.
+
+    The summary comes first in the document but is known last, so artifacts and skipped files are spooled (to
+    memory, then to a temporary file past a few MiB) and the document is assembled in `finish`.
+    """
+
+    _SPOOL = 8 << 20
+
+    def __init__(self, info: RunInfo, options: RenderOptions, write: Callable[[str], object]) -> None:
+        self._info = info
+        self._write = write
+        # Compact unless a person is watching: the indenting encoder is pure Python and several times slower.
+        self._indent = 2 if options.color else None
+        self._lists = {
+            "artifacts": _Spool(self._indent, self._SPOOL),
+            "skipped_files": _Spool(self._indent, self._SPOOL),
+        }
+
+    def artifact(self, artifact: ArtifactReport) -> None:
+        self._lists["artifacts"].add(artifact_dict(artifact))
+
+    def skipped(self, skipped: Skipped) -> None:
+        self._lists["skipped_files"].add(skipped_dict(skipped))
+
+    def finish(self, totals: Totals) -> None:
+        document = head_dict(self._info, totals)
+        for key in self._lists:
+            document[key] = _PLACEHOLDER + key
+        text = json.dumps(document, indent=self._indent, ensure_ascii=False)
+        for key, spool in self._lists.items():
+            before, _, text = text.partition(json.dumps(_PLACEHOLDER + key))
+            self._write(before)
+            spool.write_to(self._write)
+        self._write(text + "\n")
+
+
+_PLACEHOLDER = "\0linkguard-list:"
+
+
+class _Spool:
+    """One JSON list written in chunks, laid out as json.dumps lays out a list at depth 1 of the document."""
+
+    _CHUNK = 256  # items encoded per json.dumps call: one call per item cost more than the encoding
+
+    def __init__(self, indent: Optional[int], max_size: int) -> None:
+        self._indent = indent
+        # Closed in write_to, the one way out of a spool.
+        self._file: IO[str] = tempfile.SpooledTemporaryFile(  # noqa: SIM115
+            max_size=max_size, mode="w+", encoding="utf-8"
+        )
+        self._pending: List[Dict[str, Any]] = []
+        self._written = 0
+
+    def add(self, item: Dict[str, Any]) -> None:
+        self._pending.append(item)
+        if len(self._pending) >= self._CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        text = json.dumps(self._pending, indent=self._indent, ensure_ascii=False)
+        if self._indent is None:
+            body, separator = text[1:-1], ", "
+        else:  # "[\n  {...},\n  {...}\n]" at depth 0: one level deeper, without the brackets
+            body, separator = textwrap.indent(text[2:-2], " " * self._indent), ",\n"
+        self._file.write(separator + body if self._written else body)
+        self._written += len(self._pending)
+        self._pending = []
+
+    def write_to(self, write: Callable[[str], object]) -> None:
+        self._flush()
+        if not self._written:
+            write("[]")
+        else:
+            write("[" if self._indent is None else "[\n")
+            self._file.seek(0)
+            while True:
+                chunk = self._file.read(1 << 20)
+                if not chunk:
+                    break
+                write(chunk)
+            write("]" if self._indent is None else "\n" + " " * self._indent + "]")
+        self._file.close()
 
 
 class JsonReporter:
@@ -235,9 +335,17 @@ class JsonReporter:
     description = "versioned machine-readable report (schemas/report-v1.schema.json)"
 
     def render(self, report: Report, options: RenderOptions) -> Rendered:
-        # Compact unless a person is watching: the indenting encoder is pure Python and several times slower.
-        indent = 2 if options.color else None
-        return Rendered(text=json.dumps(report_dict(report), indent=indent, ensure_ascii=False) + "\n")
+        parts: List[str] = []
+        stream = self.stream(RunInfo(report.tool_version, report.fail_on), options, parts.append)
+        for artifact in report.artifacts:
+            stream.artifact(artifact)
+        for skipped in report.skipped:
+            stream.skipped(skipped)
+        stream.finish(report.totals)
+        return Rendered(text="".join(parts))
+
+    def stream(self, info: RunInfo, options: RenderOptions, write: Callable[[str], object]) -> JsonStream:
+        return JsonStream(info, options, write)
 
 
 REPORTER = JsonReporter()

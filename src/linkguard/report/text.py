@@ -18,6 +18,8 @@ class TextReporter:
     def render(self, report: Report, options: RenderOptions) -> Rendered:
         lines: List[str] = []
         for artifact in report.artifacts:
+            if options.quiet and not artifact.findings:
+                continue  # a rendering choice: totals below still count every artifact
             lines.extend(self._artifact(artifact, options))
         if options.verbose:
             for skipped in report.skipped:
