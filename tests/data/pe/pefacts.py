@@ -23,7 +23,7 @@ def run(cmd: List[str], timeout: float = 120.0) -> subprocess.CompletedProcess[s
     """Run a tool with the C locale (stable wording), capturing text output."""
     env = dict(os.environ, LC_ALL="C", LANG="C")
     env.pop("UPX", None)  # UPX reads default options from $UPX
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, check=False)
+    return subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=timeout, env=env, check=False)
 
 
 def which(tool: str) -> Optional[str]:
