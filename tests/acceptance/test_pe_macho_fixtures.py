@@ -147,6 +147,21 @@ def test_windows_floor_lg104(tmp_path: Path) -> None:
     assert "LG104" in by_name["go-windows-amd64.exe"]
 
 
+def test_rust_processprng_implies_windows_10(tmp_path: Path) -> None:
+    fixture = next((f for f in PE_FIXTURES if f["name"] == "thirdparty-just.exe"), None)
+    if fixture is None:
+        pytest.fail("thirdparty-just.exe missing from tests/data/pe/manifest.json")
+    symbols = {s for block in fixture["truth"]["readobj_coff_imports"]["imports"] for s in block["symbols"]}
+    assert "ProcessPrng" in symbols
+    config = tmp_path / "linkguard.toml"
+    config.write_text('max-windows = "6.1"\n')
+    _, text = run_cli(["--format", "json", "-j", "1", "-c", str(config), str(PE / fixture["file"])])
+    (artifact,) = json.loads(text)["artifacts"]
+    floor = [f for f in artifact["findings"] if f["code"] == "LG104"]
+    assert floor and any("ProcessPrng" in line for line in floor[0]["evidence"])
+    assert "Windows 10" in floor[0]["message"]
+
+
 # --------------------------------------------------------------------------------------------- Mach-O
 
 
@@ -246,8 +261,14 @@ def test_macos_floor_lg104_per_slice(tmp_path: Path) -> None:
 
 def test_a_mixed_release_directory_has_no_skipped_executable() -> None:
     """Every PE and Mach-O fixture is an artifact, never "skipped"; only the import library (not a program) is."""
-    code, report = run_json(["-j", "1", str(PE / "bin"), str(MACHO / "bin")])
+    roots = [str(d) for d in (PE / "bin", PE / "thirdparty", MACHO / "bin", MACHO / "thirdparty") if d.is_dir()]
+    code, report = run_json(["-j", "2", *roots])
     assert code == 1
     skipped = [Path(s["path"]).name for s in report["skipped_files"]]
-    assert all(not name.endswith((".exe", ".dll", ".pyd")) for name in skipped), skipped
-    assert len(report["artifacts"]) == len(PE_FIXTURES) + len(MACHO_FIXTURES)
+    assert all(not name.endswith((".exe", ".dll", ".pyd", ".node", ".so")) for name in skipped), skipped
+    on_disk = {a["path"] for a in report["artifacts"] if "!" not in a["path"]}
+    expected = {
+        str(base / f["file"]) for base, fixtures in ((PE, PE_FIXTURES), (MACHO, MACHO_FIXTURES)) for f in fixtures
+    }
+    assert on_disk == expected
+    assert all(a["format"] in ("pe", "macho") for a in report["artifacts"])

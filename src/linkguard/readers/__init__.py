@@ -99,6 +99,8 @@ def _inspect_native(kind: str, stream: IO[bytes], size: int, budget: Budget, lim
             return macho.read_facts(stream, size, budget)
     except Malformed as exc:
         return Unreadable(str(exc), exc.kind)
+    except PARSE_ERRORS as exc:
+        return Unreadable(f"corrupt {'PE' if kind == 'pe' else 'Mach-O'}: {describe(exc)}", "corrupt")
     except BudgetExceeded as exc:
         return Unreadable(budget.exceeded or str(exc), "budget")
 
