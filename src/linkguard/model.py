@@ -302,7 +302,17 @@ class PeImport:
     dll: str
     functions: Tuple[str, ...] = ()
     kind: str = "import"  # "import" | "delay" (delay-import directory) | "delay-unlisted" (dlltool -y descriptor)
-    platform: bool = False  # provided by a bare Windows (readers/platforms.py, data/windows-dlls.json)
+    platform: bool = False  # provided by a bare Windows (readers/platforms.py, data/windows.json)
+    provider: Optional[str] = None  # the redistributable that provides a non-platform DLL, when known
+
+
+@dataclass(frozen=True)
+class OsFloor:
+    """One fact that sets the oldest OS version an artifact runs on (subsystem version, an import, Go's floor)."""
+
+    version: str  # "10.0"
+    reason: str  # "imports bcryptprimitives.dll!ProcessPrng (...)"
+    source: str = ""  # where the version fact comes from (data/windows.json)
 
 
 @dataclass(frozen=True)
@@ -321,6 +331,7 @@ class PeFacts:
     bound_imports: Tuple[str, ...] = ()
     signed: bool = False  # the security (Authenticode) directory is present
     soname: Optional[str] = None  # the export directory's own DLL name
+    floors: Tuple[OsFloor, ...] = ()  # what sets the oldest Windows it runs on; highest first
     toolchain: Optional[Toolchain] = None
     packing: Optional[Packing] = None  # packing.original stays None: a packed PE keeps its import list (imports)
     warnings: Tuple[str, ...] = ()
@@ -348,6 +359,7 @@ class MachoDylib:
     path: str
     kind: str = "load"  # "load" | "weak" | "reexport" | "lazy" | "upward"
     platform: bool = False  # under /usr/lib/ or /System/Library/ (readers/platforms.py)
+    note: Optional[str] = None  # why a non-platform location matters (Homebrew prefix, @rpath, ...)
 
 
 @dataclass(frozen=True)

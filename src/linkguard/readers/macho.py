@@ -186,7 +186,9 @@ def _parse_commands(header: _Header, cmds: bytes, what: str) -> _Commands:
                 out.id_dylib = name
             else:
                 kind = DYLIB_KINDS[cmd]
-                out.dylibs.append(MachoDylib(name, kind, platforms.macos_platform_dylib(name)))
+                platform = platforms.macos_platform_dylib(name)
+                note = None if platform else platforms.macos_location_note(name)
+                out.dylibs.append(MachoDylib(name, kind, platform, note))
         elif cmd == LC_RPATH:
             out.rpaths.append(_lc_str(body, order, what, index))
         elif cmd == LC_BUILD_VERSION:

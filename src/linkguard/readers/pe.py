@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import IO, Dict, List, Optional, Sequence, Tuple
 
-from linkguard.model import DYNAMIC, OS_ONLY, GoBuildInfo, Packing, PeFacts, PeImport, Toolchain
+from linkguard.model import DYNAMIC, OS_ONLY, GoBuildInfo, OsFloor, Packing, PeFacts, PeImport, Toolchain
 from linkguard.readers import platforms
 from linkguard.readers.budget import Budget
 from linkguard.readers.native import Malformed, Window, find_all, unpack
@@ -270,6 +270,12 @@ def _thunk_names(image: PeImage, rva: int, what: str, counter: _Counter, delay_v
     return tuple(names)
 
 
+def _import(dll: str, functions: Tuple[str, ...], kind: str) -> PeImport:
+    platform = platforms.windows_platform_dll(dll)
+    runtime = None if platform else platforms.windows_runtime(dll)
+    return PeImport(dll, functions, kind, platform, runtime.runtime if runtime else None)
+
+
 def read_imports(image: PeImage, counter: _Counter) -> List[PeImport]:
     rva, size = image.directory(DIR_IMPORT)
     if rva == 0 and size == 0:
@@ -289,7 +295,7 @@ def read_imports(image: PeImage, counter: _Counter) -> List[PeImport]:
         dll = image.string_at_rva(name_rva, f"import descriptor {index} DLL name")
         thunks = original_first_thunk or first_thunk
         functions = _thunk_names(image, thunks, f"imports from {dll}", counter) if thunks else ()
-        imports.append(PeImport(dll, functions, "import", platforms.windows_platform_dll(dll)))
+        imports.append(_import(dll, functions, "import"))
     return imports
 
 
@@ -311,7 +317,7 @@ def read_delay_imports(image: PeImage, counter: _Counter) -> List[PeImport]:
         functions: Tuple[str, ...] = ()
         if int_rva:
             functions = _thunk_names(image, (int_rva - base) & 0xFFFFFFFF, f"delay imports from {dll}", counter, base)
-        imports.append(PeImport(dll, functions, "delay", platforms.windows_platform_dll(dll)))
+        imports.append(_import(dll, functions, "delay"))
     return imports
 
 
@@ -355,7 +361,7 @@ def find_unlisted_delay_imports(image: PeImage, known: Sequence[str]) -> List[Pe
                         functions = _thunk_names(image, int_rva, f"delay imports from {dll}", _Counter())
                     except Malformed:
                         functions = ()
-                    found.append(PeImport(dll, functions, "delay-unlisted", platforms.windows_platform_dll(dll)))
+                    found.append(_import(dll, functions, "delay-unlisted"))
     return found
 
 
@@ -608,6 +614,7 @@ def read_facts(stream: IO[bytes], size: int, budget: Budget) -> PeFacts:
         unlisted = find_unlisted_delay_imports(image, known)
     all_imports = tuple(imports + delay + unlisted)
     packing = detect_upx(image)
+    toolchain = _toolchain(image, packing is not None)
     machine = MACHINES.get(header.machine, f"machine-{header.machine:#x}")
     linkage = DYNAMIC if any(not i.platform for i in all_imports) else OS_ONLY
     return PeFacts(
@@ -623,10 +630,29 @@ def read_facts(stream: IO[bytes], size: int, budget: Budget) -> PeFacts:
         bound_imports=read_bound_imports(image),
         signed=_signed(image),
         soname=_export_name(image),
-        toolchain=_toolchain(image, packing is not None),
+        floors=windows_floors(header, all_imports, toolchain),
+        toolchain=toolchain,
         packing=packing,
         warnings=tuple(image.warnings),
     )
+
+
+def windows_floors(header: Header, imports: Sequence[PeImport], toolchain: Optional[Toolchain]) -> Tuple[OsFloor, ...]:
+    """What sets the oldest Windows the image runs on, highest version first.
+
+    The loader refuses an image whose subsystem version is newer than the running Windows; imports that exist
+    only on newer Windows (data/windows.json) and the Go toolchain's supported floor can raise it further.
+    """
+    major, minor = header.subsystem_version
+    floors = [OsFloor(f"{major}.{minor}", f"subsystem version {major}.{minor}", "PE optional header")]
+    for implied in platforms.windows_floors([(i.dll, i.functions) for i in imports]):
+        floors.append(OsFloor(implied.since, implied.reason, implied.source))
+    if toolchain is not None and toolchain.go is not None:
+        go = platforms.go_windows_floor(toolchain.go.go_version)
+        if go is not None:
+            floors.append(OsFloor(go.since, go.reason, go.source))
+    floors.sort(key=lambda f: platforms.version_tuple(f.version), reverse=True)
+    return tuple(floors)
 
 
 def _may_use_dlltool_delay(imports: Sequence[PeImport]) -> bool:

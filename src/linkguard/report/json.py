@@ -86,9 +86,16 @@ def pe_dict(facts: PeFacts) -> Dict[str, Any]:
         "subsystem_version": facts.subsystem_version,
         "os_version": facts.os_version,
         "imports": [
-            {"dll": i.dll, "functions": list(i.functions), "kind": i.kind, "platform": i.platform}
+            {
+                "dll": i.dll,
+                "functions": list(i.functions),
+                "kind": i.kind,
+                "platform": i.platform,
+                "provider": i.provider,
+            }
             for i in facts.imports
         ],
+        "floors": [{"version": f.version, "reason": f.reason, "source": f.source} for f in facts.floors],
         "bound_imports": list(facts.bound_imports),
         "signed": facts.signed,
     }
@@ -108,7 +115,7 @@ def slice_dict(piece: MachoSlice) -> Dict[str, Any]:
         "endian": piece.endian,
         "type": piece.type,
         "linkage": piece.linkage,
-        "dylibs": [{"path": d.path, "kind": d.kind, "platform": d.platform} for d in piece.dylibs],
+        "dylibs": [{"path": d.path, "kind": d.kind, "platform": d.platform, "note": d.note} for d in piece.dylibs],
         "rpaths": list(piece.rpaths),
         "id_dylib": piece.id_dylib,
         "minos": piece.minos,

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator, List, Union
 
-from linkguard.describe import packing_line
-from linkguard.describe_native import dylib_names, import_names
+from linkguard.describe import dylib_names, import_names, packing_line
 from linkguard.model import Finding, MachoFacts, MachoSlice, PeFacts, PeImport, Severity
-from linkguard.readers import platforms
 from linkguard.remedies_native import explain_native
 
 if TYPE_CHECKING:
@@ -38,7 +36,7 @@ def _pe_dynamic(spec: RuleSpec, facts: PeFacts, severity: Severity) -> Iterator[
     names = list(dict.fromkeys(i.dll for i in foreign))
     count = len(names)
     message = f"needs {count} DLL{'s' if count != 1 else ''} a bare Windows lacks: {import_names(foreign)}"
-    lacks = sorted({r.runtime for r in (platforms.windows_runtime(n) for n in names) if r is not None})
+    lacks = sorted({i.provider for i in foreign if i.provider})
     if lacks:
         message += " (they come with " + " and ".join(lacks) + ", not with Windows)"
     packed = facts.packing is not None
@@ -60,9 +58,8 @@ def _pe_evidence(item: PeImport) -> str:
     text = f"{item.dll}{kind.get(item.kind, '')}"
     if shown:
         text += f" <- {shown}" + (f", +{more} more" if more > 0 else "")
-    runtime = platforms.windows_runtime(item.dll)
-    if runtime is not None:
-        text += f" [{runtime.runtime}]"
+    if item.provider:
+        text += f" [{item.provider}]"
     return text
 
 
@@ -84,7 +81,7 @@ def _macho_dynamic(spec: RuleSpec, facts: MachoFacts, severity: Severity) -> Ite
     evidence: List[str] = []
     for piece in needing:
         for dylib in piece.effective.foreign:
-            note = platforms.macos_location_note(dylib.path)
+            note = dylib.note
             kind = "" if dylib.kind == "load" else f" ({_kind_text(dylib.kind)})"
             evidence.append(f"{piece.machine}: {dylib.path}{kind}" + (f" [{note}]" if note else ""))
         if piece.effective.rpaths:

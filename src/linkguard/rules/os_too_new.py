@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator, List, Tuple
 
 from linkguard.model import Finding, Inspection, MachoFacts, PeFacts, Severity
-from linkguard.readers import platforms
 from linkguard.remedies_native import explain_native
 from linkguard.rules.base import RuleSpec
 
@@ -34,28 +33,29 @@ WINDOWS_NAMES = {
 }
 
 
+def version_tuple(text: str) -> Tuple[int, ...]:
+    """ "10.0" -> (10, 0); the first non-numeric part ends it."""
+    parts: List[int] = []
+    for part in text.split("."):
+        if not part.isdigit():
+            break
+        parts.append(int(part))
+    return tuple(parts)
+
+
 def windows_name(version: str) -> str:
-    key = platforms.version_tuple(version)[:2]
+    key = version_tuple(version)[:2]
     name = WINDOWS_NAMES.get((key[0], key[1])) if len(key) == 2 else None
     return f"{name} ({version})" if name else f"Windows {version}"
 
 
 def windows_floor(facts: PeFacts) -> Tuple[str, List[str]]:
-    """The oldest Windows `facts` runs on, and one reason per contributing fact (highest first)."""
-    reasons: List[Tuple[Tuple[int, ...], str]] = [
-        (platforms.version_tuple(facts.subsystem_version), f"subsystem version {facts.subsystem_version}")
-    ]
-    for implied in platforms.windows_floors([(i.dll, i.functions) for i in facts.imports]):
-        reasons.append((platforms.version_tuple(implied.since), f"{implied.reason} -> {implied.since}"))
-    toolchain = facts.toolchain
-    if toolchain is not None and toolchain.go is not None:
-        implied_go = platforms.go_windows_floor(toolchain.go.go_version)
-        if implied_go is not None:
-            reasons.append((platforms.version_tuple(implied_go.since), f"{implied_go.reason} -> {implied_go.since}"))
-    reasons.sort(key=lambda r: r[0], reverse=True)
-    top = reasons[0][0]
-    version = ".".join(str(p) for p in top)
-    return version, [text for value, text in reasons if value == top]
+    """The oldest Windows `facts` runs on (its highest floor), and the facts that set it."""
+    if not facts.floors:
+        return "0.0", []
+    top = max(version_tuple(f.version) for f in facts.floors)
+    reasons = [f"{f.reason} -> {f.version}" for f in facts.floors if version_tuple(f.version) == top]
+    return ".".join(str(p) for p in top), reasons
 
 
 class OsTooNew:
@@ -86,7 +86,7 @@ class OsTooNew:
             if floor is None:
                 return
             needed, reasons = windows_floor(inspection)
-            if platforms.version_tuple(needed) <= platforms.version_tuple(floor):
+            if version_tuple(needed) <= version_tuple(floor):
                 return
             message = f"needs {windows_name(needed)} or newer; the oldest Windows configured is {windows_name(floor)}"
             if inspection.packing is not None:
@@ -105,7 +105,7 @@ class OsTooNew:
                     continue
                 if program.platform not in (None, "macos"):
                     continue
-                if platforms.version_tuple(program.minos) > platforms.version_tuple(floor):
+                if version_tuple(program.minos) > version_tuple(floor):
                     over.append(f"{piece.machine}: minos {program.minos} (sdk {program.sdk or 'unknown'})")
             if not over:
                 return
