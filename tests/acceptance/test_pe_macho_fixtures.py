@@ -238,7 +238,7 @@ def test_macho_verdict(fixture: Dict[str, Any]) -> None:
             assert f"{arch} slice needs" in message and name in message
         clean = {p["architecture"] for p in _slice_truth(fixture)} - {arch for arch, _ in foreign}
         for arch in clean:
-            assert arch in message.split("need only")[0].rsplit(";", 1)[-1]
+            assert arch in message.split(" only macOS libraries")[0].rsplit(";", 1)[-1]
 
 
 def test_macos_floor_lg104_per_slice(tmp_path: Path) -> None:

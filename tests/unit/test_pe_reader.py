@@ -165,3 +165,17 @@ def test_lookalikes_are_not_packed() -> None:
 
 def test_bin_dir_exists() -> None:
     assert Path(DATA / "pe" / "bin").is_dir()
+
+
+def test_bound_imports_and_security_directory() -> None:
+    data = bytearray(build_pe())
+    dirs = optional_header_at(bytes(data)) + 112
+    # bound import directory in the header slack after the section table: one descriptor, a terminator, a name
+    struct.pack_into("<IHH", data, 0x180, 1, 16, 0)
+    data[0x190:0x19D] = b"KERNEL32.dll\0"
+    struct.pack_into("<II", data, dirs + 8 * 11, 0x180, 32)
+    struct.pack_into("<II", data, dirs + 8 * 4, len(data) - 8, 8)  # security: a file offset, not an RVA
+    result = facts(bytes(data))
+    assert result.bound_imports == ("KERNEL32.dll",) and result.signed and not result.warnings
+    struct.pack_into("<II", data, dirs + 8 * 4, len(data) - 8, 64)  # certificate table cut off by EOF
+    assert "signature truncated" in facts(bytes(data)).warnings[0]

@@ -74,7 +74,8 @@ def _macho_dynamic(spec: RuleSpec, facts: MachoFacts, severity: Severity) -> Ite
     clean = [s.machine for s in facts.slices if not s.effective.foreign]
     message = "; ".join(parts) + " (not part of macOS)"
     if clean:
-        message += f"; the {', '.join(clean)} slice{'s' if len(clean) > 1 else ''} need only macOS libraries"
+        plural = len(clean) > 1
+        message += f"; the {', '.join(clean)} slice{'s need' if plural else ' needs'} only macOS libraries"
     through = any(s.original is not None for s in needing)
     if through:
         message = "behind the packing, " + message
