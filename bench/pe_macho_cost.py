@@ -3,6 +3,7 @@
 
     python bench/pe_macho_cost.py            # Markdown table: files, median/max time per file, bytes read
     python bench/pe_macho_cost.py --repeat 20
+    python bench/pe_macho_cost.py --file big.exe --file big-darwin   # also one row per given file
 
 Measures `linkguard.readers.read_artifact` in-process (no CLI start-up, no workers), each file `--repeat`
 times after one warm-up run; "bytes read" is what the Budget was charged, i.e. what the reader actually read.
@@ -81,11 +82,14 @@ def measure(paths: List[Path], repeat: int) -> Tuple[int, List[float], List[int]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--file", action="append", default=[], help="also measure this file on its own row")
     args = parser.parse_args()
     rows: Dict[str, Tuple[int, List[float], List[int], int]] = {}
     for name, dirs in SETS.items():
         paths = sorted(p for d in dirs if d.is_dir() for p in d.iterdir() if p.is_file())
         rows[name] = measure(paths, args.repeat)
+    for extra in args.file:
+        rows[Path(extra).name] = measure([Path(extra)], args.repeat)
     print("| format | files | median ms/file | max ms/file | median bytes read | total file MB |")
     print("|---|---|---|---|---|---|")
     for name, (files, times, reads, total) in rows.items():

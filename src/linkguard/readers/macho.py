@@ -246,21 +246,23 @@ def _segment(body: bytes, is64: bool, order: str, out: _Commands) -> None:
 
 
 def _signature(window: Window, location: Optional[Tuple[int, int]]) -> str:
+    """Kind of the embedded code signature: only the SuperBlob index and the CodeDirectory header are read."""
     if location is None:
         return "none"
     offset, size = location
-    blob = window.read(offset, min(size, 1 << 20))
-    if len(blob) < 12 or int.from_bytes(blob[:4], "big") != CSMAGIC_EMBEDDED_SIGNATURE:
+    head = window.read(offset, min(size, 12))
+    if len(head) < 12 or int.from_bytes(head[:4], "big") != CSMAGIC_EMBEDDED_SIGNATURE:
         return "present"
-    count = min(int.from_bytes(blob[8:12], "big"), 64)
-    for i in range(count):
-        at = 12 + 8 * i
-        if at + 8 > len(blob):
-            break
-        slot, blob_offset = struct.unpack_from(">II", blob, at)
-        if slot != 0 or blob_offset + 16 > len(blob):
+    count = min(int.from_bytes(head[8:12], "big"), 64)
+    index = window.read(offset + 12, min(8 * count, max(0, size - 12)))
+    for at in range(0, len(index) - 7, 8):
+        slot, blob_offset = struct.unpack_from(">II", index, at)
+        if slot != 0:
             continue
-        magic, _, _, flags = struct.unpack_from(">IIII", blob, blob_offset)
+        directory = window.read(offset + blob_offset, 16) if blob_offset + 16 <= size else b""
+        if len(directory) < 16:
+            return "present"
+        magic, _, _, flags = struct.unpack_from(">IIII", directory)
         if magic != CSMAGIC_CODEDIRECTORY:
             return "present"
         if flags & CS_LINKER_SIGNED:
@@ -432,7 +434,10 @@ def read_slice(window: Window, what: str) -> MachoSlice:
     signature = _signature(window, commands.code_signature)
     toolchain = _go(window, commands)
     piece = _slice(header, commands, signature, toolchain, window.base, window.size)
-    upx = _upx(window, header, commands) if header.filetype in (2, 6, 8) else None
+    # A packed executable keeps only segments + LC_UNIXTHREAD (p_mach.cpp canUnpack); a packed dylib keeps its
+    # load commands (dyld must load its dependencies before UPX's init runs), so dylibs are always searched.
+    packed_shape = (commands.unixthread and not commands.dylibs and header.filetype in (2, 8)) or header.filetype == 6
+    upx = _upx(window, header, commands) if packed_shape else None
     if upx is not None:
         packing, original = upx
         piece = replace(piece, packing=packing, original=original)

@@ -55,8 +55,11 @@ class Window:
 
     def cstring(self, offset: int, what: str, limit: int = MAX_STRING) -> str:
         """A NUL-terminated printable ASCII/UTF-8 string at `offset`, or Malformed."""
-        raw = self.read(offset, limit + 1)
+        raw = self.read(offset, min(256, limit + 1))  # names are short: read more only when needed
         end = raw.find(b"\0")
+        if end < 0 and len(raw) == min(256, limit + 1) < limit + 1:
+            raw = self.read(offset, limit + 1)
+            end = raw.find(b"\0")
         if end < 0:
             if len(raw) <= limit:
                 raise Malformed(f"truncated: {what} at offset {offset:#x} runs past the end of the file", "truncated")

@@ -546,7 +546,7 @@ def _toolchain(image: PeImage, packed: bool) -> Optional[Toolchain]:
     evidence.append(f"linker version {major}.{minor}")
     if go is not None:
         evidence.append(f"Go build info: {go.go_version}" + (f", {go.path}" if go.path else ""))
-    if not packed:
+    if not packed and go is None:  # Go's own build info says more than strings would (CGO_ENABLED, -ldflags)
         blob = _readonly_data(image)
         for match in _GCC_RE.finditer(blob):
             text = match.group(0).decode("latin-1")
@@ -583,14 +583,17 @@ def _go_buildinfo(image: PeImage) -> Optional[GoBuildInfo]:
     for section in image.sections:
         if section.characteristics & (wanted | SCN_MEM_EXECUTE | SCN_CNT_CODE) != wanted or not section.raw_size:
             continue
-        data = image.window.read(section.raw_offset, min(section.raw_size, GO_SCAN))
+        # Go's linker puts the build info at the start of .data: look at 64 KiB first, then up to GO_SCAN.
+        data = image.window.read(section.raw_offset, min(section.raw_size, 64 << 10))
+        if MAGIC not in data and section.raw_size > len(data):
+            data = image.window.read(section.raw_offset, min(section.raw_size, GO_SCAN))
         for hit in find_all(data, MAGIC, 16):
             if (section.rva + hit) % 16:
                 continue
-            blob = data[hit : hit + 64 * 1024]
-            if len(blob) < 64 * 1024 and hit + len(blob) == len(data):
-                blob = image.window.read(section.raw_offset + hit, 4 << 20)
-            info = parse_buildinfo(blob)
+            info = parse_buildinfo(data[hit:])
+            if info is None or (info.main is None and hit + 64 * 1024 > len(data)):
+                # the modinfo may run past what was read: read up to 4 MiB from the magic and parse again
+                info = parse_buildinfo(image.window.read(section.raw_offset + hit, 4 << 20)) or info
             if info is not None:
                 return info
         return None
