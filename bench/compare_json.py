@@ -35,8 +35,10 @@ def main(before_path: str, after_path: str) -> int:
     skipped_old = {s["path"]: s["reason"] for s in before.get("skipped_files", [])}
     skipped_new = {s["path"]: s["reason"] for s in after.get("skipped_files", [])}
     skipped_diff = [p for p in skipped_old if skipped_new.get(p) != skipped_old[p]]
-    print(f"artifacts: {len(old)} before, {len(new)} after; {len(differing)} differ; {len(missing)} missing; "
-          f"{len(extra)} extra; skipped entries differing: {len(skipped_diff)}")
+    print(
+        f"artifacts: {len(old)} before, {len(new)} after; {len(differing)} differ; {len(missing)} missing; "
+        f"{len(extra)} extra; skipped entries differing: {len(skipped_diff)}"
+    )
     for path in (differing + missing + extra + skipped_diff)[:20]:
         print("  ", path)
         if path in old and path in new:

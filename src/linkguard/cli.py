@@ -50,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
     parser.add_argument("--output-json", metavar="FILE", help="also write the JSON report to FILE")
     parser.add_argument("--output-sarif", metavar="FILE", help="also write a SARIF 2.1.0 report to FILE")
+    parser.add_argument(
+        "--sarif-category",
+        metavar="CATEGORY",
+        help="SARIF runAutomationDetails.id: one category per report uploaded for a commit (e.g. linkguard-arm64)",
+    )
     parser.add_argument("--no-annotations", action="store_true", help="github format: no workflow-command annotations")
     parser.add_argument("--no-summary", action="store_true", help="github format: no job summary")
     parser.add_argument(
@@ -86,7 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths")
     parser.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: one per core)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="also list skipped files and parse warnings")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="text: each artifact's evidence, cause and fix; also skipped files and parse warnings",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="text: print only artifacts with findings")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour text output")
     parser.add_argument("--list-rules", action="store_true", help="print the rules and exit")
@@ -141,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
         annotations=not args.no_annotations,
         summary=not args.no_summary,
         quiet=args.quiet,
+        sarif_category=args.sarif_category,
     )
     outputs = [(fmt, args.output)]
     outputs += [(name, path) for name, path in (("json", args.output_json), ("sarif", args.output_sarif)) if path]
@@ -178,7 +189,12 @@ def _collect(
         _write(reporter.render(report, options).text, path)
         side_outputs[reporter.name] = os.path.abspath(path)
     rendered = main_reporter.render(report, options)
-    _write(rendered.text, main_path)
+    text = rendered.text
+    if fmt == "text" and main_path is None and os.environ.get("GITHUB_ACTIONS") == "true":
+        from linkguard.report.github import stop_commands
+
+        text = stop_commands(text)  # the pre-commit hook inside a workflow: names cannot issue commands
+    _write(text, main_path)
     if fmt == "github":
         _write_github_files(rendered.step_summary, {**rendered.step_outputs, **side_outputs})
     return report.totals.failed
@@ -202,6 +218,15 @@ def _stream(
     info = RunInfo(tool_version=__version__, fail_on=policy.fail_on)
     tally = Tally(policy.fail_on)
     with ExitStack() as files:
+        main_reporter, main_path = reporters[0]
+        if main_reporter.name == "text" and main_path is None and os.environ.get("GITHUB_ACTIONS") == "true":
+            import secrets
+
+            from linkguard.report.github import resume_line, stop_line
+
+            token = secrets.token_hex(32)  # the pre-commit hook inside a workflow: names cannot issue commands
+            _stdout_write(stop_line(token))
+            files.callback(_stdout_write, resume_line(token))  # also when the run stops early
         streams = []
         for reporter, path in reporters:
             write: Callable[[str], object] = (
@@ -253,7 +278,9 @@ class _ProgressLine:
             return
         self._last = now
         width = shutil.get_terminal_size((80, 20)).columns
-        text = f"linkguard: {done} paths, {artifacts} artifacts ... {path}"
+        from linkguard.report.escape import neutralize
+
+        text = f"linkguard: {done} paths, {artifacts} artifacts ... {neutralize(path)}"  # names reach a terminal
         sys.stderr.write("\r\033[K" + (text if len(text) < width else text[: width - 4] + "..."))
         sys.stderr.flush()
         self._shown = True

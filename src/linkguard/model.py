@@ -351,6 +351,15 @@ class PeFacts:
         """Imports of DLLs that a bare Windows does not provide."""
         return tuple(i for i in self.imports if not i.platform)
 
+    @property
+    def effective(self) -> PeFacts:
+        """A packed PE keeps one import per original DLL, so its own facts already describe the original's needs."""
+        return self
+
+    @property
+    def max_versions(self) -> Mapping[str, str]:
+        return {}  # no symbol versions on Windows
+
 
 @dataclass(frozen=True)
 class MachoDylib:
@@ -441,6 +450,15 @@ class MachoFacts:
     @property
     def packing(self) -> Optional[Packing]:
         return next((s.packing for s in self.slices if s.packing is not None), None)
+
+    @property
+    def effective(self) -> MachoFacts:
+        """Per-slice originals are in each slice's `original`; the summary properties above already use them."""
+        return self
+
+    @property
+    def max_versions(self) -> Mapping[str, str]:
+        return {}  # no symbol versions on macOS
 
 
 NativeFacts = Union[PeFacts, MachoFacts]

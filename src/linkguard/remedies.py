@@ -194,7 +194,7 @@ REMEDIES: Tuple[Remedy, ...] = (
         codes=("LG101",),
         languages=(CXX,),
         when=("needs_libstdcxx",),
-        cause=("A C++ program linked dynamically against the C++ runtime and C library ({needed}){glibc_note}."),
+        cause="A C++ program linked dynamically against {needed_by_kind}{glibc_note}.",
         fix=(
             "Link everything statically against musl: `zig c++ -target {zig_musl_target} -static` (or a musl "
             "cross g++ with `-static`). `-static-libstdc++ -static-libgcc` alone removes libstdc++ and libgcc_s "
@@ -218,7 +218,7 @@ REMEDIES: Tuple[Remedy, ...] = (
         codes=("LG101",),
         languages=(C,),
         when=("libc_glibc",),
-        cause="A C program linked dynamically against the system C library ({needed}){glibc_note}.",
+        cause="A C program linked dynamically against {needed_by_kind}{glibc_note}.",
         fix=(
             "Link statically against musl: `musl-gcc -static` or `zig cc -target {zig_musl_target} -static`. "
             "`gcc -static` with glibc also works, unless the program resolves names or users (getaddrinfo, "
@@ -499,6 +499,7 @@ def gather(facts: ElfFacts) -> Evidence:
     language = _language(program, toolchain)
 
     fields["needed"] = ", ".join(program.needed) or "no shared libraries"
+    fields["needed_by_kind"] = _needed_by_kind(program.needed)
     fields["interpreter"] = program.interpreter or "(none)"
     fields["interpreter_note"] = f" and the loader {program.interpreter}" if program.interpreter else ""
     if program.linkage == SHARED_LIBRARY:
@@ -539,6 +540,30 @@ def gather(facts: ElfFacts) -> Evidence:
 
     _packing_evidence(facts, flags, fields)
     return Evidence(language=language, flags=flags, fields=fields)
+
+
+# Parts of the C library as the wording names them: LIBC_LIBRARIES plus glibc's libm (musl has it in libc.so).
+_C_LIBRARY_PARTS = (*LIBC_LIBRARIES, "libm.so.6")
+_CXX_RUNTIME_PREFIXES = ("libstdc++.so", "libc++.so", "libc++abi.so", "libgcc_s.so")
+
+
+def _needed_by_kind(needed: Sequence[str]) -> str:
+    """`the system C library (libc.so.6) and 2 other shared libraries (libXt.so.6, libX11.so.6)`: each need
+    named as what it is, so a program on libX11 does not read as one that only needs the C library."""
+    runtime = [lib for lib in needed if lib.startswith(_CXX_RUNTIME_PREFIXES)]
+    libc = [lib for lib in needed if lib in _C_LIBRARY_PARTS]
+    others = [lib for lib in needed if lib not in runtime and lib not in libc]
+    parts = []
+    if runtime:
+        parts.append(f"the C++ runtime ({', '.join(runtime)})")
+    if libc:
+        parts.append(f"the system C library ({', '.join(libc)})")
+    if others:
+        kind = "other shared librar" if parts else "shared librar"
+        parts.append(f"{len(others)} {kind}{'y' if len(others) == 1 else 'ies'} ({', '.join(others)})")
+    if not parts:
+        return "no shared libraries"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _language(program: ElfFacts, toolchain: Toolchain) -> str:

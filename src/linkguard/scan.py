@@ -37,7 +37,6 @@ from linkguard.model import (
 )
 from linkguard.readers import deadline, read_artifact, sniff
 from linkguard.readers.budget import BudgetExceeded
-from linkguard.rules import evaluate
 
 Outcome = Union[ArtifactReport, Skipped]
 Progress = Callable[[int, int, str], None]  # (paths done, artifacts so far, last path)
@@ -53,6 +52,8 @@ REPORT_BUG = "this is a bug in linkguard: please report it with the file if you 
 
 def judge(path: str, location: str, inspection: Inspection, policy: Policy) -> ArtifactReport:
     """Findings for one inspected artifact under the policy for its path."""
+    from linkguard.rules import evaluate  # here, not at the top: a run that meets no artifact never loads the rules
+
     path_policy = policy.for_path(path)
     findings = evaluate(inspection, path_policy)
     if isinstance(inspection, (ElfFacts, PeFacts, MachoFacts)):
@@ -137,13 +138,16 @@ def _check_file(artifact: FileArtifact, policy: Policy) -> Iterator[Outcome]:
 
 
 def _archive(artifact: FileArtifact, kind: str, policy: Policy) -> Iterator[Outcome]:
-    from linkguard.inputs.archives import MemberResult, expand
+    from linkguard.inputs.archives import Deadline, MemberResult, expand
 
     def read(member: Artifact) -> Optional[Inspection]:
         return read_artifact(member, policy.limits)
 
     not_elf = 0
-    for entry in expand(artifact.path, artifact.location, artifact.size, kind, policy.archives, read, policy.excluded):
+    deadline = Deadline(policy.limits.seconds)  # per member; the caller's hard stop, if any, goes in stop_at
+    for entry in expand(
+        artifact.path, artifact.location, artifact.size, kind, policy.archives, read, policy.excluded, deadline
+    ):
         if isinstance(entry, Skipped):
             if entry.reason == NOT_ELF:
                 not_elf += 1  # a jar has tens of thousands: counted once per archive, not listed one by one

@@ -147,7 +147,7 @@ def test_good_job_passes_with_outputs_and_summary(good: ActRun) -> None:
     summaries = good.summaries()
     assert len(summaries) == 1  # the second use had summary: false
     assert summaries[0].startswith("## ✅ linkguard: passed (2 artifacts checked, no findings)")
-    assert "tests/data/elf/bin/musl-gcc-static: static x86\\_64/64" in summaries[0]
+    assert "| tests/data/elf/bin/musl-gcc-static | ✅ pass | static | — | — | — |" in summaries[0]
 
 
 def test_second_use_in_a_job_reuses_the_environment(good: ActRun) -> None:
@@ -173,7 +173,8 @@ def test_bad_job_outputs_and_summary(bad: ActRun) -> None:
     assert outputs["json"].endswith("linkguard.json")
     (summary,) = bad.summaries()
     assert summary.startswith("## ❌ linkguard: failed (2 errors, 0 warnings)")
-    assert "| build/action-hostile/a,b:c%0A::error::x | ❌ fail | LG101 dynamic-link |" in summary
+    row = "| build/action-hostile/a,b\\:c%0A\\:\\:error\\:\\:x | ❌ fail | dynamic | 2.34 | — | <details><summary>LG101"
+    assert row in summary
     assert "**Totals:** 3 artifacts checked" in summary
     assert "outcome=failure errors=2 failed=true exit-code=1" in bad.log()
 
@@ -196,7 +197,7 @@ def test_gate_passes_on_static_binaries(act_cache: Path) -> None:
 def test_invalid_input_fails_with_a_message(act_cache: Path) -> None:
     run = act(GATE, "bad-input", act_cache)
     assert run.returncode != 0
-    assert "input 'fail-on' must be error, warning or never" in run.log()
+    assert "input 'fail-on' must be error, warning, note or never" in run.log()
 
 
 def test_report_install_timing(good: ActRun, bad: ActRun) -> None:
@@ -207,3 +208,42 @@ def test_report_install_timing(good: ActRun, bad: ActRun) -> None:
         f"\nact install step seconds: {', '.join(f'{s:.2f}' for s in installs)}; whole runs "
         f"{good.seconds:.1f}s (good), {bad.seconds:.1f}s (bad)"
     )
+
+
+def preflight_errors(run: ActRun) -> List[str]:
+    return [r["raw"] for r in run.commands("error") if "linkguard cannot run here" in r.get("raw", "")]
+
+
+def test_missing_python_is_one_error_naming_the_fix(act_cache: Path) -> None:
+    run = act(GATE, "no-python", act_cache)
+    assert run.returncode != 0
+    assert run.job_result() == "failure"
+    (error,) = preflight_errors(run)
+    assert "no Python found ('/nonexistent/bin/python3' is not on PATH)" in error
+    assert "actions/setup-python" in error
+    assert run.step_seconds("Install linkguard") == []  # the install step never ran
+
+
+def old_python() -> Optional[str]:
+    found = sorted(Path(os.path.expanduser("~/.pyenv/versions")).glob("3.7.*/bin/python3.7"))
+    return str(found[0]) if found else shutil.which("python3.7")
+
+
+def test_python_3_7_is_one_error_naming_the_fix(act_cache: Path) -> None:
+    python = old_python()
+    if python is None:
+        pytest.skip("no Python 3.7 on this host (pyenv install 3.7)")
+    run = act(GATE, "old-python", act_cache, "--env", f"LINKGUARD_TEST_OLD_PYTHON={python}")
+    assert run.returncode != 0
+    (error,) = preflight_errors(run)
+    assert f"'{python}' is Python 3.7; linkguard needs 3.9 or newer" in error
+    assert "ImportError" not in run.log()
+
+
+def test_args_fail_on_note_category_and_outputs(act_cache: Path) -> None:
+    run = act(GATE, "options", act_cache)
+    assert run.returncode == 0, run.raw[-4000:]
+    assert run.job_result() == "success"
+    # --exclude *-libm left only the musl static binary (readelf: no PT_INTERP, no DT_NEEDED), so nothing fails
+    # even at fail-on note; --only-branches ^release/ on this branch skipped the second run
+    assert "linkguard-options artifacts=1 errors=0 category=linkguard-amd64/ skipped=true exit=0" in run.log()

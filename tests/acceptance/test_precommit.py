@@ -84,7 +84,9 @@ def test_committed_binary_hook_fails_on_a_dynamic_binary(hook_repo: Path, projec
     assert run.returncode == 1, run.stdout + run.stderr
     assert re.search(r"^linkguard \(committed binaries\)\.+Failed$", run.stdout, re.MULTILINE), run.stdout
     assert "bad-dynamic  dynamic x86_64/64" in run.stdout
-    assert "error LG101 dynamic-link: needs 2 shared libraries (libm.so.6, libc.so.6)" in run.stdout
+    assert re.search(
+        r"error LG101 dynamic-link \[[a-z-]+\]: needs 2 shared libraries \(libm\.so\.6, libc\.so\.6\)", run.stdout
+    )
     assert "good-static" not in run.stdout  # --quiet: only artifacts with findings
     assert "README.md" not in run.stdout.split("Failed", 1)[1]  # types: [binary] kept the text file out
 
@@ -114,3 +116,45 @@ def test_build_output_hook_checks_its_directory(hook_repo: Path, project: Path, 
         cwd=project, env=env, capture_output=True, text=True, timeout=900, check=False,
     )  # fmt: skip
     assert at_commit.returncode == 1 and "No hook with id `linkguard-build` in stage `pre-commit`" in at_commit.stdout
+
+
+def tagged_clone(tmp_path: Path, floating_annotated: bool) -> Path:
+    """A clone of HEAD tagged as docs/integrations.md prescribes: annotated v0.2.0 and a moving v0 on HEAD."""
+    clone = tmp_path / "released"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True, capture_output=True)
+    git(clone, "tag", "-a", "v0.2.0", "-m", "release v0.2.0")
+    if floating_annotated:
+        git(clone, "tag", "-a", "v0", "-m", "moving major tag")
+    else:
+        git(clone, "tag", "v0")  # lightweight
+    return clone
+
+
+@pytest.mark.parametrize(("floating_annotated", "expected"), [(False, "v0.2.0"), (True, "v0")])
+def test_autoupdate_moves_to_the_version_not_the_moving_tag(
+    tmp_path: Path, project: Path, env: Dict[str, str], floating_annotated: bool, expected: str
+) -> None:
+    """The release scheme (lightweight v0) keeps `pre-commit autoupdate` on exact versions; an annotated moving
+    tag would be chosen instead, the trap of pre-commit #3052/#3521 (the second case shows the test can fail)."""
+    clone = tagged_clone(tmp_path, floating_annotated)
+    old = subprocess.run(
+        ["git", "rev-parse", "HEAD~1"], cwd=clone, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    config = project / ".pre-commit-config.yaml"
+    config.write_text(
+        f"repos:\n  - repo: {clone.as_posix()}\n    rev: {old}\n    hooks:\n      - id: linkguard\n",
+        encoding="utf-8",
+    )
+    run = subprocess.run(
+        ["pre-commit", "autoupdate"], cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"rev: {expected}\n" in config.read_text(encoding="utf-8"), run.stdout
+
+
+def test_hooks_run_serially(hook_repo: Path) -> None:
+    """require_serial as pre-commit reads it from the manifest at the hook repository's HEAD."""
+    from pre_commit.clientlib import load_manifest
+
+    for hook in load_manifest(str(hook_repo / ".pre-commit-hooks.yaml")):
+        assert hook["require_serial"] is True, hook["id"]

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ACTION = ROOT / "action.yml"
 WORKFLOWS = [*sorted((ROOT / ".github" / "workflows").glob("*.yml")), ROOT / "tests" / "data" / "action" / "gate.yml"]
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
-REQUIREMENTS = ROOT / ".github" / "action-requirements.txt"
+LOCK = ROOT / ".github" / "action-requirements.lock"
 
 yaml = pytest.importorskip("yaml", reason="PyYAML (installed with pre-commit) reads the action files")
 
@@ -45,30 +45,114 @@ def test_action_inputs_and_outputs() -> None:
     assert action["runs"]["using"] == "composite"
     inputs = action["inputs"]
     assert inputs["paths"]["required"] is True
-    assert {"paths", "config", "fail-on", "max-glibc", "annotations", "summary", "sarif"} <= set(inputs)
-    assert {"errors", "warnings", "notes", "failed", "json", "sarif"} <= set(action["outputs"])
+    assert {
+        "paths",
+        "config",
+        "fail-on",
+        "max-glibc",
+        "args",
+        "annotations",
+        "summary",
+        "sarif",
+        "sarif-category",
+    } <= set(inputs)
+    outputs = {"errors", "warnings", "notes", "artifacts", "skipped", "failed", "json", "sarif", "exit-code"}
+    assert outputs <= set(action["outputs"])
     # every input reaches a script, and only through env:
     used = " ".join(str(step.get("env", {})) for step in steps_of(action))
     for name in inputs:
         assert f"inputs.{name} }}}}" in used, f"input {name} is not passed to any step"
-    for step in steps_of(action):
+    steps = list(steps_of(action))
+    assert steps[0]["shell"] == "sh", "the first step checks the runner with POSIX sh (bash may be missing)"
+    for step in steps[1:]:
         if "run" in step:
             assert step.get("shell") == "bash"
 
 
-def test_requirements_match_pyproject() -> None:
+def test_fail_on_input_accepts_what_the_cli_accepts() -> None:
+    from linkguard.cli import build_parser
+
+    choices = next(a.choices for a in build_parser()._actions if a.dest == "fail_on")
+    description = load(ACTION)["inputs"]["fail-on"]["description"]
+    check = step(load(ACTION), "check")["run"]
+    for level in choices:
+        assert level in description
+        assert re.search(rf"\b{level}\b", check.split("input 'fail-on' must be")[0]), level
+
+
+def test_step_outputs_written_by_the_cli_are_declared() -> None:
+    """Every name the github reporter and the branch filter write to $GITHUB_OUTPUT is an action output."""
+    from linkguard.report.github import step_outputs
+    from tests.unit._report_samples import mixed_report
+
+    declared = set(load(ACTION)["outputs"])
+    assert set(step_outputs(mixed_report())) <= declared
+    assert "skipped" in declared  # written by cli._branch_selected when --only-branches rules a run out
+
+
+def step(document: Dict[str, Any], step_id: str) -> Dict[str, Any]:
+    (found,) = [s for s in steps_of(document) if s.get("id") == step_id]
+    return found
+
+
+# ------------------------------------------------------------------------------------------- the lock
+
+
+def lock_entries() -> List[Dict[str, Any]]:
+    """{name, version, marker, hashes} per pin in the lock file (pip's requirements syntax, continuation lines)."""
+    text = LOCK.read_text(encoding="utf-8").replace("\\\n", " ")
+    entries: List[Dict[str, Any]] = []
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        match = re.match(r"^([A-Za-z0-9_.-]+)==([^ ;]+)\s*(?:;\s*(.*?))?\s*((?:--hash=sha256:[0-9a-f]{64}\s*)+)$", line)
+        assert match, f"not an exact, hashed pin: {line}"
+        name, version, marker, hashes = match.groups()
+        entries.append(
+            {
+                "name": name.lower(),
+                "version": version,
+                "marker": (marker or "").strip(),
+                "hashes": re.findall(r"sha256:([0-9a-f]{64})", hashes),
+            }
+        )
+    return entries
+
+
+SUPPORTED_PYTHONS = [f"3.{minor}" for minor in range(9, 16)]
+
+
+def test_lock_pins_exactly_what_pyproject_declares() -> None:
+    """Same packages; every pin inside pyproject's range; for each Python, one pin exactly where pyproject needs one."""
     if sys.version_info < (3, 11):
         pytest.skip("tomllib needs Python 3.11")
     import tomllib
+    from packaging.markers import Marker
+    from packaging.requirements import Requirement
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    declared = [*project["dependencies"], *project["optional-dependencies"]["github"]]
-    listed = [
-        line.strip()
-        for line in REQUIREMENTS.read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    assert sorted(listed) == sorted(declared)
+    declared = [Requirement(r) for r in (*project["dependencies"], *project["optional-dependencies"]["github"])]
+    entries = lock_entries()
+    assert sorted({e["name"] for e in entries}) == sorted(r.name.lower() for r in declared)
+    for requirement in declared:
+        pins = [e for e in entries if e["name"] == requirement.name.lower()]
+        for pin in pins:
+            assert requirement.specifier.contains(pin["version"]), f"{requirement}: lock pins {pin['version']}"
+            assert pin["hashes"], requirement.name
+        for python in SUPPORTED_PYTHONS:
+            environment = {"python_version": python, "python_full_version": python + ".0"}
+            needed = requirement.marker is None or requirement.marker.evaluate(environment)
+            applying = [p for p in pins if not p["marker"] or Marker(p["marker"]).evaluate(environment)]
+            assert len(applying) == (1 if needed else 0), f"{requirement.name} on Python {python}: {applying}"
+
+
+def test_action_installs_from_the_lock_without_builds() -> None:
+    install = step(load(ACTION), "install")["run"]
+    assert ".github/action-requirements.lock" in install
+    for flag in ("--require-hashes", "--only-binary=:all:", "--no-deps"):
+        assert flag in install
+    assert "linkguard-action.pth" in install  # linkguard itself: the checkout's src/, nothing built
 
 
 def test_hooks_manifest_shape() -> None:
@@ -78,6 +162,8 @@ def test_hooks_manifest_shape() -> None:
     assert hooks["linkguard"].get("pass_filenames", True) is True
     assert hooks["linkguard-build"]["pass_filenames"] is False
     assert set(hooks["linkguard-build"]["stages"]) == {"pre-push", "manual"}
+    for hook in hooks.values():  # linkguard forks its own workers: pre-commit must not run batches in parallel
+        assert hook["require_serial"] is True
 
 
 def run_tool(command: List[str]) -> subprocess.CompletedProcess:

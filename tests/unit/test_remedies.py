@@ -317,3 +317,13 @@ def test_lg301_judges_the_original_behind_packing() -> None:
     original = elf("static", toolchain=static_glibc(("getaddrinfo",)))
     (finding,) = lg301(elf("static", packing=Packing("upx", version="3.94", original=original)))
     assert finding.through_packing and finding.message.startswith("behind the packing")
+
+
+def test_cause_names_the_c_library_apart_from_other_libraries() -> None:
+    facts = elf(needed=("libXt.so.6", "libX11.so.6", "libc.so.6"), toolchain=GCC)
+    explanation = explain("LG101", facts)
+    assert explanation is not None and explanation.remedy == "c-musl-static"
+    assert explanation.cause.startswith(
+        "A C program linked dynamically against the system C library (libc.so.6) and 2 other shared libraries "
+        "(libXt.so.6, libX11.so.6)"
+    )

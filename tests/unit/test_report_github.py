@@ -8,7 +8,7 @@ from typing import Dict, List, Optional, Tuple
 
 import pytest
 
-from linkguard.model import Report, Severity
+from linkguard.model import ArtifactReport, Finding, Report, Severity
 from linkguard.report import Rendered, RenderOptions
 from linkguard.report import github as gh
 from tests.unit._report_samples import HOSTILE_NAME, WORKSPACE, clean_report, many_report, mixed_report
@@ -183,20 +183,20 @@ def test_output_file_random_delimiters_roundtrip() -> None:
     assert parse_output_file(gh.output_file_text(outputs)) == outputs
 
 
-def test_summary_stays_under_the_limit_with_ten_thousand_findings() -> None:
+def test_summary_stays_under_the_limit_with_ten_thousand_artifacts() -> None:
     report = many_report(6000, 4000)
     summary = render(report).step_summary
     assert summary is not None
-    assert len(summary.encode("utf-8")) < 1024 * 1024
+    assert len(summary.encode("utf-8")) <= gh.SUMMARY_MAX_BYTES < 1024 * 1024
     assert "Shortened" in summary
-    assert "| LG101 dynamic-link | error | 6000 |" in summary
-    assert "| LG102 glibc-too-new | warning | 4000 |" in summary
-    shown = re.search(r"first (\d+) of 10000 findings", summary)
+    assert summary.count("\n| dist/bin-") == 10000  # one row per artifact, all kept
+    shown = re.search(r"fix are shown for the first (\d+) of 10000 artifacts", summary)
     assert shown is not None and 100 < int(shown.group(1)) < 10000
-    assert summary.count("\n| dist/bin-") == int(shown.group(1))
+    assert summary.count("<details>") == int(shown.group(1))
     assert "**Totals:** 10000 artifacts checked" in summary
-    # the most important rows (errors) come first
-    assert "| dist/bin-00000 |" in summary
+    # the most important rows (errors) come first, with their details
+    assert summary.index("| dist/bin-00000 |") < summary.index("| dist/bin-06000 |")
+    assert "| dist/bin-00000 | ❌ fail | dynamic | 2.34 | — | <details>" in summary
 
 
 def test_small_reports_are_not_shortened() -> None:
@@ -221,3 +221,24 @@ def test_workspace_path(location: str, workspace: Optional[str], expected: str) 
 def test_note_only_report_uses_notice() -> None:
     report = Report(artifacts=mixed_report().artifacts[-1:], fail_on=Severity.ERROR)
     assert [c[0] for c in parse_commands(render(report).text)] == ["notice"]
+
+
+def test_annotation_text_is_neutralized() -> None:
+    """The message and title a person reads in the annotation carry no Azure command and no control character."""
+    finding = Finding(code="LG101", rule="dynamic-link", severity=Severity.ERROR, message="needs \x1b[31mred")
+    member = "##vso[task.setvariable variable=X]1"
+    artifact = ArtifactReport(path=f"dist/r.tar!{member}", location="/ws/dist/r.tar", format="elf", findings=(finding,))
+    commands = parse_commands(render(Report(artifacts=(artifact,))).text)
+    assert len(commands) == 1
+    _, properties, message = commands[0]
+    assert properties["file"] == "dist/r.tar"
+    assert message.splitlines() == [
+        "archive member ##vso\\[task.setvariable variable=X]1",
+        r"LG101 dynamic-link: needs \x1b[31mred",
+    ]
+
+
+def test_stop_commands_with_a_given_token() -> None:
+    wrapped = gh.stop_commands("::error::x\n", token="f" * 64)
+    assert wrapped == f"::stop-commands::{'f' * 64}\n::error::x\n::{'f' * 64}::\n"
+    assert parse_commands(wrapped) == []

@@ -17,7 +17,15 @@ from tests.unit._report_samples import SAMPLES, WORKSPACE
 
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"
 UPDATE = os.environ.get("LINKGUARD_UPDATE_GOLDEN") == "1"
-EXTENSIONS = {"text": "txt", "json": "json", "sarif": "sarif", "markdown": "md", "github": "log"}
+EXTENSIONS = {
+    "text": "txt",
+    "json": "json",
+    "sarif": "sarif",
+    "markdown": "md",
+    "github": "log",
+    "junit": "xml",
+    "gitlab": "json",
+}
 
 
 def registry_independent(name: str, text: str) -> str:

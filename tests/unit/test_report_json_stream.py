@@ -41,3 +41,13 @@ def test_stream_equals_one_dumps(indent: Optional[int], count: int) -> None:
         "skipped_files": skipped,
     }
     assert "".join(parts) == json.dumps(expected, indent=indent, ensure_ascii=False) + "\n"
+
+
+def test_names_that_azure_would_run_are_escaped_but_decode_the_same() -> None:
+    from linkguard.report.json import _neutral
+
+    names = ["dist/##vso[task.setvariable variable=X]1", "##[group]x", "a/##VSO[task.complete]"]
+    text = json.dumps({"paths": names})
+    escaped = _neutral(text)
+    assert json.loads(escaped) == {"paths": names}
+    assert "##vso[" not in escaped.lower() and "##[" not in escaped

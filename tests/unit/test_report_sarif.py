@@ -11,7 +11,7 @@ from typing import Any, Dict
 import pytest
 
 from linkguard.report import RenderOptions
-from linkguard.report.sarif import FINGERPRINT_KEY, SRCROOT, SarifReporter
+from linkguard.report.sarif import FINGERPRINT_KEY, LINE_HASH_KEY, SRCROOT, SarifReporter
 from linkguard.rules import specs
 from tests.unit._report_samples import HOSTILE_NAME, WORKSPACE, clean_report, many_report, mixed_report
 
@@ -21,8 +21,9 @@ SCHEMA_PATH = Path(__file__).resolve().parents[1] / "data" / "sarif" / "sarif-sc
 SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
 
 
-def sarif(report: Any, workspace: Any = WORKSPACE) -> Dict[str, Any]:
-    document: Dict[str, Any] = json.loads(SarifReporter().render(report, RenderOptions(workspace=workspace)).text)
+def sarif(report: Any, workspace: Any = WORKSPACE, category: Any = None) -> Dict[str, Any]:
+    options = RenderOptions(workspace=workspace, sarif_category=category)
+    document: Dict[str, Any] = json.loads(SarifReporter().render(report, options).text)
     return document
 
 
@@ -61,8 +62,23 @@ def test_rules_come_from_the_registry() -> None:
         assert "`" not in rule["help"]["text"]
         assert rule["helpUri"] == spec.help_uri
         assert rule["defaultConfiguration"]["level"] == spec.default_severity.value
-        assert rule["properties"]["security-severity"] == spec.security_severity
-        assert 0.0 <= float(spec.security_severity) <= 10.0
+        if spec.security_severity is None:
+            assert "security-severity" not in rule["properties"]
+            assert "security" not in rule["properties"]["tags"]
+        else:
+            assert rule["properties"]["security-severity"] == spec.security_severity
+            assert 0.0 < float(spec.security_severity) <= 10.0  # GitHub ignores 0.0 and values outside
+            assert "security" in rule["properties"]["tags"]
+
+
+def test_only_security_rules_are_security_alerts() -> None:
+    """The per-rule decision documented in docs/integrations.md: only upx-packed is a security rule."""
+    security = {spec.name for spec in specs() if spec.security_severity is not None}
+    assert security == {"upx-packed"}
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "integrations.md").read_text(encoding="utf-8")
+    for spec in specs():
+        verdict = "security alert" if spec.security_severity is not None else "not a security alert"
+        assert f"| {spec.code} `{spec.name}` | {verdict} |" in doc, spec.code
 
 
 def test_results_point_at_their_rules() -> None:
@@ -124,3 +140,43 @@ def test_fingerprint_changes_with_the_evidence() -> None:
     before = fingerprints(sarif(replace(report, artifacts=(app,))))
     after = fingerprints(sarif(replace(report, artifacts=(changed,))))
     assert before.keys() == after.keys() and before != after
+
+
+def test_primary_location_line_hash_is_set_and_stable() -> None:
+    """GitHub uses only primaryLocationLineHash; it must be ours, distinct per finding and stable across runs."""
+    first = sarif(mixed_report())["runs"][0]["results"]
+    again = sarif(replace(mixed_report(), tool_version="9.9.9"), workspace="/elsewhere")["runs"][0]["results"]
+    hashes = [r["partialFingerprints"][LINE_HASH_KEY] for r in first]
+    assert hashes == [r["partialFingerprints"][LINE_HASH_KEY] for r in again]
+    assert len(set(hashes)) == len(hashes)
+    for result in first:
+        value = result["partialFingerprints"][LINE_HASH_KEY]
+        head, _, occurrence = value.partition(":")
+        assert len(head) == 16 and int(head, 16) >= 0 and occurrence == "1"
+        assert result["partialFingerprints"][FINGERPRINT_KEY].startswith(head)
+
+
+def test_region_is_a_character_range_without_a_line() -> None:
+    """A region (GitHub shows no location without one) that upload-sarif's line hashing leaves alone."""
+    for result in sarif(mixed_report())["runs"][0]["results"]:
+        region = result["locations"][0]["physicalLocation"]["region"]
+        assert region == {"charOffset": 0, "charLength": 0}
+        assert "startLine" not in region
+
+
+def test_category_becomes_the_automation_id() -> None:
+    run = sarif(mixed_report(), category="linkguard-arm64")["runs"][0]
+    assert run["automationDetails"] == {"id": "linkguard-arm64/"}  # all of it is the category
+    nested = sarif(mixed_report(), category="linkguard/arm64/")
+    validate(nested)
+    assert nested["runs"][0]["automationDetails"]["id"] == "linkguard/arm64/"
+    assert "automationDetails" not in sarif(mixed_report())["runs"][0]
+
+
+def test_sarif_does_not_import_the_github_reporter() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, linkguard.report.sarif; print('linkguard.report.github' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

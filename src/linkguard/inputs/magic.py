@@ -1,11 +1,23 @@
-"""Recognising archives by their first bytes (never by name). Tiny and import-free: every non-ELF file is sniffed."""
+"""Recognising executables and archives by their first bytes (never by name).
+
+Tiny and import-free: every file is sniffed. inputs/ decides here which members to hand to inspection, so that it
+need not import the readers (the layers point one way: inputs -> readers).
+"""
 
 from __future__ import annotations
 
 from typing import Optional
 
+ELF_MAGIC = b"\x7fELF"
 AR_MAGIC = b"!<arch>\n"
 _BZIP2_BLOCK = (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90")  # block start / end-of-stream magic
+
+
+def sniff(head: bytes) -> Optional[str]:
+    """The inspected format a file's first bytes announce ("elf"), or None for anything inspection skips."""
+    if head[:4] == ELF_MAGIC:
+        return "elf"
+    return None
 
 
 def sniff_archive(head: bytes) -> Optional[str]:
@@ -28,10 +40,11 @@ def sniff_archive(head: bytes) -> Optional[str]:
 
 
 def is_tar(head: bytes) -> bool:
+    """Whether `head` starts a tar archive: the ustar magic (even in a header cut short), or a valid v7 header."""
+    if head[257:262] == b"ustar":
+        return True  # a file that ends inside this header is a truncated tar archive, not "not an ELF file"
     if len(head) < 512:
         return False
-    if head[257:262] == b"ustar":
-        return True
     # A pre-POSIX (v7) header has no magic: accept it only when its checksum matches and it names something.
     if not head[0] or head[0] < 0x20:
         return False

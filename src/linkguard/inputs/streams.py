@@ -13,6 +13,7 @@ import io
 from collections import OrderedDict
 from typing import IO, Callable, Dict, Optional, cast
 
+from linkguard.inputs.deadline import NO_DEADLINE, Deadline, DeadlineExceeded
 from linkguard.limits import ArchiveLimits, MiB
 from linkguard.seekable import SeekableReader
 
@@ -21,13 +22,20 @@ RATIO_FLOOR = 1 * MiB  # the ratio limit applies once this much has been inflate
 CODECS = ("gzip", "bzip2", "xz", "zstd")
 
 
-class ArchiveError(Exception):
-    """Something about one archive makes it unreadable or hostile; `owner` is that archive's display path."""
+STALL_READS = 64  # empty reads in a row past the end of a stream before its reader is taken to be stuck
 
-    def __init__(self, owner: str, message: str) -> None:
+
+class ArchiveError(Exception):
+    """Something about one archive makes it unreadable or hostile; `owner` is that archive's display path.
+
+    `kind` is the `Unreadable` kind it becomes ("archive" for limits and structure, "truncated", "budget", ...).
+    """
+
+    def __init__(self, owner: str, message: str, kind: str = "archive") -> None:
         super().__init__(message)
         self.owner = owner
         self.message = message
+        self.kind = kind
 
 
 class Source:
@@ -87,11 +95,14 @@ class OpenerSource(Source):
 class DecodedSource(Source):
     """The decompressed bytes of a parent source, metered against the archive limits of `owner`."""
 
-    def __init__(self, parent: Source, codec: str, limits: ArchiveLimits, owner: str) -> None:
+    def __init__(
+        self, parent: Source, codec: str, limits: ArchiveLimits, owner: str, deadline: Deadline = NO_DEADLINE
+    ) -> None:
         self.parent = parent
         self.codec = codec
         self.limits = limits
         self.owner = owner
+        self.deadline = deadline
 
     def open(self) -> IO[bytes]:
         return self.decode(self.parent.open(), owned=True)
@@ -105,7 +116,7 @@ class DecodedSource(Source):
         except BaseException:
             counted.close()
             raise
-        return as_io(Metered(decoded, counted, self.codec, self.limits, self.owner))
+        return as_io(Metered(decoded, counted, self.codec, self.limits, self.owner, self.deadline))
 
 
 # ------------------------------------------------------------------------------------------- streams
@@ -215,28 +226,38 @@ class _Counting(_Reader):
 class Metered(_Reader):
     """A decompressed stream that enforces archive-bytes and archive-ratio, and names codec errors."""
 
-    def __init__(self, decoded: IO[bytes], counted: _Counting, codec: str, limits: ArchiveLimits, owner: str) -> None:
+    def __init__(
+        self,
+        decoded: IO[bytes],
+        counted: _Counting,
+        codec: str,
+        limits: ArchiveLimits,
+        owner: str,
+        deadline: Deadline = NO_DEADLINE,
+    ) -> None:
         super().__init__()
         self._decoded = decoded
         self._counted = counted
         self._codec = codec
         self._limits = limits
         self._owner = owner
+        self._deadline = deadline
         self.produced = 0
 
     def read(self, size: Optional[int] = -1) -> bytes:
         if size is None or size < 0:
             size = 1 * MiB  # never inflate an unbounded amount in one call
+        _check(self._deadline, self._owner)
         try:
             data = self._decoded.read(size)
         except ArchiveError:
             raise
         except EOFError as exc:
-            raise ArchiveError(self._owner, f"truncated {self._codec} stream: {exc}") from exc
+            raise ArchiveError(self._owner, f"truncated {self._codec} stream: {exc}", "truncated") from exc
         except MemoryError as exc:
-            raise ArchiveError(self._owner, f"{self._codec} stream needs too much memory to decode") from exc
+            raise ArchiveError(self._owner, f"{self._codec} stream needs too much memory to decode", "budget") from exc
         except Exception as exc:  # each codec raises its own types (zlib.error, LZMAError, OSError, ZstdError)
-            raise ArchiveError(self._owner, f"corrupt {self._codec} stream: {_describe(exc)}") from exc
+            raise ArchiveError(self._owner, f"corrupt {self._codec} stream: {_describe(exc)}", "corrupt") from exc
         self.produced += len(data)
         limits = self._limits
         if self.produced > limits.max_total_bytes:
@@ -345,7 +366,71 @@ class ReplayStream(SeekableReader):
         super().close()
 
 
+class Watched(io.RawIOBase):
+    """The stream a container parser (tarfile, zipfile) reads: it checks the deadline on every read and stops a
+    reader that keeps asking for data past the end.
+
+    tarfile's stream mode skips the data a header claims with one read per 10 KiB block, each returning nothing
+    once the stream has ended: a 100-byte file claiming 2**80 bytes would loop for ever. `size`, when known, also
+    clips reads and seeks to the end of the data, so a hostile length never becomes an allocation or a seek error.
+    """
+
+    def __init__(self, raw: IO[bytes], owner: str, deadline: Deadline, size: Optional[int] = None) -> None:
+        super().__init__()
+        self._raw = raw
+        self._owner = owner
+        self._deadline = deadline
+        self._size = size
+        self._empty = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return bool(self._raw.seekable())
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if self._size is not None:
+            base = 0 if whence == io.SEEK_SET else self._raw.tell() if whence == io.SEEK_CUR else self._size
+            return self._raw.seek(max(0, min(base + offset, self._size)))
+        return self._raw.seek(offset, whence)
+
+    def read(self, size: Optional[int] = -1) -> bytes:
+        _check(self._deadline, self._owner)
+        wanted = -1 if size is None else size
+        if self._size is not None:
+            left = max(0, self._size - self._raw.tell())
+            size = left if wanted < 0 else min(wanted, left)
+        data = self._raw.read(-1 if size is None else size)
+        if data or wanted == 0:
+            self._empty = 0
+            return data
+        self._empty += 1
+        if self._empty > STALL_READS:
+            raise ArchiveError(
+                self._owner,
+                "truncated archive: a member header claims more data than the archive holds",
+                "truncated",
+            )
+        return data
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
 # ------------------------------------------------------------------------------------------- helpers
+
+
+def _check(deadline: Deadline, owner: str) -> None:
+    try:
+        deadline.check()
+    except DeadlineExceeded as exc:
+        raise ArchiveError(owner, str(exc), "budget") from None
 
 
 def as_io(stream: io.IOBase) -> IO[bytes]:
@@ -399,6 +484,7 @@ def _decoder(codec: str, raw: IO[bytes], owner: str) -> IO[bytes]:
                 owner,
                 "zstd-compressed, but the optional zstandard module is not installed, so its contents cannot be "
                 "checked (pip install 'linkguard[zstd]')",
+                "unsupported",
             ) from exc
         reader: IO[bytes] = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
         return reader

@@ -18,7 +18,7 @@ from linkguard.errors import describe
 from linkguard.limits import Limits
 from linkguard.model import Artifact, ElfFacts, Inspection, Packing, Toolchain, Unreadable
 from linkguard.readers.budget import Budget, BudgetExceeded
-from linkguard.readers.source import BytesSource, Source, StreamSource
+from linkguard.readers.source import BytesSource, MappedSource, Source, source_for
 
 ELF_MAGIC = b"\x7fELF"
 MIN_ELF = 52  # the smallest ELF header (32-bit)
@@ -64,8 +64,13 @@ def read_artifact(artifact: Artifact, limits: Limits) -> Optional[Inspection]:
                 return _inspect_native(kind, stream, artifact.size, budget, limits)
             if artifact.size < MIN_ELF:
                 return Unreadable(f"truncated: {artifact.size} bytes, shorter than any ELF header", "truncated")
-            with deadline(limits.seconds):
-                facts: Inspection = read_elf(StreamSource(stream, artifact.size), budget)
+            source = source_for(stream, artifact.size)
+            try:
+                with deadline(limits.seconds):
+                    facts: Inspection = read_elf(source, budget)
+            finally:
+                if isinstance(source, MappedSource):
+                    source.close()
     except BudgetExceeded as exc:
         return Unreadable(budget.exceeded or str(exc), "budget")
     except PermissionError:

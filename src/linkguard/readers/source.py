@@ -5,7 +5,8 @@ Readers ask for `read(offset, size)`; the ELF reader charges every read to the a
 
 from __future__ import annotations
 
-from typing import IO, Protocol
+import mmap
+from typing import IO, Optional, Protocol
 
 
 class Source(Protocol):
@@ -37,3 +38,39 @@ class BytesSource:
 
     def read(self, offset: int, size: int) -> bytes:
         return self._data[offset : offset + size]
+
+
+class MappedSource:
+    """A regular file mapped read-only: a read is a slice, with no system call (most reads of an ELF file are a few
+    dozen bytes at scattered offsets, where seek+read cost more than the copy)."""
+
+    def __init__(self, mapping: mmap.mmap, size: int) -> None:
+        self._map = mapping
+        self.size = size
+
+    def read(self, offset: int, size: int) -> bytes:
+        return self._map[offset : offset + size]
+
+    def close(self) -> None:
+        self._map.close()
+
+
+def source_for(stream: IO[bytes], size: int) -> Source:
+    """The cheapest Source for `stream`: a mapping when it is a regular file that can be mapped, else the stream."""
+    mapped = _map(stream, size)
+    return MappedSource(mapped, size) if mapped is not None else StreamSource(stream, size)
+
+
+def _map(stream: IO[bytes], size: int) -> Optional[mmap.mmap]:
+    try:
+        fileno = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # an archive member window, a replay stream, bytes
+        return None
+    try:
+        mapping = mmap.mmap(fileno, 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError, OverflowError):  # an empty or special file, or no address space left
+        return None
+    if len(mapping) < size:  # the file shrank since it was measured: read what is there through the stream
+        mapping.close()
+        return None
+    return mapping

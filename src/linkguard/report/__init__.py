@@ -17,6 +17,7 @@ class RenderOptions:
     annotations: bool = True  # github: write workflow-command annotations
     summary: bool = True  # github: write the job summary
     quiet: bool = False  # text: leave out artifacts without findings (the report itself is unchanged)
+    sarif_category: Optional[str] = None  # sarif: runAutomationDetails.id, one per uploaded report
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ REPORTERS: Dict[str, tuple] = {
     "github": ("linkguard.report.github", "GitHub Actions annotations, job summary and step outputs"),
     "markdown": ("linkguard.report.markdown", "summary table and per-artifact details in markdown"),
     "sarif": ("linkguard.report.sarif", "SARIF 2.1.0 for code scanning"),
+    "junit": ("linkguard.report.junit", "JUnit XML, one test case per artifact (Jenkins, GitLab, Azure, CircleCI)"),
+    "gitlab": ("linkguard.report.gitlab", "GitLab Code Quality (Code Climate JSON)"),
 }
 
 

@@ -1,29 +1,34 @@
 """Text that no CI system reads as a command, for every human-readable output.
 
 File and archive-member names are attacker-controlled: a committed file named `::error title=x::y` printed at the
-start of a line is a GitHub Actions workflow command (the runner trims leading white space before it looks for
-`::`), and `##vso[task.setvariable ...]` anywhere in a line is an Azure Pipelines logging command (`##[` is its
-formatting prefix). Terminal escapes and other control characters are shown as `\\xNN` by `printable`.
-The result stays recognisable: only the characters that make a command are altered, each visibly.
+start of a line is a GitHub Actions workflow command (the runner trims leading white space, then looks for `::`:
+actions/runner ActionCommand.TryParseV2); `##[` anywhere in a line is the runner's older command form
+(ActionCommand.TryParse, `IndexOf("##[")`) and Azure Pipelines' formatting prefix; `##vso[` anywhere in a line is an
+Azure Pipelines logging command (the agent's `IndexOf("##vso[", Ordinal)`); TeamCity reads `##teamcity[`.
+Terminal escapes and other control characters are shown as `\\xNN` by `printable`, which also leaves ASCII space
+as the only white space, so `lstrip` here trims what the runner's `TrimStart` would.
+The result stays recognisable: only the characters that make a command are altered, each with a backslash, which
+markdown also renders as the original character (so the same text is safe in the job summary).
 """
 
 from __future__ import annotations
 
+import re
+
 from linkguard.describe import printable
 
-_AZURE_PREFIXES = ("##vso[", "##[")
+# `##` then an optional word then `[`: ##[, ##vso[, ##teamcity[, in any case (the agent's own scrubber ignores case).
+_HASH_COMMAND = re.compile(r"(##[A-Za-z]*)\[")
 
 
 def neutralize(text: str) -> str:
     """`text` (one or more lines) with control characters escaped and CI command prefixes broken."""
-    lines = [_line(printable(line)) for line in text.split("\n")]
-    return "\n".join(lines)
+    return "\n".join(neutralize_line(printable(line)) for line in text.split("\n"))
 
 
-def _line(line: str) -> str:
-    for prefix in _AZURE_PREFIXES:
-        if prefix in line:
-            line = line.replace(prefix, prefix[:-1] + "\\[")
+def neutralize_line(line: str) -> str:
+    """One line already passed through `printable`, with CI command prefixes broken."""
+    line = _HASH_COMMAND.sub(r"\1\\[", line)
     stripped = line.lstrip()
     if stripped.startswith("::"):
         indent = line[: len(line) - len(stripped)]

@@ -18,6 +18,7 @@ from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
 from linkguard.model import ArtifactReport, Report, Severity
 from linkguard.report import Rendered, RenderOptions
+from linkguard.report.escape import neutralize
 from linkguard.report.markdown import artifact_verdict, ranked, summary_markdown
 
 # GitHub shows at most this many annotations of each level per step.
@@ -77,7 +78,7 @@ def workspace_path(location: str, workspace: Optional[str]) -> str:
 
 
 def annotation_parts(artifact: ArtifactReport, fail_on: Optional[Severity]) -> Tuple[Severity, str, str]:
-    """(level, title, message) for one artifact's findings."""
+    """(level, title, message) for one artifact's findings, the message with its evidence and fix."""
     worst = artifact.worst or Severity.NOTE
     verdict = artifact_verdict(artifact, fail_on)
     rules = ", ".join(dict.fromkeys(f"{f.code} {f.rule}" for f in artifact.findings))
@@ -92,7 +93,8 @@ def annotation_parts(artifact: ArtifactReport, fail_on: Optional[Severity]) -> T
         lines.extend(f"  {e}" for e in finding.evidence)
         if finding.fix:
             lines.append(f"Fix: {finding.fix}")
-    return worst, title, "\n".join(lines)
+    # The visible text: control characters escaped and no CI command prefix (escape_data guards the command).
+    return worst, neutralize(title), neutralize("\n".join(lines))
 
 
 def annotation_lines(report: Report, options: RenderOptions) -> List[str]:
@@ -146,10 +148,22 @@ def output_file_text(outputs: Mapping[str, str], token: Callable[[], str] = secr
     return "".join(blocks)
 
 
-def stop_commands(text: str) -> str:
-    """`text` with workflow commands disabled: a token derived from the text itself, so it cannot occur in it."""
-    token = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
-    return f"::stop-commands::{token}\n{text}::{token}::\n"
+def stop_commands(text: str, token: Optional[str] = None) -> str:
+    """`text` with workflow commands disabled. By default the token is derived from the text itself, so it cannot
+    occur in it; output written as it is produced passes a fresh `secrets.token_hex(32)` instead, which no file
+    name can predict."""
+    if token is None:
+        token = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+    return f"{stop_line(token)}{text}{resume_line(token)}"
+
+
+def stop_line(token: str) -> str:
+    """The workflow command that stops command processing until `resume_line(token)`."""
+    return f"::stop-commands::{token}\n"
+
+
+def resume_line(token: str) -> str:
+    return f"::{token}::\n"
 
 
 class GithubReporter:

@@ -1,23 +1,31 @@
-"""Markdown summary: a verdict heading, one table row per finding, details per artifact, totals.
+"""Markdown summary: verdict heading and totals, then one table row per artifact with its evidence and fix in a
+`<details>` inside the row.
 
 The same text is the GitHub job summary (report/github.py), which GitHub caps at 1 MiB per step: given a byte
-budget, the summary degrades to counts plus the most important rows and says so.
+budget, rows lose their details (least important first), then the least important rows go, and the summary says
+so and lists each distinct cause and fix once instead. Everything taken from an artifact (names, messages,
+evidence) is escaped so that GitHub's renderer (cmark-gfm with the table and autolink extensions) makes no markup
+of it; only the code spans that remedies write in causes and fixes become `<code>`.
 """
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Tuple
+import re
+from typing import List, Optional, Sequence, Tuple
 
 from linkguard.describe import linkage_line, packing_line, printable
-from linkguard.model import ArtifactReport, Finding, Report, Severity
+from linkguard.model import ArtifactReport, Report, Severity
 from linkguard.report import Rendered, RenderOptions
+from linkguard.report.escape import neutralize
 
-# Text that only the markdown writer adds (headings, notes) plus the widest row must fit beside the rows kept.
-_RESERVED_BYTES = 16 * 1024
-_MAX_EVIDENCE_IN_CELL = 3
+# What only the writer adds around the rows (heading, totals, the shortening note) must fit beside them.
+_RESERVED_BYTES = 8 * 1024
+# The distinct causes and fixes listed when rows lost their details; more is cut with a count.
+_CAUSES_BYTES = 64 * 1024
 _MAX_CELL_CHARS = 600
 
 _VERDICT_MARK = {"fail": "❌ fail", "error": "🟥 error", "warning": "⚠️ warning", "note": "💬 note", "pass": "✅ pass"}
+_NONE = "—"
 
 
 # ------------------------------------------------------------------------------------- shared helpers
@@ -55,13 +63,13 @@ def _security_severity(code: str) -> float:
 
     for spec in specs():
         if spec.code == code:
-            return float(spec.security_severity)
+            return float(spec.security_severity or 0.0)
     return 0.0
 
 
 def escape_markdown(text: str) -> str:
     """Inline markdown for untrusted text: markup characters backslash-escaped, HTML metacharacters as entities,
-    line breaks as <br>. Safe inside table cells, list items and paragraphs."""
+    line breaks as <br>, autolinks broken. Safe inside table cells, list items and paragraphs."""
     out: List[str] = []
     for ch in printable_lines(text):
         if ch == "\n":
@@ -70,8 +78,24 @@ def escape_markdown(text: str) -> str:
             out.append(_HTML_ENTITIES[ch])
         elif ch in _MARKDOWN_PUNCTUATION:
             out.append("\\" + ch)
+        elif ch == "@":
+            # The email autolink is found after escapes are resolved; an empty comment splits the text node.
+            out.append("<!-- -->@")
         else:
             out.append(ch)
+    return _WWW.sub(r"\1\\.", "".join(out))
+
+
+def markdown_with_code(text: str) -> str:
+    """Our own prose (causes, fixes) as inline markdown: its `code spans` become <code>, the rest is escaped.
+    Built as raw <code> with escaped content, because GitHub splits table cells at `|` even inside code spans."""
+    out: List[str] = []
+    last = 0
+    for match in _CODE_SPAN.finditer(text):
+        out.append(escape_markdown(text[last : match.start()]))
+        out.append(f"<code>{escape_markdown(match.group(1))}</code>")
+        last = match.end()
+    out.append(escape_markdown(text[last:]))
     return "".join(out)
 
 
@@ -87,9 +111,12 @@ def printable_lines(text: str) -> str:
 
 _HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 # CommonMark lets any ASCII punctuation be backslash-escaped; these start inline markup mid-line (GitHub adds
-# `~` strikethrough, `$` maths, and `|` cell splits that apply even inside code spans). Line-start markup
-# (`#`, `-`, `1.`) cannot occur: escaped text never starts a line of ours.
-_MARKDOWN_PUNCTUATION = frozenset("\\`*_[]|~$")
+# `~` strikethrough, `$` maths, and `|` cell splits that apply even inside code spans; `:` ends the scheme of a
+# URL autolink, http:// or mailto:). Line-start markup (`#`, `-`, `1.`) cannot occur: escaped text never starts
+# a line of ours.
+_MARKDOWN_PUNCTUATION = frozenset("\\`*_[]|~$:")
+_WWW = re.compile(r"((?:^|(?<=[^A-Za-z0-9]))[Ww][Ww][Ww])\.")  # the `www.` autolink
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
 
 
 def _plural(count: int, word: str) -> str:
@@ -102,105 +129,138 @@ def _truncate(text: str, limit: int = _MAX_CELL_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _size(text: str) -> int:
+    return len(text.encode("utf-8")) + 1
+
+
 # ------------------------------------------------------------------------------------------- renderer
+
+_TABLE_HEAD = (
+    "| Artifact | Verdict | Linkage | Highest glibc | Packing | Rules |",
+    "| --- | --- | --- | --- | --- | --- |",
+)
 
 
 def summary_markdown(report: Report, max_bytes: Optional[int] = None) -> str:
-    """The whole summary; with `max_bytes`, at most that many UTF-8 bytes (rows and details cut, and said so)."""
-    parts: List[str] = [_heading(report), ""]
-    rows = [_row(a, f, report.fail_on) for a in ranked(report) for f in a.findings]
-    budget = None if max_bytes is None else max_bytes - _RESERVED_BYTES
-    details = _details(report)
-    clean = _clean_list(report)
-    body_size = sum(_size(r) for r in rows) + _size(details) + _size(clean)
-    if budget is None or body_size <= budget:
-        if rows:
-            parts.extend(_TABLE_HEAD)
-            parts.extend(rows)
-            parts.append("")
-        parts.extend(x for x in (details, clean) if x)
-    else:
-        parts.extend(_counts_by_rule(report))
-        kept: List[str] = []
-        used = sum(_size(line) for line in parts)
-        for row in rows:
-            used += _size(row)
-            if used > budget:
+    """The whole summary; with `max_bytes`, at most that many UTF-8 bytes (details and rows cut, and said so)."""
+    ordered = ranked(report) + [a for a in report.artifacts if not a.findings]
+    head = [_heading(report), "", _totals_line(report), ""]
+    full = [_row(a, report.fail_on, details=True) for a in ordered]
+    fixed = sum(_size(line) for line in (*head, *_TABLE_HEAD))
+    if max_bytes is None or fixed + sum(_size(row) for row in full) + _RESERVED_BYTES <= max_bytes:
+        return _join(head, full, [])
+    causes = _causes_section(report, _CAUSES_BYTES)
+    budget = max_bytes - fixed - _RESERVED_BYTES - sum(_size(line) for line in causes)
+    bare = [_row(a, report.fail_on, details=False) for a in ordered]
+    rows: List[str] = []
+    for row in bare:
+        budget -= _size(row)
+        if budget < 0:
+            break
+        rows.append(row)
+    with_findings = sum(1 for a in ordered if a.findings)
+    detailed = 0
+    if len(rows) == len(bare):
+        budget = max(budget, 0)
+        for index in range(with_findings):
+            extra = _size(full[index]) - _size(bare[index])
+            if extra > budget:
                 break
-            kept.append(row)
-        parts.append(
-            f"> **Shortened:** the full summary would exceed GitHub's 1 MiB step-summary limit, so this shows the "
-            f"first {len(kept)} of {len(rows)} findings (most important first) and no per-artifact details. "
-            "The complete list is in the log and in the JSON report."
+            rows[index] = full[index]
+            budget -= extra
+            detailed += 1
+        note = (
+            f"> **Shortened:** the full summary would exceed GitHub's 1 MiB step-summary limit, so the evidence and "
+            f"fix are shown for the first {detailed} of {with_findings} artifacts with findings (most important "
+            "first); each distinct cause and fix is listed below the table. The complete report is in the log and "
+            "in the JSON report."
         )
+    else:
+        note = (
+            f"> **Shortened:** the full summary would exceed GitHub's 1 MiB step-summary limit, so this shows the "
+            f"first {len(rows)} of {len(ordered)} artifacts (most important first) without details; each distinct "
+            "cause and fix is listed below the table. The complete report is in the log and in the JSON report."
+        )
+    return _join([*head, note, ""], rows, causes)
+
+
+def _join(head: Sequence[str], rows: Sequence[str], tail: Sequence[str]) -> str:
+    parts = list(head)
+    if rows:
+        parts.extend(_TABLE_HEAD)
+        parts.extend(rows)
         parts.append("")
-        if kept:
-            parts.extend(_TABLE_HEAD)
-            parts.extend(kept)
-            parts.append("")
-    parts.append(_totals_line(report))
-    return "\n".join(parts) + "\n"
-
-
-def _size(text: str) -> int:
-    return len(text.encode("utf-8")) + 1
+    parts.extend(tail)
+    return neutralize("\n".join(parts).rstrip("\n")) + "\n"
 
 
 def _heading(report: Report) -> str:
     totals = report.totals
     if totals.failed:
-        head = f"## ❌ linkguard: failed ({_plural(totals.errors, 'error')}, {_plural(totals.warnings, 'warning')})"
-    elif totals.errors or totals.warnings or totals.notes:
-        head = f"## ⚠️ linkguard: passed with findings ({_plural(totals.errors + totals.warnings, 'finding')})"
+        return f"## ❌ linkguard: failed ({_plural(totals.errors, 'error')}, {_plural(totals.warnings, 'warning')})"
+    if totals.errors or totals.warnings or totals.notes:
+        return f"## ⚠️ linkguard: passed with findings ({_plural(totals.errors + totals.warnings, 'finding')})"
+    return f"## ✅ linkguard: passed ({_plural(totals.artifacts, 'artifact')} checked, no findings)"
+
+
+def _totals_line(report: Report) -> str:
+    totals = report.totals
+    fail_on = report.fail_on.value if report.fail_on is not None else "never"
+    return (
+        f"**Totals:** {_plural(totals.artifacts, 'artifact')} checked, {totals.skipped} skipped; "
+        f"{_plural(totals.errors, 'error')}, {_plural(totals.warnings, 'warning')}, {_plural(totals.notes, 'note')}. "
+        f"Fails on: {fail_on}. linkguard {escape_markdown(report.tool_version)}"
+    ).rstrip()
+
+
+def _row(artifact: ArtifactReport, fail_on: Optional[Severity], details: bool) -> str:
+    """One artifact: path, verdict, linkage, highest glibc, packing, and its rules (with a <details> of the
+    evidence, cause and fix when `details`)."""
+    facts = artifact.facts
+    linkage, glibc, packing = "unreadable", _NONE, _NONE
+    if facts is not None:
+        program = facts.effective
+        linkage = "unknown" if facts.packing is not None and facts.packing.original is None else program.linkage
+        glibc = program.max_versions.get("GLIBC") or _NONE
+        packing = packing_line(facts.packing) if facts.packing is not None else _NONE
+    rules = ", ".join(dict.fromkeys(f"{f.code} {f.rule}" for f in artifact.findings))
+    if not rules:
+        rules_cell = _NONE
+    elif details:
+        rules_cell = f"<details><summary>{escape_markdown(rules)}</summary>{_details(artifact)}</details>"
     else:
-        head = f"## ✅ linkguard: passed ({_plural(totals.artifacts, 'artifact')} checked, no findings)"
-    return head
-
-
-_TABLE_HEAD = ("| Artifact | Verdict | Rule | Evidence | Fix |", "| --- | --- | --- | --- | --- |")
-
-
-def _row(artifact: ArtifactReport, finding: Finding, fail_on: Optional[Severity]) -> str:
-    evidence = [finding.message, *finding.evidence[:_MAX_EVIDENCE_IN_CELL]]
-    hidden = len(finding.evidence) - _MAX_EVIDENCE_IN_CELL
-    if hidden > 0:
-        evidence.append(f"+{hidden} more")
-    verdict = _finding_verdict(finding, fail_on)
+        rules_cell = escape_markdown(rules)
     cells = (
         escape_markdown(_truncate(artifact.path)),
-        _VERDICT_MARK[verdict],
-        f"{finding.code} {escape_markdown(finding.rule)}",
-        escape_markdown(_truncate("\n".join(evidence))),
-        escape_markdown(_truncate(finding.fix)) if finding.fix else "—",
+        _VERDICT_MARK[artifact_verdict(artifact, fail_on)],
+        escape_markdown(linkage),
+        escape_markdown(glibc),
+        escape_markdown(packing),
+        rules_cell,
     )
     return "| " + " | ".join(cells) + " |"
 
 
-def _finding_verdict(finding: Finding, fail_on: Optional[Severity]) -> str:
-    if fail_on is not None and finding.severity.rank >= fail_on.rank:
-        return "fail"
-    return finding.severity.value
-
-
-def _details(report: Report) -> str:
-    blocks: List[str] = []
-    for artifact in ranked(report):
-        blocks.append(f"<details><summary>{escape_html(artifact.path)}: {escape_html(_describe(artifact))}</summary>\n")
-        for finding in artifact.findings:
-            through = " (seen through packing)" if finding.through_packing else ""
-            blocks.append(
-                f"- **{finding.severity.value} {finding.code} {escape_markdown(finding.rule)}**{through}: "
-                f"{escape_markdown(finding.message)}"
-            )
-            blocks.extend(f"  - {escape_markdown(line)}" for line in finding.evidence)
-            if finding.cause:
-                blocks.append(f"  - cause: {escape_markdown(finding.cause)}")
-            if finding.fix:
-                blocks.append(f"  - fix: {escape_markdown(finding.fix)}")
-        if artifact.allowance:
-            blocks.append(f"- allowance: {escape_markdown(artifact.allowance)}")
-        blocks.append("\n</details>\n")
-    return "\n".join(blocks)
+def _details(artifact: ArtifactReport) -> str:
+    """The evidence, cause and fix of each finding, as lines joined by <br> (a table cell is one line)."""
+    lines: List[str] = []
+    facts = artifact.facts
+    if facts is not None:
+        lines.append(escape_markdown(_truncate(_describe(artifact))))
+    for finding in artifact.findings:
+        through = " (seen through packing)" if finding.through_packing else ""
+        lines.append(
+            f"**{finding.severity.value} {finding.code} {escape_markdown(finding.rule)}**{through}: "
+            f"{escape_markdown(_truncate(finding.message))}"
+        )
+        lines.extend(escape_markdown(_truncate(line)) for line in finding.evidence)
+        if finding.cause:
+            lines.append(f"cause: {markdown_with_code(finding.cause)}")
+        if finding.fix:
+            lines.append(f"fix: {markdown_with_code(finding.fix)}")
+    if artifact.allowance:
+        lines.append(f"allowance: {escape_markdown(artifact.allowance)}")
+    return "<br>".join(lines)
 
 
 def _describe(artifact: ArtifactReport) -> str:
@@ -216,41 +276,38 @@ def _describe(artifact: ArtifactReport) -> str:
     return linkage_line(facts)
 
 
-def _clean_list(report: Report) -> str:
-    clean = [a for a in report.artifacts if not a.findings]
-    if not clean:
-        return ""
-    lines = [f"<details><summary>{_plural(len(clean), 'artifact')} passed</summary>\n"]
-    lines.extend(f"- {escape_markdown(a.path)}: {escape_markdown(_describe(a))}" for a in clean)
-    lines.append("\n</details>\n")
-    return "\n".join(lines)
+def _causes_section(report: Report, max_bytes: int) -> List[str]:
+    """Each distinct cause and fix once, with how many artifacts it applies to (for a shortened summary)."""
+    from linkguard.report.text import CauseGroups
 
-
-def _counts_by_rule(report: Report) -> List[str]:
-    counts: Dict[Tuple[str, str, str], int] = {}
+    groups = CauseGroups()
     for artifact in report.artifacts:
-        for finding in artifact.findings:
-            key = (finding.code, finding.rule, finding.severity.value)
-            counts[key] = counts.get(key, 0) + 1
-    lines = ["| Rule | Severity | Findings |", "| --- | --- | --- |"]
-    lines.extend(f"| {code} {escape_markdown(rule)} | {level} | {n} |" for (code, rule, level), n in counts.items())
+        groups.add(artifact)
+    if not groups.groups:
+        return []
+    lines = ["### Causes and fixes", ""]
+    used = sum(_size(line) for line in lines)
+    for index, group in enumerate(groups.groups):
+        label = f" ({escape_markdown(group.remedy)})" if group.remedy else ""
+        item = [f"- **{group.code} {escape_markdown(group.rule)}**{label}: {_plural(group.count, 'artifact')}"]
+        if group.cause:
+            example = f", as worded for {escape_markdown(group.first_path)}" if group.causes_differ else ""
+            item.append(f"  - cause{example}: {markdown_with_code(group.cause)}")
+        if group.fix:
+            item.append(f"  - fix: {markdown_with_code(group.fix)}")
+        size = sum(_size(line) for line in item)
+        if used + size > max_bytes - 256:
+            lines.append(f"- … and {len(groups.groups) - index} more (see the log)")
+            break
+        lines.extend(item)
+        used += size
     lines.append("")
     return lines
 
 
-def _totals_line(report: Report) -> str:
-    totals = report.totals
-    fail_on = report.fail_on.value if report.fail_on is not None else "never"
-    return (
-        f"**Totals:** {_plural(totals.artifacts, 'artifact')} checked, {totals.skipped} skipped; "
-        f"{_plural(totals.errors, 'error')}, {_plural(totals.warnings, 'warning')}, {_plural(totals.notes, 'note')}. "
-        f"Fails on: {fail_on}. linkguard {escape_markdown(report.tool_version)}"
-    ).rstrip()
-
-
 class MarkdownReporter:
     name = "markdown"
-    description = "the job-summary markdown (verdict, findings table, details per artifact) for any viewer"
+    description = "the job-summary markdown (totals, one row per artifact with its details) for any viewer"
 
     def render(self, report: Report, options: RenderOptions) -> Rendered:
         return Rendered(text=summary_markdown(report))
@@ -258,4 +315,11 @@ class MarkdownReporter:
 
 REPORTER = MarkdownReporter()
 
-__all__: Sequence[str] = ("REPORTER", "artifact_verdict", "escape_markdown", "ranked", "summary_markdown")
+__all__: Sequence[str] = (
+    "REPORTER",
+    "artifact_verdict",
+    "escape_markdown",
+    "markdown_with_code",
+    "ranked",
+    "summary_markdown",
+)

@@ -2,6 +2,24 @@
 
 Locations are file-level (an ELF artifact has no source lines): the artifact's file relative to the repository
 root under `%SRCROOT%`; for an archive member, the archive's file plus the member as a logical location.
+
+What GitHub code scanning needs, and where that is said:
+- `partialFingerprints.primaryLocationLineHash` is the one fingerprint code scanning uses (GitHub docs, "SARIF
+  support for code scanning", result object: "Code scanning only uses the primaryLocationLineHash"). We set it
+  ourselves from the rule, the display path and the evidence, so an alert survives rebuilds of the binary.
+- A region: the docs' physicalLocation table marks the region as required, and a location without one is not
+  shown (microsoft/binskim#509). Code scanning accepts character offset/length as well as line/column regions
+  (codeql-action#754, a maintainer: "code-scanning currently only supports character offset/length and
+  start/end line/columns offsets"). We use `charOffset`/`charLength` and no `startLine` on purpose:
+  upload-sarif's fingerprinting (codeql-action src/fingerprints.ts, addFingerprints, at commit
+  0225834cc549ee0ca93cb085b92954821a145866) skips a result whose region has no `startLine` ("Locations without
+  a line number are unlikely to be source files"); with a `startLine` it would hash line 1 of the binary and
+  warn once per result that our fingerprint differs from its own.
+- `automationDetails.id` (a runAutomationDetails object) carries the category, so a per-target matrix can
+  upload several reports for one commit; GitHub takes everything up to the last `/` as the category, and
+  upload-sarif (src/upload-lib.ts, populateRunAutomationDetails) keeps an id the file already has.
+- `security-severity` makes code scanning file a result as a security alert, so only rules whose spec sets one
+  (see docs/integrations.md, "Which rules are security alerts") carry it.
 """
 
 from __future__ import annotations
@@ -13,36 +31,46 @@ from urllib.parse import quote
 
 from linkguard.model import ArtifactReport, Finding, Report
 from linkguard.report import Rendered, RenderOptions
-from linkguard.report.github import workspace_path
+from linkguard.report.locations import member_of, workspace_path
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/linkguard/linkguard"
 FINGERPRINT_KEY = "linkguardFinding/v1"
+LINE_HASH_KEY = "primaryLocationLineHash"
 SRCROOT = "%SRCROOT%"
 
 
 def rules_list() -> List[Dict[str, Any]]:
     from linkguard.rules import specs
 
-    return [
-        {
-            "id": spec.code,
-            "name": spec.name,
-            "shortDescription": {"text": spec.summary},
-            "fullDescription": {"text": spec.description},
-            "help": {"text": _plain(spec.help_markdown), "markdown": spec.help_markdown},
-            "helpUri": spec.help_uri,
-            "defaultConfiguration": {"level": spec.default_severity.value},
-            "properties": {
-                "security-severity": spec.security_severity,
-                "problem.severity": spec.default_severity.value,
-                "precision": "very-high",
-                "tags": ["linkage", "release", spec.name],
-            },
+    rules = []
+    for spec in specs():
+        properties: Dict[str, Any] = {
+            "problem.severity": _PROBLEM_SEVERITY[spec.default_severity.value],
+            "precision": "very-high",
+            "tags": ["linkage", "release", spec.name],
         }
-        for spec in specs()
-    ]
+        if spec.security_severity is not None:
+            properties["security-severity"] = spec.security_severity
+            properties["tags"].insert(0, "security")
+        rules.append(
+            {
+                "id": spec.code,
+                "name": spec.name,
+                "shortDescription": {"text": spec.summary},
+                "fullDescription": {"text": spec.description},
+                "help": {"text": _plain(spec.help_markdown), "markdown": spec.help_markdown},
+                "helpUri": spec.help_uri,
+                "defaultConfiguration": {"level": spec.default_severity.value},
+                "properties": properties,
+            }
+        )
+    return rules
+
+
+# GitHub's problem.severity values are error, warning and recommendation (SARIF's level calls the last note).
+_PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "note": "recommendation"}
 
 
 def _plain(markdown: str) -> str:
@@ -55,6 +83,20 @@ def fingerprint(finding: Finding, path: str) -> str:
     evidence = finding.evidence or (finding.message,)
     material = "\0".join((finding.code, normalized, *evidence))
     return hashlib.sha256(material.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def line_hash(digest: str) -> str:
+    """The primaryLocationLineHash value, in the `<hex>:<occurrence>` shape upload-sarif writes."""
+    return f"{digest[:16]}:1"
+
+
+# The whole file, by character offset: see the module docstring for why there is no startLine.
+FILE_REGION = {"charOffset": 0, "charLength": 0}
+
+
+def automation_id(category: str) -> str:
+    """runAutomationDetails.id for a category: GitHub reads everything up to the last `/` as the category."""
+    return category if category.endswith("/") else category + "/"
 
 
 def _message(finding: Finding) -> str:
@@ -82,16 +124,18 @@ def _artifact_location(artifact: ArtifactReport, workspace: Optional[str]) -> Di
 def result(
     artifact: ArtifactReport, finding: Finding, rule_index: Dict[str, int], workspace: Optional[str]
 ) -> Dict[str, Any]:
-    location: Dict[str, Any] = {"physicalLocation": {"artifactLocation": _artifact_location(artifact, workspace)}}
-    if "!" in artifact.path:
-        member = artifact.path.split("!", 1)[1]
+    physical = {"artifactLocation": _artifact_location(artifact, workspace), "region": dict(FILE_REGION)}
+    location: Dict[str, Any] = {"physicalLocation": physical}
+    member = member_of(artifact.path)
+    if member is not None:
         location["logicalLocations"] = [{"fullyQualifiedName": member.replace("!", "/"), "kind": "member"}]
+    digest = fingerprint(finding, artifact.path)
     entry: Dict[str, Any] = {
         "ruleId": finding.code,
         "level": finding.severity.value,
         "message": {"text": _message(finding)},
         "locations": [location],
-        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(finding, artifact.path)},
+        "partialFingerprints": {LINE_HASH_KEY: line_hash(digest), FINGERPRINT_KEY: digest},
         "properties": {"artifact": artifact.path, "rule": finding.rule, "throughPacking": finding.through_packing},
     }
     if finding.code in rule_index:
@@ -115,6 +159,8 @@ def sarif_dict(report: Report, options: RenderOptions) -> Dict[str, Any]:
         "results": results,
         "invocations": [{"executionSuccessful": True}],
     }
+    if options.sarif_category:
+        run["automationDetails"] = {"id": automation_id(options.sarif_category)}
     if options.workspace:
         root = options.workspace.replace("\\", "/").rstrip("/") + "/"
         run["originalUriBaseIds"] = {SRCROOT: {"uri": "file://" + _uri(root if root.startswith("/") else "/" + root)}}

@@ -1,71 +1,220 @@
-"""Text for people at a terminal: one line per artifact, findings indented under it; colour only on a TTY."""
+"""Text for people at a terminal: one line per artifact, one per finding, then each distinct cause and fix once.
+
+A release of hundreds of binaries usually has one or two causes; printing them under every artifact buried the
+list. So a finding's line names its remedy (`dynamic-link [c-musl-static]: ...`) and the closing section prints
+each cause and fix once with the artifacts it applies to. `--verbose` puts the full evidence, cause and fix back
+under each artifact.
+
+The output is streamed (`stream`, used by the CLI): `artifact_lines` needs one ArtifactReport, `CauseGroups`
+aggregates what the closing section needs (bounded per group), and `closing_lines` renders it; `render` gives the
+same text for a collected Report (verbose: its skipped files come last instead of where the walk met them).
+Every line goes through `neutralize`, so no file name reaches a terminal raw or reads as a CI command.
+"""
 
 from __future__ import annotations
 
-from typing import List
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from linkguard.describe import linkage_line, packing_line, printable
-from linkguard.model import ArtifactReport, Report, Severity
-from linkguard.report import Rendered, RenderOptions
+from linkguard.describe import linkage_line, packing_line
+from linkguard.model import ArtifactReport, Finding, Report, Severity, Skipped, Totals
+from linkguard.report import Rendered, RenderOptions, RunInfo
+from linkguard.report.escape import neutralize
 
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.NOTE: "36", None: "32"}
+# Paths named under a cause before the rest are only counted.
+PATHS_SHOWN = 5
+
+GroupKey = Tuple[str, str, Optional[str], Optional[str], Optional[str]]
+
+
+@dataclass
+class CauseGroup:
+    """One distinct (rule, remedy, fix): the first cause worded for it, whether others differ, and its artifacts."""
+
+    code: str
+    rule: str
+    remedy: Optional[str]
+    fix: Optional[str]
+    cause: Optional[str]
+    first_path: str
+    causes_differ: bool = False
+    paths: List[str] = field(default_factory=list)  # the first PATHS_SHOWN
+    count: int = 0
+
+
+class CauseGroups:
+    """Each distinct cause and fix with the artifacts it applies to, in first-seen order; memory per group is
+    bounded (PATHS_SHOWN paths and a count), so it can follow a stream of any length."""
+
+    def __init__(self) -> None:
+        self._groups: Dict[GroupKey, CauseGroup] = {}
+
+    def add(self, artifact: ArtifactReport) -> None:
+        seen = set()
+        for finding in artifact.findings:
+            if finding.cause is None and finding.fix is None:
+                continue
+            key = group_key(finding)
+            if key in seen:
+                continue
+            seen.add(key)
+            group = self._groups.get(key)
+            if group is None:
+                group = CauseGroup(
+                    code=finding.code,
+                    rule=finding.rule,
+                    remedy=finding.remedy,
+                    fix=finding.fix,
+                    cause=finding.cause,
+                    first_path=artifact.path,
+                )
+                self._groups[key] = group
+            elif finding.cause != group.cause:
+                group.causes_differ = True
+            group.count += 1
+            if len(group.paths) < PATHS_SHOWN:
+                group.paths.append(artifact.path)
+
+    @property
+    def groups(self) -> Sequence[CauseGroup]:
+        return tuple(self._groups.values())
+
+
+def group_key(finding: Finding) -> GroupKey:
+    """A remedy's cause is one template filled with each artifact's facts, so (remedy, fix) groups findings whose
+    causes differ only in those facts; without a remedy the cause text itself must match."""
+    cause = None if finding.remedy is not None else finding.cause
+    return (finding.code, finding.rule, finding.remedy, finding.fix, cause)
 
 
 class TextReporter:
     name = "text"
-    description = "one line per artifact, findings indented (default)"
+    description = "one line per artifact and per finding, then each distinct cause and fix once (default)"
 
     def render(self, report: Report, options: RenderOptions) -> Rendered:
+        causes = CauseGroups()
         lines: List[str] = []
         for artifact in report.artifacts:
-            if options.quiet and not artifact.findings:
-                continue  # a rendering choice: totals below still count every artifact
-            lines.extend(self._artifact(artifact, options))
-        if options.verbose:
-            for skipped in report.skipped:
-                lines.append(f"{printable(skipped.path)}  skipped ({printable(skipped.reason)})")
-        totals = report.totals
-        verdict = "FAILED" if totals.failed else "passed"
-        line = (
-            f"linkguard: {totals.artifacts} artifact{'s' if totals.artifacts != 1 else ''} checked, "
-            f"{totals.skipped} skipped; {totals.errors} error{'s' if totals.errors != 1 else ''}, "
-            f"{totals.warnings} warning{'s' if totals.warnings != 1 else ''}: {verdict}"
-        )
-        lines.append(self._paint(line, Severity.ERROR if totals.failed else None, options))
+            lines.extend(self.artifact_lines(artifact, options))
+            causes.add(artifact)
+        lines.extend(self.closing_lines(causes, report.totals, report.skipped, options))
         return Rendered(text="\n".join(lines) + "\n")
 
-    def _artifact(self, artifact: ArtifactReport, options: RenderOptions) -> List[str]:
-        path = printable(artifact.path)
+    def artifact_lines(self, artifact: ArtifactReport, options: RenderOptions) -> List[str]:
+        """The lines for one artifact: its facts, then one line per finding (with evidence when verbose)."""
+        if options.quiet and not artifact.findings:
+            return []  # a rendering choice: the totals still count every artifact
         facts = artifact.facts
         if facts is None:
-            head = f"{path}  unreadable"
+            head = f"{artifact.path}  unreadable"
         elif facts.packing is not None:
-            head = f"{path}  packed: {packing_line(facts.packing)}"
+            head = f"{artifact.path}  packed: {packing_line(facts.packing)}"
             if facts.packing.original is not None:
                 head += f"; original: {linkage_line(facts.packing.original)}"
         else:
-            head = f"{path}  {linkage_line(facts)}"
+            head = f"{artifact.path}  {linkage_line(facts)}"
         if artifact.allowance:
             head += f"  [allowed: {artifact.allowance}]"
-        out = [self._paint(printable(head) if facts else head, artifact.worst, options)]
+        out = [self._paint(_one_line(head), artifact.worst, options)]
         for finding in artifact.findings:
             mark = " (seen through packing)" if finding.through_packing else ""
             label = self._paint(f"{finding.severity.value} {finding.code}", finding.severity, options)
-            out.append(f"  {label} {finding.rule}{mark}: {printable(finding.message)}")
-            out.extend(f"      {printable(e)}" for e in finding.evidence)
-            if finding.cause:
-                out.append(f"      cause: {printable(finding.cause)}")
-            if finding.fix:
-                out.append(f"      fix: {printable(finding.fix)}")
+            tag = f" [{finding.remedy}]" if finding.remedy and not options.verbose else ""
+            out.append(f"  {label} {_one_line(f'{finding.rule}{mark}{tag}: {finding.message}')}")
+            if options.verbose:
+                out.extend(f"      {_one_line(line)}" for line in finding.evidence)
+                if finding.cause:
+                    out.append(f"      cause: {_one_line(finding.cause)}")
+                if finding.fix:
+                    out.append(f"      fix: {_one_line(finding.fix)}")
+                if finding.remedy:
+                    why = "; ".join(finding.remedy_evidence)
+                    out.append(f"      remedy: {_one_line(finding.remedy + (f' (selected by {why})' if why else ''))}")
         if facts is not None and options.verbose:
-            out.extend(f"  note: {printable(w)}" for w in facts.warnings)
+            out.extend(f"  note: {_one_line(warning)}" for warning in facts.warnings)
         return out
 
+    def stream(self, info: RunInfo, options: RenderOptions, write: Callable[[str], object]) -> TextStream:
+        """Write each artifact's lines as it arrives and the closing section at the end; memory stays flat."""
+        return TextStream(self, options, write)
+
     @staticmethod
-    def _paint(text: str, severity: object, options: RenderOptions) -> str:
+    def skipped_line(item: Skipped) -> str:
+        return _one_line(f"{item.path}  skipped ({item.reason})")
+
+    def closing_lines(
+        self, causes: CauseGroups, totals: Totals, skipped: Sequence[Skipped], options: RenderOptions
+    ) -> List[str]:
+        """Skipped files (verbose), each distinct cause and fix once (unless verbose showed them inline), totals."""
+        lines: List[str] = []
+        if options.verbose:
+            lines.extend(self.skipped_line(item) for item in skipped)
+        elif causes.groups:
+            lines.append("")
+            lines.append("Causes and fixes (--verbose shows each artifact's evidence, cause and fix):")
+            for group in causes.groups:
+                lines.extend(self._group_lines(group))
+        verdict = "FAILED" if totals.failed else "passed"
+        line = (
+            f"linkguard: {_plural(totals.artifacts, 'artifact')} checked, {totals.skipped} skipped; "
+            f"{_plural(totals.errors, 'error')}, {_plural(totals.warnings, 'warning')}: {verdict}"
+        )
+        lines.append(self._paint(line, Severity.ERROR if totals.failed else None, options))
+        return lines
+
+    @staticmethod
+    def _group_lines(group: CauseGroup) -> List[str]:
+        label = f"[{group.remedy}] " if group.remedy else ""
+        named = ", ".join(group.paths)
+        if group.count > len(group.paths):
+            named += f" and {group.count - len(group.paths)} more"
+        lines = [_one_line(f"{label}{group.code} {group.rule}, {_plural(group.count, 'artifact')}: {named}")]
+        if group.cause:
+            intro = f"cause, as worded for {group.first_path}" if group.causes_differ else "cause"
+            lines.append("  " + _one_line(f"{intro}: {group.cause}"))
+        if group.fix:
+            lines.append("  " + _one_line(f"fix: {group.fix}"))
+        return lines
+
+    @staticmethod
+    def _paint(text: str, severity: Optional[Severity], options: RenderOptions) -> str:
         if not options.color:
             return text
-        return f"\033[{_COLOURS.get(severity, '0')}m{text}\033[0m"  # type: ignore[call-overload]
+        return f"\033[{_COLOURS.get(severity, '0')}m{text}\033[0m"
+
+
+class TextStream:
+    """The text report written as the run goes: artifacts (and, verbose, skipped files) as they arrive; the causes
+    and totals at the end, from CauseGroups' bounded aggregate."""
+
+    def __init__(self, reporter: TextReporter, options: RenderOptions, write: Callable[[str], object]) -> None:
+        self._reporter = reporter
+        self._options = options
+        self._write = write
+        self._causes = CauseGroups()
+
+    def artifact(self, artifact: ArtifactReport) -> None:
+        lines = self._reporter.artifact_lines(artifact, self._options)
+        if lines:
+            self._write("\n".join(lines) + "\n")
+        self._causes.add(artifact)
+
+    def skipped(self, skipped: Skipped) -> None:
+        if self._options.verbose:
+            self._write(self._reporter.skipped_line(skipped) + "\n")
+
+    def finish(self, totals: Totals) -> None:
+        self._write("\n".join(self._reporter.closing_lines(self._causes, totals, (), self._options)) + "\n")
+
+
+def _one_line(text: str) -> str:
+    """`text` as one output line: line breaks and control characters escaped, CI command prefixes broken."""
+    return neutralize(text.replace("\r", "\\r").replace("\n", "\\n"))
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 REPORTER = TextReporter()

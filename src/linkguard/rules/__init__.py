@@ -12,7 +12,7 @@ from linkguard.rules.glibc_too_new import GlibcTooNew
 from linkguard.rules.library_not_allowed import LibraryNotAllowed
 from linkguard.rules.os_too_new import OsTooNew
 from linkguard.rules.static_glibc_nss import StaticGlibcNss
-from linkguard.rules.unreadable import Unreadable
+from linkguard.rules.unreadable import CannotRead
 from linkguard.rules.upx_packed import UpxPacked
 
 RULES: Tuple[Rule, ...] = (
@@ -22,7 +22,7 @@ RULES: Tuple[Rule, ...] = (
     OsTooNew(),
     UpxPacked(),
     StaticGlibcNss(),
-    Unreadable(),
+    CannotRead(),
 )
 
 

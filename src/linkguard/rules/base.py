@@ -22,7 +22,9 @@ class RuleSpec:
     summary: str  # one line
     description: str  # a paragraph: what it checks and why it matters
     help_markdown: str  # how to fix, for SARIF help and docs
-    security_severity: str = "5.0"  # SARIF property for code scanning ("0.0".."10.0")
+    # SARIF security-severity ("0.1".."10.0"). Only for security rules: GitHub files every result of a rule
+    # that has one as a security alert. None for rules about portability (docs/integrations.md says which).
+    security_severity: Optional[str] = None
 
     @property
     def help_uri(self) -> str:

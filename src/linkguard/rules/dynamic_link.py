@@ -30,7 +30,7 @@ class DynamicLink:
             "Link statically (`musl-gcc -static`, Go `CGO_ENABLED=0`, Rust `--target x86_64-unknown-linux-musl`), "
             "or, where dynamic linking is intended, add an allowance with a reason in `[tool.linkguard]`."
         ),
-        security_severity="7.0",
+        security_severity=None,  # not a security rule: a dynamic dependency breaks portability, not a trust boundary
     )
 
     def check(self, inspection: Inspection, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:

@@ -27,7 +27,7 @@ class GlibcTooNew:
             "Build on a base image with the oldest glibc you support, use `zig cc -target x86_64-linux-gnu.2.17`, "
             "or link statically against musl."
         ),
-        security_severity="6.0",
+        security_severity=None,  # not a security rule: a too-new glibc floor stops the program from starting elsewhere
     )
 
     def check(self, inspection: Inspection, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:

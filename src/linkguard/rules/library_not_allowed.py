@@ -25,7 +25,7 @@ class LibraryNotAllowed:
         help_markdown=(
             "Link the library statically, ship it beside the artifact with a RUNPATH, or extend the allow-list."
         ),
-        security_severity="5.0",
+        security_severity=None,  # not a security rule: the allow-list is a portability contract
     )
 
     def check(self, inspection: Inspection, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:

@@ -33,7 +33,7 @@ class StaticGlibcNss:
             "`--target x86_64-unknown-linux-musl`), or for Go use `-tags netgo,osusergo` / `CGO_ENABLED=0` so the "
             "pure-Go resolver and user lookups replace glibc's."
         ),
-        security_severity="4.0",
+        security_severity=None,  # not a security rule: NSS/iconv loading breaks portability at run time
     )
 
     def check(self, inspection: Inspection, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Iterator
 
 from linkguard.config import PathPolicy
-from linkguard.model import Finding, Inspection, Severity
-from linkguard.model import Unreadable as UnreadableFacts
+from linkguard.model import Finding, Inspection, Severity, Unreadable
 from linkguard.rules.base import RuleSpec
 
 
-class Unreadable:
+class CannotRead:
+    """LG901: the artifact could not be read; the reason and its kind are the evidence."""
+
     spec = RuleSpec(
         code="LG901",
         name="unreadable",
@@ -24,9 +25,9 @@ class Unreadable:
             "Check the build output for truncation or corruption; raise a limit in `[tool.linkguard.limits]` "
             "if it was hit on purpose."
         ),
-        security_severity="4.0",
+        security_severity=None,  # not a security rule: an unknown verdict, not a known weakness
     )
 
     def check(self, inspection: Inspection, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:
-        if isinstance(inspection, UnreadableFacts):
+        if isinstance(inspection, Unreadable):
             yield self.spec.finding(severity, inspection.reason, evidence=(f"kind: {inspection.kind}",))

@@ -26,7 +26,7 @@ class UpxPacked:
             "packed load commands where it can."
         ),
         help_markdown="Drop the `upx` step from the release pipeline, or run linkguard on the binary before packing.",
-        security_severity="7.0",
+        security_severity="5.0",  # a security rule: packing hides the program from scanners
     )
 
     def check(self, inspection: Inspection, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:

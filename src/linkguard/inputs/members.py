@@ -1,0 +1,86 @@
+"""What an archive walk yields, and the checks on member names and links that every container shares."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from typing import IO, Callable, Optional, Union
+
+from linkguard.inputs.files import Problem
+from linkguard.model import Artifact, Inspection, Skipped
+
+HEAD = 512  # enough to recognise every format here (the ustar magic sits at offset 257)
+EMPTY_NAME = "(empty name)"  # how a member without a name is shown after the `!`
+
+
+@dataclass(frozen=True)
+class MemberArtifact:
+    """A member inside an archive; `location` is the archive file on disk (annotations point there)."""
+
+    path: str
+    location: str
+    size: int
+    opener: Callable[[], IO[bytes]] = field(repr=False, compare=False)
+
+    def open(self) -> IO[bytes]:
+        return self.opener()
+
+
+@dataclass(frozen=True)
+class MemberResult:
+    """What inspection found for one member."""
+
+    path: str
+    location: str
+    inspection: Inspection
+
+
+Entry = Union[MemberResult, Skipped, Problem]
+Read = Callable[[Artifact], Optional[Inspection]]  # inspection of one member; None when not an inspected format
+
+
+def member_path(display: str, name: str) -> str:
+    """The display path of a member: the archive's path, `!`, and the member name fit for one line of output."""
+    return f"{display}!{safe_name(name) if name else EMPTY_NAME}"
+
+
+def safe_name(name: str) -> str:
+    """A member name fit for one line of output: control characters and stray bytes escaped."""
+    if name.isprintable():
+        return name
+    out = []
+    for ch in name:
+        if ch.isprintable():
+            out.append(ch)
+        elif "\udc80" <= ch <= "\udcff":  # an undecodable byte kept by surrogateescape
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
+        else:
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+    return "".join(out)
+
+
+def unsafe_reason(name: str) -> Optional[str]:
+    """Why extracting a member of this name could write outside the target directory, if it could."""
+    if not name.strip("/"):
+        return "empty name"
+    if name.startswith("/") or name.startswith("\\") or (len(name) > 1 and name[1] == ":" and name[0].isalpha()):
+        return "absolute path"
+    if ".." in name.replace("\\", "/").split("/"):
+        return "parent-directory (..) component"
+    return None
+
+
+def link_escape(name: str, target: str) -> Optional[str]:
+    """Why a symbolic link member named `name` pointing at `target` leads outside the extraction directory.
+
+    Python's tarfile `data` filter refuses the same links: an extractor that creates one lets a later member
+    (or the program reading the tree) write or read through it outside the target directory.
+    """
+    if not target:
+        return None
+    if target.startswith("/") or target.startswith("\\"):
+        return "absolute target"
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(name.strip("/")), target.replace("\\", "/")))
+    if resolved == ".." or resolved.startswith("../"):
+        return "target climbs out of the archive's tree"
+    return None

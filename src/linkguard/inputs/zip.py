@@ -1,0 +1,299 @@
+"""Zip archives (wheels, jars, release zips), read through their central directory.
+
+Every member is independent: a member that cannot be read (corrupt deflate or LZMA data, an unsupported
+compression method or zip version, encryption) is one LG901 and the walk goes on to the next. Only a central
+directory that cannot be read ends the archive. Encryption (flag bit 0, classic; bit 6, strong) is checked
+before any byte of a member is read, symbolic links included.
+
+zipfile refuses a whole archive when one directory entry needs a zip version above 6.3; such an archive is read
+again with those entries' version bytes lowered in a patched view of the directory, and those members are
+reported as unsupported without reading them.
+"""
+
+from __future__ import annotations
+
+import io
+import stat
+import struct
+import zipfile
+from dataclasses import dataclass
+from typing import IO, Dict, Iterator, Optional
+
+from linkguard.inputs.images import normalize
+from linkguard.inputs.magic import sniff, sniff_archive
+from linkguard.inputs.members import HEAD, Entry, link_escape, member_path, safe_name, unsafe_reason
+from linkguard.inputs.streams import RATIO_FLOOR, ArchiveError, OpenerSource, SliceSource, Source, Watched, as_io
+from linkguard.inputs.walker import NOT_INSPECTED, Walker
+from linkguard.model import Skipped
+from linkguard.seekable import SeekableReader
+
+MAX_EXTRACT_VERSION = 63  # zipfile reads zip versions up to 6.3
+ENCRYPTED = 0x1  # general-purpose flag bit 0: traditional PKWARE (or AES, with method 99) encryption
+STRONG_ENCRYPTION = 0x40  # bit 6
+MAX_LINK = 4096  # a symbolic link's target longer than this is not read
+MAX_DIRECTORY = 256 << 20  # a central directory larger than this is not scanned for version bytes
+
+
+@dataclass(frozen=True)
+class _Directory:
+    """Where the central directory is (per the end records) and how many entries it declares."""
+
+    start: int
+    size: int
+    count: int
+
+
+def walk(walker: Walker, source: Source, display: str, depth: int, live: Optional[IO[bytes]]) -> Iterator[Entry]:
+    """The members of the zip archive at `source` (or, behind a decompressor, continuing from `live`)."""
+    problem = walker.check_depth(display, "zip archive", depth)
+    if problem is not None:
+        yield problem
+        return
+    if source.seekable:
+        raw: IO[bytes] = source.open()
+    else:
+        assert source.size is not None
+        raw = walker.materialize(source, display, source.size, b"", live or source.open()).open()
+    with raw:
+        raw.seek(0, io.SEEK_END)
+        size = raw.tell()
+        raw.seek(0)
+        stream = as_io(Watched(raw, display, walker.deadline, size))
+        directory = _directory(stream)
+        if directory is not None and directory.count > walker.limits.max_members:
+            raise ArchiveError(
+                display,
+                f"archive-members limit {walker.limits.max_members} exceeded: the zip "
+                f"directory lists {directory.count} members (raise limits.archive-members)",
+            )
+        too_new: Dict[int, int] = {}
+        try:
+            archive = zipfile.ZipFile(stream)
+        except NotImplementedError:  # "zip file version": one entry spoils the whole directory for zipfile
+            if directory is None:
+                raise
+            too_new, patched = _lowered_versions(stream, directory, size)
+            if not too_new:
+                raise
+            archive = zipfile.ZipFile(as_io(patched))
+        infos = archive.infolist()
+        if len(infos) > walker.limits.max_members:
+            raise ArchiveError(
+                display,
+                f"archive-members limit {walker.limits.max_members} exceeded: "
+                f"{len(infos)} members (raise limits.archive-members)",
+            )
+        total = sum(i.file_size for i in infos)
+        packed = sum(i.compress_size for i in infos)
+        if total > walker.limits.max_total_bytes:
+            raise ArchiveError(
+                display,
+                f"archive-bytes limit {walker.limits.max_total_bytes} exceeded: members "
+                f"declare {total} bytes uncompressed (raise limits.archive-bytes)",
+            )
+        if total > RATIO_FLOOR and total > walker.limits.max_ratio * max(packed, 1):
+            raise ArchiveError(
+                display,
+                f"archive-ratio limit {walker.limits.max_ratio} exceeded: members declare "
+                f"{total} bytes from {packed} compressed (a decompression bomb, or raise "
+                f"limits.archive-ratio)",
+            )
+        seen: Dict[str, int] = {}
+        for index, info in enumerate(infos):
+            walker.deadline.restart()
+            path = member_path(display, normalize(info.filename) or info.filename)
+            entries = _member(walker, archive, info, too_new.get(index), source, stream, display, depth, seen)
+            yield from walker.guarded(path, "zip member", entries)
+
+
+def _member(
+    walker: Walker,
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    version: Optional[int],
+    source: Source,
+    stream: IO[bytes],
+    display: str,
+    depth: int,
+    seen: Dict[str, int],
+) -> Iterator[Entry]:
+    name = normalize(info.filename)
+    path = member_path(display, name or info.filename)
+    reason = unsafe_reason(info.filename)
+    if reason is not None:
+        yield walker.problem(
+            path,
+            f"unsafe member name {safe_name(info.filename)!r} ({reason}): extracting this "
+            f"archive may write outside the target directory",
+        )
+    if info.filename.endswith("/"):  # a directory (ZipInfo.is_dir() fails on an empty name)
+        return
+    seen[name] = seen.get(name, 0) + 1
+    if seen[name] == 2:
+        yield walker.problem(
+            path, f"duplicate member name {safe_name(name)!r}: extraction keeps one copy; every copy is checked"
+        )
+    if info.flag_bits & (ENCRYPTED | STRONG_ENCRYPTION):
+        how = "strong encryption, flag bit 6" if info.flag_bits & STRONG_ENCRYPTION else "flag bit 0"
+        yield walker.problem(path, f"encrypted zip member ({how}): its content cannot be checked", "encrypted")
+        return
+    if version is not None:
+        yield walker.problem(
+            path,
+            f"zip member needs zip version {version // 10}.{version % 10} to extract, above the "
+            f"{MAX_EXTRACT_VERSION // 10}.{MAX_EXTRACT_VERSION % 10} that can be read: its content cannot be checked",
+            "unsupported",
+        )
+        return
+    if stat.S_ISLNK(info.external_attr >> 16):
+        yield _link(walker, archive, info, path)
+        return
+    if info.file_size > RATIO_FLOOR and info.file_size > walker.limits.max_ratio * max(info.compress_size, 1):
+        yield walker.problem(
+            path,
+            f"archive-ratio limit {walker.limits.max_ratio} exceeded: {info.file_size} bytes "
+            f"from {info.compress_size} compressed (a decompression bomb, or raise "
+            f"limits.archive-ratio)",
+        )
+        return
+    if walker.excluded(path):
+        yield Skipped(path, "excluded by configuration")
+        return
+    head = _peek(stream, info)
+    if head is not None and sniff(head) is None and sniff_archive(head) is None:
+        # Most members of a jar or wheel: recognised from a few raw bytes, without zipfile's per-member setup.
+        yield Skipped(path, NOT_INSPECTED)
+        return
+    member_source: Source
+    if source.seekable and info.compress_type == zipfile.ZIP_STORED:
+        offset = _data_offset(stream, info.header_offset)
+        if offset is None:
+            yield walker.problem(path, "corrupt zip member: bad local header", "corrupt")
+            return
+        member_source = SliceSource(source, offset, info.file_size)
+    else:
+        member_source = OpenerSource(lambda: archive.open(info), info.file_size)
+    with archive.open(info) as live:
+        yield from walker.member(member_source, path, info.file_size, live, depth)
+
+
+def _link(walker: Walker, archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str) -> Entry:
+    """A symbolic link member (its target is its data): skipped, or a problem when it leads out."""
+    if info.file_size > MAX_LINK:
+        return Skipped(
+            path, f"symbolic link with a {info.file_size}-byte target; links inside archives are not followed"
+        )
+    with archive.open(info) as live:
+        target = live.read(MAX_LINK).decode("utf-8", "surrogateescape")
+    escape = link_escape(info.filename, target)
+    if escape is not None:
+        return walker.problem(
+            path,
+            f"symbolic link to {safe_name(target)!r} leads outside the extraction directory ({escape}): "
+            f"extracting this archive may write or read through it",
+        )
+    return Skipped(path, f"symbolic link to {safe_name(target)}; links inside archives are not followed")
+
+
+def _directory(stream: IO[bytes]) -> Optional[_Directory]:
+    """The central directory the end records declare, read before zipfile loads the whole directory."""
+    stream.seek(0, io.SEEK_END)
+    end = stream.tell()
+    tail_size = min(end, 65536 + 22)
+    stream.seek(end - tail_size)
+    tail = stream.read(tail_size)
+    stream.seek(0)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + 22 > len(tail):
+        return None
+    count, size, offset = struct.unpack("<HII", tail[at + 10 : at + 20])
+    record_at = end - tail_size + at
+    if count == 0xFFFF or size == 0xFFFFFFFF or offset == 0xFFFFFFFF:
+        locator = tail.rfind(b"PK\x06\x07", 0, at)
+        if locator >= 0 and locator + 20 <= len(tail):
+            zip64_at = int(struct.unpack("<Q", tail[locator + 8 : locator + 16])[0])
+            stream.seek(zip64_at)
+            record = stream.read(56)
+            stream.seek(0)
+            if record[:4] == b"PK\x06\x06" and len(record) == 56:
+                count, size = struct.unpack("<QQ", record[32:48])
+                record_at = end - tail_size + locator - 56
+    return _Directory(start=max(0, record_at - int(size)), size=int(size), count=int(count))
+
+
+def _lowered_versions(stream: IO[bytes], directory: _Directory, size: int) -> tuple[Dict[int, int], _Patched]:
+    """{entry index: version} of the entries needing a zip version zipfile refuses, and a view that lowers them."""
+    too_new: Dict[int, int] = {}
+    patches: Dict[int, int] = {}
+    if directory.size > MAX_DIRECTORY:
+        return too_new, _Patched(stream, size, patches)
+    stream.seek(directory.start)
+    data = stream.read(directory.size)
+    stream.seek(0)
+    at = index = 0
+    while at + 46 <= len(data) and data[at : at + 4] == b"PK\x01\x02":
+        version = data[at + 6]
+        if version > MAX_EXTRACT_VERSION:
+            too_new[index] = version
+            patches[directory.start + at + 6] = 20
+        name_len, extra_len, comment_len = struct.unpack("<HHH", data[at + 28 : at + 34])
+        at += 46 + name_len + extra_len + comment_len
+        index += 1
+    return too_new, _Patched(stream, size, patches)
+
+
+class _Patched(SeekableReader):
+    """A seekable view of `raw` with single bytes replaced at given offsets."""
+
+    def __init__(self, raw: IO[bytes], size: int, patches: Dict[int, int]) -> None:
+        super().__init__(size)
+        self._raw = raw
+        self._patches = patches
+
+    def read(self, size: Optional[int] = -1) -> bytes:
+        left = max(0, self._size - self._pos)
+        n = left if size is None or size < 0 else min(size, left)
+        self._raw.seek(self._pos)
+        data = self._raw.read(n)
+        start, self._pos = self._pos, self._pos + len(data)
+        hits = [at for at in self._patches if start <= at < self._pos]
+        if not hits:
+            return data
+        patched = bytearray(data)
+        for at in hits:
+            patched[at - start] = self._patches[at]
+        return bytes(patched)
+
+
+def _peek(stream: IO[bytes], info: zipfile.ZipInfo) -> Optional[bytes]:
+    """The first HEAD bytes of a stored or deflated member straight from the archive; None to take the slow path."""
+    import zlib
+
+    if info.file_size < 4:
+        return b""  # too short to hold any magic we look for
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    stream.seek(info.header_offset)
+    local = stream.read(30)
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        return None
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    stream.seek(info.header_offset + 30 + name_len + extra_len)
+    raw = stream.read(min(info.compress_size, 2048))
+    want = min(HEAD, info.file_size)
+    if info.compress_type == zipfile.ZIP_STORED:
+        return raw[:want] if len(raw) >= want else None
+    try:
+        head = zlib.decompressobj(-15).decompress(raw, want)
+    except zlib.error:
+        return None  # the slow path reports the corruption
+    return head if len(head) >= want else None
+
+
+def _data_offset(stream: IO[bytes], header_offset: int) -> Optional[int]:
+    stream.seek(header_offset)
+    local = stream.read(30)
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        return None
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    return header_offset + 30 + int(name_len) + int(extra_len)

