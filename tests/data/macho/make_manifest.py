@@ -96,6 +96,7 @@ def main() -> None:
             "zig": first_line([os.environ.get("PY", "python3"), "-m", "ziglang", "version"]),
             "go": first_line(["go", "version"]),
             "llvm-lipo": pf.tool_version("llvm-lipo"),
+            "ld64.lld": first_line([os.environ.get("LD64", "ld64.lld"), "--version"]),
         },
         "truth_sources": {
             "universal": "llvm-objdump --macho --universal-headers: fat_magic, nfat_arch, per-arch cputype/offset/size",

@@ -170,13 +170,20 @@ def readobj_coff_imports(path: str) -> Tuple[Dict[str, Any], List[str]]:
     delay: List[Dict[str, Any]] = []
     raw: List[str] = []
     current: Optional[Dict[str, Any]] = None
+    depth = 0  # DelayImport blocks nest an "Import {" block around their symbols
     for line in proc.stdout.splitlines():
         s = line.strip()
-        if s in ("Import {", "DelayImport {"):
-            raw.append(s)
-            current = {"name": None, "symbols": []}
-            (imports if s == "Import {" else delay).append(current)
-        elif current is not None and s.startswith("Name:"):
+        if s.endswith("{"):
+            depth += 1
+            if depth == 1 and s in ("Import {", "DelayImport {"):
+                raw.append(s)
+                current = {"name": None, "symbols": []}
+                (imports if s == "Import {" else delay).append(current)
+        elif s == "}":
+            depth -= 1
+            if depth == 0:
+                current = None
+        elif current is not None and s.startswith("Name:") and depth == 1:
             raw.append(s)
             current["name"] = s.split(":", 1)[1].strip()
         elif current is not None and s.startswith("Symbol:"):
@@ -184,8 +191,6 @@ def readobj_coff_imports(path: str) -> Tuple[Dict[str, Any], List[str]]:
             # "Symbol: GetLastError (630)" or "Symbol:  (12)" for an import by ordinal
             sym = re.match(r"Symbol: ?(.*?) \((\d+)\)$", s)
             current["symbols"].append(sym.group(1) if sym and sym.group(1) else s.split(":", 1)[1].strip())
-        elif s == "}":
-            current = None
     facts = {"exit_code": proc.returncode, "imports": imports, "delay_imports": delay}
     if proc.returncode != 0:
         facts["stderr"] = proc.stderr.strip().splitlines()[:3]
