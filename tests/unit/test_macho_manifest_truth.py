@@ -135,7 +135,8 @@ def test_third_party_paths_rpath_and_weak() -> None:
 
 
 def test_clean_builds_link_only_system_paths() -> None:
-    for name in ("zig-c-arm64", "zig-c-x86_64", "zig-cxx-arm64", "go-darwin-amd64", "go-darwin-arm64"):
+    clean = ("zig-c-arm64", "zig-c-x86_64", "zig-cxx-arm64", "zig-cxx-x86_64", "lld-plugin-x86_64.bundle")
+    for name in (*clean, "go-darwin-amd64", "go-darwin-arm64"):
         assert all(d.startswith(("/usr/lib/", "/System/Library/")) for d in _dylibs(name)), name
 
 
@@ -164,6 +165,23 @@ def test_lld_bundle_and_reexport() -> None:
     assert reexport["id_dylib"] == "@rpath/libreexport.dylib"
     used = BY_NAME["lld-libreexport.dylib"]["truth"]["dylibs_used"][0]["dylibs"]
     assert any(d["markers"] == ["reexport"] for d in used)
+
+
+NEGATIVES: List[Dict[str, Any]] = MANIFEST["negatives"]
+
+
+@pytest.mark.parametrize("fx", NEGATIVES, ids=_ids(NEGATIVES))
+def test_java_class_files_share_the_fat_magic_but_are_not_macho(fx: Dict[str, Any]) -> None:
+    path = _path(fx)
+    assert pf.sha256(path) == fx["sha256"]
+    with open(path, "rb") as fh:
+        assert fh.read(4) == bytes.fromhex("cafebabe")
+    assert fx["truth"]["file"].startswith("compiled Java class data")
+    assert fx["truth"]["llvm_objdump"]["output"] == ["FILE: is not an object file"]
+    _need("llvm-objdump")
+    assert mf.not_macho(path) == fx["truth"]["llvm_objdump"]
+    if _same_version("file"):
+        assert pf.file_b(path) == fx["truth"]["file"]
 
 
 def test_code_signature_on_arm64_only() -> None:

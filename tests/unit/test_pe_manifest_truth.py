@@ -86,6 +86,7 @@ def test_sections_and_strings(fx: Dict[str, Any]) -> None:
     assert pf.section_names(path) == fx["truth"]["sections"]
     assert pf.strings_matching(path, r"(?i)\.(dll|pyd)$") == fx["truth"]["strings_dll"]
     assert pf.strings_matching(path, r"UPX") == fx["truth"]["strings_upx"]
+    assert pf.toolchain_strings(path) == fx["truth"]["toolchain_strings"]
 
 
 @pytest.mark.parametrize("fx", FIXTURES, ids=_ids(FIXTURES))
@@ -156,6 +157,15 @@ def test_headers_the_set_relies_on() -> None:
     )
     machines = {f["truth"]["readobj_file_headers"]["machine"].split()[0] for f in FIXTURES}
     assert {"IMAGE_FILE_MACHINE_AMD64", "IMAGE_FILE_MACHINE_I386", "IMAGE_FILE_MACHINE_ARM64"} <= machines
+
+
+def test_compiler_evidence_strings() -> None:
+    ts = {name: fx["truth"]["toolchain_strings"] for name, fx in BY_NAME.items()}
+    assert "GCC: (GNU) 12-posix" in ts["mingw-cxx-thread-dynamic.exe"]["gcc"]
+    assert ts["go-windows-amd64.exe"]["go_build_id"] and not ts["mingw-c.exe"]["go_build_id"]
+    assert ts["thirdparty-just.exe"]["rustc_commits"] and ts["thirdparty-just.exe"]["rich_offsets"]
+    assert ts["thirdparty-markupsafe-win_amd64.pyd"]["rich_offsets"] and not ts["mingw-c.exe"]["rich_offsets"]
+    assert ts["zig-c.exe"] == {"gcc": [], "rustc_commits": [], "go_build_id": False, "rich_offsets": []}
 
 
 def test_gnu_delay_load_leaves_only_a_string() -> None:

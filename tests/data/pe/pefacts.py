@@ -1,4 +1,4 @@
-"""PE facts from independent tools: binutils `objdump -p`, `llvm-readobj`, `file -b`, `strings`, `upx -l/-t`.
+"""PE facts from independent tools: binutils `objdump -p`/`-h`, `llvm-readobj`, `file -b`, `strings`, `upx -l/-t`.
 
 Used by make_manifest.py (to write the truth) and tests/unit/test_pe_manifest_truth.py (to re-check it).
 Never imports linkguard, pefile or any PE parser: these facts are the yardstick linkguard is measured against.
@@ -217,6 +217,26 @@ def section_names(path: str) -> List[str]:
     return names
 
 
+_RUSTC = re.compile(r"/rustc/([0-9a-f]{40})/")
+
+
+def toolchain_strings(path: str) -> Dict[str, Any]:
+    """Compiler evidence `strings -a -t x` shows: MinGW's "GCC: (GNU) ..." idents, rustc source-path commits,
+    Go's "Go build ID:", and a "Rich" signature in the first 1 KiB (MSVC's linker writes it after the DOS stub)."""
+    gcc, rustc, rich = set(), set(), []
+    go = False
+    for line in run(["strings", "-a", "-t", "x", path]).stdout.splitlines():
+        offset, _, text = line.strip().partition(" ")
+        if text.startswith("GCC: ("):
+            gcc.add(text)
+        elif "Go build ID: " in text:  # Go writes a 0xff byte, then " Go build ID: ..."
+            go = True
+        elif "Rich" in text and int(offset, 16) + text.index("Rich") < 0x400:
+            rich.append(int(offset, 16) + text.index("Rich"))
+        rustc.update(_RUSTC.findall(text))
+    return {"gcc": sorted(gcc), "rustc_commits": sorted(rustc), "go_build_id": go, "rich_offsets": rich}
+
+
 # ------------------------------------------------------------------ UPX
 
 _UPX_ROW = re.compile(r"^\s*(\d+)\s+->\s+(\d+)\s+([\d.]+)%\s+(\S+)\s+", re.M)
@@ -282,5 +302,6 @@ def pe_truth(path: str) -> Dict[str, Any]:
         "readobj_file_headers": fh,
         "readobj_coff_imports": ci,
         "sections": section_names(path),
+        "toolchain_strings": toolchain_strings(path),
         "raw": {"objdump -p": od_raw, "llvm-readobj --file-headers": fh_raw, "llvm-readobj --coff-imports": ci_raw},
     }
