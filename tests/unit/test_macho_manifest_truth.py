@@ -231,3 +231,23 @@ def test_third_party_wheel_bundle_has_per_slice_floor_commands() -> None:
     just = _slices("thirdparty-just-arm64")[0]
     assert just["code_signature"] is not None
     assert all(d["name"].startswith(("/usr/lib/", "/System/Library/")) for d in just["dylibs"])
+
+
+# ------------------------------------------------------------------ malformed corpus (malformed/make_malformed.py)
+
+MALFORMED = json.loads((SET / "malformed" / "manifest.json").read_text())
+mal = load_module("lg_macho_make_malformed", SET / "malformed" / "make_malformed.py")
+
+
+@pytest.mark.parametrize("entry", MALFORMED["fixtures"], ids=[e["file"] for e in MALFORMED["fixtures"]])
+def test_malformed_file_and_tool_reactions(entry: Dict[str, Any]) -> None:
+    path = SET / "malformed" / entry["file"]
+    assert path.is_file() and pf.sha256(str(path)) == entry["sha256"]
+    # no corrupt file lets llvm-objdump print a dylib list
+    assert entry["private_headers"]["names_printed"] == [] and entry["dylibs_used"]["names_printed"] == []
+    _need("llvm-objdump")
+    for key, args in (("private_headers", ["--private-headers"]), ("dylibs_used", ["--dylibs-used"])):
+        got, want = mal.tool_reaction(args, str(path)), entry[key]
+        assert (got["exit_code"], got["names_printed"]) == (want["exit_code"], want["names_printed"])
+        if _same_version("llvm-objdump"):
+            assert got["stderr_first"] == want["stderr_first"]

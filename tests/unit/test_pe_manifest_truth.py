@@ -237,3 +237,28 @@ def test_third_party_msvc_runtime_facts() -> None:
     node = _dlls("thirdparty-lz4-napi.node")
     assert not any(d.startswith(("vcruntime", "api-ms-win-crt-", "msvcp")) for d in node)
     assert sum(f["size"] for f in THIRD) < 25 * 1024 * 1024
+
+
+# ------------------------------------------------------------------ malformed corpus (malformed/make_malformed.py)
+
+MALFORMED = json.loads((SET / "malformed" / "manifest.json").read_text())
+mal = load_module("lg_pe_make_malformed", SET / "malformed" / "make_malformed.py")
+
+
+@pytest.mark.parametrize("entry", MALFORMED["fixtures"], ids=[e["file"] for e in MALFORMED["fixtures"]])
+def test_malformed_file_and_tool_reactions(entry: Dict[str, Any]) -> None:
+    path = SET / "malformed" / entry["file"]
+    assert path.is_file() and pf.sha256(str(path)) == entry["sha256"]
+    # every corruption is visible to an independent tool: an error exit, or imports it no longer prints
+    assert entry["objdump"]["exit_code"] or entry["llvm_readobj"]["exit_code"]
+    _need("objdump")
+    readobj = _need("llvm-readobj")
+    got_objdump = mal.tool_reaction(["objdump", "-p"], str(path))
+    got_readobj = mal.tool_reaction([readobj, "--coff-imports"], str(path))
+    for got, want, tool in (
+        (got_objdump, entry["objdump"], "objdump"),
+        (got_readobj, entry["llvm_readobj"], "llvm-readobj"),
+    ):
+        assert (got["exit_code"], got["names_printed"]) == (want["exit_code"], want["names_printed"])
+        if pf.tool_version(tool) == MALFORMED["tools"][tool]:
+            assert got["stderr_first"] == want["stderr_first"]

@@ -163,4 +163,4 @@ for r in 8 17; do
        "not Mach-O: a Java $r class file (0xCAFEBABE, then minor/major version where a fat header has nfat_arch)"
 done
 
-"$PY" ../pe/fetch_thirdparty.py . && "$PY" make_manifest.py
+"$PY" ../pe/fetch_thirdparty.py . && "$PY" make_manifest.py && "$PY" malformed/make_malformed.py

@@ -152,4 +152,4 @@ fx tampered-upx394-mingw-c.exe src/hello.c \
    "UPX 3.94 packed, then section names UPX0/UPX1/UPX2 renamed (.text/.data/.rsrc) and every UPX! magic zeroed: upx -l no longer recognises it" \
    upx394 mingw-c.exe
 
-"$PY" fetch_thirdparty.py . && "$PY" make_manifest.py
+"$PY" fetch_thirdparty.py . && "$PY" make_manifest.py && "$PY" malformed/make_malformed.py
