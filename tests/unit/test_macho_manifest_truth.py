@@ -135,7 +135,8 @@ def test_third_party_paths_rpath_and_weak() -> None:
 
 
 def test_clean_builds_link_only_system_paths() -> None:
-    for name in ("zig-c-arm64", "zig-c-x86_64", "zig-cxx-arm64", "go-darwin-amd64", "go-darwin-arm64"):
+    clean = ("zig-c-arm64", "zig-c-x86_64", "zig-cxx-arm64", "zig-cxx-x86_64", "lld-plugin-x86_64.bundle")
+    for name in (*clean, "go-darwin-amd64", "go-darwin-arm64"):
         assert all(d.startswith(("/usr/lib/", "/System/Library/")) for d in _dylibs(name)), name
 
 
@@ -155,6 +156,32 @@ def test_universal_slices_disagree() -> None:
     assert by_arch["x86_64"] == ["/usr/lib/libSystem.B.dylib"]
     floors = {s["architecture"]: s["build_version"]["minos"] for s in BY_NAME["universal-clean"]["truth"]["slices"]}
     assert floors == {"arm64": "11.0", "x86_64": "12.0"}
+
+
+def test_lld_bundle_and_reexport() -> None:
+    assert _slices("lld-plugin.bundle")[0]["filetype"] == "BUNDLE"
+    reexport = _slices("lld-libreexport.dylib")[0]
+    assert {"command": "LC_REEXPORT_DYLIB", "name": "/opt/homebrew/lib/libfoo.dylib"} in reexport["dylibs"]
+    assert reexport["id_dylib"] == "@rpath/libreexport.dylib"
+    used = BY_NAME["lld-libreexport.dylib"]["truth"]["dylibs_used"][0]["dylibs"]
+    assert any(d["markers"] == ["reexport"] for d in used)
+
+
+NEGATIVES: List[Dict[str, Any]] = MANIFEST["negatives"]
+
+
+@pytest.mark.parametrize("fx", NEGATIVES, ids=_ids(NEGATIVES))
+def test_java_class_files_share_the_fat_magic_but_are_not_macho(fx: Dict[str, Any]) -> None:
+    path = _path(fx)
+    assert pf.sha256(path) == fx["sha256"]
+    with open(path, "rb") as fh:
+        assert fh.read(4) == bytes.fromhex("cafebabe")
+    assert fx["truth"]["file"].startswith("compiled Java class data")
+    assert fx["truth"]["llvm_objdump"]["output"] == ["FILE: is not an object file"]
+    _need("llvm-objdump")
+    assert mf.not_macho(path) == fx["truth"]["llvm_objdump"]
+    if _same_version("file"):
+        assert pf.file_b(path) == fx["truth"]["file"]
 
 
 def test_code_signature_on_arm64_only() -> None:
@@ -204,3 +231,23 @@ def test_third_party_wheel_bundle_has_per_slice_floor_commands() -> None:
     just = _slices("thirdparty-just-arm64")[0]
     assert just["code_signature"] is not None
     assert all(d["name"].startswith(("/usr/lib/", "/System/Library/")) for d in just["dylibs"])
+
+
+# ------------------------------------------------------------------ malformed corpus (malformed/make_malformed.py)
+
+MALFORMED = json.loads((SET / "malformed" / "manifest.json").read_text())
+mal = load_module("lg_macho_make_malformed", SET / "malformed" / "make_malformed.py")
+
+
+@pytest.mark.parametrize("entry", MALFORMED["fixtures"], ids=[e["file"] for e in MALFORMED["fixtures"]])
+def test_malformed_file_and_tool_reactions(entry: Dict[str, Any]) -> None:
+    path = SET / "malformed" / entry["file"]
+    assert path.is_file() and pf.sha256(str(path)) == entry["sha256"]
+    # no corrupt file lets llvm-objdump print a dylib list
+    assert entry["private_headers"]["names_printed"] == [] and entry["dylibs_used"]["names_printed"] == []
+    _need("llvm-objdump")
+    for key, args in (("private_headers", ["--private-headers"]), ("dylibs_used", ["--dylibs-used"])):
+        got, want = mal.tool_reaction(args, str(path)), entry[key]
+        assert (got["exit_code"], got["names_printed"]) == (want["exit_code"], want["names_printed"])
+        if _same_version("llvm-objdump"):
+            assert got["stderr_first"] == want["stderr_first"]

@@ -86,6 +86,7 @@ def test_sections_and_strings(fx: Dict[str, Any]) -> None:
     assert pf.section_names(path) == fx["truth"]["sections"]
     assert pf.strings_matching(path, r"(?i)\.(dll|pyd)$") == fx["truth"]["strings_dll"]
     assert pf.strings_matching(path, r"UPX") == fx["truth"]["strings_upx"]
+    assert pf.toolchain_strings(path) == fx["truth"]["toolchain_strings"]
 
 
 @pytest.mark.parametrize("fx", FIXTURES, ids=_ids(FIXTURES))
@@ -158,12 +159,28 @@ def test_headers_the_set_relies_on() -> None:
     assert {"IMAGE_FILE_MACHINE_AMD64", "IMAGE_FILE_MACHINE_I386", "IMAGE_FILE_MACHINE_ARM64"} <= machines
 
 
+def test_compiler_evidence_strings() -> None:
+    ts = {name: fx["truth"]["toolchain_strings"] for name, fx in BY_NAME.items()}
+    assert "GCC: (GNU) 12-posix" in ts["mingw-cxx-thread-dynamic.exe"]["gcc"]
+    assert ts["go-windows-amd64.exe"]["go_build_id"] and not ts["mingw-c.exe"]["go_build_id"]
+    assert ts["thirdparty-just.exe"]["rustc_commits"] and ts["thirdparty-just.exe"]["rich_offsets"]
+    assert ts["thirdparty-markupsafe-win_amd64.pyd"]["rich_offsets"] and not ts["mingw-c.exe"]["rich_offsets"]
+    assert ts["zig-c.exe"] == {"gcc": [], "rustc_commits": [], "go_build_id": False, "rich_offsets": []}
+
+
 def test_gnu_delay_load_leaves_only_a_string() -> None:
     t = BY_NAME["mingw-delayload.exe"]["truth"]
     assert t["objdump"]["directories"]["delay_import"] == {"rva": 0, "size": 0}
     assert t["readobj_coff_imports"]["delay_imports"] == []
     assert "mylib.dll" not in [d.lower() for d in t["objdump"]["dll_names"]]
     assert "mylib.dll" in t["strings_dll"]
+
+
+def test_lld_delay_load_fills_the_directory() -> None:
+    t = BY_NAME["lld-delayload.exe"]["truth"]
+    assert t["objdump"]["directories"]["delay_import"]["size"] > 0
+    assert t["readobj_coff_imports"]["delay_imports"] == [{"name": "mylib.dll", "symbols": ["mylib_add"]}]
+    assert "mylib.dll" not in [d.lower() for d in t["objdump"]["dll_names"]]
 
 
 @pytest.mark.parametrize("fx", PACKED, ids=_ids(PACKED))
@@ -220,3 +237,28 @@ def test_third_party_msvc_runtime_facts() -> None:
     node = _dlls("thirdparty-lz4-napi.node")
     assert not any(d.startswith(("vcruntime", "api-ms-win-crt-", "msvcp")) for d in node)
     assert sum(f["size"] for f in THIRD) < 25 * 1024 * 1024
+
+
+# ------------------------------------------------------------------ malformed corpus (malformed/make_malformed.py)
+
+MALFORMED = json.loads((SET / "malformed" / "manifest.json").read_text())
+mal = load_module("lg_pe_make_malformed", SET / "malformed" / "make_malformed.py")
+
+
+@pytest.mark.parametrize("entry", MALFORMED["fixtures"], ids=[e["file"] for e in MALFORMED["fixtures"]])
+def test_malformed_file_and_tool_reactions(entry: Dict[str, Any]) -> None:
+    path = SET / "malformed" / entry["file"]
+    assert path.is_file() and pf.sha256(str(path)) == entry["sha256"]
+    # every corruption is visible to an independent tool: an error exit, or imports it no longer prints
+    assert entry["objdump"]["exit_code"] or entry["llvm_readobj"]["exit_code"]
+    _need("objdump")
+    readobj = _need("llvm-readobj")
+    got_objdump = mal.tool_reaction(["objdump", "-p"], str(path))
+    got_readobj = mal.tool_reaction([readobj, "--coff-imports"], str(path))
+    for got, want, tool in (
+        (got_objdump, entry["objdump"], "objdump"),
+        (got_readobj, entry["llvm_readobj"], "llvm-readobj"),
+    ):
+        assert (got["exit_code"], got["names_printed"]) == (want["exit_code"], want["names_printed"])
+        if pf.tool_version(tool) == MALFORMED["tools"][tool]:
+            assert got["stderr_first"] == want["stderr_first"]

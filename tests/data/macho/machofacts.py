@@ -169,6 +169,16 @@ def dylibs_used(path: str) -> Tuple[List[Dict[str, Any]], List[List[str]]]:
     return slices, raws
 
 
+def not_macho(path: str) -> Dict[str, Any]:
+    """What `llvm-objdump --macho --universal-headers --private-headers` says about a file that is not Mach-O:
+    exit code and output lines with the path prefix dropped."""
+    tool = pf.which("llvm-objdump")
+    assert tool is not None
+    proc = pf.run([tool, "--macho", "--universal-headers", "--private-headers", path])
+    lines = [ln.replace(path, "FILE") for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
+    return {"exit_code": proc.returncode, "output": lines}
+
+
 def macho_truth(path: str) -> Dict[str, Any]:
     """Every tool-derived fact the Mach-O manifest records for one file (UPX facts are added by the caller)."""
     fat, fat_raw = universal_headers(path)

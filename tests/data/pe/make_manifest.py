@@ -100,6 +100,8 @@ def main() -> None:
             "zig": first_line([os.environ.get("PY", "python3"), "-m", "ziglang", "version"]),
             "go": first_line(["go", "version"]),
             "osslsigncode": first_line(["osslsigncode", "--version"]),
+            "ld.lld": first_line([os.environ.get("LLD", "ld.lld"), "--version"]),
+            "llvm-dlltool": os.path.realpath(os.environ.get("LLVM_DLLTOOL", "llvm-dlltool")),
         },
         "truth_sources": {
             "objdump": "objdump -p (binutils-multiarch): format, Characteristics, Magic, OS/subsystem versions, "

@@ -1,4 +1,4 @@
-"""PE facts from independent tools: binutils `objdump -p`, `llvm-readobj`, `file -b`, `strings`, `upx -l/-t`.
+"""PE facts from independent tools: binutils `objdump -p`/`-h`, `llvm-readobj`, `file -b`, `strings`, `upx -l/-t`.
 
 Used by make_manifest.py (to write the truth) and tests/unit/test_pe_manifest_truth.py (to re-check it).
 Never imports linkguard, pefile or any PE parser: these facts are the yardstick linkguard is measured against.
@@ -170,13 +170,20 @@ def readobj_coff_imports(path: str) -> Tuple[Dict[str, Any], List[str]]:
     delay: List[Dict[str, Any]] = []
     raw: List[str] = []
     current: Optional[Dict[str, Any]] = None
+    depth = 0  # DelayImport blocks nest an "Import {" block around their symbols
     for line in proc.stdout.splitlines():
         s = line.strip()
-        if s in ("Import {", "DelayImport {"):
-            raw.append(s)
-            current = {"name": None, "symbols": []}
-            (imports if s == "Import {" else delay).append(current)
-        elif current is not None and s.startswith("Name:"):
+        if s.endswith("{"):
+            depth += 1
+            if depth == 1 and s in ("Import {", "DelayImport {"):
+                raw.append(s)
+                current = {"name": None, "symbols": []}
+                (imports if s == "Import {" else delay).append(current)
+        elif s == "}":
+            depth -= 1
+            if depth == 0:
+                current = None
+        elif current is not None and s.startswith("Name:") and depth == 1:
             raw.append(s)
             current["name"] = s.split(":", 1)[1].strip()
         elif current is not None and s.startswith("Symbol:"):
@@ -184,8 +191,6 @@ def readobj_coff_imports(path: str) -> Tuple[Dict[str, Any], List[str]]:
             # "Symbol: GetLastError (630)" or "Symbol:  (12)" for an import by ordinal
             sym = re.match(r"Symbol: ?(.*?) \((\d+)\)$", s)
             current["symbols"].append(sym.group(1) if sym and sym.group(1) else s.split(":", 1)[1].strip())
-        elif s == "}":
-            current = None
     facts = {"exit_code": proc.returncode, "imports": imports, "delay_imports": delay}
     if proc.returncode != 0:
         facts["stderr"] = proc.stderr.strip().splitlines()[:3]
@@ -210,6 +215,26 @@ def section_names(path: str) -> List[str]:
         if len(parts) >= 7 and parts[0].isdigit():
             names.append(parts[1])
     return names
+
+
+_RUSTC = re.compile(r"/rustc/([0-9a-f]{40})/")
+
+
+def toolchain_strings(path: str) -> Dict[str, Any]:
+    """Compiler evidence `strings -a -t x` shows: MinGW's "GCC: (GNU) ..." idents, rustc source-path commits,
+    Go's "Go build ID:", and a "Rich" signature in the first 1 KiB (MSVC's linker writes it after the DOS stub)."""
+    gcc, rustc, rich = set(), set(), []
+    go = False
+    for line in run(["strings", "-a", "-t", "x", path]).stdout.splitlines():
+        offset, _, text = line.strip().partition(" ")
+        if text.startswith("GCC: ("):
+            gcc.add(text)
+        elif "Go build ID: " in text:  # Go writes a 0xff byte, then " Go build ID: ..."
+            go = True
+        elif "Rich" in text and int(offset, 16) + text.index("Rich") < 0x400:
+            rich.append(int(offset, 16) + text.index("Rich"))
+        rustc.update(_RUSTC.findall(text))
+    return {"gcc": sorted(gcc), "rustc_commits": sorted(rustc), "go_build_id": go, "rich_offsets": rich}
 
 
 # ------------------------------------------------------------------ UPX
@@ -277,5 +302,6 @@ def pe_truth(path: str) -> Dict[str, Any]:
         "readobj_file_headers": fh,
         "readobj_coff_imports": ci,
         "sections": section_names(path),
+        "toolchain_strings": toolchain_strings(path),
         "raw": {"objdump -p": od_raw, "llvm-readobj --file-headers": fh_raw, "llvm-readobj --coff-imports": ci_raw},
     }
