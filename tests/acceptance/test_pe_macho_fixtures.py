@@ -56,8 +56,10 @@ def _pe_truth_dlls(fixture: Dict[str, Any]) -> List[str]:
     """Every DLL the truth says the file loads: import and delay directories, plus DLL names that survive only
     as strings beside an empty delay directory (GNU dlltool -y)."""
     objdump = fixture["truth"]["objdump"]
-    names = list(objdump["dll_names"]) + list(objdump["delay_dll_names"])
-    if not objdump["delay_dll_names"]:
+    readobj = fixture["truth"]["readobj_coff_imports"]
+    delay = [b["name"] for b in readobj.get("delay_imports") or []] or list(objdump["delay_dll_names"])
+    names = list(objdump["dll_names"]) + delay
+    if not delay:
         listed = {n.lower() for n in names}
         names += [s for s in fixture["truth"].get("strings_dll", []) if s.lower() not in listed and _dlltool(fixture)]
     return names
@@ -82,7 +84,11 @@ def test_pe_facts_agree_with_objdump_and_readobj(fixture: Dict[str, Any]) -> Non
     assert pe["subsystem"] == {"Windows CUI": "console", "Windows GUI": "windows"}[objdump["subsystem"]]
     listed = [i["dll"] for i in pe["imports"] if i["kind"] == "import"]
     assert listed == objdump["dll_names"]
-    assert [i["dll"] for i in pe["imports"] if i["kind"] == "delay"] == objdump["delay_dll_names"]
+    delay_truth = objdump["delay_dll_names"]
+    readobj = truth["readobj_coff_imports"]
+    if readobj["exit_code"] == 0 and readobj.get("delay_imports"):  # binutils' objdump does not list lld's
+        delay_truth = [block["name"] for block in readobj["delay_imports"]]
+    assert [i["dll"] for i in pe["imports"] if i["kind"] == "delay"] == delay_truth
     assert pe["signed"] == (objdump["directories"]["security"]["size"] > 0)
     if truth["readobj_coff_imports"]["exit_code"] == 0 and fixture["packer"] is None:
         expected = {b["name"]: [s for s in b["symbols"]] for b in truth["readobj_coff_imports"]["imports"]}

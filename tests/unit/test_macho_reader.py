@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import struct
 from typing import Union
 
@@ -132,3 +133,17 @@ def test_malformed_corpus_is_unreadable() -> None:
     for path in corpus:
         result = inspect(path.read_bytes())
         assert isinstance(result, Unreadable), path.name
+
+
+def test_fixture_engineers_malformed_corpus() -> None:
+    """tests/data/macho/malformed: every corruption is LG901, including a fat header whose nfat_arch `file` reads
+    as a Java class with an impossible version."""
+    document = json.loads((DATA / "macho" / "malformed" / "manifest.json").read_text())
+    for entry in document["fixtures"]:
+        result = inspect((DATA / "macho" / "malformed" / entry["file"]).read_bytes())
+        assert isinstance(result, Unreadable), (entry["file"], result)
+
+
+def test_real_java_class_versions_stay_skipped() -> None:
+    for major in (45, 52, 61, 69):
+        assert sniff(struct.pack(">IHH", 0xCAFEBABE, 0, major) + bytes(56)) is None

@@ -4,6 +4,7 @@ never an exception and never an empty import list that hides a parse error."""
 from __future__ import annotations
 
 import io
+import json
 import struct
 from pathlib import Path
 from typing import Union
@@ -56,12 +57,34 @@ def test_pe32_dll_and_case_insensitive_platform_names() -> None:
     assert result.bits == 32 and result.type == "DLL" and result.linkage == "os-only"
 
 
-def test_sniff_mz_needs_a_pe_signature() -> None:
-    dos_only = bytearray(build_pe())
-    dos_only[0x40:0x44] = b"NE\0\0"
-    assert sniff(bytes(dos_only[:512])) is None
-    assert inspect(bytes(dos_only)) is None  # a DOS/NE program: skipped, not inspected
+def test_mz_without_a_pe_signature() -> None:
+    """A Win16/OS2 (NE/LE) program is skipped; a missing or cut-off PE signature is a corrupt PE (fail closed)."""
+    data = bytearray(build_pe())
+    data[0x40:0x44] = b"NE\0\0"
+    assert sniff(bytes(data[:512])) is None
+    assert inspect(bytes(data)) is None
+    data[0x40:0x44] = b"PX\0\0"
+    result = inspect(bytes(data))
+    assert isinstance(result, Unreadable) and "no PE signature at e_lfanew 0x40" in result.reason
+    struct.pack_into("<I", data, 0x3C, 0x7FFFFFF0)
+    result = inspect(bytes(data))
+    assert isinstance(result, Unreadable) and "e_lfanew 0x7ffffff0" in result.reason
+    struct.pack_into("<I", data, 0x3C, len(data) + 0x100)
+    result = inspect(bytes(data))
+    assert isinstance(result, Unreadable) and result.kind == "truncated" and "past the end of the file" in result.reason
     assert sniff(build_pe()[:512]) == "pe"
+    assert inspect(b"") is None and inspect(b"MZ" + bytes(20)) is None  # no room for a DOS header: not a program
+
+
+def test_fixture_engineers_malformed_corpus() -> None:
+    """tests/data/pe/malformed: every corruption with a DOS header is LG901; the empty file has no magic."""
+    document = json.loads((DATA / "pe" / "malformed" / "manifest.json").read_text())
+    for entry in document["fixtures"]:
+        result = inspect((DATA / "pe" / "malformed" / entry["file"]).read_bytes())
+        if entry["size"] < 0x40:
+            assert result is None, entry["file"]
+        else:
+            assert isinstance(result, Unreadable), (entry["file"], result)
 
 
 @pytest.mark.parametrize("cut", [0x50, 0x60, 0x100, 0x150, 0x180, 0x1F0, 0x210, 0x230])

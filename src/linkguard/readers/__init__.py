@@ -38,12 +38,11 @@ def _sniff_native(head: bytes) -> Optional[str]:
     """PE ("MZ", and "PE\\0\\0" at e_lfanew when the head reaches it) or Mach-O (thin or fat, not Java)."""
     from linkguard.readers.macho import sniff_macho
 
-    if head[:2] == b"MZ":
-        if len(head) >= 0x40:
-            lfanew = int.from_bytes(head[0x3C:0x40], "little")
-            if lfanew + 4 <= len(head) and head[lfanew : lfanew + 4] != b"PE\0\0":
-                return None
-        return "pe"
+    if head[:2] == b"MZ" and len(head) >= 0x40:
+        lfanew = int.from_bytes(head[0x3C:0x40], "little")
+        if head[lfanew : lfanew + 2] in (b"NE", b"LE", b"LX"):
+            return None  # a 16-bit Windows or OS/2 program, not a PE image
+        return "pe"  # a PE signature that is missing or cut off is read (and reported) as a corrupt PE
     if sniff_macho(head):
         return "macho"
     return None
@@ -94,8 +93,12 @@ def _inspect_native(kind: str, stream: IO[bytes], size: int, budget: Budget, lim
     from linkguard.readers import macho, pe
     from linkguard.readers.native import Malformed
 
-    if kind == "pe" and not pe.looks_like_pe(b"MZ", stream, size):
-        return None  # a DOS program or other MZ file: not a PE image
+    if kind == "pe":  # the head may not reach e_lfanew: a Win16/OS2 program is not ours to read
+        stream.seek(0x3C)
+        lfanew = int.from_bytes(stream.read(4), "little")
+        stream.seek(lfanew)
+        if stream.read(2) in (b"NE", b"LE", b"LX"):
+            return None
     stream.seek(0)
     try:
         with deadline(limits.seconds):

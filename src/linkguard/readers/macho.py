@@ -29,6 +29,7 @@ MH_MAGIC, MH_MAGIC_64 = 0xFEEDFACE, 0xFEEDFACF
 FAT_MAGIC, FAT_MAGIC_64 = 0xCAFEBABE, 0xCAFEBABF
 MAX_FAT_ARCH_SNIFF = 20  # `file`: "fat" below 20 architectures; Java class files have major version >= 45 here
 MAX_FAT_ARCH = 64
+JAVA_MAX_MAJOR = 100  # class file major versions: 45 (1.1) .. 69 (Java 25); room for the future
 MAX_COMMANDS = 4096
 MAX_SIZEOFCMDS = 16 << 20
 MAX_PACKED_HEADERS = 1 << 20  # the original's mach header + load commands inside a UPX block
@@ -106,8 +107,13 @@ def sniff_macho(head: bytes) -> bool:
     if magic not in (FAT_MAGIC, FAT_MAGIC_64):
         return False
     count = int.from_bytes(head[4:8], "big")
-    if not 0 < count < MAX_FAT_ARCH_SNIFF:
-        return False  # a Java class file: minor/major version here reads as >= 45
+    if count >= MAX_FAT_ARCH_SNIFF:
+        # `file` calls this a Java class file (minor, major version). A real class file has a major version of
+        # 45 (JDK 1.1) to ~100; anything else with the fat magic is a corrupt universal header (LG901).
+        major = int.from_bytes(head[6:8], "big")
+        return not 45 <= major <= JAVA_MAX_MAJOR
+    if count == 0:
+        return False
     if len(head) >= 12:
         return int.from_bytes(head[8:12], "big") in CPU_TYPES
     return True

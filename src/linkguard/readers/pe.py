@@ -107,21 +107,6 @@ class Header:
     lfanew: int
 
 
-def looks_like_pe(head: bytes, stream: IO[bytes], size: int) -> bool:
-    """`MZ` plus a `PE\\0\\0` signature where e_lfanew points: a DOS stub alone is not a PE."""
-    if head[:2] != b"MZ" or size < 0x40:
-        return False
-    stream.seek(0x3C)
-    raw = stream.read(4)
-    if len(raw) != 4:
-        return False
-    lfanew = int.from_bytes(raw, "little")
-    if lfanew + 4 > size or lfanew > MAX_LFANEW:
-        return False  # a DOS program (or a PE cut off before its signature: nothing says it is one)
-    stream.seek(lfanew)
-    return stream.read(4) == b"PE\0\0"
-
-
 class PeImage:
     """The headers and section table of one PE file, with RVA-to-offset mapping."""
 
@@ -141,9 +126,17 @@ class PeImage:
         (lfanew,) = unpack("<I", dos, 0x3C)
         if lfanew > MAX_LFANEW:
             raise Malformed(f"corrupt PE: e_lfanew {lfanew:#x} is implausibly large")
+        if lfanew + 4 > w.size:
+            raise Malformed(
+                f"truncated: e_lfanew {lfanew:#x} points past the end of the file ({w.size} bytes): a cut-off PE "
+                "(or an MS-DOS program, which no release should ship)",
+                "truncated",
+            )
         coff = w.exact(lfanew, 24, "PE signature and COFF header")
         if coff[:4] != b"PE\0\0":
-            raise Malformed(f"corrupt PE: no PE signature at e_lfanew {lfanew:#x}")
+            raise Malformed(
+                f"corrupt PE: no PE signature at e_lfanew {lfanew:#x} (found {coff[:4]!r}; an MS-DOS program has none)"
+            )
         machine, nsections, _, _, _, opt_size, characteristics = unpack("<HHIIIHH", coff, 4)
         if opt_size < 96:
             raise Malformed(f"corrupt PE: SizeOfOptionalHeader {opt_size} is too small for an image")
