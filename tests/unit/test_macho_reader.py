@@ -147,3 +147,15 @@ def test_fixture_engineers_malformed_corpus() -> None:
 def test_real_java_class_versions_stay_skipped() -> None:
     for major in (45, 52, 61, 69):
         assert sniff(struct.pack(">IHH", 0xCAFEBABE, 0, major) + bytes(56)) is None
+
+
+def test_upx_with_wiped_magic_is_still_seen_through() -> None:
+    """Every "UPX!" zeroed: the checksum-valid PackHeader still names the packing, and the original's load
+    commands (the manifest's truth for the unpacked fixture) still come out of the first block."""
+    data = (DATA / "macho" / "bin" / "upx394-usefoo-usrlocal-x86_64").read_bytes().replace(b"UPX!", bytes(4))
+    document = json.loads((DATA / "macho" / "manifest.json").read_text())
+    original = next(f for f in document["fixtures"] if f["name"] == "usefoo-usrlocal-x86_64")
+    (piece,) = facts(data).slices
+    assert piece.packing is not None and piece.packing.tampered
+    assert piece.original is not None
+    assert [d.path for d in piece.original.dylibs] == [d["name"] for d in original["truth"]["slices"][0]["dylibs"]]
