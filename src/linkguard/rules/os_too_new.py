@@ -77,7 +77,6 @@ class OsTooNew:
             "subsystem version), link msvcrt instead of the UCRT, use a toolchain that still supports the "
             "oldest OS you ship for, or raise the configured floor."
         ),
-        security_severity="5.0",
     )
 
     def check(self, inspection: Inspection, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:
