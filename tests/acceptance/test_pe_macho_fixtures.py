@@ -278,3 +278,34 @@ def test_a_mixed_release_directory_has_no_skipped_executable() -> None:
     }
     assert on_disk == expected
     assert all(a["format"] in ("pe", "macho") for a in report["artifacts"])
+
+
+def test_allowance_libraries_judge_pe_and_macho_lg103(tmp_path: Path) -> None:
+    """An allowance lets .pyd files link the interpreter DLL only: fakemod.pyd (truth: python312.dll) passes, the
+    MSVC-built MarkupSafe .pyd (truth: python312.dll + VCRUNTIME140.dll) is LG103 for VCRUNTIME140 alone."""
+    config = tmp_path / "linkguard.toml"
+    config.write_text(
+        '[[allow]]\npaths = ["*.pyd", "*.dylib"]\nreason = "loaded by python.exe / bundled"\n'
+        'libraries = ["PYTHON3*.DLL", "@rpath/*"]\n'
+    )
+    names = {"fakemod.pyd": PE, "thirdparty-markupsafe-win_amd64.pyd": PE, "libfoo-rpath.dylib": MACHO}
+    fixtures = {f["name"]: f for f in PE_FIXTURES + MACHO_FIXTURES if f["name"] in names}
+    assert set(fixtures) == set(names)
+    paths = [str(names[n] / f["file"]) for n, f in fixtures.items()]
+    _, text = run_cli(["--format", "json", "-j", "1", "-c", str(config), *paths])
+    report = json.loads(text)
+    validate_report(report)
+    by_path = {a["path"]: a for a in report["artifacts"]}
+    for name, fixture in fixtures.items():
+        artifact = by_path[str(names[name] / fixture["file"])]
+        if names[name] is PE:
+            dlls = fixture["truth"]["objdump"]["dll_names"]
+            outside = [d for d in dlls if not platforms.windows_platform_dll(d) and not d.lower().startswith("python3")]
+        else:
+            dylibs = [d["name"] for p in fixture["truth"]["slices"] for d in p["dylibs"]]
+            outside = [d for d in dylibs if not platforms.macos_platform_dylib(d) and not d.startswith("@rpath/")]
+        lg103 = [f for f in artifact["findings"] if f["code"] == "LG103"]
+        assert not [f for f in artifact["findings"] if f["code"] == "LG101"]
+        assert bool(lg103) == bool(outside), (name, artifact["findings"])
+        for dll in outside:
+            assert dll in lg103[0]["message"]

@@ -6,6 +6,7 @@ finding (macOS has no static option at all, Apple QA1118). dynamic_link.py and u
 
 from __future__ import annotations
 
+import fnmatch
 from typing import TYPE_CHECKING, Iterator, List, Union
 
 from linkguard.describe import dylib_names, import_names, packing_line
@@ -144,3 +145,27 @@ def _macho_packed_message(piece: MachoSlice, fat: bool) -> str:
     if original.minos:
         message += f" (minimum {original.platform or 'OS'} {original.minos})"
     return message
+
+
+def library_not_allowed(
+    spec: RuleSpec, facts: NativeFacts, policy: PathPolicy, severity: Severity
+) -> Iterator[Finding]:
+    """LG103 where dynamic linking is allowed: non-OS libraries outside the allowance's `libraries` globs (DLL
+    names match case-insensitively, as Windows resolves them)."""
+    allowance = policy.allowance
+    if allowance is None or allowance.libraries is None or not allowance.dynamic:
+        return
+    if isinstance(facts, PeFacts):
+        patterns = [p.lower() for p in allowance.libraries]
+        names = list(dict.fromkeys(i.dll for i in facts.foreign))
+        extra = [n for n in names if not any(fnmatch.fnmatchcase(n.lower(), p) for p in patterns)]
+    else:
+        paths = list(dict.fromkeys(d.path for s in facts.slices for d in s.effective.foreign))
+        extra = [n for n in paths if not any(fnmatch.fnmatchcase(n, p) for p in allowance.libraries)]
+    if not extra:
+        return
+    yield spec.finding(
+        severity,
+        f"needs {', '.join(extra)}, not in the allowed libraries ({', '.join(allowance.libraries)})",
+        evidence=(f"allowance: {allowance.reason}",),
+    )
