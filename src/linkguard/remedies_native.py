@@ -187,10 +187,7 @@ REMEDIES_NATIVE: Tuple[NativeRemedy, ...] = (
         id="python-extension",
         codes=("LG101",),
         cause="A Python extension module (.pyd) imports the interpreter's DLL, which python.exe provides.",
-        fix=(
-            "Expected for extension modules: an allowance for `*.pyd` with "
-            '`libraries = ["python3*.dll"]` and a reason.'
-        ),
+        fix='Expected for extension modules: allow `*.pyd` with `libraries = ["python3*.dll"]` and a reason.',
         proven_by=NOT_PROVEN,
         applies=_python,
     ),
