@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Optional, Seque
 from linkguard import __version__
 
 if TYPE_CHECKING:
+    from linkguard.baseline import Ratchet
     from linkguard.config import Policy
     from linkguard.report import RenderOptions, Reporter
 
@@ -73,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--max-glibc",
         metavar="VERSION",
-        help="highest GLIBC_ symbol version allowed where dynamic linking is allowed (e.g. 2.17)",
+        help="highest GLIBC_ symbol version allowed where dynamic linking is allowed (e.g. 2.17, manylinux2014; "
+        "musllinux_1_2 allows none)",
     )
     parser.add_argument(
         "--allow-dynamic",
@@ -90,6 +92,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="set a rule's level (error, warning, note, off), by code or name; repeatable",
     )
     parser.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths")
+    parser.add_argument(
+        "--goreleaser",
+        metavar="DIR",
+        help="also check the binaries goreleaser listed in DIR/artifacts.json (usually dist/), each with its "
+        "target (goos, goarch) for allowances to match on",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="known findings (a previous JSON report or a baseline file) do not fail; they are shown as notes",
+    )
+    parser.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="rewrite --baseline FILE keeping only the known findings that still occur (never adds any)",
+    )
+    parser.add_argument("--today", metavar="YYYY-MM-DD", help=argparse.SUPPRESS)  # judge allowance expiry as of
     parser.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: one per core)")
     parser.add_argument(
         "-v",
@@ -132,12 +151,18 @@ def run(args: argparse.Namespace) -> int:
 
     if args.list_rules:
         return _list_rules()
-    if not args.paths:
+    if not args.paths and not args.goreleaser:
         raise UsageError("no PATH given (try: linkguard dist/)")
+    if args.update_baseline and not args.baseline:
+        raise UsageError("--update-baseline needs --baseline FILE")
     try:
         policy = _policy(args)
     except ConfigError as exc:
         raise UsageError(str(exc)) from exc
+    paths = list(args.paths)
+    if args.goreleaser:
+        policy, paths = _with_release(args.goreleaser, policy, paths)
+    ratchet = _ratchet(args.baseline) if args.baseline else None
     fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
     if not _branch_selected(args.only_branches or policy.only_branches, fmt):
         return EXIT_CLEAN
@@ -159,12 +184,16 @@ def run(args: argparse.Namespace) -> int:
     progress = _ProgressLine.for_run(fmt)
     try:
         if all(streaming(reporter) for reporter, _ in reporters):
-            failed = _stream(args.paths, policy, progress, reporters, options)
+            failed = _stream(paths, policy, progress, reporters, options, ratchet)
         else:
-            failed = _collect(args.paths, policy, progress, reporters, options, fmt)
+            failed = _collect(paths, policy, progress, reporters, options, fmt, ratchet)
     finally:
         if progress is not None:
             progress.close()
+    if ratchet is not None and args.update_baseline:
+        text, removed = ratchet.updated()
+        _write(text, ratchet.baseline.source)
+        print(f"linkguard: baseline {ratchet.baseline.source}: {removed} entries removed", file=sys.stderr)
     return EXIT_FINDINGS if failed else EXIT_CLEAN
 
 
@@ -175,11 +204,16 @@ def _collect(
     reporters: List[Tuple[Reporter, Optional[str]]],
     options: RenderOptions,
     fmt: str,
+    ratchet: Optional[Ratchet] = None,
 ) -> bool:
     """Check everything, then render each output from the whole Report (formats that need all of it)."""
     from linkguard.scan import scan
 
     report = scan(paths, policy, progress)
+    if ratchet is not None:
+        from linkguard.baseline import apply
+
+        report = apply(report, ratchet)
     if progress is not None:
         progress.close()
     (main_reporter, main_path), *side = reporters
@@ -206,6 +240,7 @@ def _stream(
     progress: Optional[_ProgressLine],
     reporters: List[Tuple[Reporter, Optional[str]]],
     options: RenderOptions,
+    ratchet: Optional[Ratchet] = None,
 ) -> bool:
     """Check and write at once: every output is written as outcomes arrive; only the totals are kept."""
     from contextlib import ExitStack
@@ -236,6 +271,8 @@ def _stream(
             assert chosen is not None
             streams.append(chosen.stream(info, options, write))
         for outcome in check(paths, policy, progress):
+            if ratchet is not None and not isinstance(outcome, Skipped):
+                outcome = ratchet.judge(outcome)
             tally.add(outcome)
             if isinstance(outcome, Skipped):
                 for stream in streams:
@@ -366,7 +403,37 @@ def _policy(args: argparse.Namespace) -> Policy:
         if args.jobs < 0:
             raise ConfigError("--jobs must be 0 (one per core) or more")
         policy = replace(policy, jobs=args.jobs)
+    if args.today:
+        import datetime
+
+        try:
+            policy = replace(policy, today=datetime.date.fromisoformat(args.today))
+        except ValueError as exc:
+            raise ConfigError(f"--today takes YYYY-MM-DD, not {args.today!r}") from exc
     return policy
+
+
+def _with_release(dist: str, policy: Policy, paths: List[str]) -> Tuple[Policy, List[str]]:
+    """The paths plus goreleaser's binaries, and the policy knowing each binary's declared target."""
+    from linkguard.inputs.goreleaser import GoreleaserError, read_release
+    from linkguard.policy import Target
+
+    try:
+        release = read_release(dist)
+    except GoreleaserError as exc:
+        raise UsageError(str(exc)) from exc
+    targets = {b.argument: Target(goos=b.goos, goarch=b.goarch, names=b.target_names) for b in release}
+    extra = [b.argument for b in release if b.argument not in paths]
+    return replace(policy, targets={**policy.targets, **targets}), [*paths, *extra]
+
+
+def _ratchet(path: str) -> Ratchet:
+    from linkguard.baseline import BaselineError, Ratchet, load
+
+    try:
+        return Ratchet(load(path))
+    except BaselineError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def _list_rules() -> int:

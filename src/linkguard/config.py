@@ -1,4 +1,4 @@
-"""Policy: which rules apply to which paths, at what severity, with which allowances.
+"""Build the Policy (linkguard.policy) from configuration: which rules apply where, at what severity.
 
 Layers, highest first: command-line flags, then `[tool.linkguard]` in pyproject.toml or a linkguard.toml
 (found from the current directory upward), then the defaults here. Unknown keys are errors with a
@@ -7,15 +7,17 @@ Layers, highest first: command-line flags, then `[tool.linkguard]` in pyproject.
 
 from __future__ import annotations
 
+import datetime
 import difflib
-import fnmatch
 import os
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
+from linkguard import versions
 from linkguard.limits import ArchiveLimits, Limits
 from linkguard.model import Severity
+from linkguard.policy import Allowance, PathPolicy, Policy, Target, path_matches
 
 FAIL_LEVELS = ("error", "warning", "note", "never")
 SEVERITY_VALUES = ("error", "warning", "note", "off")
@@ -25,74 +27,19 @@ class ConfigError(Exception):
     """A configuration or usage mistake (exit code 2); the message says where and what to write instead."""
 
 
-@dataclass(frozen=True)
-class Allowance:
-    """A relaxation for paths matching `paths`, always with a reason that reports show."""
-
-    paths: Tuple[str, ...]
-    reason: str
-    dynamic: bool = True  # may be dynamically linked (LG101 off; LG102/LG103 judge instead)
-    libraries: Optional[Tuple[str, ...]] = None  # DT_NEEDED allow-list (globs); None: any library
-    max_versions: Mapping[str, str] = field(default_factory=dict)  # {"GLIBC": "2.17"}
-    packed: bool = False  # may be UPX-packed
-    ignore: Tuple[str, ...] = ()  # rule codes or names switched off here
-
-    def matches(self, path: str) -> bool:
-        return any(path_matches(pattern, path) for pattern in self.paths)
-
-
-@dataclass(frozen=True)
-class PathPolicy:
-    """The policy as it applies to one artifact path."""
-
-    severities: Mapping[str, Optional[Severity]]
-    max_versions: Mapping[str, str]
-    allowance: Optional[Allowance] = None
-
-    def severity(self, code: str, name: str, default: Severity) -> Optional[Severity]:
-        """The level for a rule here, or None when it is switched off."""
-        if self.allowance is not None and (code in self.allowance.ignore or name in self.allowance.ignore):
-            return None
-        for key in (code, name):
-            if key in self.severities:
-                return self.severities[key]
-        return default
-
-
-@dataclass(frozen=True)
-class Policy:
-    fail_on: Optional[Severity] = Severity.ERROR
-    severities: Mapping[str, Optional[Severity]] = field(default_factory=dict)
-    max_versions: Mapping[str, str] = field(default_factory=dict)  # global floors for dynamic-allowed paths
-    allowances: Tuple[Allowance, ...] = ()
-    exclude: Tuple[str, ...] = ()
-    limits: Limits = field(default_factory=Limits)
-    archives: ArchiveLimits = field(default_factory=ArchiveLimits)
-    jobs: int = 0  # 0: one worker per core
-    only_branches: Optional[str] = None
-    source: Optional[str] = None  # the config file read, for messages
-
-    def for_path(self, path: str) -> PathPolicy:
-        allowance = next((a for a in self.allowances if a.matches(path)), None)
-        floors = dict(self.max_versions)
-        if allowance is not None:
-            floors.update(allowance.max_versions)
-        return PathPolicy(severities=self.severities, max_versions=floors, allowance=allowance)
-
-    def excluded(self, path: str) -> bool:
-        return any(path_matches(pattern, path) for pattern in self.exclude)
-
-
-def path_matches(pattern: str, path: str) -> bool:
-    """Glob match on the display path; a pattern without "/" or "!" also matches the base name."""
-    normalized = path[2:] if path.startswith("./") else path
-    if fnmatch.fnmatchcase(normalized, pattern):
-        return True
-    if "/" not in pattern and "!" not in pattern:
-        base = normalized.replace("!", "/").rsplit("/", 1)[-1]
-        return fnmatch.fnmatchcase(base, pattern)
-    return False
-
+__all__ = [
+    "Allowance",
+    "ConfigError",
+    "PathPolicy",
+    "Policy",
+    "Target",
+    "find_config",
+    "load_config",
+    "parse_fail_on",
+    "parse_glibc_floor",
+    "path_matches",
+    "policy_from_table",
+]
 
 # ------------------------------------------------------------------------------------------ loading
 
@@ -109,7 +56,21 @@ TOP_KEYS = (
     "max-windows",  # LG104 os-too-new floors, kept as "windows"/"macos" in max_versions
     "max-macos",
 )
-ALLOW_KEYS = ("paths", "reason", "dynamic", "libraries", "max-glibc", "max-versions", "packed", "ignore")
+ALLOW_KEYS = (
+    "paths",
+    "goos",
+    "goarch",
+    "targets",
+    "reason",
+    "expires",
+    "dynamic",
+    "libraries",
+    "max-glibc",
+    "max-versions",
+    "packed",
+    "ignore",
+)
+SELECTOR_KEYS = ("paths", "goos", "goarch", "targets")  # an allowance needs at least one
 LIMIT_KEYS = (
     "seconds",
     "read-bytes",
@@ -179,7 +140,7 @@ def policy_from_table(table: Mapping[str, Any], source: Optional[str] = None) ->
         policy = replace(policy, fail_on=parse_fail_on(_string(table["fail-on"], f"{where}: fail-on")))
     floors: Dict[str, str] = {}
     if "max-glibc" in table:
-        floors["GLIBC"] = _version(table["max-glibc"], f"{where}: max-glibc")
+        floors["GLIBC"] = _glibc_floor(table["max-glibc"], f"{where}: max-glibc")
     if "max-versions" in table:
         floors.update(_versions_table(table["max-versions"], f"{where}: max-versions"))
     for key, family in (("max-windows", "windows"), ("max-macos", "macos")):
@@ -247,15 +208,57 @@ def _list(value: Any, where: str) -> Sequence[Any]:
 
 def _version(value: Any, where: str) -> str:
     text = _string(value, where)
-    parts = text.split(".")
-    if not all(p.isdigit() for p in parts):
+    if not versions.is_dotted(text):
         raise ConfigError(f'{where} must be a dotted version such as "2.17", not {text!r}')
+    return text
+
+
+def _glibc_floor(value: Any, where: str) -> str:
+    text = _string(value, where)
+    try:
+        return parse_glibc_floor(text)
+    except ValueError as exc:
+        raise ConfigError(f"{where} {exc}") from None
+
+
+def parse_glibc_floor(text: str) -> str:
+    """A glibc floor as written: a dotted version ("2.17") or a platform tag (manylinux2014, musllinux_1_2).
+
+    Tags are kept as written so findings name them in the user's terms; `versions.parse_floor` maps them.
+    """
+    if not versions.is_platform_tag(text) and not versions.is_dotted(text):
+        raise ValueError(
+            'must be a dotted version such as "2.17", or a platform tag: manylinux_2_17, manylinux2014, '
+            f"manylinux2010, manylinux1, musllinux_1_2; not {text!r}"
+        )
     return text
 
 
 def _versions_table(value: Any, where: str) -> Dict[str, str]:
     _check_keys(value, VERSION_FAMILIES, where)
-    return {family: _version(v, f"{where}.{family}") for family, v in value.items()}
+    out: Dict[str, str] = {}
+    for family, v in value.items():
+        out[family] = _glibc_floor(v, f"{where}.{family}") if family == "GLIBC" else _version(v, f"{where}.{family}")
+    return out
+
+
+def _strings(value: Any, where: str) -> Tuple[str, ...]:
+    """A string or an array of strings, as a tuple."""
+    items = [value] if isinstance(value, str) else _list(value, where)
+    return tuple(_string(item, where) for item in items)
+
+
+def _date(value: Any, where: str) -> datetime.date:
+    """A TOML date (2027-03-31) or the same as a string ("2027-03-31")."""
+    if isinstance(value, datetime.datetime):
+        raise ConfigError(f"{where} must be a date such as 2027-03-31, not a date and time")
+    if isinstance(value, datetime.date):
+        return value
+    text = _string(value, where)
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f'{where} must be a date such as "2027-03-31", not {text!r}') from None
 
 
 def _severities(value: Any, where: str) -> Dict[str, Optional[Severity]]:
@@ -276,14 +279,13 @@ def _severities(value: Any, where: str) -> Dict[str, Optional[Severity]]:
 
 def _allowance(entry: Any, where: str) -> Allowance:
     _check_keys(entry, ALLOW_KEYS, where)
-    if "paths" not in entry or "reason" not in entry:
-        raise ConfigError(f"{where}: an allowance needs both 'paths' and 'reason'")
-    paths = entry["paths"]
-    if isinstance(paths, str):
-        paths = [paths]
+    if not any(key in entry for key in SELECTOR_KEYS) or "reason" not in entry:
+        raise ConfigError(
+            f"{where}: an allowance needs 'reason' and at least one of {', '.join(repr(k) for k in SELECTOR_KEYS)}"
+        )
     floors: Dict[str, str] = {}
     if "max-glibc" in entry:
-        floors["GLIBC"] = _version(entry["max-glibc"], f"{where}.max-glibc")
+        floors["GLIBC"] = _glibc_floor(entry["max-glibc"], f"{where}.max-glibc")
     if "max-versions" in entry:
         floors.update(_versions_table(entry["max-versions"], f"{where}.max-versions"))
     libraries = entry.get("libraries")
@@ -291,7 +293,11 @@ def _allowance(entry: Any, where: str) -> Allowance:
         if flag in entry and not isinstance(entry[flag], bool):
             raise ConfigError(f"{where}.{flag} must be true or false")
     return Allowance(
-        paths=tuple(_string(p, f"{where}.paths") for p in _list(paths, f"{where}.paths")),
+        paths=_strings(entry.get("paths", []), f"{where}.paths"),
+        goos=_strings(entry.get("goos", []), f"{where}.goos"),
+        goarch=_strings(entry.get("goarch", []), f"{where}.goarch"),
+        targets=_strings(entry.get("targets", []), f"{where}.targets"),
+        expires=_date(entry["expires"], f"{where}.expires") if "expires" in entry else None,
         reason=_string(entry["reason"], f"{where}.reason"),
         dynamic=entry.get("dynamic", True),
         libraries=None

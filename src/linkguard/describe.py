@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import List, Sequence, Union
 
+from linkguard import versions
 from linkguard.model import ElfFacts, Facts, MachoDylib, MachoFacts, MachoSlice, Packing, PeFacts, PeImport, VersionNeed
-from linkguard.readers import symvers
-
-MAX_SYMBOLS_SHOWN = 3
 
 
 def linkage_line(facts: Facts) -> str:
@@ -59,7 +57,7 @@ def version_evidence(needs: Sequence[VersionNeed], floor_only: bool = True) -> L
         own = [n for n in needs if n.library == library]
         chosen: List[VersionNeed] = []
         if floor_only:
-            best = symvers.max_versions(n.version for n in own)
+            best = versions.max_versions(n.version for n in own)
             for family, version in best.items():
                 chosen.extend(n for n in own if n.version == f"{family}_{version}")
         else:
@@ -71,11 +69,7 @@ def version_evidence(needs: Sequence[VersionNeed], floor_only: bool = True) -> L
 
 
 def _need_text(need: VersionNeed) -> str:
-    if not need.symbols:
-        return need.version
-    shown = ", ".join(need.symbols[:MAX_SYMBOLS_SHOWN])
-    more = len(need.symbols) - MAX_SYMBOLS_SHOWN
-    return f"{need.version} <- {shown}{f', +{more} more' if more > 0 else ''}"
+    return versions.need_text(need.version, need.symbols)
 
 
 def highest_glibc(facts: ElfFacts) -> str:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
+from linkguard import versions
 from linkguard.model import DYNAMIC, SELF_CONTAINED, SHARED_LIBRARY, ElfFacts, GoModule, Toolchain, VersionNeed
-from linkguard.readers import symvers
 
 GO, RUST, CXX, C, UNKNOWN = "go", "rust", "cxx", "c", "unknown"
 
@@ -43,7 +43,6 @@ NSS_IMPORTS = frozenset(
     )
 )
 LIBM_FLOOR = (2, 17)  # libm needs above this come from a newer glibc's math (exp/log/pow: GLIBC_2.29)
-MAX_SYMBOLS_SHOWN = 3
 
 
 @dataclass(frozen=True)
@@ -739,7 +738,7 @@ def known_cgo_module(module: GoModule) -> Optional[CgoModule]:
 
 
 def _numeric(version: str) -> Optional[Tuple[int, ...]]:
-    split = symvers.split_version(version)
+    split = versions.split_version(version)
     return split[1] if split is not None else None
 
 
@@ -747,7 +746,7 @@ def _highest_per_library(needs: Sequence[VersionNeed]) -> List[VersionNeed]:
     """Per (library, family), the need with the highest version, in first-seen library order."""
     best: Dict[Tuple[str, str], VersionNeed] = {}
     for need in needs:
-        split = symvers.split_version(need.version)
+        split = versions.split_version(need.version)
         if split is None:
             continue
         key = (need.library, split[0])
@@ -763,9 +762,7 @@ def _needs_text(needs: Sequence[VersionNeed]) -> str:
     for need in needs:
         text = f"{need.library} {need.version}"
         if need.symbols:
-            shown = ", ".join(_short(symbol) for symbol in need.symbols[:MAX_SYMBOLS_SHOWN])
-            more = len(need.symbols) - MAX_SYMBOLS_SHOWN
-            text += f" <- {shown}" + (f", +{more} more" if more > 0 else "")
+            text += " <- " + versions.symbols_text([_short(symbol) for symbol in need.symbols])
         parts.append(text)
     return "; ".join(parts)
 

@@ -54,7 +54,7 @@ def judge(path: str, location: str, inspection: Inspection, policy: Policy) -> A
     """Findings for one inspected artifact under the policy for its path."""
     from linkguard.rules import evaluate  # here, not at the top: a run that meets no artifact never loads the rules
 
-    path_policy = policy.for_path(path)
+    path_policy = policy.for_path(path, inspection)
     findings = evaluate(inspection, path_policy)
     if isinstance(inspection, (ElfFacts, PeFacts, MachoFacts)):
         return ArtifactReport(

@@ -72,6 +72,12 @@ def test_unknown_keys_suggest_the_nearest(table: dict, hint: str) -> None:
         {"severity": {"LG101": "loud"}},
         {"jobs": -1},
         {"limits": {"seconds": 0}},
+        {"max-glibc": "manylinux2015"},
+        {"max-glibc": "musllinux_1"},
+        {"max-versions": {"GLIBCXX": "manylinux2014"}},
+        {"allow": [{"reason": "no selector"}]},
+        {"allow": [{"goarch": 64, "reason": "r"}]},
+        {"allow": [{"paths": "x", "reason": "r", "expires": "next year"}]},
     ],
 )
 def test_bad_values_are_errors(table: dict) -> None:
@@ -131,10 +137,58 @@ def test_schema_accepts_a_full_example_and_rejects_a_typo() -> None:
         "max-glibc": "2.17",
         "exclude": ["**/*.debug"],
         "severity": {"LG301": "error"},
-        "allow": [{"paths": "dist/lib/*.so", "reason": "plugins", "libraries": ["libc.so.6"], "max-glibc": "2.17"}],
+        "allow": [
+            {"paths": "dist/lib/*.so", "reason": "plugins", "libraries": ["libc.so.6"], "max-glibc": "2.17"},
+            {"goarch": "arm64", "reason": "cgo", "max-glibc": "manylinux2014", "expires": "2027-03-31"},
+            {"goos": ["linux"], "targets": ["aarch64-*"], "reason": "musl", "max-glibc": "musllinux_1_2"},
+        ],
         "limits": {"seconds": 5, "archive-depth": 2},
     }
     jsonschema.validate(example, schema)
     policy_from_table(example)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"fail_on": "error"}, schema)
+
+
+@pytest.mark.parametrize(
+    ("tag", "floor"),
+    [("manylinux_2_17", "manylinux_2_17"), ("manylinux2014", "manylinux2014"), ("musllinux_1_2", "musllinux_1_2")],
+)
+def test_max_glibc_takes_platform_tags_as_written(tag: str, floor: str) -> None:
+    policy = policy_from_table({"max-glibc": tag, "allow": [{"paths": "x", "reason": "r", "max-glibc": tag}]})
+    assert policy.max_versions == {"GLIBC": floor}
+    assert policy.allowances[0].max_versions == {"GLIBC": floor}
+    assert policy_from_table({"max-versions": {"GLIBC": tag}}).max_versions == {"GLIBC": floor}
+
+
+def test_target_selectors_and_expiry_are_read(tmp_path: Path) -> None:
+    import datetime
+
+    conf = tmp_path / "linkguard.toml"
+    conf.write_text(
+        '[[allow]]\ngoarch = "arm64"\nreason = "cgo"\nexpires = "2027-03-31"\n'
+        '[[allow]]\ngoos = ["linux"]\ntargets = ["x86_64-*"]\nreason = "a TOML date"\nexpires = 2027-01-02\n'
+    )
+    first, second = policy_from_table(config.load_config(str(conf))[1]).allowances
+    assert (first.paths, first.goarch, first.expires) == ((), ("arm64",), datetime.date(2027, 3, 31))
+    assert (second.goos, second.targets, second.expires) == (("linux",), ("x86_64-*",), datetime.date(2027, 1, 2))
+
+
+def test_config_no_longer_defines_the_policy_types() -> None:
+    from linkguard import policy
+
+    assert config.Policy is policy.Policy and config.Allowance is policy.Allowance
+    assert config.path_matches is policy.path_matches
+
+
+def test_readme_configuration_example_is_accepted(tmp_path: Path) -> None:
+    import re
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Configuration") :]
+    block = re.search(r"```toml\n(.*?)```", section, re.S)
+    assert block is not None
+    (tmp_path / "pyproject.toml").write_text(block.group(1))
+    source, table = config.load_config(str(tmp_path / "pyproject.toml"))
+    policy = policy_from_table(table, source)
+    assert any(a.goarch == ("arm64",) and a.expires is not None for a in policy.allowances)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import List, Tuple
 
-from linkguard.config import PathPolicy
 from linkguard.model import Finding, Inspection
+from linkguard.policy import PathPolicy
 from linkguard.rules.base import Rule, RuleSpec
 from linkguard.rules.dynamic_link import DynamicLink
 from linkguard.rules.glibc_too_new import GlibcTooNew
@@ -31,10 +32,18 @@ def specs() -> Tuple[RuleSpec, ...]:
 
 
 def evaluate(inspection: Inspection, policy: PathPolicy) -> Tuple[Finding, ...]:
-    """All findings for one artifact under its path policy, in registry order."""
+    """All findings for one artifact under its path policy, in registry order.
+
+    Where an allowance matched but has expired, every finding says so: the date in its message, the
+    allowance first in its evidence.
+    """
     findings: List[Finding] = []
     for rule in RULES:
         severity = policy.severity(rule.spec.code, rule.spec.name, rule.spec.default_severity)
         if severity is not None:
             findings.extend(rule.check(inspection, policy, severity))
+    notes = policy.expiry_notes()
+    if notes:
+        suffix = policy.expiry_suffix()
+        findings = [replace(f, message=f.message + suffix, evidence=(*notes, *f.evidence)) for f in findings]
     return tuple(findings)

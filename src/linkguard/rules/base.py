@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Iterator, Optional, Protocol, Tuple
 from linkguard.model import Finding, Inspection, Severity
 
 if TYPE_CHECKING:
-    from linkguard.config import PathPolicy
+    from linkguard.policy import PathPolicy
     from linkguard.remedies import Explanation
 
 

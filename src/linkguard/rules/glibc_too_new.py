@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Iterator, List
 
-from linkguard import remedies
-from linkguard.config import PathPolicy
-from linkguard.describe import MAX_SYMBOLS_SHOWN
+from linkguard import remedies, versions
 from linkguard.model import ElfFacts, Finding, Inspection, Severity
-from linkguard.readers import symvers
+from linkguard.policy import PathPolicy
 from linkguard.rules.base import RuleSpec
 
 
@@ -39,15 +37,16 @@ class GlibcTooNew:
         over: List[str] = []
         worst: List[str] = []
         for family, floor in policy.max_versions.items():
-            limit = symvers.parse_floor(floor)
+            limit = versions.parse_floor(floor)
+            label = versions.floor_label(family, floor)
             for need in facts.version_needs:
-                split = symvers.split_version(need.version)
+                split = versions.split_version(need.version)
                 if split is None or split[0] != family or split[1] <= limit:
                     continue
-                symbols = ", ".join(need.symbols[:MAX_SYMBOLS_SHOWN]) or "no symbol named"
-                over.append(f"{need.library}: {need.version} <- {symbols} (floor {family}_{floor})")
-            if family in facts.max_versions and symvers.parse_floor(facts.max_versions[family]) > limit:
-                worst.append(f"{family}_{facts.max_versions[family]} > {family}_{floor}")
+                symbols = versions.symbols_text(need.symbols, more=False) or "no symbol named"
+                over.append(f"{need.library}: {need.version} <- {symbols} (floor {label})")
+            if family in facts.max_versions and versions.parse_floor(facts.max_versions[family]) > limit:
+                worst.append(f"{family}_{facts.max_versions[family]} > {label}")
         if not over:
             return
         message = (

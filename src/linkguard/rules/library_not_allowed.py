@@ -6,8 +6,8 @@ import fnmatch
 from typing import Iterator
 
 from linkguard import remedies
-from linkguard.config import PathPolicy
 from linkguard.model import ElfFacts, Finding, Inspection, MachoFacts, PeFacts, Severity
+from linkguard.policy import PathPolicy
 from linkguard.rules.base import RuleSpec
 
 

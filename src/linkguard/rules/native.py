@@ -14,7 +14,7 @@ from linkguard.model import Finding, MachoFacts, MachoSlice, PeFacts, PeImport, 
 from linkguard.remedies_native import explain_native
 
 if TYPE_CHECKING:
-    from linkguard.config import PathPolicy
+    from linkguard.policy import PathPolicy
     from linkguard.rules.base import RuleSpec
 
 MAX_FUNCTIONS_SHOWN = 3

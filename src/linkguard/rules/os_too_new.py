@@ -17,7 +17,7 @@ from linkguard.remedies_native import explain_native
 from linkguard.rules.base import RuleSpec
 
 if TYPE_CHECKING:
-    from linkguard.config import PathPolicy
+    from linkguard.policy import PathPolicy
 
 WINDOWS_FLOOR_KEY = "windows"  # in PathPolicy.max_versions, from `max-windows`
 MACOS_FLOOR_KEY = "macos"  # from `max-macos`

@@ -9,7 +9,7 @@ from linkguard.model import SELF_CONTAINED, ElfFacts, Finding, Inspection, Sever
 from linkguard.rules.base import RuleSpec
 
 if TYPE_CHECKING:
-    from linkguard.config import PathPolicy
+    from linkguard.policy import PathPolicy
 
 MAX_ENTRY_POINTS_SHOWN = 3
 _LIBC_EVIDENCE = ("symbol ", "string ", "GNU ABI tag", "glibc banner")  # toolchain evidence about libc and NSS

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from linkguard.config import PathPolicy
 from linkguard.model import Finding, Inspection, Severity, Unreadable
+from linkguard.policy import PathPolicy
 from linkguard.rules.base import RuleSpec
 
 

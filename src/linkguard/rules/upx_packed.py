@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Iterator, List
 
 from linkguard import remedies
-from linkguard.config import PathPolicy
 from linkguard.describe import linkage_line, packing_line, version_evidence
 from linkguard.model import ElfFacts, Finding, Inspection, MachoFacts, PeFacts, Severity
+from linkguard.policy import PathPolicy
 from linkguard.rules.base import RuleSpec
 
 

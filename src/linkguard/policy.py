@@ -1,0 +1,218 @@
+"""The policy as rules see it: allowances, the target an artifact is built for, and path matching.
+
+Rules judge facts under a PathPolicy; config.py builds the Policy from files and flags. This module depends on
+nothing in linkguard but the model, the limits and the version vocabulary, so rules and configuration both import
+it and neither imports the other.
+"""
+
+from __future__ import annotations
+
+import datetime
+import fnmatch
+from dataclasses import dataclass, field
+from typing import Mapping, Optional, Tuple
+
+from linkguard.limits import ArchiveLimits, Limits
+from linkguard.model import ElfFacts, Inspection, Severity
+
+# ELF machine (ElfFacts.machine) -> Go's GOARCH for the same CPU; big/little endian and word size pick the variant.
+_GOARCH = {
+    "x86_64": "amd64",
+    "i386": "386",
+    "aarch64": "arm64",
+    "arm": "arm",
+    "s390": "s390x",
+    "loongarch": "loong64",
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """The platform an artifact is built for: Go's GOOS/GOARCH words plus other names it answers to.
+
+    `names` holds goreleaser's target (`linux_amd64_v1`) when it listed the artifact, and the GNU and Rust
+    triples derived from the ELF header (`x86_64-linux-gnu`, `x86_64-unknown-linux-gnu`).
+    """
+
+    goos: str = ""
+    goarch: str = ""
+    names: Tuple[str, ...] = ()
+
+    def merged(self, other: Target) -> Target:
+        """This target, with `other` filling what it leaves empty and adding its names."""
+        return Target(
+            goos=self.goos or other.goos,
+            goarch=self.goarch or other.goarch,
+            names=tuple(dict.fromkeys((*self.names, *other.names))),
+        )
+
+
+def target_from_facts(facts: ElfFacts) -> Target:
+    """GOOS/GOARCH-style words and triples for an ELF file, from its header facts (never from its bytes).
+
+    ELF here is Linux: the OS/ABI byte is 0 (System V) for nearly every Linux binary, so it cannot tell more.
+    """
+    machine = facts.machine
+    goarch = _GOARCH.get(machine, "")
+    if machine == "ppc64":
+        goarch = "ppc64le" if facts.endian == "little" else "ppc64"
+    elif machine == "riscv":
+        goarch = "riscv64" if facts.bits == 64 else ""
+    elif machine == "mips":
+        goarch = ("mips64" if facts.bits == 64 else "mips") + ("le" if facts.endian == "little" else "")
+    libc = facts.libc_from_interpreter or (facts.toolchain.libc if facts.toolchain else None)
+    abi = {"glibc": "gnu", "musl": "musl"}.get(libc or "", "")
+    little = facts.endian == "little"
+    cpu = {
+        "i386": "i686",
+        "ppc64": "powerpc64le" if little else "powerpc64",
+        "riscv": f"riscv{facts.bits}",
+        "s390": "s390x",
+        "mips": ("mips64" if facts.bits == 64 else "mips") + ("el" if little else ""),
+    }.get(machine, machine)
+    names = [f"{cpu}-linux-{abi}", f"{cpu}-unknown-linux-{abi}"] if abi else [f"{cpu}-linux", f"{cpu}-unknown-linux"]
+    if goarch:
+        names.append(f"linux/{goarch}")
+    return Target(goos="linux", goarch=goarch, names=tuple(names))
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """A relaxation for artifacts matching its paths and targets, always with a reason that reports show.
+
+    Every selector given must match: `paths` (globs on the display path), `goos`, `goarch`, `targets` (globs on
+    the target's names). An allowance past its `expires` date no longer applies, and the findings say so.
+    """
+
+    paths: Tuple[str, ...]
+    reason: str
+    dynamic: bool = True  # may be dynamically linked (LG101 off; LG102/LG103 judge instead)
+    libraries: Optional[Tuple[str, ...]] = None  # DT_NEEDED allow-list (globs); None: any library
+    max_versions: Mapping[str, str] = field(default_factory=dict)  # {"GLIBC": "2.17"}
+    packed: bool = False  # may be UPX-packed
+    ignore: Tuple[str, ...] = ()  # rule codes or names switched off here
+    goos: Tuple[str, ...] = ()
+    goarch: Tuple[str, ...] = ()
+    targets: Tuple[str, ...] = ()
+    expires: Optional[datetime.date] = None  # last day it applies
+
+    def matches(self, path: str, target: Optional[Target] = None) -> bool:
+        if self.paths and not any(path_matches(pattern, path) for pattern in self.paths):
+            return False
+        if not (self.goos or self.goarch or self.targets):
+            return bool(self.paths)
+        if target is None:
+            return False
+        if self.goos and not any(fnmatch.fnmatchcase(target.goos, p) for p in self.goos):
+            return False
+        if self.goarch and not any(fnmatch.fnmatchcase(target.goarch, p) for p in self.goarch):
+            return False
+        return not self.targets or any(fnmatch.fnmatchcase(n, p) for p in self.targets for n in target.names)
+
+    def expired(self, today: datetime.date) -> bool:
+        return self.expires is not None and today > self.expires
+
+    @property
+    def selector(self) -> str:
+        """`dist/lib/*.so, goarch arm64`: what the allowance matched on, for messages."""
+        parts = list(self.paths)
+        parts += [f"goos {g}" for g in self.goos] + [f"goarch {a}" for a in self.goarch]
+        parts += [f"target {t}" for t in self.targets]
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class PathPolicy:
+    """The policy as it applies to one artifact."""
+
+    severities: Mapping[str, Optional[Severity]]
+    max_versions: Mapping[str, str]
+    allowance: Optional[Allowance] = None
+    expired: Tuple[Allowance, ...] = ()  # allowances that matched but are past their date
+
+    def severity(self, code: str, name: str, default: Severity) -> Optional[Severity]:
+        """The level for a rule here, or None when it is switched off."""
+        if self.allowance is not None and (code in self.allowance.ignore or name in self.allowance.ignore):
+            return None
+        for key in (code, name):
+            if key in self.severities:
+                return self.severities[key]
+        return default
+
+    def expiry_suffix(self) -> str:
+        """` (allowance expired 2027-03-31)`, for the message of each finding an expired allowance no longer covers."""
+        dates = sorted({a.expires.isoformat() for a in self.expired if a.expires is not None})
+        return f" (allowance expired {', '.join(dates)})" if dates else ""
+
+    def expiry_notes(self) -> Tuple[str, ...]:
+        """One evidence line per expired allowance that would otherwise have applied here."""
+        return tuple(
+            f"allowance expired on {a.expires.isoformat()} and no longer applies ({a.selector}; reason: {a.reason})"
+            for a in self.expired
+            if a.expires is not None
+        )
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Everything configuration decides for a run; `for_path` narrows it to one artifact."""
+
+    fail_on: Optional[Severity] = Severity.ERROR
+    severities: Mapping[str, Optional[Severity]] = field(default_factory=dict)
+    max_versions: Mapping[str, str] = field(default_factory=dict)  # global floors for dynamic-allowed paths
+    allowances: Tuple[Allowance, ...] = ()
+    exclude: Tuple[str, ...] = ()
+    limits: Limits = field(default_factory=Limits)
+    archives: ArchiveLimits = field(default_factory=ArchiveLimits)
+    jobs: int = 0  # 0: one worker per core
+    only_branches: Optional[str] = None
+    source: Optional[str] = None  # the config file read, for messages
+    targets: Mapping[str, Target] = field(default_factory=dict)  # display path -> target a build tool declared
+    today: Optional[datetime.date] = None  # the date expiries are judged on; None: the real date
+
+    def for_path(self, path: str, inspection: Optional[Inspection] = None) -> PathPolicy:
+        """The policy for one artifact: the first live allowance matching its path and target."""
+        # Deriving a target costs a little per artifact: only when an allowance selects by target.
+        by_target = path in self.targets or any(a.goos or a.goarch or a.targets for a in self.allowances)
+        target = self.target_for(path, inspection) if by_target else None
+        allowance: Optional[Allowance] = None
+        expired = []
+        for candidate in self.allowances:
+            if not candidate.matches(path, target):
+                continue
+            if candidate.expires is not None and candidate.expired(self.today or datetime.date.today()):
+                expired.append(candidate)
+                continue
+            allowance = candidate
+            break
+        floors = dict(self.max_versions)
+        if allowance is not None:
+            floors.update(allowance.max_versions)
+        return PathPolicy(
+            severities=self.severities,
+            max_versions=floors,
+            allowance=allowance,
+            expired=tuple(expired) if allowance is None else (),
+        )
+
+    def target_for(self, path: str, inspection: Optional[Inspection] = None) -> Optional[Target]:
+        """The declared target (from goreleaser's list), completed from the ELF facts when there are any."""
+        declared = self.targets.get(path)
+        derived = target_from_facts(inspection.effective) if isinstance(inspection, ElfFacts) else None
+        if declared is not None and derived is not None:
+            return declared.merged(derived)
+        return declared or derived
+
+    def excluded(self, path: str) -> bool:
+        return any(path_matches(pattern, path) for pattern in self.exclude)
+
+
+def path_matches(pattern: str, path: str) -> bool:
+    """Glob match on the display path; a pattern without "/" or "!" also matches the base name."""
+    normalized = path[2:] if path.startswith("./") else path
+    if fnmatch.fnmatchcase(normalized, pattern):
+        return True
+    if "/" not in pattern and "!" not in pattern:
+        base = normalized.replace("!", "/").rsplit("/", 1)[-1]
+        return fnmatch.fnmatchcase(base, pattern)
+    return False
