@@ -82,14 +82,13 @@ GO = [f for f in FIXTURES if f["truth"]["go_version_m"]]
 @pytest.mark.parametrize("fx", GO, ids=_ids(GO))
 def test_go_build_info(fx: Dict[str, Any]) -> None:
     _need("go")
-    proc = pf.run(["go", "version", "-m", _path(fx)])
-    lines = [ln.strip() for ln in proc.stdout.splitlines()[1:] if ln.strip()]
-    want = fx["truth"]["go_version_m"]
-    # Build settings are stable across Go versions; DefaultGODEBUG's list is compared only on the same Go.
-    if pf.run(["go", "version"]).stdout.strip() != MANIFEST["tools"]["go"]:
-        lines = [ln for ln in lines if "DefaultGODEBUG" not in ln]
-        want = [ln for ln in want if "DefaultGODEBUG" not in ln]
-    assert lines == want
+    assert pf.go_version_m(_path(fx)) == fx["truth"]["go_version_m"]
+
+
+def test_go_cgo_links_the_homebrew_dylib() -> None:
+    assert "/opt/homebrew/lib/libfoo.dylib" in _dylibs("go-cgo-darwin-arm64-homebrew")
+    assert "build\tCGO_ENABLED=1" in BY_NAME["go-cgo-darwin-arm64-homebrew"]["truth"]["go_version_m"]
+    assert "build\tCGO_ENABLED=0" in BY_NAME["go-darwin-arm64"]["truth"]["go_version_m"]
 
 
 @pytest.mark.parametrize("key,env", [("upx394", "LINKGUARD_UPX"), ("upx4", "LINKGUARD_UPX4")])

