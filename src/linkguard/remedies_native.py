@@ -136,8 +136,11 @@ REMEDIES_NATIVE: Tuple[NativeRemedy, ...] = (
         id="pe-go-cgo",
         codes=("LG101",),
         cause="A Go program built with cgo links C libraries as DLLs that a bare Windows lacks.",
-        fix="Build with `CGO_ENABLED=0` (pure-Go packages in place of the cgo ones), or ship the DLLs beside the exe.",
-        proven_by="pe/go-windows-amd64.exe",
+        fix=(
+            "Keep cgo but link the MinGW runtime statically: `go build -ldflags=-extldflags=-static`; or build with "
+            "`CGO_ENABLED=0` (pure-Go packages in place of the cgo ones)."
+        ),
+        proven_by="pe/go-cgo-cxx-windows-amd64-extstatic.exe",
         applies=_pe_go,
     ),
     NativeRemedy(

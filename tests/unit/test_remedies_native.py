@@ -14,7 +14,7 @@ from tests.conftest import DATA, run_cli, validate_report
 
 # remedy id -> (the build change the fix asks for, the config that makes the rule judge, the code it fixes)
 BUILD_CHANGE: Dict[str, Tuple[str, str, str]] = {
-    "pe-go-cgo": ("CGO_ENABLED=0", "", "LG101"),
+    "pe-go-cgo": ("-extldflags=-static", "", "LG101"),
     "mingw-winpthread": (" -static ", "", "LG101"),
     "mingw-runtime": (" -static ", "", "LG101"),
     "macho-go-cgo": ("CGO_ENABLED=0", "", "LG101"),
@@ -23,6 +23,8 @@ BUILD_CHANGE: Dict[str, Tuple[str, str, str]] = {
 }
 # remedy id -> fixtures built the broken way, with the config that makes the rule fire
 BEFORE: Dict[str, Tuple[List[str], str]] = {
+    "pe-go-cgo": (["pe/go-cgo-cxx-windows-amd64.exe"], ""),
+    "macho-go-cgo": (["macho/go-cgo-darwin-arm64-homebrew"], ""),
     "mingw-winpthread": (["pe/mingw-cxx-thread-static-libs.exe"], ""),
     "mingw-runtime": (["pe/mingw-cxx-thread-dynamic.exe", "pe/mingw-i686-cxx-dynamic.exe"], ""),
     "python-extension": (["pe/fakemod.pyd"], ""),
