@@ -43,7 +43,19 @@ __all__ = [
 
 # ------------------------------------------------------------------------------------------ loading
 
-TOP_KEYS = ("fail-on", "max-glibc", "max-versions", "severity", "exclude", "allow", "limits", "jobs", "only-branches")
+TOP_KEYS = (
+    "fail-on",
+    "max-glibc",
+    "max-versions",
+    "severity",
+    "exclude",
+    "allow",
+    "limits",
+    "jobs",
+    "only-branches",
+    "max-windows",  # LG104 os-too-new floors, kept as "windows"/"macos" in max_versions
+    "max-macos",
+)
 ALLOW_KEYS = (
     "paths",
     "goos",
@@ -131,6 +143,9 @@ def policy_from_table(table: Mapping[str, Any], source: Optional[str] = None) ->
         floors["GLIBC"] = _glibc_floor(table["max-glibc"], f"{where}: max-glibc")
     if "max-versions" in table:
         floors.update(_versions_table(table["max-versions"], f"{where}: max-versions"))
+    for key, family in (("max-windows", "windows"), ("max-macos", "macos")):
+        if key in table:
+            floors[family] = _version(table[key], f"{where}: {key}")
     severities: Dict[str, Optional[Severity]] = {}
     if "severity" in table:
         severities = _severities(table["severity"], f"{where}: severity")

@@ -160,7 +160,7 @@ class Unreadable:
     kind: str = "corrupt"
 
 
-Inspection = Union[ElfFacts, Unreadable]
+Inspection = Union[ElfFacts, "PeFacts", "MachoFacts", Unreadable]
 
 
 # --------------------------------------------------------------------------------------------- inputs
@@ -214,8 +214,8 @@ class Finding:
 class ArtifactReport:
     path: str
     location: str
-    format: str  # "elf" | "unreadable"
-    facts: Optional[ElfFacts] = None
+    format: str  # "elf" | "pe" | "macho" | "unreadable"
+    facts: Optional[Facts] = None
     problem: Optional[Unreadable] = None
     findings: Tuple[Finding, ...] = ()
     allowance: Optional[str] = None  # the reason of the policy allowance that applied, if any
@@ -284,3 +284,188 @@ class Report:
         for skipped in self.skipped:
             tally.add(skipped)
         return tally.totals
+
+
+# ------------------------------------------------------------------------------------- PE and Mach-O
+# Appended for issue 12. Both fact types carry the ELF field names the reporters read (machine, bits, endian,
+# type, linkage, interpreter, needed, soname, rpath, runpath, toolchain, packing, warnings) so that every output
+# format renders them unchanged; the format-specific facts sit beside them.
+
+# Linkage of a PE or Mach-O artifact: it needs only libraries a bare machine of its OS provides (kernel32,
+# api-ms-win-*, /usr/lib/libSystem.B.dylib), or some library from elsewhere ("dynamic").
+OS_ONLY = "os-only"
+
+
+@dataclass(frozen=True)
+class PeImport:
+    """One DLL a PE file imports, with the functions it takes from it ("#12" for an ordinal)."""
+
+    dll: str
+    functions: Tuple[str, ...] = ()
+    kind: str = "import"  # "import" | "delay" (delay-import directory) | "delay-unlisted" (dlltool -y descriptor)
+    platform: bool = False  # provided by a bare Windows (readers/platforms.py, data/windows.json)
+    provider: Optional[str] = None  # the redistributable that provides a non-platform DLL, when known
+
+
+@dataclass(frozen=True)
+class OsFloor:
+    """One fact that sets the oldest OS version an artifact runs on (subsystem version, an import, Go's floor)."""
+
+    version: str  # "10.0"
+    reason: str  # "imports bcryptprimitives.dll!ProcessPrng (...)"
+    source: str = ""  # where the version fact comes from (data/windows.json)
+
+
+@dataclass(frozen=True)
+class PeFacts:
+    """What a PE file's headers and import directories say; free of judgement."""
+
+    machine: str  # x86_64 | i386 | aarch64 | arm | ...
+    bits: int  # 32 for PE32, 64 for PE32+
+    type: str  # "EXE" | "DLL"
+    linkage: str  # OS_ONLY | DYNAMIC
+    pe_format: str  # "PE32" | "PE32+"
+    subsystem: str  # "console" | "windows" | "native" | "efi-application" | ...
+    subsystem_version: str  # Major.MinorSubsystemVersion, e.g. "6.0"
+    os_version: str  # Major.MinorOperatingSystemVersion
+    imports: Tuple[PeImport, ...] = ()
+    bound_imports: Tuple[str, ...] = ()
+    signed: bool = False  # the security (Authenticode) directory is present
+    soname: Optional[str] = None  # the export directory's own DLL name
+    floors: Tuple[OsFloor, ...] = ()  # what sets the oldest Windows it runs on; highest first
+    toolchain: Optional[Toolchain] = None
+    packing: Optional[Packing] = None  # packing.original stays None: a packed PE keeps its import list (imports)
+    warnings: Tuple[str, ...] = ()
+    endian: str = "little"
+    interpreter: Optional[str] = None
+    rpath: Tuple[str, ...] = ()
+    runpath: Tuple[str, ...] = ()
+    format: str = "pe"
+
+    @property
+    def needed(self) -> Tuple[str, ...]:
+        """DLL names in file order: import directory first, then delay-loaded ones."""
+        return tuple(dict.fromkeys(i.dll for i in self.imports))
+
+    @property
+    def foreign(self) -> Tuple[PeImport, ...]:
+        """Imports of DLLs that a bare Windows does not provide."""
+        return tuple(i for i in self.imports if not i.platform)
+
+    @property
+    def effective(self) -> PeFacts:
+        """A packed PE keeps one import per original DLL, so its own facts already describe the original's needs."""
+        return self
+
+    @property
+    def max_versions(self) -> Mapping[str, str]:
+        return {}  # no symbol versions on Windows
+
+
+@dataclass(frozen=True)
+class MachoDylib:
+    """One load command naming a dylib."""
+
+    path: str
+    kind: str = "load"  # "load" | "weak" | "reexport" | "lazy" | "upward"
+    platform: bool = False  # under /usr/lib/ or /System/Library/ (readers/platforms.py)
+    note: Optional[str] = None  # why a non-platform location matters (Homebrew prefix, @rpath, ...)
+
+
+@dataclass(frozen=True)
+class MachoSlice:
+    """One architecture of a Mach-O file (the only one of a thin file)."""
+
+    machine: str  # x86_64 | arm64 | arm64e | i386 | arm | ppc | ...
+    bits: int
+    endian: str
+    type: str  # "EXECUTE" | "DYLIB" | "BUNDLE" | "OBJECT" | ...
+    linkage: str  # OS_ONLY | DYNAMIC
+    dylibs: Tuple[MachoDylib, ...] = ()
+    rpaths: Tuple[str, ...] = ()
+    id_dylib: Optional[str] = None
+    minos: Optional[str] = None  # LC_BUILD_VERSION minos, or LC_VERSION_MIN_* version
+    sdk: Optional[str] = None
+    platform: Optional[str] = None  # "macos" | "ios" | ...
+    signature: str = "none"  # "none" | "adhoc" | "linker-signed" | "signed" | "present" (unreadable blob)
+    toolchain: Optional[Toolchain] = None
+    packing: Optional[Packing] = None
+    offset: int = 0  # of the slice in the file
+    size: int = 0
+    original: Optional[MachoSlice] = None  # the program behind UPX, from its unpacked load commands
+
+    @property
+    def foreign(self) -> Tuple[MachoDylib, ...]:
+        return tuple(d for d in self.dylibs if not d.platform)
+
+    @property
+    def effective(self) -> MachoSlice:
+        """The slice that decides run-time behaviour: the original when seen through packing."""
+        return self.original if self.original is not None else self
+
+
+@dataclass(frozen=True)
+class MachoFacts:
+    """A thin or universal (fat) Mach-O file: its slices, plus the summary fields every reporter reads."""
+
+    slices: Tuple[MachoSlice, ...]
+    fat: bool = False
+    warnings: Tuple[str, ...] = ()
+    format: str = "macho"
+    endian: str = "little"
+    interpreter: Optional[str] = None
+    runpath: Tuple[str, ...] = ()
+
+    @property
+    def machine(self) -> str:
+        return "+".join(s.machine for s in self.slices)
+
+    @property
+    def bits(self) -> int:
+        return max((s.bits for s in self.slices), default=64)
+
+    @property
+    def type(self) -> str:
+        return "/".join(dict.fromkeys(s.type for s in self.slices))
+
+    @property
+    def linkage(self) -> str:
+        return DYNAMIC if any(s.effective.linkage == DYNAMIC for s in self.slices) else OS_ONLY
+
+    @property
+    def needed(self) -> Tuple[str, ...]:
+        return tuple(dict.fromkeys(d.path for s in self.slices for d in s.effective.dylibs))
+
+    @property
+    def rpath(self) -> Tuple[str, ...]:
+        return tuple(dict.fromkeys(r for s in self.slices for r in s.effective.rpaths))
+
+    @property
+    def soname(self) -> Optional[str]:
+        return next((s.effective.id_dylib for s in self.slices if s.effective.id_dylib), None)
+
+    @property
+    def toolchain(self) -> Optional[Toolchain]:
+        return next((s.toolchain for s in self.slices if s.toolchain is not None), None)
+
+    @property
+    def packing(self) -> Optional[Packing]:
+        return next((s.packing for s in self.slices if s.packing is not None), None)
+
+    @property
+    def effective(self) -> MachoFacts:
+        """Per-slice originals are in each slice's `original`; the summary properties above already use them."""
+        return self
+
+    @property
+    def max_versions(self) -> Mapping[str, str]:
+        return {}  # no symbol versions on macOS
+
+
+NativeFacts = Union[PeFacts, MachoFacts]
+Facts = Union[ElfFacts, PeFacts, MachoFacts]
+
+
+def format_of(facts: Facts) -> str:
+    """The report's `format` value for a fact record."""
+    return "elf" if isinstance(facts, ElfFacts) else facts.format

@@ -23,7 +23,18 @@ from linkguard import __version__
 from linkguard.config import Policy
 from linkguard.errors import describe_with_class
 from linkguard.inputs.files import Candidate, FileArtifact, Problem, walk
-from linkguard.model import Artifact, ArtifactReport, ElfFacts, Inspection, Report, Skipped, Unreadable
+from linkguard.model import (
+    Artifact,
+    ArtifactReport,
+    ElfFacts,
+    Inspection,
+    MachoFacts,
+    PeFacts,
+    Report,
+    Skipped,
+    Unreadable,
+    format_of,
+)
 from linkguard.readers import deadline, read_artifact, sniff
 from linkguard.readers.budget import BudgetExceeded
 
@@ -45,11 +56,11 @@ def judge(path: str, location: str, inspection: Inspection, policy: Policy) -> A
 
     path_policy = policy.for_path(path, inspection)
     findings = evaluate(inspection, path_policy)
-    if isinstance(inspection, ElfFacts):
+    if isinstance(inspection, (ElfFacts, PeFacts, MachoFacts)):
         return ArtifactReport(
             path=path,
             location=location,
-            format="elf",
+            format=format_of(inspection),
             facts=inspection,
             findings=findings,
             allowance=path_policy.allowance.reason if path_policy.allowance else None,

@@ -14,10 +14,34 @@ _BZIP2_BLOCK = (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90")  # blo
 
 
 def sniff(head: bytes) -> Optional[str]:
-    """The inspected format a file's first bytes announce ("elf"), or None for anything inspection skips."""
+    """The inspected format a file's first bytes announce ("elf", "pe", "macho"), or None for anything skipped."""
     if head[:4] == ELF_MAGIC:
         return "elf"
-    return None
+    return _sniff_native(head)
+
+
+# PE and Mach-O, the same tests as readers/__init__.py's sniff (kept import-free here: inputs may not import readers).
+_MACHO_THIN = (0xFEEDFACE, 0xFEEDFACF)
+_FAT = (0xCAFEBABE, 0xCAFEBABF)
+_FAT_CPUS = (7, 0x01000007, 12, 0x0100000C, 0x0200000C, 18, 0x01000012)
+
+
+def _sniff_native(head: bytes) -> Optional[str]:
+    if head[:2] == b"MZ" and len(head) >= 0x40:
+        lfanew = int.from_bytes(head[0x3C:0x40], "little")
+        return None if head[lfanew : lfanew + 2] in (b"NE", b"LE", b"LX") else "pe"
+    if len(head) < 8:
+        return None
+    if int.from_bytes(head[:4], "little") in _MACHO_THIN or int.from_bytes(head[:4], "big") in _MACHO_THIN:
+        return "macho"
+    if int.from_bytes(head[:4], "big") not in _FAT:
+        return None
+    count = int.from_bytes(head[4:8], "big")
+    if count >= 20:  # `file`: a Java class file (minor, major); a real one has major 45..100
+        return None if 45 <= int.from_bytes(head[6:8], "big") <= 100 else "macho"
+    if count == 0:
+        return None
+    return "macho" if len(head) < 12 or int.from_bytes(head[8:12], "big") in _FAT_CPUS else None
 
 
 def sniff_archive(head: bytes) -> Optional[str]:

@@ -12,7 +12,7 @@ import struct
 import threading
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, Iterator, Optional
+from typing import IO, Any, Iterator, Optional
 
 from linkguard.errors import describe
 from linkguard.limits import Limits
@@ -31,6 +31,20 @@ def sniff(head: bytes) -> Optional[str]:
     """The format a file's first bytes announce ("elf"), or None for anything we skip."""
     if head[:4] == ELF_MAGIC:
         return "elf"
+    return _sniff_native(head)
+
+
+def _sniff_native(head: bytes) -> Optional[str]:
+    """PE ("MZ", and "PE\\0\\0" at e_lfanew when the head reaches it) or Mach-O (thin or fat, not Java)."""
+    from linkguard.readers.macho import sniff_macho
+
+    if head[:2] == b"MZ" and len(head) >= 0x40:
+        lfanew = int.from_bytes(head[0x3C:0x40], "little")
+        if head[lfanew : lfanew + 2] in (b"NE", b"LE", b"LX"):
+            return None  # a 16-bit Windows or OS/2 program, not a PE image
+        return "pe"  # a PE signature that is missing or cut off is read (and reported) as a corrupt PE
+    if sniff_macho(head):
+        return "macho"
     return None
 
 
@@ -41,9 +55,12 @@ def read_artifact(artifact: Artifact, limits: Limits) -> Optional[Inspection]:
     budget = Budget.for_limits(limits)
     try:
         with artifact.open() as stream:
-            head = stream.read(4)
-            if sniff(head) is None:
+            head = stream.read(64)
+            kind = sniff(head)
+            if kind is None:
                 return None
+            if kind != "elf":
+                return _inspect_native(kind, stream, artifact.size, budget, limits)
             if artifact.size < MIN_ELF:
                 return Unreadable(f"truncated: {artifact.size} bytes, shorter than any ELF header", "truncated")
             source = source_for(stream, artifact.size)
@@ -69,6 +86,31 @@ def read_artifact(artifact: Artifact, limits: Limits) -> Optional[Inspection]:
     if budget.exceeded:  # a limit was hit inside code that wrapped or swallowed the exception
         return Unreadable(budget.exceeded, "budget")
     return facts
+
+
+def _inspect_native(kind: str, stream: IO[bytes], size: int, budget: Budget, limits: Limits) -> Optional[Inspection]:
+    """PE and Mach-O: readers/pe.py and readers/macho.py; a `Malformed` header becomes Unreadable (LG901)."""
+    from linkguard.readers import macho, pe
+    from linkguard.readers.native import Malformed
+
+    if kind == "pe":  # the head may not reach e_lfanew: a Win16/OS2 program is not ours to read
+        stream.seek(0x3C)
+        lfanew = int.from_bytes(stream.read(4), "little")
+        stream.seek(lfanew)
+        if stream.read(2) in (b"NE", b"LE", b"LX"):
+            return None
+    stream.seek(0)
+    try:
+        with deadline(limits.seconds):
+            if kind == "pe":
+                return pe.read_facts(stream, size, budget)
+            return macho.read_facts(stream, size, budget)
+    except Malformed as exc:
+        return Unreadable(str(exc), exc.kind)
+    except PARSE_ERRORS as exc:
+        return Unreadable(f"corrupt {'PE' if kind == 'pe' else 'Mach-O'}: {describe(exc)}", "corrupt")
+    except BudgetExceeded as exc:
+        return Unreadable(budget.exceeded or str(exc), "budget")
 
 
 def read_elf(source: Source, budget: Budget, *, see_through: bool = True) -> ElfFacts:

@@ -6,15 +6,18 @@ import json
 import re
 import tempfile
 import textwrap
-from typing import IO, Any, Callable, Dict, List, Optional
+from typing import IO, Any, Callable, Dict, List, Optional, Union
 
 from linkguard.describe import printable
 from linkguard.model import (
     ArtifactReport,
-    ElfFacts,
+    Facts,
     Finding,
     GoBuildInfo,
+    MachoFacts,
+    MachoSlice,
     Packing,
+    PeFacts,
     Report,
     Skipped,
     Toolchain,
@@ -25,7 +28,11 @@ from linkguard.report import Rendered, RenderOptions, RunInfo
 SCHEMA_VERSION = 1
 
 
-def facts_dict(facts: ElfFacts) -> Dict[str, Any]:
+def facts_dict(facts: Facts) -> Dict[str, Any]:
+    if isinstance(facts, PeFacts):
+        return pe_dict(facts)
+    if isinstance(facts, MachoFacts):
+        return macho_dict(facts)
     return {
         "format": "elf",
         "machine": facts.machine,
@@ -48,6 +55,79 @@ def facts_dict(facts: ElfFacts) -> Dict[str, Any]:
         "toolchain": toolchain_dict(facts.toolchain),
         "packing": packing_dict(facts.packing),
         "warnings": list(facts.warnings),
+    }
+
+
+def _native_common(facts: Union[PeFacts, MachoFacts]) -> Dict[str, Any]:
+    """The v1 contract keys, filled for PE and Mach-O (no interpreter, no symbol versions)."""
+    return {
+        "format": facts.format,
+        "machine": facts.machine,
+        "bits": facts.bits,
+        "endian": facts.endian,
+        "type": facts.type,
+        "linkage": facts.linkage,
+        "interpreter": None,
+        "needed": list(facts.needed),
+        "soname": facts.soname,
+        "rpath": list(facts.rpath),
+        "runpath": [],
+        "max_versions": {},
+        "toolchain": toolchain_dict(facts.toolchain),
+        "packing": packing_dict(facts.packing),
+        "warnings": list(facts.warnings),
+    }
+
+
+def pe_dict(facts: PeFacts) -> Dict[str, Any]:
+    entry = _native_common(facts)
+    entry["pe"] = {
+        "pe_format": facts.pe_format,
+        "subsystem": facts.subsystem,
+        "subsystem_version": facts.subsystem_version,
+        "os_version": facts.os_version,
+        "imports": [
+            {
+                "dll": i.dll,
+                "functions": list(i.functions),
+                "kind": i.kind,
+                "platform": i.platform,
+                "provider": i.provider,
+            }
+            for i in facts.imports
+        ],
+        "floors": [{"version": f.version, "reason": f.reason, "source": f.source} for f in facts.floors],
+        "bound_imports": list(facts.bound_imports),
+        "signed": facts.signed,
+    }
+    return entry
+
+
+def macho_dict(facts: MachoFacts) -> Dict[str, Any]:
+    entry = _native_common(facts)
+    entry["macho"] = {"fat": facts.fat, "slices": [slice_dict(s) for s in facts.slices]}
+    return entry
+
+
+def slice_dict(piece: MachoSlice) -> Dict[str, Any]:
+    return {
+        "machine": piece.machine,
+        "bits": piece.bits,
+        "endian": piece.endian,
+        "type": piece.type,
+        "linkage": piece.linkage,
+        "dylibs": [{"path": d.path, "kind": d.kind, "platform": d.platform, "note": d.note} for d in piece.dylibs],
+        "rpaths": list(piece.rpaths),
+        "id_dylib": piece.id_dylib,
+        "minos": piece.minos,
+        "sdk": piece.sdk,
+        "platform": piece.platform,
+        "signature": piece.signature,
+        "offset": piece.offset,
+        "size": piece.size,
+        "toolchain": toolchain_dict(piece.toolchain),
+        "packing": packing_dict(piece.packing),
+        "original": None if piece.original is None else slice_dict(piece.original),
     }
 
 

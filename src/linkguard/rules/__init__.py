@@ -11,6 +11,7 @@ from linkguard.rules.base import Rule, RuleSpec
 from linkguard.rules.dynamic_link import DynamicLink
 from linkguard.rules.glibc_too_new import GlibcTooNew
 from linkguard.rules.library_not_allowed import LibraryNotAllowed
+from linkguard.rules.os_too_new import OsTooNew
 from linkguard.rules.static_glibc_nss import StaticGlibcNss
 from linkguard.rules.unreadable import CannotRead
 from linkguard.rules.upx_packed import UpxPacked
@@ -19,6 +20,7 @@ RULES: Tuple[Rule, ...] = (
     DynamicLink(),
     GlibcTooNew(),
     LibraryNotAllowed(),
+    OsTooNew(),
     UpxPacked(),
     StaticGlibcNss(),
     CannotRead(),

@@ -6,7 +6,7 @@ from typing import Iterator
 
 from linkguard import remedies
 from linkguard.describe import highest_glibc, version_evidence
-from linkguard.model import DYNAMIC, SHARED_LIBRARY, ElfFacts, Finding, Inspection, Severity
+from linkguard.model import DYNAMIC, SHARED_LIBRARY, ElfFacts, Finding, Inspection, MachoFacts, PeFacts, Severity
 from linkguard.policy import PathPolicy
 from linkguard.rules.base import RuleSpec
 
@@ -20,7 +20,11 @@ class DynamicLink:
         description=(
             "The ELF file has a program interpreter (PT_INTERP) or needs shared libraries (DT_NEEDED), so it runs "
             "only where the same loader and compatible libraries exist. This includes the interpreter-only PIE "
-            "(Go -buildmode=pie), musl-dynamic builds, and a packed program whose original is dynamic."
+            "(Go -buildmode=pie), musl-dynamic builds, and a packed program whose original is dynamic. For PE and "
+            "Mach-O it means a library outside the target OS's own: importing kernel32, an api-ms-win-* API set or "
+            "/usr/lib/libSystem.B.dylib is not a finding (macOS has no static option), but VCRUNTIME140.dll, "
+            "libstdc++-6.dll, libwinpthread-1.dll, /opt/homebrew/... or @rpath/... are; delay-loaded DLLs and weak "
+            "dylibs are named as such, and each slice of a universal binary is judged on its own."
         ),
         help_markdown=(
             "Link statically (`musl-gcc -static`, Go `CGO_ENABLED=0`, Rust `--target x86_64-unknown-linux-musl`), "
@@ -30,6 +34,11 @@ class DynamicLink:
     )
 
     def check(self, inspection: Inspection, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:
+        if isinstance(inspection, (PeFacts, MachoFacts)):  # PE/Mach-O: a library outside the OS (rules/native.py)
+            from linkguard.rules import native
+
+            yield from native.dynamic_link(self.spec, inspection, policy, severity)
+            return
         if not isinstance(inspection, ElfFacts):
             return
         if policy.allowance is not None and policy.allowance.dynamic:

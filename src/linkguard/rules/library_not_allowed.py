@@ -6,7 +6,7 @@ import fnmatch
 from typing import Iterator
 
 from linkguard import remedies
-from linkguard.model import ElfFacts, Finding, Inspection, Severity
+from linkguard.model import ElfFacts, Finding, Inspection, MachoFacts, PeFacts, Severity
 from linkguard.policy import PathPolicy
 from linkguard.rules.base import RuleSpec
 
@@ -30,6 +30,11 @@ class LibraryNotAllowed:
 
     def check(self, inspection: Inspection, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:
         allowance = policy.allowance
+        if isinstance(inspection, (PeFacts, MachoFacts)):  # PE/Mach-O: libraries outside the OS (rules/native.py)
+            from linkguard.rules import native
+
+            yield from native.library_not_allowed(self.spec, inspection, policy, severity)
+            return
         if not isinstance(inspection, ElfFacts) or allowance is None or allowance.libraries is None:
             return
         if not allowance.dynamic:

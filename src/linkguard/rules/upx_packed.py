@@ -6,7 +6,7 @@ from typing import Iterator, List
 
 from linkguard import remedies
 from linkguard.describe import linkage_line, packing_line, version_evidence
-from linkguard.model import ElfFacts, Finding, Inspection, Severity
+from linkguard.model import ElfFacts, Finding, Inspection, MachoFacts, PeFacts, Severity
 from linkguard.policy import PathPolicy
 from linkguard.rules.base import RuleSpec
 
@@ -20,13 +20,21 @@ class UpxPacked:
         description=(
             'A UPX-packed ELF has no interpreter and no dynamic segment of its own, so `file` says "statically '
             'linked" and `ldd` says "not a dynamic executable"; at run time it unpacks the original program, '
-            "which may still load glibc. Packing also breaks build-id lookups and trips malware scanners."
+            "which may still load glibc. Packing also breaks build-id lookups and trips malware scanners. UPX also "
+            "packs PE (EXE/DLL) and x86_64 Mach-O files: a packed PE keeps one import per original DLL, so its DLL "
+            "list is reported; a packed Mach-O hides its dylibs and minimum macOS, which linkguard reads from the "
+            "packed load commands where it can."
         ),
         help_markdown="Drop the `upx` step from the release pipeline, or run linkguard on the binary before packing.",
         security_severity="5.0",  # a security rule: packing hides the program from scanners
     )
 
     def check(self, inspection: Inspection, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:
+        if isinstance(inspection, (PeFacts, MachoFacts)):  # PE/Mach-O packing (rules/native.py)
+            from linkguard.rules import native
+
+            yield from native.upx_packed(self.spec, inspection, policy, severity)
+            return
         if not isinstance(inspection, ElfFacts) or inspection.packing is None:
             return
         if policy.allowance is not None and policy.allowance.packed:

@@ -1,0 +1,485 @@
+"""Mach-O facts per slice (thin or universal): CPU, file type, dylib load commands, rpaths, minimum OS, signature.
+
+Why a reader of our own rather than macholib: the facts live in the mach header and the load commands, a few
+KiB at the start of each slice; macholib parses whole files into mutable objects and leaves malformed commands
+as partially filled structures we would have to audit. Here every load command is bounds-checked against
+sizeofcmds and the slice, every read is charged to the Budget, and anything the facts depend on that cannot
+be read raises `Malformed` (LG901).
+
+Layouts from Apple's <mach-o/loader.h> and <mach-o/fat.h> (cctools/xnu EXTERNAL_HEADERS), the code signature
+SuperBlob/CodeDirectory from xnu's osfmk/kern/cs_blobs.h (CS_ADHOC 0x2, CS_LINKER_SIGNED 0x20000). UPX-packed
+Mach-O executables are seen through following upx/upx src/p_mach.cpp (PackMachBase<T>::unpack and
+canUnpack): the word after the 32-byte PackHeader is the overlay offset of a p_info (12 bytes), then one
+b_info (12 bytes) whose block decompresses to the original mach header and load commands.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from dataclasses import dataclass, replace
+from typing import IO, Dict, List, Optional, Tuple
+
+from linkguard.model import DYNAMIC, OS_ONLY, MachoDylib, MachoFacts, MachoSlice, Packing, Toolchain
+from linkguard.readers import platforms
+from linkguard.readers.budget import Budget
+from linkguard.readers.native import Malformed, Window, find_all, printable_name, unpack
+
+MH_MAGIC, MH_MAGIC_64 = 0xFEEDFACE, 0xFEEDFACF
+FAT_MAGIC, FAT_MAGIC_64 = 0xCAFEBABE, 0xCAFEBABF
+MAX_FAT_ARCH_SNIFF = 20  # `file`: "fat" below 20 architectures; Java class files have major version >= 45 here
+MAX_FAT_ARCH = 64
+JAVA_MAX_MAJOR = 100  # class file major versions: 45 (1.1) .. 69 (Java 25); room for the future
+MAX_COMMANDS = 4096
+MAX_SIZEOFCMDS = 16 << 20
+MAX_PACKED_HEADERS = 1 << 20  # the original's mach header + load commands inside a UPX block
+UPX_TAIL = 16 << 10
+
+CPU_TYPES: Dict[int, str] = {
+    7: "i386",
+    0x01000007: "x86_64",
+    12: "arm",
+    0x0100000C: "arm64",
+    0x0200000C: "arm64_32",
+    18: "ppc",
+    0x01000012: "ppc64",
+}
+FILE_TYPES: Dict[int, str] = {
+    1: "OBJECT",
+    2: "EXECUTE",
+    3: "FVMLIB",
+    4: "CORE",
+    5: "PRELOAD",
+    6: "DYLIB",
+    7: "DYLINKER",
+    8: "BUNDLE",
+    9: "DYLIB_STUB",
+    10: "DSYM",
+    11: "KEXT_BUNDLE",
+    12: "FILESET",
+}
+PLATFORMS: Dict[int, str] = {
+    1: "macos",
+    2: "ios",
+    3: "tvos",
+    4: "watchos",
+    5: "bridgeos",
+    6: "maccatalyst",
+    7: "iossimulator",
+    8: "tvossimulator",
+    9: "watchossimulator",
+    10: "driverkit",
+    11: "visionos",
+    12: "visionossimulator",
+}
+LC_SEGMENT, LC_SEGMENT_64, LC_UNIXTHREAD = 0x1, 0x19, 0x5
+LC_LOAD_DYLIB, LC_ID_DYLIB, LC_LOAD_DYLINKER = 0xC, 0xD, 0xE
+LC_LOAD_WEAK_DYLIB, LC_REEXPORT_DYLIB, LC_LAZY_LOAD_DYLIB, LC_LOAD_UPWARD_DYLIB = (
+    0x80000018,
+    0x8000001F,
+    0x20,
+    0x80000023,
+)
+LC_RPATH, LC_CODE_SIGNATURE, LC_MAIN = 0x8000001C, 0x1D, 0x80000028
+LC_BUILD_VERSION = 0x32
+VERSION_MIN = {0x24: "macos", 0x25: "ios", 0x2F: "tvos", 0x30: "watchos"}
+DYLIB_KINDS = {
+    LC_LOAD_DYLIB: "load",
+    LC_LOAD_WEAK_DYLIB: "weak",
+    LC_REEXPORT_DYLIB: "reexport",
+    LC_LAZY_LOAD_DYLIB: "lazy",
+    LC_LOAD_UPWARD_DYLIB: "upward",
+}
+CSMAGIC_EMBEDDED_SIGNATURE, CSMAGIC_CODEDIRECTORY = 0xFADE0CC0, 0xFADE0C02
+CS_ADHOC, CS_LINKER_SIGNED = 0x2, 0x20000
+UPX_MACHO_FORMATS = {29: "macho/i386", 32: "macho/arm", 33: "dylib/i386", 34: "macho/amd64", 35: "dylib/amd64",
+                     37: "macho/arm64", 131: "macho/ppc32", 134: "macho/fat"}  # fmt: skip
+
+
+def sniff_macho(head: bytes) -> bool:
+    """Mach-O thin (32/64, either byte order) or fat; fat told apart from a Java class file as `file` does."""
+    if len(head) < 8:
+        return False
+    magic_le = int.from_bytes(head[:4], "little")
+    if magic_le in (MH_MAGIC, MH_MAGIC_64) or int.from_bytes(head[:4], "big") in (MH_MAGIC, MH_MAGIC_64):
+        return True
+    magic = int.from_bytes(head[:4], "big")
+    if magic not in (FAT_MAGIC, FAT_MAGIC_64):
+        return False
+    count = int.from_bytes(head[4:8], "big")
+    if count >= MAX_FAT_ARCH_SNIFF:
+        # `file` calls this a Java class file (minor, major version). A real class file has a major version of
+        # 45 (JDK 1.1) to ~100; anything else with the fat magic is a corrupt universal header (LG901).
+        major = int.from_bytes(head[6:8], "big")
+        return not 45 <= major <= JAVA_MAX_MAJOR
+    if count == 0:
+        return False
+    if len(head) >= 12:
+        return int.from_bytes(head[8:12], "big") in CPU_TYPES
+    return True
+
+
+@dataclass(frozen=True)
+class _Header:
+    order: str  # "<" | ">"
+    bits: int
+    cputype: int
+    cpusubtype: int
+    filetype: int
+    ncmds: int
+    sizeofcmds: int
+    size: int  # of the header itself
+
+
+def _parse_header(data: bytes, what: str) -> _Header:
+    if len(data) < 28:
+        raise Malformed(f"truncated: {what}: mach header", "truncated")
+    for order in ("<", ">"):
+        (magic,) = unpack(order + "I", data)
+        if magic in (MH_MAGIC, MH_MAGIC_64):
+            bits = 64 if magic == MH_MAGIC_64 else 32
+            cputype, cpusubtype, filetype, ncmds, sizeofcmds = unpack(order + "iIIII", data, 4)
+            return _Header(order, bits, cputype & 0xFFFFFFFF, cpusubtype, filetype, ncmds, sizeofcmds,
+                           32 if bits == 64 else 28)  # fmt: skip
+    raise Malformed(f"corrupt Mach-O ({what}): no mach header magic")
+
+
+def _cpu_name(cputype: int, cpusubtype: int) -> str:
+    name = CPU_TYPES.get(cputype, f"cpu-{cputype:#x}")
+    if name == "arm64" and cpusubtype & 0xFF == 2:
+        return "arm64e"
+    return name
+
+
+def _version(value: int) -> str:
+    """Mach-O packed version xxxx.yy.zz -> "14.0" or "10.13.4"."""
+    major, minor, patch = value >> 16, (value >> 8) & 0xFF, value & 0xFF
+    return f"{major}.{minor}.{patch}" if patch else f"{major}.{minor}"
+
+
+@dataclass
+class _Commands:
+    dylibs: List[MachoDylib]
+    rpaths: List[str]
+    id_dylib: Optional[str] = None
+    minos: Optional[str] = None
+    sdk: Optional[str] = None
+    platform: Optional[str] = None
+    code_signature: Optional[Tuple[int, int]] = None
+    segments: Optional[List[Tuple[str, int, int]]] = None  # (segname, fileoff, filesize)
+    go_section: Optional[Tuple[int, int]] = None  # (offset, size) of __go_buildinfo
+    unixthread: bool = False
+    main: bool = False
+
+
+def _parse_commands(header: _Header, cmds: bytes, what: str) -> _Commands:
+    """Walk the load commands in `cmds` (exactly sizeofcmds bytes), bounds-checking each one."""
+    if header.ncmds > MAX_COMMANDS:
+        raise Malformed(f"corrupt Mach-O ({what}): {header.ncmds} load commands (at most {MAX_COMMANDS})")
+    order = header.order
+    out = _Commands(dylibs=[], rpaths=[], segments=[])
+    pos = 0
+    for index in range(header.ncmds):
+        if pos + 8 > len(cmds):
+            raise Malformed(f"corrupt Mach-O ({what}): load command {index} at {pos:#x} is past sizeofcmds")
+        cmd, cmdsize = unpack(order + "II", cmds, pos)
+        if cmdsize < 8 or pos + cmdsize > len(cmds):
+            raise Malformed(f"corrupt Mach-O ({what}): load command {index} ({cmd:#x}) has cmdsize {cmdsize}")
+        body = cmds[pos : pos + cmdsize]
+        if cmd in DYLIB_KINDS or cmd == LC_ID_DYLIB:
+            name = _lc_str(body, order, what, index)
+            if cmd == LC_ID_DYLIB:
+                out.id_dylib = name
+            else:
+                kind = DYLIB_KINDS[cmd]
+                platform = platforms.macos_platform_dylib(name)
+                note = None if platform else platforms.macos_location_note(name)
+                out.dylibs.append(MachoDylib(name, kind, platform, note))
+        elif cmd == LC_RPATH:
+            out.rpaths.append(_lc_str(body, order, what, index))
+        elif cmd == LC_BUILD_VERSION:
+            platform, minos, sdk = unpack(order + "III", body, 8)
+            out.platform = PLATFORMS.get(platform, f"platform-{platform}")
+            out.minos, out.sdk = _version(minos), _version(sdk)
+        elif cmd in VERSION_MIN and out.minos is None:
+            version, sdk = unpack(order + "II", body, 8)
+            out.platform = VERSION_MIN[cmd]
+            out.minos, out.sdk = _version(version), _version(sdk)
+        elif cmd == LC_CODE_SIGNATURE:
+            out.code_signature = unpack(order + "II", body, 8)
+        elif cmd in (LC_SEGMENT, LC_SEGMENT_64):
+            _segment(body, cmd == LC_SEGMENT_64, order, out)
+        elif cmd == LC_UNIXTHREAD:
+            out.unixthread = True
+        elif cmd == LC_MAIN:
+            out.main = True
+        pos += cmdsize
+    return out
+
+
+def _lc_str(body: bytes, order: str, what: str, index: int) -> str:
+    (offset,) = unpack(order + "I", body, 8)
+    if offset < 12 or offset >= len(body):
+        raise Malformed(f"corrupt Mach-O ({what}): load command {index} names a string outside itself")
+    raw = body[offset:]
+    end = raw.find(b"\0")
+    if end < 0:
+        raise Malformed(f"corrupt Mach-O ({what}): load command {index}'s string is not terminated")
+    return printable_name(raw[:end], f"{what}: load command {index} path", offset)
+
+
+def _segment(body: bytes, is64: bool, order: str, out: _Commands) -> None:
+    if is64:
+        segname, _, _, fileoff, filesize = unpack(order + "16sQQQQ", body, 8)
+        nsects = unpack(order + "I", body, 64)[0]
+        first, sect_size = 72, 80
+    else:
+        segname, _, _, fileoff, filesize = unpack(order + "16sIIII", body, 8)
+        nsects = unpack(order + "I", body, 48)[0]
+        first, sect_size = 56, 68
+    name = segname.rstrip(b"\0").decode("latin-1")
+    assert out.segments is not None
+    out.segments.append((name, fileoff, filesize))
+    for i in range(min(nsects, (len(body) - first) // sect_size)):
+        at = first + i * sect_size
+        sectname = body[at : at + 16].rstrip(b"\0")
+        if sectname == b"__go_buildinfo":
+            if is64:
+                size, offset = unpack(order + "QI", body, at + 40)
+            else:
+                size, offset = unpack(order + "II", body, at + 36)
+            out.go_section = (offset, size)
+
+
+def _signature(window: Window, location: Optional[Tuple[int, int]]) -> str:
+    """Kind of the embedded code signature: only the SuperBlob index and the CodeDirectory header are read."""
+    if location is None:
+        return "none"
+    offset, size = location
+    head = window.read(offset, min(size, 12))
+    if len(head) < 12 or int.from_bytes(head[:4], "big") != CSMAGIC_EMBEDDED_SIGNATURE:
+        return "present"
+    count = min(int.from_bytes(head[8:12], "big"), 64)
+    index = window.read(offset + 12, min(8 * count, max(0, size - 12)))
+    for at in range(0, len(index) - 7, 8):
+        slot, blob_offset = struct.unpack_from(">II", index, at)
+        if slot != 0:
+            continue
+        directory = window.read(offset + blob_offset, 16) if blob_offset + 16 <= size else b""
+        if len(directory) < 16:
+            return "present"
+        magic, _, _, flags = struct.unpack_from(">IIII", directory)
+        if magic != CSMAGIC_CODEDIRECTORY:
+            return "present"
+        if flags & CS_LINKER_SIGNED:
+            return "linker-signed"
+        if flags & CS_ADHOC:
+            return "adhoc"
+        return "signed"
+    return "present"
+
+
+def _go(window: Window, commands: _Commands) -> Optional[Toolchain]:
+    if commands.go_section is None:
+        return None
+    from linkguard.readers.gobuild import parse_buildinfo
+
+    offset, size = commands.go_section
+    info = parse_buildinfo(window.read(offset, min(size, 4 << 20)))
+    if info is None:
+        return None
+    return Toolchain(go=info, evidence=(f"Go build info: {info.go_version}" + (f", {info.path}" if info.path else ""),))
+
+
+# ------------------------------------------------------------------------------------------------- UPX
+
+
+_ID_RE = re.compile(rb"\$Id: UPX (\d+\.\d+)")
+
+
+def _upx_version(text: str) -> str:
+    """UPX 4+ writes "4.24" for 4.2.4 in its $Id string; 3.x writes "3.94"."""
+    major, _, minor = text.partition(".")
+    if major.isdigit() and int(major) >= 4 and len(minor) == 2:
+        return f"{major}.{minor[0]}.{minor[1]}"
+    return text
+
+
+def _pack_header(block: bytes) -> Optional[Tuple[int, int, int, int, bool]]:
+    if len(block) < 32 or sum(block[4:31]) % 251 != block[31]:
+        return None
+    version, fmt, method, level = block[4], block[5], block[6], block[7]
+    if fmt not in UPX_MACHO_FORMATS or version not in (13, 14) or not 1 <= level <= 10:
+        return None
+    return version, fmt, method, level, block[:4] == b"UPX!"
+
+
+def _find_upx(window: Window, commands: _Commands) -> Optional[Tuple[int, Tuple[int, int, int, int, bool]]]:
+    """(offset, header) of a checksum-valid UPX PackHeader in the slice's tail or before __LINKEDIT."""
+    areas: List[Tuple[int, bytes]] = []
+    start = max(0, window.size - UPX_TAIL)
+    areas.append((start, window.read(start, window.size - start)))
+    for name, fileoff, _ in commands.segments or ():
+        if name == "__LINKEDIT" and fileoff < start:
+            begin = max(0, fileoff - UPX_TAIL)
+            areas.append((begin, window.read(begin, fileoff - begin)))
+    for base, data in areas:
+        for hit in reversed(find_all(data, b"UPX!", 64)):
+            header = _pack_header(data[hit : hit + 32])
+            if header is not None:
+                return base + hit, header
+    shaped = commands.unixthread and not commands.main and not commands.dylibs
+    if not shaped:
+        return None
+    for base, data in areas:  # the "UPX!" magic may have been wiped: look for a checksum-valid header
+        for pos in range(len(data) - 36, -1, -1):
+            if data[pos + 4] in (13, 14) and data[pos + 5] in UPX_MACHO_FORMATS:
+                header = _pack_header(data[pos : pos + 32])
+                if header is not None:
+                    return base + pos, header
+    return None
+
+
+def _upx(window: Window, header: _Header, commands: _Commands) -> Optional[Tuple[Packing, Optional[MachoSlice]]]:
+    found = _find_upx(window, commands)
+    if found is None:
+        return None
+    offset, (version, fmt, method, level, magic_ok) = found
+    from linkguard.readers.unpack import METHODS, UnpackError, decompress, method_family
+
+    evidence = ["UPX PackHeader with a valid checksum"]
+    if not magic_ok:
+        evidence.append('the "UPX!" magic of the PackHeader was overwritten')
+    original: Optional[MachoSlice] = None
+    error: Optional[str] = None
+    raw = window.read(offset + 32, 4)
+    overlay = int.from_bytes(raw, "big" if fmt >= 128 else "little") if len(raw) == 4 else 0
+    records = window.read(overlay, 24) if 0 < overlay < window.size else b""
+    if len(records) < 24:
+        error = f"the overlay offset {overlay:#x} after the PackHeader points outside the file"
+    else:
+        order = ">" if fmt >= 128 else "<"
+        sz_unc, sz_cpr, b_method = unpack(order + "IIB", records, 12)
+        if not 0 < sz_cpr <= sz_unc <= MAX_PACKED_HEADERS or b_method not in METHODS:
+            error = (
+                f"the first packed block (b_info sz_unc {sz_unc}, sz_cpr {sz_cpr}, method {b_method}) is implausible"
+            )
+        else:
+            src = window.exact(overlay + 24, sz_cpr, "packed Mach-O headers")
+            window.budget.charge_inflate(sz_unc)
+            try:
+                plain = src if sz_cpr == sz_unc else decompress(src, b_method, sz_unc, window.budget.check_time)
+            except UnpackError as exc:
+                plain = b""
+                error = f"the packed headers do not decompress: {exc}"
+            if plain:
+                original, error = _original(plain, header)
+    idents = _ID_RE.findall(window.read(max(0, offset - 8192), min(offset, 8192)))  # the loader's $Id string
+    version_text = _upx_version(idents[-1].decode("ascii")) if idents else {13: "3.9x", 14: "4.x"}.get(version)
+    packing = Packing(
+        packer="upx",
+        version=version_text,
+        format=UPX_MACHO_FORMATS.get(fmt),
+        method=method_family(method),
+        level=level,
+        checksum_ok=True,
+        tampered=not magic_ok,
+        confidence="certain",
+        evidence=tuple(evidence),
+        see_through_error=error,
+    )
+    return packing, original
+
+
+def _original(plain: bytes, packed: _Header) -> Tuple[Optional[MachoSlice], Optional[str]]:
+    try:
+        header = _parse_header(plain, "original behind UPX")
+        if (header.cputype, header.filetype) != (packed.cputype, packed.filetype):
+            return None, "the unpacked mach header does not match the packed one (cputype/filetype)"
+        cmds = plain[header.size : header.size + header.sizeofcmds]
+        if len(cmds) < header.sizeofcmds:
+            return None, "the unpacked load commands are shorter than sizeofcmds"
+        commands = _parse_commands(header, cmds, "original behind UPX")
+    except Malformed as exc:
+        return None, str(exc)
+    return _slice(header, commands, "none", None, 0, 0), None
+
+
+def _slice(
+    header: _Header, commands: _Commands, signature: str, toolchain: Optional[Toolchain], offset: int, size: int
+) -> MachoSlice:
+    linkage = DYNAMIC if any(not d.platform for d in commands.dylibs) else OS_ONLY
+    return MachoSlice(
+        machine=_cpu_name(header.cputype, header.cpusubtype),
+        bits=header.bits,
+        endian="little" if header.order == "<" else "big",
+        type=FILE_TYPES.get(header.filetype, f"filetype-{header.filetype}"),
+        linkage=linkage,
+        dylibs=tuple(commands.dylibs),
+        rpaths=tuple(commands.rpaths),
+        id_dylib=commands.id_dylib,
+        minos=commands.minos,
+        sdk=commands.sdk,
+        platform=commands.platform,
+        signature=signature,
+        toolchain=toolchain,
+        offset=offset,
+        size=size,
+    )
+
+
+# ----------------------------------------------------------------------------------------------- facts
+
+
+def read_slice(window: Window, what: str) -> MachoSlice:
+    header = _parse_header(window.exact(0, 32 if window.size >= 32 else 28, f"{what}: mach header"), what)
+    if header.sizeofcmds > MAX_SIZEOFCMDS:
+        raise Malformed(f"corrupt Mach-O ({what}): sizeofcmds {header.sizeofcmds} is implausibly large")
+    cmds = window.exact(header.size, header.sizeofcmds, f"{what}: load commands")
+    commands = _parse_commands(header, cmds, what)
+    signature = _signature(window, commands.code_signature)
+    toolchain = _go(window, commands)
+    piece = _slice(header, commands, signature, toolchain, window.base, window.size)
+    # A packed executable keeps only segments + LC_UNIXTHREAD (p_mach.cpp canUnpack); a packed dylib keeps its
+    # load commands (dyld must load its dependencies before UPX's init runs), so dylibs are always searched.
+    packed_shape = (commands.unixthread and not commands.dylibs and header.filetype in (2, 8)) or header.filetype == 6
+    upx = _upx(window, header, commands) if packed_shape else None
+    if upx is not None:
+        packing, original = upx
+        piece = replace(piece, packing=packing, original=original)
+    return piece
+
+
+def read_facts(stream: IO[bytes], size: int, budget: Budget) -> MachoFacts:
+    """Facts of the Mach-O file in `stream`: every slice of a fat file, or the one of a thin file."""
+    window = Window(stream, 0, size, budget)
+    head = window.exact(0, 8, "Mach-O magic")
+    magic = int.from_bytes(head[:4], "big")
+    if magic not in (FAT_MAGIC, FAT_MAGIC_64):
+        return MachoFacts(slices=(read_slice(window, "thin file"),))
+    count = int.from_bytes(head[4:8], "big")
+    if not 0 < count <= MAX_FAT_ARCH:
+        raise Malformed(f"corrupt Mach-O: universal header lists {count} architectures (1..{MAX_FAT_ARCH})")
+    is64 = magic == FAT_MAGIC_64
+    entry = 32 if is64 else 20
+    table = window.exact(8, entry * count, "universal architecture table")
+    slices: List[MachoSlice] = []
+    warnings: List[str] = []
+    for i in range(count):
+        if is64:
+            cputype, cpusubtype, offset, length = unpack(">IIQQ", table, entry * i)
+        else:
+            cputype, cpusubtype, offset, length = unpack(">IIII", table, entry * i)
+        if offset < 8 + entry * count or offset + length > size or length < 28:
+            raise Malformed(
+                f"corrupt Mach-O: universal slice {i} ({_cpu_name(cputype, cpusubtype)}) at {offset:#x}+{length:#x} "
+                f"lies outside the file ({size} bytes)",
+                "truncated" if offset + length > size else "corrupt",
+            )
+        piece = read_slice(Window(stream, offset, length, budget), f"slice {i}")
+        if _cpu_name(cputype, cpusubtype).rstrip("e") != piece.machine.rstrip("e"):
+            warnings.append(
+                f"slice {i}: universal header says {_cpu_name(cputype, cpusubtype)}, header {piece.machine}"
+            )
+        slices.append(piece)
+    return MachoFacts(slices=tuple(slices), fat=True, warnings=tuple(warnings))

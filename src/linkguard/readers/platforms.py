@@ -1,0 +1,135 @@
+"""Which libraries a bare Windows or macOS provides, from data/windows.json and data/macos.json.
+
+The lists are data with a source per entry so they can be extended without touching code. Lookups are
+case-insensitive for DLL names (real binaries spell KERNEL32.dll, kernel32.dll and KERNEL32.DLL). Also answers
+which imports imply a newer Windows than the subsystem version says (the UCRT API sets, ProcessPrng, ...).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """A redistributable runtime that a bare machine lacks, and what provides it."""
+
+    pattern: str
+    runtime: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ImpliedFloor:
+    """A newer Windows implied by an import: `since` (NT major.minor) and why."""
+
+    since: str
+    reason: str
+    source: str
+
+
+@cache
+def _load(name: str) -> Dict[str, Any]:
+    text = resources.files("linkguard").joinpath("data").joinpath(name).read_text(encoding="utf-8")
+    data: Dict[str, Any] = json.loads(text)
+    return data
+
+
+@cache
+def _windows_names() -> Dict[str, Dict[str, Any]]:
+    return {entry["name"].lower(): entry for entry in _load("windows.json")["platform"]}
+
+
+def windows_platform_dll(name: str) -> bool:
+    """True when a bare Windows provides `name` (an OS DLL or an API set)."""
+    lower = name.lower()
+    if lower in _windows_names():
+        return True
+    return any(lower.startswith(p["prefix"]) for p in _load("windows.json")["api_set_prefixes"])
+
+
+def windows_runtime(name: str) -> Optional[Runtime]:
+    """The redistributable that provides `name` (VCRUNTIME140.dll, libstdc++-6.dll, ...), if it is a known one."""
+    lower = name.lower()
+    for entry in _load("windows.json")["runtimes"]:
+        if fnmatch.fnmatchcase(lower, entry["pattern"]):
+            return Runtime(entry["pattern"], entry["runtime"], entry["source"])
+    return None
+
+
+def windows_floors(imports: Sequence[Tuple[str, Sequence[str]]]) -> List[ImpliedFloor]:
+    """Windows versions implied by (dll, functions) imports, beyond what the subsystem version says."""
+    data = _load("windows.json")
+    names = _windows_names()
+    found: List[ImpliedFloor] = []
+    functions = {(f["dll"], f["function"]): f for f in data["function_floors"]}
+    for dll, taken in imports:
+        lower = dll.lower()
+        entry = names.get(lower)
+        if entry is not None and "since" in entry:
+            found.append(ImpliedFloor(entry["since"], f"imports {dll}" + _note(entry), entry["source"]))
+        for api_set in data["api_set_floors"]:
+            if lower.startswith(api_set["prefix"]):
+                found.append(ImpliedFloor(api_set["since"], f"imports {dll}" + _note(api_set), api_set["source"]))
+        for function in taken:
+            rule = functions.get((lower, function))
+            if rule is not None:
+                found.append(ImpliedFloor(rule["since"], f"imports {dll}!{function}" + _note(rule), rule["source"]))
+    return found
+
+
+def go_windows_floor(go_version: str) -> Optional[ImpliedFloor]:
+    """The oldest Windows a Go toolchain version supports (go1.21+ => Windows 10)."""
+    numbers = _go_numbers(go_version)
+    if numbers is None:
+        return None
+    for entry in _load("windows.json")["go_floors"]:
+        wanted = tuple(int(p) for p in entry["go"].split("."))
+        if numbers >= wanted:
+            return ImpliedFloor(entry["since"], f"built by {go_version}", entry["source"])
+    return None
+
+
+def _go_numbers(go_version: str) -> Optional[Tuple[int, ...]]:
+    text = go_version[2:] if go_version.startswith("go") else go_version
+    head = text.split(" ", 1)[0].split("-", 1)[0]
+    parts: List[int] = []
+    for part in head.split(".")[:2]:
+        digits = "".join(ch for ch in part if ch.isdigit())
+        if not digits or not part.startswith(digits):
+            break
+        parts.append(int(digits))
+    return tuple(parts) if len(parts) == 2 else None
+
+
+def _note(entry: Dict[str, Any]) -> str:
+    return f" ({entry['note']})" if entry.get("note") else ""
+
+
+def macos_platform_dylib(path: str) -> bool:
+    """True when a bare macOS provides the dylib or framework at install name `path`."""
+    return any(path.startswith(p["prefix"]) for p in _load("macos.json")["platform_prefixes"])
+
+
+def macos_location_note(path: str) -> Optional[str]:
+    """Why a non-platform install name is a problem (Homebrew, MacPorts, @rpath, ...), if the prefix is known."""
+    for entry in _load("macos.json")["not_platform_prefixes"]:
+        if path.startswith(entry["prefix"]):
+            why: str = entry["why"]
+            return why
+    return None
+
+
+def version_tuple(text: str) -> Tuple[int, ...]:
+    """ "10.0" -> (10, 0); non-numeric parts end the tuple."""
+    parts: List[int] = []
+    for part in text.split("."):
+        if not part.isdigit():
+            break
+        parts.append(int(part))
+    return tuple(parts)

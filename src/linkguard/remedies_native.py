@@ -1,0 +1,302 @@
+"""Causes and fixes for PE and Mach-O findings, as data: each remedy says which fixture proves it, or that none does.
+
+`proven_by` names a fixture ("pe/<name>" or "macho/<name>" in tests/data/*/manifest.json) built the suggested
+way, on which tests/unit/test_remedies_native.py shows the finding is gone, or "not proven here" when no build
+is possible on this host (MSVC, Apple's cctools). Selection is by facts only (imports, dylib paths, Go build
+info): the first row that applies wins, so rows are ordered most specific first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Sequence, Tuple, Union
+
+from linkguard.model import MachoFacts, PeFacts
+from linkguard.remedies import Explanation
+
+NOT_PROVEN = "not proven here"
+NativeFacts = Union[PeFacts, MachoFacts]
+
+
+@dataclass(frozen=True)
+class NativeRemedy:
+    id: str
+    codes: Tuple[str, ...]
+    cause: str
+    fix: str
+    proven_by: str  # fixture name, or NOT_PROVEN
+    applies: Callable[[NativeFacts], Optional[str]]  # the evidence line when it applies, else None
+
+
+def _foreign_pe(facts: NativeFacts) -> List[str]:
+    return [i.dll.lower() for i in facts.foreign] if isinstance(facts, PeFacts) else []
+
+
+def _foreign_macho(facts: NativeFacts) -> List[str]:
+    if not isinstance(facts, MachoFacts):
+        return []
+    return [d.path for s in facts.slices for d in s.effective.foreign]
+
+
+def _go(facts: NativeFacts) -> Optional[str]:
+    toolchain = facts.toolchain
+    return toolchain.go.go_version if toolchain is not None and toolchain.go is not None else None
+
+
+def _pe_go(facts: NativeFacts) -> Optional[str]:
+    go = _go(facts)
+    return f"Go build info ({go}) and non-system DLLs" if go and _foreign_pe(facts) else None
+
+
+def _macho_go(facts: NativeFacts) -> Optional[str]:
+    if not isinstance(facts, MachoFacts):
+        return None
+    for piece in facts.slices:
+        toolchain = piece.toolchain
+        if toolchain is not None and toolchain.go is not None and piece.effective.foreign:
+            return f"{piece.machine}: Go build info ({toolchain.go.go_version}) and non-system dylibs"
+    return None
+
+
+def _winpthread(facts: NativeFacts) -> Optional[str]:
+    hits = [d for d in _foreign_pe(facts) if d.startswith("libwinpthread")]
+    return f"imports {hits[0]}" if hits else None
+
+
+def _mingw_runtime(facts: NativeFacts) -> Optional[str]:
+    hits = [d for d in _foreign_pe(facts) if d.startswith(("libgcc_s", "libstdc++"))]
+    return f"imports {', '.join(hits)}" if hits else None
+
+
+def _msvc_runtime(facts: NativeFacts) -> Optional[str]:
+    hits = [d for d in _foreign_pe(facts) if d.startswith(("vcruntime", "msvcp", "concrt", "vcomp", "msvcr1"))]
+    return f"imports {', '.join(hits)}" if hits else None
+
+
+def _rust_msvc(facts: NativeFacts) -> Optional[str]:
+    if _msvc_runtime(facts) and facts.toolchain is not None and facts.toolchain.rust:
+        return f"Rust ({facts.toolchain.rust}) importing the VC++ runtime"
+    return None
+
+
+def _python(facts: NativeFacts) -> Optional[str]:
+    hits = [d for d in _foreign_pe(facts) if d.startswith("python")]
+    return f"imports {hits[0]}: a Python extension module" if hits else None
+
+
+def _any_pe(facts: NativeFacts) -> Optional[str]:
+    foreign = _foreign_pe(facts)
+    return f"imports {', '.join(foreign)}" if foreign else None
+
+
+def _homebrew(facts: NativeFacts) -> Optional[str]:
+    hits = [p for p in _foreign_macho(facts) if p.startswith(("/opt/homebrew/", "/usr/local/", "/opt/local/"))]
+    return f"links {hits[0]}" if hits else None
+
+
+def _rpath(facts: NativeFacts) -> Optional[str]:
+    hits = [p for p in _foreign_macho(facts) if p.startswith(("@rpath/", "@executable_path/", "@loader_path/"))]
+    return f"links {hits[0]}" if hits else None
+
+
+def _any_macho(facts: NativeFacts) -> Optional[str]:
+    foreign = _foreign_macho(facts)
+    return f"links {foreign[0]}" if foreign else None
+
+
+def _go_windows_floor(facts: NativeFacts) -> Optional[str]:
+    go = _go(facts)
+    return f"built by {go}" if go and isinstance(facts, PeFacts) else None
+
+
+def _ucrt(facts: NativeFacts) -> Optional[str]:
+    if not isinstance(facts, PeFacts):
+        return None
+    hits = [
+        i.dll for i in facts.imports if i.dll.lower().startswith("api-ms-win-crt-") or i.dll.lower() == "ucrtbase.dll"
+    ]
+    return f"imports {hits[0]} (Universal CRT)" if hits else None
+
+
+def _windows_floor(facts: NativeFacts) -> Optional[str]:
+    return "subsystem version or imports" if isinstance(facts, PeFacts) else None
+
+
+def _macos_floor(facts: NativeFacts) -> Optional[str]:
+    return "minos of a slice" if isinstance(facts, MachoFacts) else None
+
+
+def _packed(facts: NativeFacts) -> Optional[str]:
+    return "UPX packing" if facts.packing is not None else None
+
+
+REMEDIES_NATIVE: Tuple[NativeRemedy, ...] = (
+    # ----------------------------------------------------------------------------------- LG101, Windows
+    NativeRemedy(
+        id="pe-go-cgo",
+        codes=("LG101",),
+        cause="A Go program built with cgo links C libraries as DLLs that a bare Windows lacks.",
+        fix=(
+            "Keep cgo but link the MinGW runtime statically: `go build -ldflags=-extldflags=-static`; or build with "
+            "`CGO_ENABLED=0` (pure-Go packages in place of the cgo ones)."
+        ),
+        proven_by="pe/go-cgo-cxx-windows-amd64-extstatic.exe",
+        applies=_pe_go,
+    ),
+    NativeRemedy(
+        id="mingw-winpthread",
+        codes=("LG101",),
+        cause=(
+            "MinGW-w64 GCC with the posix thread model links std::thread through winpthreads, and "
+            "`-static-libgcc -static-libstdc++` make only libgcc and libstdc++ static: libwinpthread-1.dll stays."
+        ),
+        fix="Link with `-static` (all of libgcc, libstdc++ and winpthreads static), or ship libwinpthread-1.dll.",
+        proven_by="pe/mingw-cxx-thread-static.exe",
+        applies=_winpthread,
+    ),
+    NativeRemedy(
+        id="mingw-runtime",
+        codes=("LG101",),
+        cause="MinGW-w64 GCC links its own runtime DLLs (libgcc_s_seh-1.dll, libstdc++-6.dll) by default.",
+        fix="Link with `-static` (or `zig cc -target x86_64-windows-gnu`, which never links those DLLs).",
+        proven_by="pe/mingw-cxx-thread-static.exe",
+        applies=_mingw_runtime,
+    ),
+    NativeRemedy(
+        id="rust-msvc-crt-static",
+        codes=("LG101",),
+        cause="Rust's *-pc-windows-msvc targets link the Visual C++ runtime (VCRUNTIME140.dll) dynamically.",
+        fix=(
+            "Build with `RUSTFLAGS='-C target-feature=+crt-static'` (documented by the Rust reference; "
+            + NOT_PROVEN
+            + ": no MSVC toolchain on this host), or install the VC++ redistributable with the program."
+        ),
+        proven_by=NOT_PROVEN,
+        applies=_rust_msvc,
+    ),
+    NativeRemedy(
+        id="msvc-static-crt",
+        codes=("LG101",),
+        cause="MSVC's /MD (the default) links the Visual C++ runtime DLLs, which a bare Windows lacks.",
+        fix=(
+            "Compile with `/MT` to link the runtime statically (documented by Microsoft; "
+            + NOT_PROVEN
+            + "), or ship the VC++ 2015-2022 redistributable installer with the program."
+        ),
+        proven_by=NOT_PROVEN,
+        applies=_msvc_runtime,
+    ),
+    NativeRemedy(
+        id="python-extension",
+        codes=("LG101",),
+        cause="A Python extension module (.pyd) imports the interpreter's DLL, which python.exe provides.",
+        fix='Expected for extension modules: allow `*.pyd` with `libraries = ["python3*.dll"]` and a reason.',
+        proven_by=NOT_PROVEN,
+        applies=_python,
+    ),
+    NativeRemedy(
+        id="pe-other-dll",
+        codes=("LG101",),
+        cause="The program imports DLLs that are not part of Windows.",
+        fix="Link those libraries statically, or ship the DLLs beside the exe (and add an allowance naming them).",
+        proven_by=NOT_PROVEN,
+        applies=_any_pe,
+    ),
+    # ------------------------------------------------------------------------------------- LG101, macOS
+    NativeRemedy(
+        id="macho-go-cgo",
+        codes=("LG101",),
+        cause="A Go program built with cgo links C libraries from the build machine (Homebrew, MacPorts).",
+        fix="Build with `CGO_ENABLED=0`, or link the C libraries' static archives.",
+        proven_by="macho/go-darwin-arm64",
+        applies=_macho_go,
+    ),
+    NativeRemedy(
+        id="macho-homebrew",
+        codes=("LG101",),
+        cause="The program links a dylib by its absolute path in a package manager's prefix (Homebrew, MacPorts).",
+        fix=(
+            "Link the library's static archive (`.a`), or bundle the dylib: `install_name_tool -id "
+            "@rpath/libX.dylib` on it, `install_name_tool -change <old> @rpath/libX.dylib` and `-add_rpath "
+            "@executable_path/../lib` on the program (" + NOT_PROVEN + ": needs Apple's cctools)."
+        ),
+        proven_by=NOT_PROVEN,
+        applies=_homebrew,
+    ),
+    NativeRemedy(
+        id="macho-rpath-bundle",
+        codes=("LG101",),
+        cause="The program loads a dylib through @rpath/@executable_path: it runs only where that dylib ships with it.",
+        fix="Ship the dylib at the LC_RPATH location inside the release (and allow it by path), or link it statically.",
+        proven_by=NOT_PROVEN,
+        applies=_rpath,
+    ),
+    NativeRemedy(
+        id="macho-other-dylib",
+        codes=("LG101",),
+        cause="The program links dylibs that are not part of macOS.",
+        fix="Link them statically, or bundle them with @rpath and install_name_tool.",
+        proven_by=NOT_PROVEN,
+        applies=_any_macho,
+    ),
+    # ---------------------------------------------------------------------------------- LG104, floors
+    NativeRemedy(
+        id="go-windows-floor",
+        codes=("LG104",),
+        cause="Go 1.21 and later require Windows 10 (Go 1.21 release notes).",
+        fix="Build with Go 1.20 for Windows 7/8 targets, or raise `max-windows` to the floor you really support.",
+        proven_by=NOT_PROVEN,
+        applies=_go_windows_floor,
+    ),
+    NativeRemedy(
+        id="ucrt-floor",
+        codes=("LG104",),
+        cause="The Universal CRT (api-ms-win-crt-*, ucrtbase.dll) is part of Windows 10; older Windows need KB2999226.",
+        fix="Link against msvcrt.dll instead (MinGW-w64's default CRT), or require the UCRT update on older Windows.",
+        proven_by="pe/mingw-c.exe",
+        applies=_ucrt,
+    ),
+    NativeRemedy(
+        id="windows-subsystem-floor",
+        codes=("LG104",),
+        cause="The Windows loader refuses images whose subsystem version is newer than the running Windows.",
+        fix="Set the subsystem version: GNU ld `-Wl,--major-subsystem-version,6 -Wl,--minor-subsystem-version,1`, "
+        "MSVC `/SUBSYSTEM:CONSOLE,6.01`.",
+        proven_by=NOT_PROVEN,
+        applies=_windows_floor,
+    ),
+    NativeRemedy(
+        id="macos-deployment-target",
+        codes=("LG104",),
+        cause="The slice's minimum macOS (LC_BUILD_VERSION minos) is newer than the configured oldest macOS.",
+        fix="Build with `MACOSX_DEPLOYMENT_TARGET=<version>` / `-mmacosx-version-min=<version>`, or "
+        "`zig cc -target x86_64-macos.<version>`.",
+        proven_by="macho/zig-c-arm64-macos11",
+        applies=_macos_floor,
+    ),
+    # ------------------------------------------------------------------------------------- LG201, UPX
+    NativeRemedy(
+        id="native-upx",
+        codes=("LG201",),
+        cause="The release pipeline packs the program with UPX.",
+        fix="Drop the `upx` step; UPX-packed programs trip antivirus heuristics on Windows and lose their code "
+        "signature on macOS.",
+        proven_by=NOT_PROVEN,
+        applies=_packed,
+    ),
+)
+
+
+def explain_native(
+    code: str, facts: NativeFacts, table: Sequence[NativeRemedy] = REMEDIES_NATIVE
+) -> Optional[Explanation]:
+    """The first remedy of `table` for `code` that applies to `facts` (rows are ordered most specific first)."""
+    for remedy in table:
+        if code not in remedy.codes:
+            continue
+        reason = remedy.applies(facts)
+        if reason is None:
+            continue
+        proof = f"proven by fixture {remedy.proven_by}" if remedy.proven_by != NOT_PROVEN else NOT_PROVEN
+        return Explanation(remedy=remedy.id, cause=remedy.cause, fix=remedy.fix, evidence=(reason, proof))
+    return None

@@ -1,0 +1,171 @@
+"""LG101 and LG201 for PE and Mach-O: the same rules as for ELF, judged against the target OS's own libraries.
+
+For Windows and macOS, "dynamic" means "needs a library outside the OS": importing kernel32 or libSystem is not a
+finding (macOS has no static option at all, Apple QA1118). dynamic_link.py and upx_packed.py call in here.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import TYPE_CHECKING, Iterator, List, Union
+
+from linkguard.describe import dylib_names, import_names, packing_line
+from linkguard.model import Finding, MachoFacts, MachoSlice, PeFacts, PeImport, Severity
+from linkguard.remedies_native import explain_native
+
+if TYPE_CHECKING:
+    from linkguard.policy import PathPolicy
+    from linkguard.rules.base import RuleSpec
+
+MAX_FUNCTIONS_SHOWN = 3
+NativeFacts = Union[PeFacts, MachoFacts]
+
+
+def dynamic_link(spec: RuleSpec, facts: NativeFacts, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:
+    if policy.allowance is not None and policy.allowance.dynamic:
+        return
+    if isinstance(facts, PeFacts):
+        yield from _pe_dynamic(spec, facts, severity)
+    else:
+        yield from _macho_dynamic(spec, facts, severity)
+
+
+def _pe_dynamic(spec: RuleSpec, facts: PeFacts, severity: Severity) -> Iterator[Finding]:
+    foreign = facts.foreign
+    if not foreign:
+        return
+    names = list(dict.fromkeys(i.dll for i in foreign))
+    count = len(names)
+    message = f"needs {count} DLL{'s' if count != 1 else ''} a bare Windows lacks: {import_names(foreign)}"
+    lacks = sorted({i.provider for i in foreign if i.provider})
+    if lacks:
+        message += " (they come with " + " and ".join(lacks) + ", not with Windows)"
+    packed = facts.packing is not None
+    if packed:
+        message = "behind the packing (UPX keeps one import per original DLL), the original " + message
+    yield spec.finding(
+        severity,
+        message,
+        evidence=tuple(_pe_evidence(i) for i in foreign),
+        explanation=explain_native(spec.code, facts),
+        through_packing=packed,
+    )
+
+
+def _pe_evidence(item: PeImport) -> str:
+    kind = {"import": "", "delay": " (delay-loaded)", "delay-unlisted": " (delay-loaded; found by its descriptor)"}
+    shown = ", ".join(item.functions[:MAX_FUNCTIONS_SHOWN])
+    more = len(item.functions) - MAX_FUNCTIONS_SHOWN
+    text = f"{item.dll}{kind.get(item.kind, '')}"
+    if shown:
+        text += f" <- {shown}" + (f", +{more} more" if more > 0 else "")
+    if item.provider:
+        text += f" [{item.provider}]"
+    return text
+
+
+def _macho_dynamic(spec: RuleSpec, facts: MachoFacts, severity: Severity) -> Iterator[Finding]:
+    needing = [s for s in facts.slices if s.effective.foreign]
+    if not needing:
+        return
+    parts: List[str] = []
+    for piece in needing:
+        label = f"{piece.machine} slice" if facts.fat else "it"
+        parts.append(f"{label} needs {dylib_names(piece.effective.foreign)}")
+    clean = [s.machine for s in facts.slices if not s.effective.foreign]
+    message = "; ".join(parts) + " (not part of macOS)"
+    if clean:
+        plural = len(clean) > 1
+        message += f"; the {', '.join(clean)} slice{'s need' if plural else ' needs'} only macOS libraries"
+    through = any(s.original is not None for s in needing)
+    if through:
+        message = "behind the packing, " + message
+    evidence: List[str] = []
+    for piece in needing:
+        for dylib in piece.effective.foreign:
+            note = dylib.note
+            kind = "" if dylib.kind == "load" else f" ({_kind_text(dylib.kind)})"
+            evidence.append(f"{piece.machine}: {dylib.path}{kind}" + (f" [{note}]" if note else ""))
+        if piece.effective.rpaths:
+            evidence.append(f"{piece.machine}: LC_RPATH " + ":".join(piece.effective.rpaths))
+    yield spec.finding(
+        severity,
+        message,
+        evidence=tuple(evidence),
+        explanation=explain_native(spec.code, facts),
+        through_packing=through,
+    )
+
+
+def _kind_text(kind: str) -> str:
+    return {
+        "weak": "weak: the program starts without it, but loses what it provides",
+        "reexport": "re-exported",
+        "lazy": "lazily loaded",
+        "upward": "upward",
+    }.get(kind, kind)
+
+
+def upx_packed(spec: RuleSpec, facts: NativeFacts, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:
+    if policy.allowance is not None and policy.allowance.packed:
+        return
+    if isinstance(facts, PeFacts):
+        if facts.packing is None:
+            return
+        message = f"packed by {packing_line(facts.packing)}; the DLLs behind the packing: {import_names(facts.imports)}"
+        yield spec.finding(
+            severity,
+            message,
+            evidence=tuple(facts.packing.evidence),
+            explanation=explain_native(spec.code, facts),
+        )
+        return
+    for piece in facts.slices:
+        if piece.packing is None:
+            continue
+        yield spec.finding(
+            severity,
+            _macho_packed_message(piece, facts.fat),
+            evidence=tuple(piece.packing.evidence),
+            explanation=explain_native(spec.code, facts),
+        )
+
+
+def _macho_packed_message(piece: MachoSlice, fat: bool) -> str:
+    assert piece.packing is not None
+    head = f"{piece.machine} slice " if fat else ""
+    message = f"{head}packed by {packing_line(piece.packing)}"
+    message += f"; code signature of the packed file: {piece.signature}"
+    original = piece.original
+    if original is None:
+        hidden = "its dylibs, rpaths and minimum macOS are hidden"
+        return f"{message}; could not see through ({piece.packing.see_through_error or 'unknown layout'}): {hidden}"
+    libraries = dylib_names(original.dylibs) or "no dylibs"
+    message += f"; the original links {libraries}"
+    if original.minos:
+        message += f" (minimum {original.platform or 'OS'} {original.minos})"
+    return message
+
+
+def library_not_allowed(
+    spec: RuleSpec, facts: NativeFacts, policy: PathPolicy, severity: Severity
+) -> Iterator[Finding]:
+    """LG103 where dynamic linking is allowed: non-OS libraries outside the allowance's `libraries` globs (DLL
+    names match case-insensitively, as Windows resolves them)."""
+    allowance = policy.allowance
+    if allowance is None or allowance.libraries is None or not allowance.dynamic:
+        return
+    if isinstance(facts, PeFacts):
+        patterns = [p.lower() for p in allowance.libraries]
+        names = list(dict.fromkeys(i.dll for i in facts.foreign))
+        extra = [n for n in names if not any(fnmatch.fnmatchcase(n.lower(), p) for p in patterns)]
+    else:
+        paths = list(dict.fromkeys(d.path for s in facts.slices for d in s.effective.foreign))
+        extra = [n for n in paths if not any(fnmatch.fnmatchcase(n, p) for p in allowance.libraries)]
+    if not extra:
+        return
+    yield spec.finding(
+        severity,
+        f"needs {', '.join(extra)}, not in the allowed libraries ({', '.join(allowance.libraries)})",
+        evidence=(f"allowance: {allowance.reason}",),
+    )
