@@ -9,7 +9,7 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from linkguard.remedies_native import NOT_PROVEN, REMEDIES_NATIVE
+from linkguard.remedies.native import NOT_PROVEN, REMEDIES_NATIVE
 from tests.conftest import DATA, run_cli, validate_report
 
 # remedy id -> (the build change the fix asks for, the config that makes the rule judge, the code it fixes)
@@ -61,7 +61,7 @@ def _findings(path: str, config: str, tmp_path: Path) -> List[Dict[str, str]]:
 
 @pytest.mark.parametrize("remedy", [r for r in REMEDIES_NATIVE if r.proven_by != NOT_PROVEN], ids=lambda r: r.id)
 def test_proof_fixture_was_built_the_suggested_way_and_passes(remedy: object, tmp_path: Path) -> None:
-    from linkguard.remedies_native import NativeRemedy
+    from linkguard.remedies.native import NativeRemedy
 
     assert isinstance(remedy, NativeRemedy)
     fixture = _fixture(remedy.proven_by)

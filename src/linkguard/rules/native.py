@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Iterator, List, Union
 
 from linkguard.describe import dylib_names, import_names, packing_line
 from linkguard.model import Finding, MachoFacts, MachoSlice, PeFacts, PeImport, Severity
-from linkguard.remedies_native import explain_native
+from linkguard.remedies.native import explain_native
 
 if TYPE_CHECKING:
     from linkguard.policy import PathPolicy

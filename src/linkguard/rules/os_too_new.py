@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator, List, Tuple
 
 from linkguard.model import Finding, Inspection, MachoFacts, PeFacts, Severity
-from linkguard.remedies_native import explain_native
+from linkguard.remedies.native import explain_native
 from linkguard.rules.base import RuleSpec
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """Causes and fixes for PE and Mach-O findings, as data: each remedy says which fixture proves it, or that none does.
 
 `proven_by` names a fixture ("pe/<name>" or "macho/<name>" in tests/data/*/manifest.json) built the suggested
-way, on which tests/unit/test_remedies_native.py shows the finding is gone, or "not proven here" when no build
+way, on which tests/unit/test_remedies/native.py shows the finding is gone, or "not proven here" when no build
 is possible on this host (MSVC, Apple's cctools). Selection is by facts only (imports, dylib paths, Go build
 info): the first row that applies wins, so rows are ordered most specific first.
 """
