@@ -62,7 +62,7 @@ CONFIGS = {"@cxx-floor": ("linkguard.toml", CXX_FLOOR_TOML), "@libc-only": ("lin
 
 @dataclass(frozen=True)
 class Proof:
-    remedy: str  # our remedy id (src/linkguard/remedies.py)
+    remedy: str  # our remedy id (src/linkguard/remedies/table.py)
     code: str  # the rule whose finding carries it
     fix_says: str  # text the fix must contain: the very build change the after fixture used
     promise: Tuple[str, ...]  # what the after fixtures' truth must show (build.sh declares the same)

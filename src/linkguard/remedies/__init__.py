@@ -2,8 +2,9 @@
 
 One table (REMEDIES, in remedies/table.py) holds every ELF remedy as data: the rule codes it answers, the
 languages it speaks to, the evidence flags that must hold (`when`) or must not (`unless`), and cause/fix templates
-filled from the facts; remedies/native.py does the same for PE and Mach-O. `explain` gathers the evidence once and picks the most specific matching remedy (most conditions; ties go to
-the earlier row), so adding a remedy is adding a row, and each row says exactly what selects it.
+filled from the facts; remedies/native.py does the same for PE and Mach-O. `explain` gathers the evidence once
+and picks the most specific matching remedy (most conditions; ties go to the earlier row), so adding a remedy is
+adding a row, and each row says exactly what selects it.
 """
 
 from __future__ import annotations
