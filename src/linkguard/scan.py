@@ -126,7 +126,7 @@ def _check_file(artifact: FileArtifact, policy: Policy) -> Iterator[Outcome]:
             else:
                 yield judge(artifact.path, artifact.location, inspection, policy)
             return
-    from linkguard.inputs.magic import sniff_archive
+    from linkguard.magic import sniff_archive
 
     kind = sniff_archive(head)
     if kind is None:

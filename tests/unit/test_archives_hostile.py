@@ -23,9 +23,9 @@ import pytest
 from linkguard.config import Policy
 from linkguard.inputs import archives, failures, streams
 from linkguard.inputs.deadline import Deadline
-from linkguard.inputs.magic import is_tar, sniff_archive
 from linkguard.inputs.members import EMPTY_NAME, link_escape, unsafe_reason
 from linkguard.limits import ArchiveLimits
+from linkguard.magic import is_tar, sniff_archive
 from linkguard.model import ArtifactReport, Report, Skipped
 from linkguard.scan import scan
 from tests.conftest import run_json

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import IO, TYPE_CHECKING, Iterator, Optional
 
-from linkguard.inputs.magic import AR_MAGIC, sniff_archive
 from linkguard.inputs.members import HEAD, Entry, member_path
 from linkguard.inputs.streams import (
     CODECS,
@@ -22,6 +21,7 @@ from linkguard.inputs.streams import (
     read_exact,
     skip,
 )
+from linkguard.magic import AR_MAGIC, sniff_archive
 from linkguard.model import Skipped
 
 if TYPE_CHECKING:  # the walker imports the containers; they only need its type

@@ -26,11 +26,11 @@ from typing import Callable, Iterator, Optional
 
 from linkguard.inputs.deadline import NO_DEADLINE, Deadline
 from linkguard.inputs.files import Problem
-from linkguard.inputs.magic import sniff_archive
 from linkguard.inputs.members import Entry, MemberArtifact, MemberResult, Read, safe_name, unsafe_reason
 from linkguard.inputs.streams import ArchiveError, FileSource
 from linkguard.inputs.walker import Walker
 from linkguard.limits import ArchiveLimits
+from linkguard.magic import sniff_archive
 from linkguard.model import Unreadable
 
 __all__ = [

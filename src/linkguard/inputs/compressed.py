@@ -12,9 +12,9 @@ from typing import IO, TYPE_CHECKING, Iterator, Optional
 
 from linkguard.inputs import streams, tar
 from linkguard.inputs.images import Layer
-from linkguard.inputs.magic import is_tar, sniff
 from linkguard.inputs.members import HEAD, Entry, MemberArtifact
 from linkguard.inputs.streams import DecodedSource, Prefixed, ReplayStream, Source, as_io, read_exact
+from linkguard.magic import is_tar, sniff
 from linkguard.model import Skipped
 
 if TYPE_CHECKING:  # the walker imports the containers; they only need its type

@@ -27,9 +27,9 @@ from linkguard.inputs.images import (
     visible,
     wants_document,
 )
-from linkguard.inputs.magic import sniff_archive
 from linkguard.inputs.members import HEAD, Entry, link_escape, link_reason, member_path, safe_name, unsafe_reason
 from linkguard.inputs.streams import CODECS, OpenerSource, Prefixed, SliceSource, Source, Watched, as_io, read_exact
+from linkguard.magic import sniff_archive
 
 if TYPE_CHECKING:  # the walker imports the containers; they only need its type
     from linkguard.inputs.walker import Walker

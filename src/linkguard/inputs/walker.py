@@ -23,7 +23,6 @@ from linkguard.inputs.deadline import Deadline
 from linkguard.inputs.failures import unreadable
 from linkguard.inputs.files import Problem
 from linkguard.inputs.images import Layer
-from linkguard.inputs.magic import sniff, sniff_archive
 from linkguard.inputs.members import (
     HEAD,
     NOT_INSPECTED,
@@ -34,6 +33,7 @@ from linkguard.inputs.members import (
 )
 from linkguard.inputs.streams import CODECS, ArchiveError, Prefixed, ReplayStream, Source, as_io, read_exact
 from linkguard.limits import ArchiveLimits
+from linkguard.magic import sniff, sniff_archive
 from linkguard.model import Skipped, Unreadable
 
 CONTAINER_NAMES = {"tar": "tar archive", "zip": "zip archive", "ar": "ar archive"}

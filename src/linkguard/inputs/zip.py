@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Dict, Iterator, Optional, Tuple
 
 from linkguard.inputs.images import normalize
-from linkguard.inputs.magic import sniff, sniff_archive
 from linkguard.inputs.members import (
     HEAD,
     NOT_INSPECTED,
@@ -32,6 +31,7 @@ from linkguard.inputs.members import (
     unsafe_reason,
 )
 from linkguard.inputs.streams import RATIO_FLOOR, ArchiveError, OpenerSource, SliceSource, Source, Watched, as_io
+from linkguard.magic import sniff, sniff_archive
 from linkguard.model import Skipped
 from linkguard.seekable import SeekableReader
 

@@ -16,36 +16,15 @@ from typing import IO, Any, Iterator, Optional
 
 from linkguard.errors import describe
 from linkguard.limits import Limits
+from linkguard.magic import sniff
 from linkguard.model import Artifact, ElfFacts, Inspection, Packing, Toolchain, Unreadable
 from linkguard.readers.budget import Budget, BudgetExceeded
 from linkguard.readers.source import BytesSource, MappedSource, Source, source_for
 
-ELF_MAGIC = b"\x7fELF"
 MIN_ELF = 52  # the smallest ELF header (32-bit)
 
 # What struct-level parsing raises on hostile input besides our own Corrupt: bad input, not bugs.
 PARSE_ERRORS = (struct.error, IndexError, ValueError, OverflowError, UnicodeDecodeError)
-
-
-def sniff(head: bytes) -> Optional[str]:
-    """The format a file's first bytes announce ("elf"), or None for anything we skip."""
-    if head[:4] == ELF_MAGIC:
-        return "elf"
-    return _sniff_native(head)
-
-
-def _sniff_native(head: bytes) -> Optional[str]:
-    """PE ("MZ", and "PE\\0\\0" at e_lfanew when the head reaches it) or Mach-O (thin or fat, not Java)."""
-    from linkguard.readers.macho import sniff_macho
-
-    if head[:2] == b"MZ" and len(head) >= 0x40:
-        lfanew = int.from_bytes(head[0x3C:0x40], "little")
-        if head[lfanew : lfanew + 2] in (b"NE", b"LE", b"LX"):
-            return None  # a 16-bit Windows or OS/2 program, not a PE image
-        return "pe"  # a PE signature that is missing or cut off is read (and reported) as a corrupt PE
-    if sniff_macho(head):
-        return "macho"
-    return None
 
 
 def read_artifact(artifact: Artifact, limits: Limits) -> Optional[Inspection]:

@@ -24,12 +24,11 @@ from linkguard.model import DYNAMIC, OS_ONLY, MachoDylib, MachoFacts, MachoSlice
 from linkguard.readers import platforms
 from linkguard.readers.budget import Budget
 from linkguard.readers.native import Malformed, Window, find_all, printable_name, unpack
+from linkguard.readers.upx.layout import FORMATS
 
 MH_MAGIC, MH_MAGIC_64 = 0xFEEDFACE, 0xFEEDFACF
 FAT_MAGIC, FAT_MAGIC_64 = 0xCAFEBABE, 0xCAFEBABF
-MAX_FAT_ARCH_SNIFF = 20  # `file`: "fat" below 20 architectures; Java class files have major version >= 45 here
 MAX_FAT_ARCH = 64
-JAVA_MAX_MAJOR = 100  # class file major versions: 45 (1.1) .. 69 (Java 25); room for the future
 MAX_COMMANDS = 4096
 MAX_SIZEOFCMDS = 16 << 20
 MAX_PACKED_HEADERS = 1 << 20  # the original's mach header + load commands inside a UPX block
@@ -92,31 +91,8 @@ DYLIB_KINDS = {
 }
 CSMAGIC_EMBEDDED_SIGNATURE, CSMAGIC_CODEDIRECTORY = 0xFADE0CC0, 0xFADE0C02
 CS_ADHOC, CS_LINKER_SIGNED = 0x2, 0x20000
-UPX_MACHO_FORMATS = {29: "macho/i386", 32: "macho/arm", 33: "dylib/i386", 34: "macho/amd64", 35: "dylib/amd64",
-                     37: "macho/arm64", 131: "macho/ppc32", 134: "macho/fat"}  # fmt: skip
-
-
-def sniff_macho(head: bytes) -> bool:
-    """Mach-O thin (32/64, either byte order) or fat; fat told apart from a Java class file as `file` does."""
-    if len(head) < 8:
-        return False
-    magic_le = int.from_bytes(head[:4], "little")
-    if magic_le in (MH_MAGIC, MH_MAGIC_64) or int.from_bytes(head[:4], "big") in (MH_MAGIC, MH_MAGIC_64):
-        return True
-    magic = int.from_bytes(head[:4], "big")
-    if magic not in (FAT_MAGIC, FAT_MAGIC_64):
-        return False
-    count = int.from_bytes(head[4:8], "big")
-    if count >= MAX_FAT_ARCH_SNIFF:
-        # `file` calls this a Java class file (minor, major version). A real class file has a major version of
-        # 45 (JDK 1.1) to ~100; anything else with the fat magic is a corrupt universal header (LG901).
-        major = int.from_bytes(head[6:8], "big")
-        return not 45 <= major <= JAVA_MAX_MAJOR
-    if count == 0:
-        return False
-    if len(head) >= 12:
-        return int.from_bytes(head[8:12], "big") in CPU_TYPES
-    return True
+# UPX's Mach-O format bytes and the names `upx -l` prints (one table for every format: upx/layout.py).
+UPX_MACHO_FORMATS = {code: name for code, name in FORMATS.items() if name.startswith(("macho/", "dylib/"))}
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Recognising executables and archives by their first bytes (never by name).
 
-Tiny and import-free: every file is sniffed. inputs/ decides here which members to hand to inspection, so that it
-need not import the readers (the layers point one way: inputs -> readers).
+Tiny and import-free: every file and archive member is sniffed. inputs/ decides here which files and members
+are executables or archives, and readers/ dispatches on the same answer, so the two never disagree and neither
+imports the other.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ def sniff(head: bytes) -> Optional[str]:
     return _sniff_native(head)
 
 
-# PE and Mach-O, the same tests as readers/__init__.py's sniff (kept import-free here: inputs may not import readers).
+# PE and Mach-O: the tests `file` applies (a fat header with a Java class file's version is a class file).
 _MACHO_THIN = (0xFEEDFACE, 0xFEEDFACF)
 _FAT = (0xCAFEBABE, 0xCAFEBABF)
 _FAT_CPUS = (7, 0x01000007, 12, 0x0100000C, 0x0200000C, 18, 0x01000012)
