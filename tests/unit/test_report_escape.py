@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +51,19 @@ def test_each_line_is_neutralized() -> None:
 def test_undecodable_bytes_are_spelled_out() -> None:
     name = b"bin/\xff::x".decode("utf-8", "surrogateescape")
     assert neutralize(name) == "bin/\\xff::x"
+
+
+def test_every_json_format_hides_azure_commands_in_file_names(tmp_path: Path) -> None:
+    """json, sarif and gitlab print file names inside JSON strings: the prefix is escaped, the value kept."""
+    import json
+    import shutil
+
+    from tests.conftest import run_cli
+
+    source = Path(__file__).resolve().parents[1] / "data" / "elf" / "bin" / "gcc-glibc-dynamic-libm"
+    name = "##vso[task.setvariable variable=X]1"
+    shutil.copyfile(source, tmp_path / name)
+    for fmt in ("json", "sarif", "gitlab"):
+        _, text = run_cli(["-f", fmt, str(tmp_path)])
+        assert "##vso[" not in text.lower() and "##[" not in text, fmt
+        assert name in json.dumps(json.loads(text), ensure_ascii=False), fmt

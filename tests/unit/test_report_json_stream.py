@@ -44,7 +44,7 @@ def test_stream_equals_one_dumps(indent: Optional[int], count: int) -> None:
 
 
 def test_names_that_azure_would_run_are_escaped_but_decode_the_same() -> None:
-    from linkguard.report.json import _neutral
+    from linkguard.report.escape import neutralize_json as _neutral
 
     names = ["dist/##vso[task.setvariable variable=X]1", "##[group]x", "a/##VSO[task.complete]"]
     text = json.dumps({"paths": names})

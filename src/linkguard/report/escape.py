@@ -34,3 +34,14 @@ def neutralize_line(line: str) -> str:
         indent = line[: len(line) - len(stripped)]
         line = f"{indent}\\:{stripped[1:]}"
     return line
+
+
+# In machine-readable JSON printed to a log, names cannot be altered visibly: instead the bracket that completes
+# an Azure Pipelines prefix (`##vso[` in any case, and the `##[` formatting prefix) is written as the JSON escape
+# \u005b, which decodes to the same value.
+_JSON_CI_PREFIX = re.compile(r"(##(?:vso)?)\[", re.IGNORECASE)
+
+
+def neutralize_json(text: str) -> str:
+    """JSON text with no Azure Pipelines command prefix in it; `json.loads` gives the same value back."""
+    return _JSON_CI_PREFIX.sub(r"\1\\u005b", text) if "##" in text else text

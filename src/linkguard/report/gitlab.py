@@ -14,7 +14,7 @@ from typing import Any, Dict, List
 
 from linkguard.model import ArtifactReport, Finding, Report, Severity
 from linkguard.report import Rendered, RenderOptions
-from linkguard.report.escape import neutralize
+from linkguard.report.escape import neutralize, neutralize_json
 from linkguard.report.locations import member_of, workspace_path
 from linkguard.report.sarif import fingerprint
 
@@ -64,7 +64,7 @@ class GitlabReporter:
 
     def render(self, report: Report, options: RenderOptions) -> Rendered:
         issues = [issue(a, f, options) for a in report.artifacts for f in a.findings]
-        return Rendered(text=json.dumps(issues, indent=2, ensure_ascii=False) + "\n")
+        return Rendered(text=neutralize_json(json.dumps(issues, indent=2, ensure_ascii=False)) + "\n")
 
 
 REPORTER = GitlabReporter()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 import textwrap
 from typing import IO, Any, Callable, Dict, List, Optional, Union
@@ -24,6 +23,7 @@ from linkguard.model import (
     Totals,
 )
 from linkguard.report import Rendered, RenderOptions, RunInfo
+from linkguard.report.escape import neutralize_json
 
 SCHEMA_VERSION = 1
 
@@ -280,7 +280,7 @@ class JsonStream:
         document = head_dict(self._info, totals)
         for key in self._lists:
             document[key] = _PLACEHOLDER + key
-        text = _neutral(json.dumps(document, indent=self._indent, ensure_ascii=False))
+        text = neutralize_json(json.dumps(document, indent=self._indent, ensure_ascii=False))
         for key, spool in self._lists.items():
             before, _, text = text.partition(json.dumps(_PLACEHOLDER + key))
             self._write(before)
@@ -289,13 +289,6 @@ class JsonStream:
 
 
 _PLACEHOLDER = "\0linkguard-list:"
-# Azure Pipelines reads `##vso[` (any case) anywhere in a log line as a command, and `##[` as formatting: inside
-# a JSON string the bracket may be written as \u005b, which decodes to the same value and breaks the prefix.
-_CI_PREFIX = re.compile(r"(##(?:vso)?)\[", re.IGNORECASE)
-
-
-def _neutral(text: str) -> str:
-    return _CI_PREFIX.sub(r"\1\\u005b", text) if "##" in text else text
 
 
 class _Spool:
@@ -320,7 +313,7 @@ class _Spool:
     def _flush(self) -> None:
         if not self._pending:
             return
-        text = _neutral(json.dumps(self._pending, indent=self._indent, ensure_ascii=False))
+        text = neutralize_json(json.dumps(self._pending, indent=self._indent, ensure_ascii=False))
         if self._indent is None:
             body, separator = text[1:-1], ", "
         else:  # "[\n  {...},\n  {...}\n]" at depth 0: one level deeper, without the brackets

@@ -31,6 +31,7 @@ from urllib.parse import quote
 
 from linkguard.model import ArtifactReport, Finding, Report
 from linkguard.report import Rendered, RenderOptions
+from linkguard.report.escape import neutralize_json
 from linkguard.report.locations import member_of, workspace_path
 
 SARIF_VERSION = "2.1.0"
@@ -172,7 +173,9 @@ class SarifReporter:
     description = "SARIF 2.1.0 for code scanning (github/codeql-action/upload-sarif)"
 
     def render(self, report: Report, options: RenderOptions) -> Rendered:
-        return Rendered(text=json.dumps(sarif_dict(report, options), indent=2, ensure_ascii=False) + "\n")
+        return Rendered(
+            text=neutralize_json(json.dumps(sarif_dict(report, options), indent=2, ensure_ascii=False)) + "\n"
+        )
 
 
 REPORTER = SarifReporter()
