@@ -7,7 +7,8 @@ What may differ, and is counted apart rather than failing:
 - the prose of findings (message, cause, fix, evidence lines): the reporters' to improve; codes, rules, severities
   and the remedy chosen must stay;
 - PE and Mach-O files (and archive members) that an ELF-only version skipped as "not an ELF file": artifacts now
-  (or LG901 where their headers cannot be read, e.g. a PE debug file without section data), and the archive summaries whose not-ELF member counts dropped by exactly the number of such members.
+  (or LG901 where their headers cannot be read, e.g. a PE debug file without section data), and the archive
+  summaries whose not-ELF member counts dropped by exactly the number of such members.
 Prints up to 20 differing paths; exits 1 on any other difference.
 """
 
