@@ -107,6 +107,12 @@ def test_upx_list_and_test(key: str, env: str) -> None:
             assert got == want, fx["name"]
         if fx["packer"] == key:
             assert pf.upx_test(upx, path) == fx["truth"]["upx_t"], fx["name"]
+            original = str(SET / fx["original"]) if fx["original"] else None
+            unpacked, out = pf.upx_decompress(upx, path, original)
+            if out is not None:
+                unpacked["slices"] = mf.unpacked_summary(out)
+                os.unlink(out)
+            assert unpacked == fx["truth"]["upx_d"], fx["name"]
 
 
 # ------------------------------------------------------------------ what the set claims (checked on the truth)
@@ -196,6 +202,9 @@ def test_upx_hides_the_load_commands() -> None:
         assert s["dylibs"] == [] and s["build_version"] is None and "LC_UNIXTHREAD" in s["load_commands"]
         original = _slices(fx["original"][len("bin/") :])[0]
         assert original["dylibs"] and original["build_version"]
+        # upx -d gives back the original build byte for byte, so its dylibs and floor are recoverable
+        assert fx["truth"]["upx_d"]["identical_to_original"]
+        assert fx["truth"]["upx_d"]["slices"][0]["dylibs"] == original["dylibs"]
 
 
 def test_refusals_are_recorded() -> None:

