@@ -236,6 +236,9 @@ def test_third_party_wheel_bundle_has_per_slice_floor_commands() -> None:
     assert {s["filetype"] for s in slices.values()} == {"BUNDLE"}
     assert slices["x86_64"]["version_min_macosx"]["version"] == "10.9" and slices["x86_64"]["build_version"] is None
     assert slices["arm64"]["build_version"]["minos"] == "11.0"
+    shfmt = BY_NAME["thirdparty-shfmt-arm64"]
+    assert "macosx_11_0_arm64" in shfmt["source"]["artifact"]
+    assert _slices("thirdparty-shfmt-arm64")[0]["build_version"]["minos"] == "13.0"  # the wheel tag says 11.0
     just = _slices("thirdparty-just-arm64")[0]
     assert just["code_signature"] is not None
     assert all(d["name"].startswith(("/usr/lib/", "/System/Library/")) for d in just["dylibs"])

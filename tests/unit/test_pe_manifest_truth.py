@@ -264,7 +264,17 @@ def test_third_party_msvc_runtime_facts() -> None:
     assert BY_NAME["thirdparty-markupsafe-win32.pyd"]["truth"]["objdump"]["magic"] == "PE32"
     node = _dlls("thirdparty-lz4-napi.node")
     assert not any(d.startswith(("vcruntime", "api-ms-win-crt-", "msvcp")) for d in node)
-    assert sum(f["size"] for f in THIRD) < 25 * 1024 * 1024
+    shfmt = BY_NAME["thirdparty-shfmt.exe"]["truth"]
+    assert (
+        _dlls("thirdparty-shfmt.exe") == ["kernel32.dll"] and "path\tmvdan.cc/sh/v3/cmd/shfmt" in shfmt["go_version_m"]
+    )
+
+
+def test_third_party_files_stay_small() -> None:
+    """All third-party binaries of the PE and Mach-O sets together stay under 25 MB."""
+    macho = json.loads((SET.parent / "macho" / "manifest.json").read_text())["fixtures"]
+    sizes = [f["size"] for f in THIRD] + [f["size"] for f in macho if isinstance(f["source"], dict)]
+    assert sum(sizes) < 25 * 1024 * 1024
 
 
 # ------------------------------------------------------------------ malformed corpus (malformed/make_malformed.py)
