@@ -14,7 +14,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from tests.truth import load_module
+from tests.truth import load_module, missing
 
 SET = Path(__file__).resolve().parents[1] / "data" / "macho"
 MANIFEST = json.loads((SET / "manifest.json").read_text())
@@ -28,16 +28,10 @@ def _ids(fixtures: List[Dict[str, Any]]) -> List[str]:
     return [f["name"] for f in fixtures]
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("LINKGUARD_REQUIRE_TOOLS") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 def _need(tool: str) -> str:
     path = pf.which(tool)
     if path is None:
-        _unavailable(f"{tool} is not installed: cannot re-check the Mach-O manifest's {tool} truth")
+        missing(f"{tool} is not installed: cannot re-check the Mach-O manifest's {tool} truth")
     return str(path)
 
 
@@ -72,7 +66,9 @@ def test_llvm_objdump_facts(fx: Dict[str, Any]) -> None:
 def test_file_description(fx: Dict[str, Any]) -> None:
     _need("file")
     if not _same_version("file"):
-        pytest.skip(f"file is {pf.tool_version('file')}, the manifest used {MANIFEST['tools']['file']}")
+        missing(
+            f"file is {pf.tool_version('file')!r}, the manifest used {MANIFEST['tools']['file']!r}: its wording differs"
+        )
     assert pf.file_b(_path(fx)) == fx["truth"]["file"]
 
 
@@ -101,7 +97,7 @@ def test_go_cgo_links_the_homebrew_dylib() -> None:
 def test_upx_list_and_test(key: str, env: str) -> None:
     upx = pf.find_upx(env)
     if upx is None or pf.upx_version(upx) != MANIFEST["tools"][key]:
-        _unavailable(f"${env} does not name {MANIFEST['tools'][key]}: cannot re-check upx -l/-t truth")
+        missing(f"${env} does not name {MANIFEST['tools'][key]}: cannot re-check upx -l/-t truth")
     for fx in FIXTURES:
         path = _path(fx)
         got = pf.upx_list(upx, path)
