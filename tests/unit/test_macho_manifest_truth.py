@@ -191,6 +191,14 @@ def test_java_class_files_share_the_fat_magic_but_are_not_macho(fx: Dict[str, An
         assert pf.file_b(path) == fx["truth"]["file"]
 
 
+def test_32_bit_headers_and_a_non_macos_platform() -> None:
+    watch = _slices("lld-arm64_32-watchos")[0]
+    assert (watch["magic"], watch["cputype"], watch["filetype"]) == ("MH_MAGIC", "ARM64_32", "EXECUTE")
+    assert watch["build_version"]["platform"] == "watchos"
+    obj = _slices("mc-i386.o")[0]
+    assert (obj["magic"], obj["cputype"], obj["filetype"]) == ("MH_MAGIC", "I386", "OBJECT") and obj["dylibs"] == []
+
+
 def test_code_signature_on_arm64_only() -> None:
     assert _slices("zig-c-arm64")[0]["code_signature"] is not None
     assert _slices("zig-c-x86_64")[0]["code_signature"] is None

