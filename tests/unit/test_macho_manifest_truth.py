@@ -191,11 +191,25 @@ def test_java_class_files_share_the_fat_magic_but_are_not_macho(fx: Dict[str, An
         assert pf.file_b(path) == fx["truth"]["file"]
 
 
+EDGE: List[Dict[str, Any]] = MANIFEST["edge"]
+EDGE_BY_NAME = {f["name"]: f for f in EDGE}
+
+
+@pytest.mark.parametrize("fx", EDGE, ids=_ids(EDGE))
+def test_edge_files_match_llvm_objdump(fx: Dict[str, Any]) -> None:
+    path = _path(fx)
+    assert pf.sha256(path) == fx["sha256"]
+    _need("llvm-objdump")
+    truth = mf.macho_truth(path)
+    for key in ("universal", "slices", "dylibs_used"):
+        assert truth[key] == fx["truth"][key], f"{fx['name']}: llvm-objdump {key} drifted"
+
+
 def test_32_bit_headers_and_a_non_macos_platform() -> None:
-    watch = _slices("lld-arm64_32-watchos")[0]
+    watch = EDGE_BY_NAME["edge/lld-arm64_32-watchos"]["truth"]["slices"][0]
     assert (watch["magic"], watch["cputype"], watch["filetype"]) == ("MH_MAGIC", "ARM64_32", "EXECUTE")
     assert watch["build_version"]["platform"] == "watchos"
-    obj = _slices("mc-i386.o")[0]
+    obj = EDGE_BY_NAME["edge/mc-i386.o"]["truth"]["slices"][0]
     assert (obj["magic"], obj["cputype"], obj["filetype"]) == ("MH_MAGIC", "I386", "OBJECT") and obj["dylibs"] == []
 
 

@@ -46,7 +46,7 @@ fx() {
     local name=$1 src=$2 cmd=$3 notes=$4 packer=${5:-} original=${6:-}
     echo "== $name"
     local msg file=bin/$name
-    [[ $name == */* ]] && file=$name  # negative/...: outside bin/
+    [[ $name == */* ]] && file=$name  # negative/... and edge/...: outside bin/
     if msg=$(bash -c "$cmd" 2>&1) && [ -f "$file" ]; then
         log name="$name" file="$file" source="$src" build="$cmd" notes="$notes" packer="$packer" original="$original"
     else
@@ -121,12 +121,14 @@ fx lld-libreexport.dylib src/plugin.c \
    "$ZCC -target aarch64-macos.12.0 -c -o \$WORK/plugin.o src/plugin.c && $ZCC -target aarch64-macos.12.0 -shared -Wl,-install_name,/opt/homebrew/lib/libfoo.dylib -o \$WORK/libfoo.dylib src/foo.c && \$LD64 -arch arm64 -platform_version macos 12.0 12.0 -dylib -install_name @rpath/libreexport.dylib -o bin/lld-libreexport.dylib \$WORK/plugin.o src/libSystem.tbd -reexport_library \$WORK/libfoo.dylib" \
    "LC_REEXPORT_DYLIB /opt/homebrew/lib/libfoo.dylib (ld64.lld -reexport_library); LC_ID_DYLIB @rpath/libreexport.dylib"
 
-# ---- 32-bit Mach-O headers (MH_MAGIC): an arm64_32 watchOS executable and an i386 object, via llvm-mc
-fx lld-arm64_32-watchos src/asm/watch_main.s \
-   "\$LLVM_MC -triple=arm64_32-apple-watchos5.0 -filetype=obj -o \$WORK/watch_main.o src/asm/watch_main.s && \$LD64 -arch arm64_32 -platform_version watchos 5.0 5.0 -o bin/lld-arm64_32-watchos \$WORK/watch_main.o src/libSystem-watchos.tbd" \
+# ---- 32-bit Mach-O headers (MH_MAGIC): an arm64_32 watchOS executable and an i386 object, via llvm-mc.
+# Kept in edge/ and the manifest's "edge" list: not macOS release artifacts, but Mach-O all the same.
+mkdir -p edge
+fx edge/lld-arm64_32-watchos src/asm/watch_main.s \
+   "\$LLVM_MC -triple=arm64_32-apple-watchos5.0 -filetype=obj -o \$WORK/watch_main.o src/asm/watch_main.s && \$LD64 -arch arm64_32 -platform_version watchos 5.0 5.0 -o edge/lld-arm64_32-watchos \$WORK/watch_main.o src/libSystem-watchos.tbd" \
    "MH_MAGIC (32-bit header) executable for watchOS (LC_BUILD_VERSION platform watchos, minos 5.0): not a macOS floor"
-fx mc-i386.o src/asm/f_i386.s \
-   "\$LLVM_MC -triple=i386-apple-macosx10.6 -filetype=obj -o bin/mc-i386.o src/asm/f_i386.s" \
+fx edge/mc-i386.o src/asm/f_i386.s \
+   "\$LLVM_MC -triple=i386-apple-macosx10.6 -filetype=obj -o edge/mc-i386.o src/asm/f_i386.s" \
    "MH_MAGIC i386 MH_OBJECT: Mach-O, but an object file, not a release artifact"
 
 # ---- universal binaries (llvm-lipo -create)

