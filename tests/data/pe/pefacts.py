@@ -13,10 +13,12 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from typing import Any, Dict, List, Optional, Tuple
 
 # LLVM tools: Debian's `llvm` package provides unversioned names; llvm-14 alone provides only the suffixed ones.
 LLVM_SUFFIXES = ("", "-14", "-15", "-16", "-17", "-18", "-19")
+VERSIONED = ("llvm-", "ld.lld", "ld64.lld")
 
 
 def run(cmd: List[str], timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
@@ -28,7 +30,7 @@ def run(cmd: List[str], timeout: float = 120.0) -> subprocess.CompletedProcess[s
 
 def which(tool: str) -> Optional[str]:
     """The tool's path; LLVM tools are also looked up under their versioned Debian names."""
-    names = [tool + s for s in LLVM_SUFFIXES] if tool.startswith("llvm-") else [tool]
+    names = [tool + s for s in LLVM_SUFFIXES] if tool.startswith(VERSIONED) else [tool]
     for name in names:
         path = shutil.which(name)
         if path:
@@ -295,6 +297,22 @@ def upx_test(upx: str, path: str) -> Dict[str, Any]:
     if not ok:
         rec["message"] = _upx_message(proc.stdout + proc.stderr)
     return rec
+
+
+def upx_decompress(upx: str, path: str, original: Optional[str]) -> Tuple[Dict[str, Any], Optional[str]]:
+    """`upx -d` into a temp file: ok, the output's sha256 and whether it equals the original build byte for byte.
+    Also returns the output's path (the caller reads its headers, then deletes it) or None when UPX failed."""
+    fd, out = tempfile.mkstemp(prefix="lg-upx-d-")
+    os.close(fd)
+    os.unlink(out)
+    proc = run([upx, "-q", "-d", "-o", out, path])
+    if proc.returncode != 0 or not os.path.exists(out):
+        if os.path.exists(out):
+            os.unlink(out)
+        return {"ok": False, "message": _upx_message(proc.stdout + proc.stderr)}, None
+    digest = sha256(out)
+    same = original is not None and digest == sha256(original)
+    return {"ok": True, "sha256": digest, "identical_to_original": same}, out
 
 
 # ------------------------------------------------------------------ one fixture's truth
