@@ -25,8 +25,8 @@ MACHO_BY_FILE = {f["file"]: f for f in MACHO_FIXTURES}
 PE_BY_FILE = {f["file"]: f for f in PE_FIXTURES}
 
 READOBJ_ARCH = {"x86_64": "x86_64", "i386": "i386", "x86": "i386", "aarch64": "aarch64", "arm64": "aarch64"}
-LLVM_CPU = {"X86_64": "x86_64", "ARM64": "arm64", "I386": "i386", "X86": "i386"}
-LLVM_FILETYPE = {"EXECUTE": "EXECUTE", "DYLIB": "DYLIB", "BUNDLE": "BUNDLE"}
+LLVM_CPU = {"X86_64": "x86_64", "ARM64": "arm64", "I386": "i386", "X86": "i386", "ARM64_32": "arm64_32"}
+LLVM_FILETYPE = {"EXECUTE": "EXECUTE", "DYLIB": "DYLIB", "BUNDLE": "BUNDLE", "OBJECT": "OBJECT"}
 LC_KIND = {
     "LC_LOAD_DYLIB": "load",
     "LC_LOAD_WEAK_DYLIB": "weak",
@@ -211,6 +211,15 @@ def test_macho_facts_agree_with_llvm_objdump(fixture: Dict[str, Any]) -> None:
         assert toolchain is not None and toolchain["go"] is not None
         if path_line:
             assert toolchain["go"]["path"] == path_line.split(None, 1)[1].strip()
+
+
+MACHO_EDGE = json.loads((MACHO / "manifest.json").read_text())["edge"]
+
+
+@pytest.mark.parametrize("fixture", MACHO_EDGE, ids=[f["name"] for f in MACHO_EDGE])
+def test_macho_edge_facts_agree_with_llvm_objdump(fixture: Dict[str, Any]) -> None:
+    """32-bit headers beyond the usual: a watchOS arm64_32 executable and an i386 object file."""
+    test_macho_facts_agree_with_llvm_objdump(fixture)
 
 
 @pytest.mark.parametrize("fixture", MACHO_FIXTURES, ids=[f["name"] for f in MACHO_FIXTURES])
