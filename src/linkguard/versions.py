@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Dict, Iterable, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 # Families whose highest version decides the oldest system an artifact runs on.
 FLOOR_FAMILIES = ("GLIBC", "GLIBCXX", "CXXABI", "GCC")
@@ -106,3 +106,13 @@ def need_text(version: str, symbols: Sequence[str]) -> str:
     if not symbols:
         return version
     return f"{version} <- {symbols_text(symbols)}"
+
+
+def numeric_prefix(text: str) -> Tuple[int, ...]:
+    """ "10.0" -> (10, 0), "13.0.1" -> (13, 0, 1); the first non-numeric part ends it (OS versions)."""
+    parts: List[int] = []
+    for part in text.split("."):
+        if not part.isdigit():
+            break
+        parts.append(int(part))
+    return tuple(parts)

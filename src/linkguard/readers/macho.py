@@ -15,7 +15,6 @@ b_info (12 bytes) whose block decompresses to the original mach header and load 
 
 from __future__ import annotations
 
-import re
 import struct
 from dataclasses import dataclass, replace
 from typing import IO, Dict, List, Optional, Tuple
@@ -24,7 +23,7 @@ from linkguard.model import DYNAMIC, OS_ONLY, MachoDylib, MachoFacts, MachoSlice
 from linkguard.readers import platforms
 from linkguard.readers.budget import Budget
 from linkguard.readers.native import Malformed, Window, find_all, printable_name, unpack
-from linkguard.readers.upx.layout import FORMATS
+from linkguard.readers.upx.layout import FORMATS, ID_RE, id_version
 
 MH_MAGIC, MH_MAGIC_64 = 0xFEEDFACE, 0xFEEDFACF
 FAT_MAGIC, FAT_MAGIC_64 = 0xCAFEBABE, 0xCAFEBABF
@@ -270,17 +269,6 @@ def _go(window: Window, commands: _Commands) -> Optional[Toolchain]:
 # ------------------------------------------------------------------------------------------------- UPX
 
 
-_ID_RE = re.compile(rb"\$Id: UPX (\d+\.\d+)")
-
-
-def _upx_version(text: str) -> str:
-    """UPX 4+ writes "4.24" for 4.2.4 in its $Id string; 3.x writes "3.94"."""
-    major, _, minor = text.partition(".")
-    if major.isdigit() and int(major) >= 4 and len(minor) == 2:
-        return f"{major}.{minor[0]}.{minor[1]}"
-    return text
-
-
 def _pack_header(block: bytes) -> Optional[Tuple[int, int, int, int, bool]]:
     if len(block) < 32 or sum(block[4:31]) % 251 != block[31]:
         return None
@@ -350,8 +338,8 @@ def _upx(window: Window, header: _Header, commands: _Commands) -> Optional[Tuple
                 error = f"the packed headers do not decompress: {exc}"
             if plain:
                 original, error = _original(plain, header)
-    idents = _ID_RE.findall(window.read(max(0, offset - 8192), min(offset, 8192)))  # the loader's $Id string
-    version_text = _upx_version(idents[-1].decode("ascii")) if idents else {13: "3.9x", 14: "4.x"}.get(version)
+    idents = ID_RE.findall(window.read(max(0, offset - 8192), min(offset, 8192)))  # the loader's $Id string
+    version_text = id_version(idents[-1].decode("ascii")) if idents else {13: "3.9x", 14: "4.x"}.get(version)
     packing = Packing(
         packer="upx",
         version=version_text,

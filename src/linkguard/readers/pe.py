@@ -23,6 +23,7 @@ from linkguard.model import DYNAMIC, OS_ONLY, GoBuildInfo, OsFloor, Packing, PeF
 from linkguard.readers import platforms
 from linkguard.readers.budget import Budget
 from linkguard.readers.native import Malformed, Window, find_all, unpack
+from linkguard.readers.upx.layout import id_version
 
 MAX_SECTIONS = 96  # the loader's own limit on NumberOfSections
 MAX_DESCRIPTORS = 4096  # import/delay descriptors: real programs have tens
@@ -432,14 +433,6 @@ def _stub_match(code: bytes) -> Optional[str]:
     return None
 
 
-def _upx_version(text: str) -> str:
-    """UPX 4+ writes "4.24" for 4.2.4 before the PackHeader; 3.x writes "3.94" as it is."""
-    major, _, minor = text.partition(".")
-    if major.isdigit() and int(major) >= 4 and len(minor) == 2:
-        return f"{major}.{minor[0]}.{minor[1]}"
-    return text
-
-
 def _pack_header(block: bytes) -> Optional[Tuple[int, int, int, int, bool]]:
     """(version, format, method, level, magic_ok) of a 32-byte UPX PackHeader with a valid checksum."""
     if len(block) < 32:
@@ -471,7 +464,7 @@ def detect_upx(image: PeImage) -> Optional[Packing]:
         if candidate is not None:
             header = candidate
             match = UPX_VERSION_RE.search(area, max(0, pos - 8), pos + 4)
-            version_text = _upx_version(match.group(1).decode("ascii")) if match else None
+            version_text = id_version(match.group(1).decode("ascii")) if match else None
             break
     shape = (
         len(sections) >= 2

@@ -14,6 +14,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from linkguard.versions import numeric_prefix
+
 
 @dataclass(frozen=True)
 class Runtime:
@@ -125,11 +127,4 @@ def macos_location_note(path: str) -> Optional[str]:
     return None
 
 
-def version_tuple(text: str) -> Tuple[int, ...]:
-    """ "10.0" -> (10, 0); non-numeric parts end the tuple."""
-    parts: List[int] = []
-    for part in text.split("."):
-        if not part.isdigit():
-            break
-        parts.append(int(part))
-    return tuple(parts)
+version_tuple = numeric_prefix  # one parser of OS versions: linkguard.versions

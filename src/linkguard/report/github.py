@@ -10,8 +10,6 @@ delimiter collision instead of choosing another: `output_file_text` here does bo
 from __future__ import annotations
 
 import hashlib
-import os
-import posixpath
 import re
 import secrets
 from typing import Callable, Dict, List, Mapping, Optional, Tuple
@@ -19,6 +17,7 @@ from typing import Callable, Dict, List, Mapping, Optional, Tuple
 from linkguard.model import ArtifactReport, Report, Severity
 from linkguard.report import Rendered, RenderOptions
 from linkguard.report.escape import neutralize
+from linkguard.report.locations import workspace_path
 from linkguard.report.markdown import artifact_verdict, ranked, summary_markdown
 
 # GitHub shows at most this many annotations of each level per step.
@@ -64,17 +63,6 @@ def command_formatter() -> Callable[[str, Mapping[str, str], str], str]:
 
 
 # ------------------------------------------------------------------------------------------ annotations
-
-
-def workspace_path(location: str, workspace: Optional[str]) -> str:
-    """`location` relative to the workspace with `/` separators; unchanged when it lies outside."""
-    path = location.replace(os.sep, "/")
-    if workspace:
-        absolute = os.path.abspath(location)
-        root = os.path.abspath(workspace)
-        if absolute == root or absolute.startswith(root.rstrip(os.sep) + os.sep):
-            path = os.path.relpath(absolute, root).replace(os.sep, "/")
-    return posixpath.normpath(path) if path else path
 
 
 def annotation_parts(artifact: ArtifactReport, fail_on: Optional[Severity]) -> Tuple[Severity, str, str]:

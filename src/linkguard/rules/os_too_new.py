@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Iterator, List, Tuple
 from linkguard.model import Finding, Inspection, MachoFacts, PeFacts, Severity
 from linkguard.remedies.native import explain_native
 from linkguard.rules.base import RuleSpec
+from linkguard.versions import numeric_prefix
 
 if TYPE_CHECKING:
     from linkguard.policy import PathPolicy
@@ -33,14 +34,7 @@ WINDOWS_NAMES = {
 }
 
 
-def version_tuple(text: str) -> Tuple[int, ...]:
-    """ "10.0" -> (10, 0); the first non-numeric part ends it."""
-    parts: List[int] = []
-    for part in text.split("."):
-        if not part.isdigit():
-            break
-        parts.append(int(part))
-    return tuple(parts)
+version_tuple = numeric_prefix  # one parser of OS versions: linkguard.versions
 
 
 def windows_name(version: str) -> str:

@@ -33,6 +33,7 @@ from linkguard.readers.upx.layout import (
     _PackHeader,
     _read_binfo,
     _Reader,
+    id_version,
 )
 
 # Entry-point stub prefixes of UPX loaders (None = any byte). Hints only: they prove nothing alone.
@@ -81,19 +82,11 @@ class _Hints:
         if self.id_version is None:
             match = ID_RE.search(data)
             if match:
-                self.id_version = _id_version(match.group(1).decode("ascii"))
+                self.id_version = id_version(match.group(1).decode("ascii"))
 
     @property
     def ident(self) -> bool:
         return self.info_string or self.id_version is not None
-
-
-def _id_version(text: str) -> str:
-    """UPX 4+ writes a four-character version in $Id ("4.23" for 4.2.3); 3.x versions are "3.94"-style already."""
-    major, _, minor = text.partition(".")
-    if major.isdigit() and int(major) >= 4 and len(minor) == 2:
-        return f"{major}.{minor[0]}.{minor[1]}"
-    return text
 
 
 # (e_machine, big-endian) -> UPX format name, for when both the PackHeader and l_info were wiped (Linux assumed)

@@ -289,3 +289,11 @@ class UpxResult:
     original_image: Optional[bytes]  # decoded blocks at their original offsets, zeros elsewhere; no section headers
     decoded: Tuple[Tuple[int, int], ...] = ()  # (original offset, size) of every block decoded
     bytes_decompressed: int = 0
+
+
+def id_version(text: str) -> str:
+    """UPX 4+ writes a four-character version in $Id ("4.23" for 4.2.3); 3.x versions are "3.94"-style already."""
+    major, _, minor = text.partition(".")
+    if major.isdigit() and int(major) >= 4 and len(minor) == 2:
+        return f"{major}.{minor[0]}.{minor[1]}"
+    return text
