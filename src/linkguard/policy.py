@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
+import re
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Tuple
+from functools import lru_cache
+from typing import Callable, Mapping, Optional, Tuple
 
 from linkguard.limits import ArchiveLimits, Limits
 from linkguard.model import ElfFacts, Inspection, Severity
@@ -204,7 +206,23 @@ class Policy:
         return declared or derived
 
     def excluded(self, path: str) -> bool:
-        return any(path_matches(pattern, path) for pattern in self.exclude)
+        return bool(self.exclude) and _matcher(tuple(self.exclude))(path)
+
+
+@lru_cache(maxsize=64)
+def _matcher(patterns: Tuple[str, ...]) -> Callable[[str], bool]:
+    """`path_matches` for any of `patterns`, as two compiled regular expressions (every walked path is tested)."""
+    whole = re.compile("|".join(fnmatch.translate(p) for p in patterns))
+    base_patterns = [fnmatch.translate(p) for p in patterns if "/" not in p and "!" not in p]
+    base = re.compile("|".join(base_patterns)) if base_patterns else None
+
+    def matches(path: str) -> bool:
+        normalized = path[2:] if path.startswith("./") else path
+        if whole.match(normalized):
+            return True
+        return base is not None and base.match(normalized.replace("!", "/").rsplit("/", 1)[-1]) is not None
+
+    return matches
 
 
 def path_matches(pattern: str, path: str) -> bool:

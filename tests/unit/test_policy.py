@@ -112,3 +112,16 @@ def test_rules_do_not_import_config_or_readers() -> None:
         imported = _linkguard_imports(module)
         assert "linkguard.config" not in imported, module.name
         assert not any(name.startswith("linkguard.readers") for name in imported), module.name
+
+
+def test_compiled_exclude_matcher_agrees_with_path_matches() -> None:
+    """`excluded` tests every walked path with one compiled matcher; it must answer as the globs one by one do."""
+    from linkguard.policy import _matcher, path_matches
+
+    patterns = ["*.jar", "dist/*.so", "*.debug", "a!b*", "lib*", "*/x/*", "./q", "[ab]*.z"]
+    paths = ["dist/x.so", "a/b/c.jar", "./q", "lib/libfoo.so", "x!libz.a", "a!bc", "q", "dir/x/y", "aa.z",
+             "bb/cc.z", "./dist/x.so", "deep/dir/file.debug", "c.jar!lib/x.so", "plain"]  # fmt: skip
+    for path in paths:
+        for count in range(1, len(patterns) + 1):
+            chosen = tuple(patterns[:count])
+            assert _matcher(chosen)(path) == any(path_matches(p, path) for p in chosen), (path, chosen)

@@ -339,23 +339,31 @@ def find_unlisted_delay_imports(image: PeImage, known: Sequence[str]) -> List[Pe
     image_end = max(s.rva + max(s.virtual_size, s.raw_size) for s in image.sections)
     lowered = {k.lower() for k in known}
     found: List[PeImport] = []
+    # One pass per section for every candidate descriptor start (grAttrs 1, then a name RVA we found), instead of
+    # one search per name: a MinGW runtime DLL names hundreds of DLLs in its strings.
+    pattern = re.compile(b"|".join(re.escape(b"\x01\0\0\0" + rva.to_bytes(4, "little")) for rva in names))
+    hits: Dict[int, List[Tuple[bytes, int]]] = {}
+    for _section, data in blobs:
+        for match in pattern.finditer(data):
+            at_name = int.from_bytes(data[match.start() + 4 : match.start() + 8], "little")
+            spot = hits.setdefault(at_name, [])
+            if sum(1 for blob, _ in spot if blob is data) < 8:
+                spot.append((data, match.start()))
     for name_rva, dll in names.items():
-        needle = (1).to_bytes(4, "little") + name_rva.to_bytes(4, "little")
-        for _section, data in blobs:
-            for hit in find_all(data, needle, 8):
-                record = data[hit : hit + 32]
-                if len(record) < 32:
-                    continue
-                _, _, hmod, iat, int_rva, _, _, _ = unpack("<8I", record)
-                if not all(0 < value < image_end for value in (hmod, iat, int_rva)):
-                    continue
-                if dll.lower() not in lowered:
-                    lowered.add(dll.lower())
-                    try:
-                        functions = _thunk_names(image, int_rva, f"delay imports from {dll}", _Counter())
-                    except Malformed:
-                        functions = ()
-                    found.append(_import(dll, functions, "delay-unlisted"))
+        for data, hit in hits.get(name_rva, ()):
+            record = data[hit : hit + 32]
+            if len(record) < 32:
+                continue
+            _, _, hmod, iat, int_rva, _, _, _ = unpack("<8I", record)
+            if not all(0 < value < image_end for value in (hmod, iat, int_rva)):
+                continue
+            if dll.lower() not in lowered:
+                lowered.add(dll.lower())
+                try:
+                    functions = _thunk_names(image, int_rva, f"delay imports from {dll}", _Counter())
+                except Malformed:
+                    functions = ()
+                found.append(_import(dll, functions, "delay-unlisted"))
     return found
 
 
