@@ -1,0 +1,95 @@
+"""Figures of a campaign from its logs (fuzz/logs/<harness>.<n>.log): `python fuzz/summarize.py [LOG_DIR]`.
+
+Per harness: runs, executions, seconds fuzzed, executions per second, the last libFuzzer `cov:`/`ft:` figures,
+peak RSS, the slowest unit libFuzzer saw, and the slow inputs the harness kept (fuzz/findings/<harness>/slow/).
+Prints a markdown table (the one in fuzz/README.md).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass
+from typing import Dict, List
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+@dataclass
+class Figures:
+    runs: int = 0
+    executions: int = 0
+    seconds: int = 0
+    cov: int = 0
+    ft: int = 0
+    peak_rss_mb: int = 0
+    slowest_unit_s: int = 0
+    ended: str = ""
+
+
+def _stat(text: str, name: str) -> int:
+    found = re.findall(rf"stat::{name}:\s+(\d+)", text)
+    return int(found[-1]) if found else 0
+
+
+def summarize(log_dir: str) -> Dict[str, Figures]:
+    figures: Dict[str, Figures] = {}
+    for name in sorted(os.listdir(log_dir)):
+        match = re.fullmatch(r"(\w+)\.(\d+)\.log", name)
+        if not match:
+            continue
+        with open(os.path.join(log_dir, name), errors="replace") as handle:
+            text = handle.read()
+        fig = figures.setdefault(match.group(1), Figures())
+        fig.runs += 1
+        executed = _stat(text, "number_of_executed_units")
+        if not executed:  # the run was cut short (hang or OOM): take the last status line
+            counts = re.findall(r"^#(\d+)\s", text, re.M)
+            executed = int(counts[-1]) if counts else 0
+        fig.executions += executed
+        done = re.findall(r"Done (\d+) runs in (\d+) second", text)
+        if done:
+            fig.seconds += int(done[-1][1])
+        cov = re.findall(r"cov: (\d+) ft: (\d+)", text)
+        if cov:
+            fig.cov = max(fig.cov, int(cov[-1][0]))
+            fig.ft = max(fig.ft, int(cov[-1][1]))
+        rss = [int(x) for x in re.findall(r"rss: (\d+)Mb", text)] + [_stat(text, "peak_rss_mb")]
+        fig.peak_rss_mb = max([fig.peak_rss_mb, *rss])
+        fig.slowest_unit_s = max(fig.slowest_unit_s, _stat(text, "slowest_unit_time_sec"))
+        if "HANG over" in text:
+            fig.ended = "hang"
+        elif "out-of-memory" in text:
+            fig.ended = "oom"
+    return figures
+
+
+def slow_inputs(harness: str, limit: int = 3) -> List[str]:
+    directory = os.path.join(HERE, "findings", harness, "slow")
+    if not os.path.isdir(directory):
+        return []
+    return sorted(os.listdir(directory), reverse=True)[:limit]
+
+
+def main() -> int:
+    log_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "logs")
+    figures = summarize(log_dir)
+    print("| harness | runs | executions | seconds | exec/s | cov | ft | peak RSS MB | slowest inputs kept (s) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    total_exec = total_s = 0
+    for harness, fig in figures.items():
+        rate = fig.executions / fig.seconds if fig.seconds else 0.0
+        slow = ", ".join(s.split("s-")[0].lstrip("0") for s in slow_inputs(harness)) or "none over 1 s"
+        print(
+            f"| {harness} | {fig.runs} | {fig.executions:,} | {fig.seconds} | {rate:,.0f} | {fig.cov} | {fig.ft} "
+            f"| {fig.peak_rss_mb} | {slow} |"
+        )
+        total_exec += fig.executions
+        total_s += fig.seconds
+    print(f"| **total** | | **{total_exec:,}** | **{total_s}** | | | | | |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
