@@ -17,13 +17,13 @@ for item in "${schedule[@]}"; do
   seconds=$(( ${item#*=} * 60 ))
   mkdir -p "fuzz/corpus/$harness" "fuzz/findings/$harness" "tests/data/malformed/fuzz/$harness"
   end=$(( $(date +%s) + seconds ))
-  n=0
+  n=$(ls fuzz/logs/"$harness".*.log 2>/dev/null | wc -l)
   while [ "$(date +%s)" -lt $(( end - 5 )) ]; do
     n=$((n + 1))
     left=$(( end - $(date +%s) ))
     log="fuzz/logs/$harness.$n.log"
     echo "$(date -u +%FT%TZ) start $harness run $n for ${left}s" >> fuzz/logs/campaign.log
-    nice -n 5 python "fuzz/fuzz_$harness.py" -timeout=0 -rss_limit_mb=1024 -max_len=131072 \
+    nice -n 5 python "fuzz/fuzz_$harness.py" -timeout=600 -rss_limit_mb=1024 -max_len=131072 \
       -max_total_time="$left" -print_final_stats=1 -artifact_prefix="fuzz/findings/$harness/" \
       "fuzz/corpus/$harness" "tests/data/malformed/fuzz/$harness" > "$log" 2>&1
     rc=$?

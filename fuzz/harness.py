@@ -7,11 +7,11 @@ Two additions to plain libFuzzer behaviour, both controlled by environment varia
 - `LINKGUARD_FUZZ_KEEP_GOING=1`: an exception is recorded (one file per distinct signature: exception class and
   the innermost linkguard frame) under `fuzz/findings/<harness>/` instead of stopping the campaign, so that one
   run reports every distinct crasher. Without it an exception stops libFuzzer, which writes `crash-<sha1>`.
-- A watchdog thread replaces libFuzzer's `-timeout` (its SIGALRM timer collides with the SIGALRM deadline inside
-  readers.inspect_artifact, so campaigns run with `-timeout=0`): an input running longer than
-  `LINKGUARD_FUZZ_HANG_SECONDS` (default: the per-artifact limit + 10 s) is written to
-  `fuzz/findings/<harness>/hang-<sha1>` and the process exits with status 70.
-  Inputs slower than `LINKGUARD_FUZZ_SLOW_SECONDS` (default 1) are kept under `findings/<harness>/slow/`.
+- A watchdog thread replaces libFuzzer's `-timeout` (atheris' SIGALRM timer collides with the SIGALRM deadline
+  inside readers.inspect_artifact, and atheris reads `-timeout=0` as zero seconds, so campaigns pass a large
+  `-timeout` as a backstop): an input running longer than `LINKGUARD_FUZZ_HANG_SECONDS` (default: the
+  per-artifact limit + 10 s) is written to `fuzz/findings/<harness>/hang-<sha1>` and the process exits with status
+  70. Inputs slower than `LINKGUARD_FUZZ_SLOW_SECONDS` (default 1) are kept under `findings/<harness>/slow/`.
 """
 
 from __future__ import annotations

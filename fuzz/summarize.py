@@ -2,14 +2,18 @@
 
 Per harness: runs, executions, seconds fuzzed, executions per second, the last libFuzzer `cov:`/`ft:` figures,
 peak RSS, the slowest unit libFuzzer saw, and the slow inputs the harness kept (fuzz/findings/<harness>/slow/).
-Prints a markdown table (the one in fuzz/README.md).
+Prints a markdown table (the one in fuzz/README.md). With `--retime`, the kept slow inputs are run again through
+their target without instrumentation (what a user's run costs) and the slowest three per harness are listed with
+the peak RSS of that process.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import resource
 import sys
+import time
 from dataclasses import dataclass
 from typing import Dict, List
 
@@ -72,8 +76,38 @@ def slow_inputs(harness: str, limit: int = 3) -> List[str]:
     return sorted(os.listdir(directory), reverse=True)[:limit]
 
 
+def retime() -> None:
+    """The slow inputs the harnesses kept, timed again uninstrumented, slowest first."""
+    sys.path.insert(0, os.path.join(os.path.dirname(HERE), "src"))
+    sys.path.insert(0, HERE)
+    import targets
+
+    print("\n| harness | input | bytes | seconds (uninstrumented) | outcome |")
+    print("|---|---|---|---|---|")
+    for harness in sorted(targets.TARGETS):
+        directory = os.path.join(HERE, "findings", harness, "slow")
+        if not os.path.isdir(directory):
+            continue
+        timed = []
+        for name in os.listdir(directory):
+            with open(os.path.join(directory, name), "rb") as handle:
+                data = handle.read()
+            started = time.monotonic()
+            try:
+                targets.TARGETS[harness](data)
+                outcome = "ok"
+            except Exception as exc:
+                outcome = type(exc).__name__
+            timed.append((time.monotonic() - started, name, len(data), outcome))
+        for seconds, name, size, outcome in sorted(timed, reverse=True)[:3]:
+            print(f"| {harness} | {name.split('-', 1)[1][:12]} | {size} | {seconds:.2f} | {outcome} |")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print(f"\npeak RSS of the re-timing process: {peak} MB")
+
+
 def main() -> int:
-    log_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "logs")
+    args = [a for a in sys.argv[1:] if a != "--retime"]
+    log_dir = args[0] if args else os.path.join(HERE, "logs")
     figures = summarize(log_dir)
     print("| harness | runs | executions | seconds | exec/s | cov | ft | peak RSS MB | slowest inputs kept (s) |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -88,6 +122,8 @@ def main() -> int:
         total_exec += fig.executions
         total_s += fig.seconds
     print(f"| **total** | | **{total_exec:,}** | **{total_s}** | | | | | |")
+    if "--retime" in sys.argv:
+        retime()
     return 0
 
 
