@@ -143,3 +143,38 @@ def test_replay_through_cli(harness: str, corpus_file: Path, tmp_path: Path) -> 
     skipped = [s["path"] if isinstance(s, dict) else s for s in report.get("skipped_files", [])]
     shown = [p for p in paths + skipped if p == str(target) or p.startswith(f"{target}!")]
     assert shown or report["summary"]["skipped"] >= 1, f"{target} missing from the report: {report['summary']}"
+
+
+# ------------------------------------------------------------------------ fixes the campaign led to, at their source
+
+
+class _CountingDict(Dict[int, bytes]):
+    lookups = 0
+
+    def get(self, key: int, default: Any = None) -> Any:  # type: ignore[override]
+        _CountingDict.lookups += 1
+        return super().get(key, default)
+
+
+def test_string_table_past_eof_is_not_walked_block_by_block() -> None:
+    """toolchain/strtab-past-eof: a string table claimed larger than 4 MiB and lying past the end of the file.
+
+    Each name lookup walked every cached (empty) 4 KiB block after its own, so the cost grew with the square of
+    the symbol count (1 s for a 26 KB input, the whole time limit for a large one). A lookup that lands on a block
+    past the end of the file must stop there.
+    """
+    import io
+
+    from linkguard.readers import elf
+    from linkguard.readers.budget import Budget
+
+    data = STATIC_ELF.read_bytes()
+    image = elf.ElfImage(io.BytesIO(data), len(data), Budget())
+    names = elf._StringReader(image, len(data) + 4096, 1 << 30)
+    names._blocks = _CountingDict()
+    _CountingDict.lookups = 0
+    for block in range(1, 2001):
+        assert names.get(block * 4096) == ""
+    for _ in range(2000):
+        assert names.get(0) == ""
+    assert _CountingDict.lookups <= 2 * 4000, f"{_CountingDict.lookups} block lookups for 4000 names"
