@@ -37,24 +37,49 @@ def _stat(text: str, name: str) -> int:
     return int(found[-1]) if found else 0
 
 
+def _durations(log_dir: str) -> Dict[str, int]:
+    """Wall-clock seconds of each run ("<harness>.<n>") from campaign.log, start-up included."""
+    from datetime import datetime
+
+    starts: Dict[str, datetime] = {}
+    out: Dict[str, int] = {}
+    path = os.path.join(log_dir, "campaign.log")
+    if not os.path.exists(path):
+        return out
+    with open(path) as handle:
+        for line in handle:
+            match = re.match(r"(\S+Z) (start|end) (\w+) run (\d+)", line)
+            if not match:
+                continue
+            when = datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%SZ")
+            run = f"{match.group(3)}.{match.group(4)}"
+            if match.group(2) == "start":
+                starts[run] = when
+            elif run in starts:
+                out[run] = int((when - starts[run]).total_seconds())
+    return out
+
+
 def summarize(log_dir: str) -> Dict[str, Figures]:
     figures: Dict[str, Figures] = {}
+    durations = _durations(log_dir)
     for name in sorted(os.listdir(log_dir)):
         match = re.fullmatch(r"(\w+)\.(\d+)\.log", name)
         if not match:
             continue
         with open(os.path.join(log_dir, name), errors="replace") as handle:
             text = handle.read()
+        run = f"{match.group(1)}.{match.group(2)}"
+        if run not in durations:
+            continue  # still running: left out of the figures
         fig = figures.setdefault(match.group(1), Figures())
         fig.runs += 1
+        fig.seconds += durations[run]
         executed = _stat(text, "number_of_executed_units")
         if not executed:  # the run was cut short (hang or OOM): take the last status line
             counts = re.findall(r"^#(\d+)\s", text, re.M)
             executed = int(counts[-1]) if counts else 0
         fig.executions += executed
-        done = re.findall(r"Done (\d+) runs in (\d+) second", text)
-        if done:
-            fig.seconds += int(done[-1][1])
         cov = re.findall(r"cov: (\d+) ft: (\d+)", text)
         if cov:
             fig.cov = max(fig.cov, int(cov[-1][0]))
@@ -109,7 +134,7 @@ def main() -> int:
     args = [a for a in sys.argv[1:] if a != "--retime"]
     log_dir = args[0] if args else os.path.join(HERE, "logs")
     figures = summarize(log_dir)
-    print("| harness | runs | executions | seconds | exec/s | cov | ft | peak RSS MB | slowest inputs kept (s) |")
+    print("| harness | runs | executions | seconds | exec/s | cov | ft | RSS MB | slowest kept, instrumented (s) |")
     print("|---|---|---|---|---|---|---|---|---|")
     total_exec = total_s = 0
     for harness, fig in figures.items():
