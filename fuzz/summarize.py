@@ -4,7 +4,7 @@ Per harness: runs, executions, seconds fuzzed, executions per second, the last l
 peak RSS, the slowest unit libFuzzer saw, and the slow inputs the harness kept (fuzz/findings/<harness>/slow/).
 Prints a markdown table (the one in fuzz/README.md). With `--retime`, the kept slow inputs are run again through
 their target without instrumentation (what a user's run costs) and the slowest three per harness are listed with
-the peak RSS of that process.
+the peak RSS of that process; `--retime-corpus` does the same for every input in fuzz/corpus/.
 """
 
 from __future__ import annotations
@@ -101,16 +101,20 @@ def slow_inputs(harness: str, limit: int = 3) -> List[str]:
     return sorted(os.listdir(directory), reverse=True)[:limit]
 
 
-def retime() -> None:
-    """The slow inputs the harnesses kept, timed again uninstrumented, slowest first."""
+def retime(where: str) -> None:
+    """Inputs timed again uninstrumented, slowest three per harness: the kept slow inputs (where="slow") or the
+    whole corpus each campaign built (where="corpus")."""
     sys.path.insert(0, os.path.join(os.path.dirname(HERE), "src"))
     sys.path.insert(0, HERE)
     import targets
 
-    print("\n| harness | input | bytes | seconds (uninstrumented) | outcome |")
+    print(f"\n| harness | {where} input | bytes | seconds (uninstrumented) | outcome |")
     print("|---|---|---|---|---|")
     for harness in sorted(targets.TARGETS):
-        directory = os.path.join(HERE, "findings", harness, "slow")
+        if where == "slow":
+            directory = os.path.join(HERE, "findings", harness, "slow")
+        else:
+            directory = os.path.join(HERE, "corpus", harness)
         if not os.path.isdir(directory):
             continue
         timed = []
@@ -125,13 +129,13 @@ def retime() -> None:
                 outcome = type(exc).__name__
             timed.append((time.monotonic() - started, name, len(data), outcome))
         for seconds, name, size, outcome in sorted(timed, reverse=True)[:3]:
-            print(f"| {harness} | {name.split('-', 1)[1][:12]} | {size} | {seconds:.2f} | {outcome} |")
+            print(f"| {harness} | {name.split('-', 1)[-1][:12]} | {size} | {seconds:.2f} | {outcome} |")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print(f"\npeak RSS of the re-timing process: {peak} MB")
 
 
 def main() -> int:
-    args = [a for a in sys.argv[1:] if a != "--retime"]
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
     log_dir = args[0] if args else os.path.join(HERE, "logs")
     figures = summarize(log_dir)
     print("| harness | runs | executions | seconds | exec/s | cov | ft | RSS MB | slowest kept, instrumented (s) |")
@@ -148,7 +152,9 @@ def main() -> int:
         total_s += fig.seconds
     print(f"| **total** | | **{total_exec:,}** | **{total_s}** | | | | | |")
     if "--retime" in sys.argv:
-        retime()
+        retime("slow")
+    if "--retime-corpus" in sys.argv:
+        retime("corpus")
     return 0
 
 
