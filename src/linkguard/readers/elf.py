@@ -674,8 +674,8 @@ class _StringReader:
             if block is None:
                 block = self._image.read(self._offset + block_no * 4096, min(4096, self._size - block_no * 4096))
                 self._blocks[block_no] = block
-                if not block:
-                    break
+            if not block:  # past the end of the file; a cached empty block ends the walk too (else: quadratic)
+                break
             piece = block[pos - block_no * 4096 :]
             end = piece.find(b"\0")
             if end >= 0:
