@@ -32,6 +32,8 @@ PER_SIGNATURE = 3  # inputs kept per distinct signature
 # modules instrumented for coverage, per harness family (linkguard always)
 _EXTRA_MODULES: Dict[str, List[str]] = {
     "elf": ["elftools", "construct"],
+    "pe": [],
+    "macho": [],
     "upx": [],
     "decoders": [],
     "gobuild": [],

@@ -23,7 +23,7 @@ sys.path.insert(0, HERE)
 
 import targets  # noqa: E402
 
-from linkguard.inputs.magic import sniff_archive  # noqa: E402
+from linkguard.magic import sniff, sniff_archive  # noqa: E402
 
 GO_MAGIC = b"\xff Go buildinf:"
 
@@ -47,6 +47,19 @@ def elf_files(max_len: int) -> Iterator[bytes]:
             data = read(path)
             if data[:4] == b"\x7fELF" or "malformed" in path:
                 yield data
+
+
+def native_files(kind: str) -> Callable[[int], Iterator[bytes]]:
+    """PE or Mach-O seeds: every fixture whose magic says so, and that format's malformed corpus."""
+
+    def seeds(max_len: int) -> Iterator[bytes]:
+        for path in fixture_files():
+            if os.path.getsize(path) <= max_len:
+                data = read(path)
+                if sniff(data[:4096]) == kind or f"malformed/{kind}" in path:
+                    yield data
+
+    return seeds
 
 
 def upx_files(max_len: int) -> Iterator[bytes]:
@@ -165,6 +178,8 @@ def _docs() -> Iterator[str]:
 
 SEEDS: Dict[str, Callable[[int], Iterator[bytes]]] = {
     "elf": elf_files,
+    "pe": native_files("pe"),
+    "macho": native_files("macho"),
     "upx": upx_files,
     "decoders": decoder_blocks,
     "gobuild": gobuild_blobs,

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from typing import IO, Callable, Dict, Iterator, Optional, Tuple
 
 from linkguard.limits import ArchiveLimits, Limits
+from linkguard.readers.source import BytesSource
 
 LIMITS = Limits()  # the defaults the CLI promises: the campaign checks the bounds users get
 ARCHIVE_LIMITS = ArchiveLimits()
-# The alarm in readers.inspect_artifact fires at limits.seconds + 2; allow scheduling noise on a busy machine.
+# The alarm in readers.read_artifact fires at limits.seconds; allow scheduling noise on a busy machine.
 TIME_MARGIN = 5.0
 
 
@@ -60,15 +61,29 @@ def _bounded(what: str, started: float, seconds: float) -> None:
 
 
 def elf(data: bytes) -> None:
-    """readers.inspect_artifact on an in-memory artifact: every input must give None, facts or Unreadable."""
-    from linkguard.model import ElfFacts, Unreadable
-    from linkguard.readers import inspect_artifact
+    """readers.read_artifact on an in-memory artifact: every input must give None, facts or Unreadable."""
+    _read_any(data)
+
+
+def pe(data: bytes) -> None:
+    """readers.read_artifact on PE input (seeded with the PE fixtures): None, PeFacts or Unreadable, in time."""
+    _read_any(data)
+
+
+def macho(data: bytes) -> None:
+    """readers.read_artifact on Mach-O input (thin and fat fixtures): None, MachoFacts or Unreadable, in time."""
+    _read_any(data)
+
+
+def _read_any(data: bytes) -> None:
+    from linkguard.model import ElfFacts, MachoFacts, PeFacts, Unreadable
+    from linkguard.readers import read_artifact
 
     started = time.monotonic()
-    result = inspect_artifact(MemoryArtifact(data), LIMITS)
-    _bounded("inspect_artifact", started, LIMITS.seconds)
-    if result is not None and not isinstance(result, (ElfFacts, Unreadable)):
-        raise CampaignFinding(f"inspect_artifact returned {type(result).__name__}")
+    result = read_artifact(MemoryArtifact(data), LIMITS)
+    _bounded("read_artifact", started, LIMITS.seconds)
+    if result is not None and not isinstance(result, (ElfFacts, PeFacts, MachoFacts, Unreadable)):
+        raise CampaignFinding(f"read_artifact returned {type(result).__name__}")
 
 
 # ------------------------------------------------------------------------------------------------ UPX
@@ -85,7 +100,7 @@ def upx(data: bytes) -> None:
 
     started = time.monotonic()
     try:
-        result = upx_reader.examine(io.BytesIO(data), len(data), Budget.for_limits(LIMITS))
+        result = upx_reader.examine_stream(io.BytesIO(data), len(data), Budget.for_limits(LIMITS))
     except BudgetExceeded:
         result = None
     if result is not None:
@@ -175,7 +190,7 @@ def gobuild(data: bytes) -> None:
 
 # ------------------------------------------------------------------------------------------------ toolchain
 
-# The first input byte picks the facts examine_toolchain is given (they come from read_facts in the CLI).
+# The first input byte picks the facts read_toolchain is given (they come from linkage_facts in the CLI).
 TOOLCHAIN_CASES: Tuple[Tuple[str, Optional[str]], ...] = (
     ("static", None),
     ("static-pie", None),
@@ -187,7 +202,8 @@ TOOLCHAIN_CASES: Tuple[Tuple[str, Optional[str]], ...] = (
 
 
 def toolchain(data: bytes) -> None:
-    """readers.toolchain.examine_toolchain on an ELF image opened by readers.elf; only BudgetExceeded may escape."""
+    """readers.toolchain.read_toolchain on an ELF image opened by readers.elf; only BudgetExceeded may escape."""
+    from linkguard.readers import PARSE_ERRORS
     from linkguard.readers import elf as elf_reader
     from linkguard.readers import toolchain as toolchain_reader
     from linkguard.readers.budget import Budget, BudgetExceeded
@@ -201,18 +217,18 @@ def toolchain(data: bytes) -> None:
     budget = Budget.for_limits(LIMITS)
     started = time.monotonic()
     try:
-        image = elf_reader.ElfImage(io.BytesIO(image_bytes), len(image_bytes), budget)
-        elf_reader.read_facts(image)  # the CLI reads the facts first and stops at a corrupt dynamic segment
-    except (elf_reader.Corrupt, BudgetExceeded, *elf_reader.PARSE_ERRORS):
+        image = elf_reader.ElfImage(BytesSource(image_bytes), budget)
+        elf_reader.linkage_facts(image)  # the CLI reads the facts first and stops at a corrupt dynamic segment
+    except (elf_reader.Corrupt, BudgetExceeded, *PARSE_ERRORS):
         return  # not an image the CLI would get this far with
     with contextlib.suppress(BudgetExceeded):
-        toolchain_reader.examine_toolchain(image, linkage, interpreter)
-    _bounded("examine_toolchain", started, LIMITS.seconds)
+        toolchain_reader.read_toolchain(image, linkage, interpreter)
+    _bounded("read_toolchain", started, LIMITS.seconds)
 
 
 # ------------------------------------------------------------------------------------------------ archives
 
-# harness -> the container kinds (inputs.magic.sniff_archive) it fuzzes; other inputs are ignored
+# harness -> the container kinds (magic.sniff_archive) it fuzzes; other inputs are ignored
 ARCHIVE_KINDS: Dict[str, Tuple[str, ...]] = {
     "archive_tar": ("tar",),
     "archive_zip": ("zip",),
@@ -244,9 +260,9 @@ def archive(harness: str) -> Callable[[bytes], None]:
     def target(data: bytes) -> None:
         from linkguard.inputs.archives import MemberResult, expand
         from linkguard.inputs.files import Problem
-        from linkguard.inputs.magic import sniff_archive
+        from linkguard.magic import sniff_archive
         from linkguard.model import Artifact, Skipped
-        from linkguard.readers import inspect_artifact
+        from linkguard.readers import read_artifact
 
         kind = sniff_archive(data[:512])
         if kind not in kinds:
@@ -254,11 +270,11 @@ def archive(harness: str) -> Callable[[bytes], None]:
         location = _scratch_file(data)
         started = time.monotonic()
 
-        def inspect(member: Artifact) -> object:
-            return inspect_artifact(member, LIMITS)
+        def read(member: Artifact) -> object:
+            return read_artifact(member, LIMITS)
 
         count = 0
-        for entry in expand("fuzz-input", location, len(data), kind, ARCHIVE_LIMITS, inspect):  # type: ignore[arg-type]
+        for entry in expand("fuzz-input", location, len(data), kind, ARCHIVE_LIMITS, read):  # type: ignore[arg-type]
             if not isinstance(entry, (MemberResult, Skipped, Problem)):
                 raise CampaignFinding(f"expand yielded {type(entry).__name__}")
             count += 1
@@ -305,6 +321,8 @@ def config(data: bytes) -> None:
 
 TARGETS: Dict[str, Callable[[bytes], None]] = {
     "elf": elf,
+    "pe": pe,
+    "macho": macho,
     "upx": upx,
     "decoders": decoders,
     "gobuild": gobuild,

@@ -163,13 +163,12 @@ def test_string_table_past_eof_is_not_walked_block_by_block() -> None:
     the symbol count (1 s for a 26 KB input, the whole time limit for a large one). A lookup that lands on a block
     past the end of the file must stop there.
     """
-    import io
-
     from linkguard.readers import elf
     from linkguard.readers.budget import Budget
+    from linkguard.readers.source import BytesSource
 
     data = STATIC_ELF.read_bytes()
-    image = elf.ElfImage(io.BytesIO(data), len(data), Budget())
+    image = elf.ElfImage(BytesSource(data), Budget())
     names = elf._StringReader(image, len(data) + 4096, 1 << 30)
     names._blocks = _CountingDict()
     _CountingDict.lookups = 0

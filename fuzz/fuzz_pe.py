@@ -1,0 +1,8 @@
+"""Harness: see targets.pe and fuzz/README.md."""
+
+from __future__ import annotations
+
+from harness import main
+
+if __name__ == "__main__":
+    main("pe")
