@@ -23,6 +23,7 @@ from linkguard import __version__
 from linkguard.config import Policy
 from linkguard.errors import describe_with_class
 from linkguard.inputs.files import Candidate, FileArtifact, Problem, walk
+from linkguard.magic import sniff, sniff_archive
 from linkguard.model import (
     Artifact,
     ArtifactReport,
@@ -35,7 +36,7 @@ from linkguard.model import (
     Unreadable,
     format_of,
 )
-from linkguard.readers import deadline, read_artifact, sniff
+from linkguard.readers import deadline, read_artifact
 from linkguard.readers.budget import BudgetExceeded
 
 Outcome = Union[ArtifactReport, Skipped]
@@ -126,7 +127,6 @@ def _check_file(artifact: FileArtifact, policy: Policy) -> Iterator[Outcome]:
             else:
                 yield judge(artifact.path, artifact.location, inspection, policy)
             return
-    from linkguard.magic import sniff_archive
 
     kind = sniff_archive(head)
     if kind is None:

@@ -38,7 +38,7 @@ def elf(
     endian: str = "little",
     packing: Optional[Packing] = None,
 ) -> ElfFacts:
-    from linkguard.readers import symvers
+    from linkguard import versions as symvers
 
     return ElfFacts(
         machine=machine,

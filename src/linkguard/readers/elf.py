@@ -22,9 +22,9 @@ from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 from elftools.elf.constants import VER_FLAGS
 from elftools.elf.enums import ENUM_D_TAG, ENUM_DT_FLAGS_1, ENUM_E_MACHINE, ENUM_E_TYPE
 
+from linkguard import versions
 from linkguard.errors import describe
 from linkguard.model import DYNAMIC, OBJECT, SHARED_LIBRARY, STATIC, STATIC_PIE, ElfFacts, VersionNeed
-from linkguard.readers import symvers
 from linkguard.readers.budget import Budget
 from linkguard.readers.image import PT_DYNAMIC, PT_INTERP, PT_LOAD, SHT_DYNSYM, SHT_SYMTAB, Section, Segment
 from linkguard.readers.source import Source
@@ -750,6 +750,6 @@ def linkage_facts(image: ElfImage) -> ElfFacts:
         runpath=runpath,
         pie=pie,
         version_needs=tuple(version_needs),
-        max_versions=symvers.max_versions(n.version for n in version_needs),
+        max_versions=versions.max_versions(n.version for n in version_needs),
         has_section_headers=image.has_section_headers,
     )
