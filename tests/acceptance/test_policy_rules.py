@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Dict, List
 
-from linkguard.readers.symvers import parse_floor, split_version
+from linkguard.versions import parse_floor, split_version
 from tests.conftest import DATA, load_manifest, run_json
 
 SET = DATA / "elf"

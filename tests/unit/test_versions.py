@@ -47,10 +47,3 @@ def test_need_text_shows_three_symbols_then_a_count() -> None:
     assert versions.need_text("GLIBC_2.29", ("a", "b", "c", "d", "e")) == "GLIBC_2.29 <- a, b, c, +2 more"
     assert versions.need_text("GLIBC_2.2.5", ()) == "GLIBC_2.2.5"
     assert versions.symbols_text(("a", "b", "c", "d"), more=False) == "a, b, c"
-
-
-def test_readers_symvers_is_the_same_vocabulary() -> None:
-    from linkguard.readers import symvers
-
-    assert symvers.parse_floor is versions.parse_floor
-    assert symvers.max_versions(["GLIBC_2.9", "GLIBC_2.29"]) == {"GLIBC": "2.29"}
