@@ -7,18 +7,41 @@ imports the other.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 ELF_MAGIC = b"\x7fELF"
 AR_MAGIC = b"!<arch>\n"
+PE_SIGNATURE = b"PE\0\0"
 _BZIP2_BLOCK = (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90")  # block start / end-of-stream magic
 
 
-def sniff(head: bytes) -> Optional[str]:
-    """The inspected format a file's first bytes announce ("elf", "pe", "macho"), or None for anything skipped."""
+def sniff(head: bytes, read_at: Optional[Callable[[int, int], bytes]] = None) -> Optional[str]:
+    """The inspected format a file's first bytes announce ("elf", "pe", "macho"), or None for anything skipped.
+
+    An "MZ" file is PE only when its e_lfanew points at a "PE\\0\\0" signature inside the file, as `file`
+    decides: a text file that starts with "MZ", an MS-DOS program, a Win16/OS2 (NE/LE/LX) program or a DOS stub
+    cut off before its PE header is not a Windows artifact. The signature is usually inside `head`; when it is
+    not, `read_at(offset, length)` (a positioned read of the file) fetches those 4 bytes, and without one the
+    answer is "pe" for a reader with a seekable stream to settle (readers/ asks again with `read_at`).
+    """
     if head[:4] == ELF_MAGIC:
         return "elf"
+    if head[:2] == b"MZ":
+        return _sniff_mz(head, read_at)
     return _sniff_native(head)
+
+
+def _sniff_mz(head: bytes, read_at: Optional[Callable[[int, int], bytes]]) -> Optional[str]:
+    if len(head) < 0x40:
+        return None  # no room for the DOS header's e_lfanew
+    lfanew = int.from_bytes(head[0x3C:0x40], "little")
+    if lfanew + 4 <= len(head):
+        signature = head[lfanew : lfanew + 4]
+    elif read_at is not None:
+        signature = read_at(lfanew, 4)
+    else:
+        return "pe"  # undecided from the head alone: the reader reads the 4 bytes at e_lfanew
+    return "pe" if signature == PE_SIGNATURE else None
 
 
 # PE and Mach-O: the tests `file` applies (a fat header with a Java class file's version is a class file).
@@ -28,9 +51,6 @@ _FAT_CPUS = (7, 0x01000007, 12, 0x0100000C, 0x0200000C, 18, 0x01000012)
 
 
 def _sniff_native(head: bytes) -> Optional[str]:
-    if head[:2] == b"MZ" and len(head) >= 0x40:
-        lfanew = int.from_bytes(head[0x3C:0x40], "little")
-        return None if head[lfanew : lfanew + 2] in (b"NE", b"LE", b"LX") else "pe"
     if len(head) < 8:
         return None
     if int.from_bytes(head[:4], "little") in _MACHO_THIN or int.from_bytes(head[:4], "big") in _MACHO_THIN:

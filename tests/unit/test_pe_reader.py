@@ -58,30 +58,50 @@ def test_pe32_dll_and_case_insensitive_platform_names() -> None:
 
 
 def test_mz_without_a_pe_signature() -> None:
-    """A Win16/OS2 (NE/LE) program is skipped; a missing or cut-off PE signature is a corrupt PE (fail closed)."""
+    """PE only when e_lfanew points at "PE\\0\\0" inside the file (as `file` decides): a Win16/OS2 (NE/LE)
+    program, a damaged signature, or an e_lfanew past the end is an MS-DOS file, skipped; a PE signature with a
+    damaged header after it is a corrupt PE (fail closed)."""
     data = bytearray(build_pe())
     data[0x40:0x44] = b"NE\0\0"
     assert sniff(bytes(data[:512])) is None
     assert inspect(bytes(data)) is None
     data[0x40:0x44] = b"PX\0\0"
-    result = inspect(bytes(data))
-    assert isinstance(result, Unreadable) and "no PE signature at e_lfanew 0x40" in result.reason
+    assert sniff(bytes(data[:512])) is None and inspect(bytes(data)) is None
+    data[0x40:0x44] = b"PE\0\0"
     struct.pack_into("<I", data, 0x3C, 0x7FFFFFF0)
-    result = inspect(bytes(data))
-    assert isinstance(result, Unreadable) and "e_lfanew 0x7ffffff0" in result.reason
+    assert sniff(bytes(data[:512])) == "pe"  # undecided from the head: the reader reads at e_lfanew
+    assert inspect(bytes(data)) is None
     struct.pack_into("<I", data, 0x3C, len(data) + 0x100)
+    assert inspect(bytes(data)) is None
+    struct.pack_into("<I", data, 0x3C, 0x40)
+    struct.pack_into("<H", data, 0x40 + 20, 8)  # SizeOfOptionalHeader too small: a PE, and a damaged one
     result = inspect(bytes(data))
-    assert isinstance(result, Unreadable) and result.kind == "truncated" and "past the end of the file" in result.reason
+    assert isinstance(result, Unreadable) and "SizeOfOptionalHeader 8" in result.reason
     assert sniff(build_pe()[:512]) == "pe"
     assert inspect(b"") is None and inspect(b"MZ" + bytes(20)) is None  # no room for a DOS header: not a program
 
 
+def test_pe_signature_past_the_head_is_read_once() -> None:
+    """The signature beyond the sniffed head is fetched with one small positioned read, not by reading more."""
+    data = bytearray(build_pe())
+    reads = []
+
+    def read_at(offset: int, length: int) -> bytes:
+        reads.append((offset, length))
+        return bytes(data[offset : offset + length])
+
+    assert sniff(bytes(data[:0x3C + 4]), read_at) == "pe" and reads == [(0x40, 4)]
+    data[0x40:0x44] = b"NE\0\0"
+    assert sniff(bytes(data[:0x3C + 4]), read_at) is None and len(reads) == 2
+
+
 def test_fixture_engineers_malformed_corpus() -> None:
-    """tests/data/pe/malformed: every corruption with a DOS header is LG901; the empty file has no magic."""
+    """tests/data/pe/malformed: every corruption of a PE is LG901; what `file` calls an MS-DOS executable (no PE
+    signature at e_lfanew) and the empty file are skipped, as the manifest's `expected_linkguard` records."""
     document = json.loads((DATA / "pe" / "malformed" / "manifest.json").read_text())
     for entry in document["fixtures"]:
         result = inspect((DATA / "pe" / "malformed" / entry["file"]).read_bytes())
-        if entry["size"] < 0x40:
+        if entry["expected_linkguard"].startswith("skipped"):
             assert result is None, entry["file"]
         else:
             assert isinstance(result, Unreadable), (entry["file"], result)
@@ -172,12 +192,29 @@ def _reason(data: bytes) -> str:
     return result.reason
 
 
+HOSTILE_VALID = ("delay-scan-quadratic.exe",)  # make_native.SLOW_PE_CASES: valid, but costly if read naively
+
+
 def test_malformed_corpus_is_unreadable() -> None:
-    corpus = sorted((DATA / "malformed" / "pe").glob("*.exe"))
+    corpus = sorted(p for p in (DATA / "malformed" / "pe").glob("*.exe") if p.name not in HOSTILE_VALID)
     assert len(corpus) >= 4
     for path in corpus:
         result = inspect(path.read_bytes())
         assert isinstance(result, Unreadable), path.name
+
+
+def test_unlisted_delay_scan_is_linear() -> None:
+    """Issue 15 item 12: 96 sections mapping the same 300 KB of 4096 "*.dll" strings and 64 Ki "01 00 00 00"
+    words. Tried name by name the scan ran for minutes (past the 10 s limit here: LG901 "budget"); read once and
+    looked up word by word it takes a fraction of a second. Structurally: each byte is read once, not per section.
+    Truth: `llvm-readobj --coff-imports` lists one Import, KERNEL32.dll: GetProcAddress, LoadLibraryA."""
+    data = (DATA / "malformed" / "pe" / "delay-scan-quadratic.exe").read_bytes()
+    result = read_artifact(_Bytes(data), Limits(seconds=10.0))
+    assert isinstance(result, PeFacts), result
+    assert [(i.dll, i.functions) for i in result.imports] == [("KERNEL32.dll", ("GetProcAddress", "LoadLibraryA"))]
+    budget = Budget()
+    read_facts(io.BytesIO(data), len(data), budget)
+    assert budget.bytes_read < 2 * len(data)
 
 
 def test_lookalikes_are_not_packed() -> None:

@@ -12,7 +12,7 @@ import struct
 import threading
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import IO, Any, Iterator, Optional
+from typing import IO, Any, Callable, Iterator, Optional
 
 from linkguard.errors import describe
 from linkguard.limits import Limits
@@ -35,7 +35,7 @@ def read_artifact(artifact: Artifact, limits: Limits) -> Optional[Inspection]:
     try:
         with artifact.open() as stream:
             head = stream.read(64)
-            kind = sniff(head)
+            kind = sniff(head, _read_at(stream, artifact.size))
             if kind is None:
                 return None
             if kind != "elf":
@@ -67,17 +67,23 @@ def read_artifact(artifact: Artifact, limits: Limits) -> Optional[Inspection]:
     return facts
 
 
+def _read_at(stream: IO[bytes], size: int) -> Callable[[int, int], bytes]:
+    """A positioned read of `stream`, for the one small read `magic.sniff` may need past the head (e_lfanew)."""
+
+    def read_at(offset: int, length: int) -> bytes:
+        if offset >= size:
+            return b""
+        stream.seek(offset)
+        return stream.read(length)
+
+    return read_at
+
+
 def _inspect_native(kind: str, stream: IO[bytes], size: int, budget: Budget, limits: Limits) -> Optional[Inspection]:
     """PE and Mach-O: readers/pe.py and readers/macho.py; a `Malformed` header becomes Unreadable (LG901)."""
     from linkguard.readers import macho, pe
     from linkguard.readers.native import Malformed
 
-    if kind == "pe":  # the head may not reach e_lfanew: a Win16/OS2 program is not ours to read
-        stream.seek(0x3C)
-        lfanew = int.from_bytes(stream.read(4), "little")
-        stream.seek(lfanew)
-        if stream.read(2) in (b"NE", b"LE", b"LX"):
-            return None
     stream.seek(0)
     try:
         with deadline(limits.seconds):

@@ -15,9 +15,10 @@ as a file offset, 11 bound import, 13 delay import), IMAGE_IMPORT_DESCRIPTOR (20
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
-from typing import IO, Dict, List, Optional, Sequence, Tuple
+from typing import IO, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from linkguard.model import DYNAMIC, OS_ONLY, GoBuildInfo, OsFloor, Packing, PeFacts, PeImport, Toolchain
 from linkguard.readers import platforms
@@ -321,37 +322,37 @@ def find_unlisted_delay_imports(image: PeImage, known: Sequence[str]) -> List[Pe
     binutils emits an ImgDelayDescr (grAttrs 1, then RVAs of the DLL name, module handle, IAT and INT) into the
     image without pointing directory 13 at it; the DLL name survives only as a string. Found by locating
     "*.dll" strings and then a descriptor whose name RVA points at one and whose other RVAs are in the image.
+
+    Linear in the bytes read: each byte of the sections' file data is read and searched once, however many
+    sections map it, and every candidate descriptor costs one dictionary lookup (never one search per name).
     """
-    budget_left = DLLTOOL_SCAN
-    blobs: List[Tuple[Section, bytes]] = []
-    for section in image.sections:
-        if section.raw_size == 0 or section.name.startswith(".debug") or budget_left <= 0:
-            continue
-        data = image.window.read(section.raw_offset, min(section.raw_size, budget_left))
-        budget_left -= len(data)
-        blobs.append((section, data))
-    names: Dict[int, str] = {}
-    for section, data in blobs:
-        for start, name in _dll_strings(data):
-            names[section.rva + start] = name
-    if not names:
+    ranges = _file_ranges(image)
+    blobs = [(offset, image.window.read(offset, length)) for offset, length in ranges]
+    strings: Dict[int, str] = {}  # file offset -> "*.dll" string
+    for offset, data in blobs:
+        for at, name in _dll_strings(data, image.window.budget):
+            strings[offset + at] = name
+    if not strings:
         return []
+    names: Dict[int, str] = {}  # RVA -> the string, through every section that maps it
+    ordered = sorted(strings)
+    for section in image.sections:
+        first = bisect.bisect_left(ordered, section.raw_offset)
+        last = bisect.bisect_left(ordered, section.raw_offset + section.raw_size)
+        for at in ordered[first:last]:
+            names.setdefault(section.rva + at - section.raw_offset, strings[at])
+        image.window.budget.check_time()
     image_end = max(s.rva + max(s.virtual_size, s.raw_size) for s in image.sections)
     lowered = {k.lower() for k in known}
+    hits: Dict[int, List[bytes]] = {}  # name RVA -> up to 8 candidate descriptors naming it
+    for _offset, data in blobs:
+        for at in _descriptor_starts(data, names, image.window.budget):
+            spot = hits.setdefault(int.from_bytes(data[at + 4 : at + 8], "little"), [])
+            if len(spot) < 8:
+                spot.append(data[at : at + 32])
     found: List[PeImport] = []
-    # One pass per section for every candidate descriptor start (grAttrs 1, then a name RVA we found), instead of
-    # one search per name: a MinGW runtime DLL names hundreds of DLLs in its strings.
-    pattern = re.compile(b"|".join(re.escape(b"\x01\0\0\0" + rva.to_bytes(4, "little")) for rva in names))
-    hits: Dict[int, List[Tuple[bytes, int]]] = {}
-    for _section, data in blobs:
-        for match in pattern.finditer(data):
-            at_name = int.from_bytes(data[match.start() + 4 : match.start() + 8], "little")
-            spot = hits.setdefault(at_name, [])
-            if sum(1 for blob, _ in spot if blob is data) < 8:
-                spot.append((data, match.start()))
     for name_rva, dll in names.items():
-        for data, hit in hits.get(name_rva, ()):
-            record = data[hit : hit + 32]
+        for record in hits.get(name_rva, ()):
             if len(record) < 32:
                 continue
             _, _, hmod, iat, int_rva, _, _, _ = unpack("<8I", record)
@@ -367,20 +368,66 @@ def find_unlisted_delay_imports(image: PeImage, known: Sequence[str]) -> List[Pe
     return found
 
 
-_NAME_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.+-")
+def _file_ranges(image: PeImage) -> List[Tuple[int, int]]:
+    """(offset, length) of the file data of the sections searched, merged: overlapping sections read once."""
+    spans = sorted(
+        (s.raw_offset, min(s.raw_offset + s.raw_size, image.window.size))
+        for s in image.sections
+        if s.raw_size and not s.name.startswith(".debug") and s.raw_offset < image.window.size
+    )
+    merged: List[List[int]] = []
+    for begin, end in spans:
+        if merged and begin <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([begin, end])
+    ranges: List[Tuple[int, int]] = []
+    left = DLLTOOL_SCAN
+    for begin, end in merged:
+        if left <= 0:
+            break
+        ranges.append((begin, min(end - begin, left)))
+        left -= end - begin
+    return ranges
 
 
-def _dll_strings(data: bytes) -> List[Tuple[int, str]]:
-    """(offset, name) of NUL-delimited strings ending in ".dll" (any case) in `data`."""
+GRATTRS_RVA = b"\x01\0\0\0"  # ImgDelayDescr.grAttrs with dlattrRva, the first word of every binutils descriptor
+
+
+def _descriptor_starts(data: bytes, names: Dict[int, str], budget: Budget) -> Iterator[int]:
+    """Offsets in `data` of "01 00 00 00" followed by the RVA of a known DLL-name string: one pass over `data`."""
+    find = data.find
+    pos = find(GRATTRS_RVA)
+    seen = 0
+    while pos >= 0:
+        if int.from_bytes(data[pos + 4 : pos + 8], "little") in names:
+            yield pos
+        seen += 1
+        if seen % 4096 == 0:
+            budget.check_time()
+        pos = find(GRATTRS_RVA, pos + 4)  # the needle cannot overlap itself: the next one starts 4 bytes on
+
+
+_NAME_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.+-"
+MAX_DLL_NAME = 200  # characters before ".dll" in a name string
+
+
+def _dll_strings(data: bytes, budget: Budget) -> List[Tuple[int, str]]:
+    """(offset, name) of NUL-delimited strings ending in ".dll" (any case) in `data`, in one pass."""
     found: List[Tuple[int, str]] = []
     lowered = data.lower()
     pos = lowered.find(b".dll\0")
+    seen = 0
     while pos >= 0 and len(found) < MAX_DESCRIPTORS:
-        start = pos
-        while start > 0 and pos - start < 200 and data[start - 1] in _NAME_BYTES:
-            start -= 1
-        if start < pos and (start == 0 or data[start - 1] == 0):
+        nul = data.rfind(b"\0", max(0, pos - MAX_DLL_NAME - 1), pos)
+        start = nul + 1 if nul >= 0 else 0
+        if nul < 0 and pos > MAX_DLL_NAME:
+            start = pos  # no NUL close enough before it: not a whole string
+        if start < pos and not data[start:pos].translate(None, _NAME_CHARS):
             found.append((start, data[start : pos + 4].decode("ascii")))
+        seen += 1
+        if seen % 4096 == 0:
+            budget.check_time()
         pos = lowered.find(b".dll\0", pos + 5)
     return found
 

@@ -13,11 +13,14 @@ from typing import Callable, Dict
 from tests.unit._native_samples import (
     CPU_ARM64,
     CPU_X86_64,
+    FILE_ALIGN,
     LC_LOAD_DYLIB,
+    SECTION_RVA,
     build_fat,
     build_macho,
     build_pe,
     dylib_command,
+    lfanew_of,
     optional_header_at,
     section_table_at,
 )
@@ -47,6 +50,31 @@ def _unterminated_name(data: bytearray) -> None:
     data[at:] = b"L" * (len(data) - at)
 
 
+def _delay_scan_quadratic() -> bytes:
+    """A GNU-ld-shaped PE (linker 2.x, kernel32 LoadLibraryA + GetProcAddress, no delay directory) for the
+    unlisted delay-import scan: 96 sections (the loader's limit) all map the same 300 KB of file data, which holds
+    4096 "*.dll" strings and 64 Ki "01 00 00 00" words. Per section that is 4096 names and 64 Ki candidate
+    descriptors; tried name by name (one alternation of every name run over every word) it took minutes, and
+    read the same bytes 96 times. The scan must read each byte once and look each word up once."""
+    small = build_pe([("KERNEL32.dll", ["GetProcAddress", "LoadLibraryA"])])
+    body = bytearray(small[FILE_ALIGN:])  # the .idata section, built for RVA SECTION_RVA
+    names = b"".join(b"d%05d.dll\0" % i for i in range(4096))
+    body += bytes(-len(body) % 16) + names + bytes(-len(names) % 16) + b"\x01\0\0\0" * (1 << 16)
+    body += bytes(-len(body) % FILE_ALIGN)
+    sections, headers_size = 96, 0x2000
+    headers = bytearray(small[: section_table_at(small)])
+    struct.pack_into("<H", headers, lfanew_of(small) + 6, sections)
+    opt = optional_header_at(small)
+    struct.pack_into("<BB", headers, opt + 2, 2, 40)  # MajorLinkerVersion 2: binutils' ld
+    struct.pack_into("<I", headers, opt + 56, SECTION_RVA + sections * 0x100000)  # SizeOfImage
+    struct.pack_into("<I", headers, opt + 60, headers_size)  # SizeOfHeaders
+    for index in range(sections):
+        name = b".idata" if index == 0 else b".s%d" % index
+        headers += struct.pack("<8sIIIIIIHHI", name, len(body), SECTION_RVA + index * 0x100000, len(body),
+                               headers_size, 0, 0, 0, 0, 0x40000040)  # fmt: skip
+    return bytes(headers) + bytes(headers_size - len(headers)) + bytes(body)
+
+
 PE_CASES: Dict[str, bytes] = {
     "truncated-section-table.exe": _pe(_nothing, cut=0x40 + 24 + 240 + 20),
     "truncated-import-section.exe": _pe(_nothing, cut=0x200 + 30),
@@ -56,6 +84,8 @@ PE_CASES: Dict[str, bytes] = {
     "import-name-unterminated.exe": _pe(_unterminated_name),
     "section-raw-past-eof.exe": _pe(_set("<I", lambda d: section_table_at(d) + 20, 0x7FFFF000)),
 }
+# Not malformed, but hostile: valid PE that must be read within the time bound (fuzz find, issue 15 item 12).
+SLOW_PE_CASES: Dict[str, bytes] = {"delay-scan-quadratic.exe": _delay_scan_quadratic()}
 
 
 def _macho_header_field(offset: int, value: int) -> bytes:
@@ -83,7 +113,7 @@ MACHO_CASES: Dict[str, bytes] = {
 
 
 def main() -> None:
-    for name, data in PE_CASES.items():
+    for name, data in {**PE_CASES, **SLOW_PE_CASES}.items():
         (HERE / "pe" / name).write_bytes(data)
     for name, data in MACHO_CASES.items():
         (HERE / "macho" / name).write_bytes(data)
