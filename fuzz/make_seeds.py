@@ -24,6 +24,7 @@ sys.path.insert(0, HERE)
 import targets  # noqa: E402
 
 from linkguard.magic import sniff, sniff_archive  # noqa: E402
+from linkguard.seekable import StreamSource, Window  # noqa: E402
 
 GO_MAGIC = b"\xff Go buildinf:"
 
@@ -79,7 +80,7 @@ def decoder_blocks(max_len: int) -> Iterator[bytes]:
         data = read(path)
         if data[:4] != b"\x7fELF":
             continue
-        f = upx._File(io.BytesIO(data), len(data))
+        f = Window(StreamSource(io.BytesIO(data), len(data)))
         packed = upx._parse_ehdr(f.read(0, 64))
         if packed is None:
             continue

@@ -13,10 +13,9 @@ import pytest
 
 from linkguard.limits import Limits
 from linkguard.model import PeFacts, Unreadable
-from linkguard.readers import read_artifact, sniff
+from linkguard.readers import read_artifact, read_pe, sniff
 from linkguard.readers.budget import Budget
-from linkguard.readers.native import Malformed
-from linkguard.readers.pe import read_facts
+from linkguard.readers.corrupt import Corrupt
 from tests.conftest import DATA
 from tests.unit._native_samples import build_pe, optional_header_at, section_table_at
 
@@ -39,7 +38,7 @@ def inspect(data: bytes) -> Union[PeFacts, Unreadable, None]:
 
 
 def facts(data: bytes) -> PeFacts:
-    return read_facts(io.BytesIO(data), len(data), Budget())
+    return read_pe(io.BytesIO(data), len(data), Budget())
 
 
 def test_synthetic_pe_imports_in_order_with_functions() -> None:
@@ -180,12 +179,12 @@ def test_descriptor_loop_is_bounded() -> None:
 def test_budget_caps_reading() -> None:
     data = build_pe()
     with pytest.raises(Exception) as info:
-        read_facts(io.BytesIO(data), len(data), Budget(read_bytes=64))
+        read_pe(io.BytesIO(data), len(data), Budget(read_bytes=64))
     assert "bytes read" in str(info.value)
 
 
 def _reason(data: bytes) -> str:
-    with pytest.raises(Malformed) as info:
+    with pytest.raises(Corrupt) as info:
         facts(data)
     result = inspect(data)
     assert isinstance(result, Unreadable) and result.reason == str(info.value)
@@ -213,7 +212,7 @@ def test_unlisted_delay_scan_is_linear() -> None:
     assert isinstance(result, PeFacts), result
     assert [(i.dll, i.functions) for i in result.imports] == [("KERNEL32.dll", ("GetProcAddress", "LoadLibraryA"))]
     budget = Budget()
-    read_facts(io.BytesIO(data), len(data), budget)
+    read_pe(io.BytesIO(data), len(data), budget)
     assert budget.bytes_read < 2 * len(data)
 
 
@@ -239,3 +238,28 @@ def test_bound_imports_and_security_directory() -> None:
     assert result.bound_imports == ("KERNEL32.dll",) and result.signed and not result.warnings
     struct.pack_into("<II", data, dirs + 8 * 4, len(data) - 8, 64)  # certificate table cut off by EOF
     assert "signature truncated" in facts(bytes(data)).warnings[0]
+
+
+def _with_pack_header(fmt: int) -> bytes:
+    """A synthetic PE with a checksum-valid UPX PackHeader (UPX src/packhead.cpp layout) just before its data."""
+    data = bytearray(build_pe())
+    block = bytearray(b"UPX!" + bytes([13, fmt, 2, 8]) + bytes(24))
+    block[31] = sum(block[4:31]) % 251
+    data[0x1D0:0x1F0] = block
+    return bytes(data)
+
+
+def test_upx_pe_formats_follow_upx_conf_h() -> None:
+    """UPX src/conf.h: 43 UPX_F_W64PE_ARM64, 44 UPX_F_W64PE_ARM64EC are PE formats; 40 is UPX_F_VMLINUX_PPC64LE."""
+    for fmt, name in ((9, "win32/pe"), (36, "win64/pe"), (43, "win64/arm64"), (44, "win64/arm64ec")):
+        result = facts(_with_pack_header(fmt))
+        assert result.packing is not None and result.packing.format == name, fmt
+    assert facts(_with_pack_header(40)).packing is None
+
+
+def test_one_packheader_checksum() -> None:
+    """The PackHeader checksum is computed in one place (upx/layout.checksum_ok) for ELF, PE and Mach-O."""
+    source = Path(__file__).parents[2] / "src" / "linkguard"
+    users = sorted(str(p.relative_to(source)) for p in source.rglob("*.py") if "% 251" in p.read_text())
+    assert users == ["readers/upx/layout.py"]
+    assert (source / "readers" / "upx" / "layout.py").read_text().count("% 251") == 1

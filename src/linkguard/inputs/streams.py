@@ -16,7 +16,7 @@ from typing import IO, Callable, Dict, Optional, cast
 from linkguard.errors import describe
 from linkguard.inputs.deadline import NO_DEADLINE, Deadline, DeadlineExceeded
 from linkguard.limits import ArchiveLimits, MiB
-from linkguard.seekable import SeekableReader
+from linkguard.seekable import SeekableReader, WindowStream
 
 IN_MEMORY = 16 * MiB  # members up to this size behind a decompressor are read into memory
 RATIO_FLOOR = 1 * MiB  # the ratio limit applies once this much has been inflated (tar padding alone is ~100:1)
@@ -73,7 +73,7 @@ class SliceSource(Source):
         raw = self.parent.open()
         assert self.size is not None
         if self.seekable:
-            return as_io(Window(raw, self.offset, self.size))
+            return as_io(WindowStream(raw, self.offset, self.size))
         try:
             skip(raw, self.offset)
         except BaseException:
@@ -132,30 +132,6 @@ class _Reader(io.RawIOBase):
         n = len(data)
         buffer[:n] = data
         return n
-
-
-class Window(SeekableReader):
-    """A seekable view of `size` bytes at `offset` of a seekable stream (which it owns)."""
-
-    def __init__(self, raw: IO[bytes], offset: int, size: int) -> None:
-        super().__init__(size)
-        self._raw = raw
-        self._offset = offset
-
-    def read(self, size: Optional[int] = -1) -> bytes:
-        left = max(0, self._size - self._pos)
-        n = left if size is None or size < 0 else min(size, left)
-        if n == 0:
-            return b""
-        self._raw.seek(self._offset + self._pos)
-        data = self._raw.read(n)
-        self._pos += len(data)
-        return data
-
-    def close(self) -> None:
-        if not self.closed:
-            self._raw.close()
-        super().close()
 
 
 class Limited(_Reader):

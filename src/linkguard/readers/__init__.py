@@ -1,8 +1,10 @@
 """Readers: artifact bytes -> facts. They never judge; every way a file can be bad becomes `Unreadable`.
 
-`read_artifact` is the one entry point. It picks the format by magic and, for ELF, runs the one orchestration
-of this package: the ELF reader (elf.py), then UPX (upx.py) on the same bytes, then the ELF reader again on the
-original rebuilt behind the packing, then toolchain evidence (toolchain.py, gobuild.py) for unpacked images.
+`read_artifact` is the one entry point. It picks the format by magic and runs the orchestration for it: for ELF
+(`read_elf`) the ELF reader (elf.py), then UPX (upx/) on the same bytes, then the ELF reader again on the
+original rebuilt behind the packing, then toolchain evidence (toolchain.py, gobuild.py) for unpacked images; for
+PE (`read_pe`) the PE headers (pe.py), then UPX (upx/pe.py), then the import tables; Mach-O is macho.py's.
+Every reader raises the one `Corrupt` (corrupt.py) for a structure it cannot read.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from typing import IO, Any, Callable, Iterator, Optional
 from linkguard.errors import describe
 from linkguard.limits import Limits
 from linkguard.magic import sniff
-from linkguard.model import Artifact, ElfFacts, Inspection, Packing, Toolchain, Unreadable
+from linkguard.model import Artifact, ElfFacts, Inspection, Packing, PeFacts, Toolchain, Unreadable
 from linkguard.readers.budget import Budget, BudgetExceeded
-from linkguard.readers.source import BytesSource, MappedSource, Source, source_for
+from linkguard.readers.corrupt import Corrupt
+from linkguard.readers.source import BytesSource, MappedSource, source_for
+from linkguard.seekable import Source
 
 MIN_ELF = 52  # the smallest ELF header (32-bit)
 
@@ -29,8 +33,6 @@ PARSE_ERRORS = (struct.error, IndexError, ValueError, OverflowError, UnicodeDeco
 
 def read_artifact(artifact: Artifact, limits: Limits) -> Optional[Inspection]:
     """Facts for one artifact; None when it is not a format we read (counted as skipped)."""
-    from linkguard.readers.elf import Corrupt
-
     budget = Budget.for_limits(limits)
     try:
         with artifact.open() as stream:
@@ -56,8 +58,7 @@ def read_artifact(artifact: Artifact, limits: Limits) -> Optional[Inspection]:
     except MemoryError:
         facts = Unreadable("ran out of memory while parsing (hostile sizes?)", "budget")
     except Corrupt as exc:
-        text = str(exc)
-        facts = Unreadable(text, "truncated" if text.startswith("truncated") else "corrupt")
+        facts = Unreadable(str(exc), exc.kind)
     except PARSE_ERRORS as exc:
         facts = Unreadable(f"corrupt ELF: {describe(exc)}", "corrupt")
     except OSError as exc:
@@ -80,17 +81,16 @@ def _read_at(stream: IO[bytes], size: int) -> Callable[[int, int], bytes]:
 
 
 def _inspect_native(kind: str, stream: IO[bytes], size: int, budget: Budget, limits: Limits) -> Optional[Inspection]:
-    """PE and Mach-O: readers/pe.py and readers/macho.py; a `Malformed` header becomes Unreadable (LG901)."""
-    from linkguard.readers import macho, pe
-    from linkguard.readers.native import Malformed
+    """PE and Mach-O: read_pe and readers/macho.py; a `Corrupt` header becomes Unreadable (LG901)."""
+    from linkguard.readers import macho
 
     stream.seek(0)
     try:
         with deadline(limits.seconds):
             if kind == "pe":
-                return pe.read_facts(stream, size, budget)
+                return read_pe(stream, size, budget)
             return macho.read_facts(stream, size, budget)
-    except Malformed as exc:
+    except Corrupt as exc:
         return Unreadable(str(exc), exc.kind)
     except PARSE_ERRORS as exc:
         return Unreadable(f"corrupt {'PE' if kind == 'pe' else 'Mach-O'}: {describe(exc)}", "corrupt")
@@ -98,12 +98,26 @@ def _inspect_native(kind: str, stream: IO[bytes], size: int, budget: Budget, lim
         return Unreadable(budget.exceeded or str(exc), "budget")
 
 
+def read_pe(stream: IO[bytes], size: int, budget: Budget) -> PeFacts:
+    """All facts about one PE file: the PE reader's headers (pe.py), then UPX on them (upx/pe.py), looked for
+    before any import table is read, then the tables and the rest of the facts (pe.py).
+
+    Raises Corrupt (or one of PARSE_ERRORS, BudgetExceeded) when a structure the facts depend on is unreadable.
+    """
+    from linkguard.readers import pe
+    from linkguard.readers.native import StructReader
+    from linkguard.readers.upx.pe import read_pe_packing
+
+    image = pe.PeImage(StructReader(stream, 0, size, budget))
+    return pe.read_facts(image, read_pe_packing(image))
+
+
 def read_elf(source: Source, budget: Budget, *, see_through: bool = True) -> ElfFacts:
     """All facts about one ELF image: linkage, packing (and the original behind it), toolchain evidence.
 
-    Raises elf.Corrupt (or one of PARSE_ERRORS, BudgetExceeded) when the linkage cannot be established.
+    Raises Corrupt (or one of PARSE_ERRORS, BudgetExceeded) when the linkage cannot be established.
     """
-    from linkguard.readers.elf import Corrupt, ElfImage, linkage_facts
+    from linkguard.readers.elf import ElfImage, linkage_facts
 
     image = ElfImage(source, budget)
     try:
@@ -119,7 +133,6 @@ def read_elf(source: Source, budget: Budget, *, see_through: bool = True) -> Elf
 
 def _packing(image: Any, budget: Budget) -> Optional[Packing]:
     from linkguard.readers import upx
-    from linkguard.readers.elf import Corrupt
 
     result = upx.read_packing(image, budget)
     if result is None:

@@ -26,8 +26,9 @@ from linkguard import versions
 from linkguard.errors import describe
 from linkguard.model import DYNAMIC, OBJECT, SHARED_LIBRARY, STATIC, STATIC_PIE, ElfFacts, VersionNeed
 from linkguard.readers.budget import Budget
+from linkguard.readers.corrupt import Corrupt
 from linkguard.readers.image import PT_DYNAMIC, PT_INTERP, PT_LOAD, SHT_DYNSYM, SHT_SYMTAB, Section, Segment
-from linkguard.readers.source import Source
+from linkguard.seekable import Source, Window
 
 DT_NULL = ENUM_D_TAG["DT_NULL"]
 DT_NEEDED = ENUM_D_TAG["DT_NEEDED"]
@@ -86,10 +87,6 @@ for _name, _value in ENUM_E_MACHINE.items():
     if isinstance(_value, int):
         _EM_NAMES.setdefault(_value, _name)
 _ET_NAMES = {value: name[3:] for name, value in ENUM_E_TYPE.items() if isinstance(value, int)}
-
-
-class Corrupt(Exception):
-    """A precise reason why the facts cannot be established; becomes an `unreadable` result."""
 
 
 def machine_name(e_machine: int) -> str:
@@ -198,16 +195,14 @@ def parse_segments(header: ElfHeader, table: bytes) -> List[Segment]:
 # ----------------------------------------------------------------------------------------------- image
 
 
-class ElfImage:
-    """One ELF image with budgeted reads; implements readers/image.py's ImageView."""
+class ElfImage(Window):
+    """One ELF image with budgeted reads (a `seekable.Window` over the whole file); implements ImageView."""
 
     def __init__(self, source: Source, budget: Budget) -> None:
-        self.source = source
-        self.size = source.size
+        super().__init__(source, 0, source.size, budget.charge_read)
         self.budget = budget
         self.warnings: List[str] = []
-        self._head = self.read(0, HEAD)
-        self.header = parse_header(self._head)
+        self.header = parse_header(self.keep_head(HEAD))  # the first 4 KiB are read once
         self.bits = self.header.bits
         self.endian = self.header.endian
         self.machine = machine_name(self.header.machine)
@@ -219,18 +214,6 @@ class ElfImage:
         self._section_links: List[int] = []
         self._dynamic: Optional[DynamicInfo] = None
         self._dynamic_done = False
-
-    # ------------------------------------------------------------------ reads
-
-    def read(self, offset: int, size: int) -> bytes:
-        """Bytes at a file offset, short at EOF, charged to the budget (the first 4 KiB are read once)."""
-        if offset < 0 or size <= 0 or offset >= self.size:
-            return b""
-        size = min(size, self.size - offset)
-        self.budget.charge_read(size)
-        if offset + size <= HEAD and offset + size <= len(getattr(self, "_head", b"")):
-            return self._head[offset : offset + size]
-        return self.source.read(offset, size)
 
     def vaddr_to_offset(self, vaddr: int) -> Optional[int]:
         """File offset of a virtual address through the PT_LOAD segments; None when not backed by the file."""
@@ -497,7 +480,7 @@ class ElfImage:
         # Verneed {u16 version, u16 cnt, u32 file, u32 aux, u32 next} and Vernaux {u32 hash, u16 flags,
         # u16 other, u32 name, u32 next}: 16 bytes each in both classes, in the file's byte order.
         vn_fmt, aux_fmt = struct.Struct(self._order + "HHIII"), struct.Struct(self._order + "IHHII")
-        window = _Window(self, offset, VERNEED_WINDOW)
+        window = _TableCache(self, offset, VERNEED_WINDOW)
         for _ in range(limit):
             if offset in seen:
                 self.warnings.append("version-need chain loops back on itself; stopped reading it")
@@ -603,7 +586,7 @@ def _cstring(data: bytes, start: int) -> str:
     return data[start : end if end >= 0 else start + MAX_STRING].decode("utf-8", "replace")
 
 
-class _Window:
+class _TableCache:
     """One bulk read around a table, serving the small fixed-size entries inside it without further I/O."""
 
     def __init__(self, image: ElfImage, offset: int, size: int) -> None:

@@ -4,7 +4,7 @@ Why a reader of our own rather than macholib: the facts live in the mach header 
 KiB at the start of each slice; macholib parses whole files into mutable objects and leaves malformed commands
 as partially filled structures we would have to audit. Here every load command is bounds-checked against
 sizeofcmds and the slice, every read is charged to the Budget, and anything the facts depend on that cannot
-be read raises `Malformed` (LG901).
+be read raises `Corrupt` (LG901).
 
 Layouts from Apple's <mach-o/loader.h> and <mach-o/fat.h> (cctools/xnu EXTERNAL_HEADERS), the code signature
 SuperBlob/CodeDirectory from xnu's osfmk/kern/cs_blobs.h (CS_ADHOC 0x2, CS_LINKER_SIGNED 0x20000). UPX-packed
@@ -22,8 +22,9 @@ from typing import IO, Dict, List, Optional, Tuple
 from linkguard.model import DYNAMIC, OS_ONLY, MachoDylib, MachoFacts, MachoSlice, Packing, Toolchain
 from linkguard.readers import platforms
 from linkguard.readers.budget import Budget
-from linkguard.readers.native import Malformed, Window, find_all, printable_name, unpack
-from linkguard.readers.upx.layout import FORMATS, ID_RE, id_version
+from linkguard.readers.corrupt import Corrupt
+from linkguard.readers.native import StructReader, find_all, printable_name, unpack
+from linkguard.readers.upx.layout import FORMATS, ID_RE, id_version, short_pack_header
 
 MH_MAGIC, MH_MAGIC_64 = 0xFEEDFACE, 0xFEEDFACF
 FAT_MAGIC, FAT_MAGIC_64 = 0xCAFEBABE, 0xCAFEBABF
@@ -108,7 +109,7 @@ class _Header:
 
 def _parse_header(data: bytes, what: str) -> _Header:
     if len(data) < 28:
-        raise Malformed(f"truncated: {what}: mach header", "truncated")
+        raise Corrupt(f"truncated: {what}: mach header", "truncated")
     for order in ("<", ">"):
         (magic,) = unpack(order + "I", data)
         if magic in (MH_MAGIC, MH_MAGIC_64):
@@ -116,7 +117,7 @@ def _parse_header(data: bytes, what: str) -> _Header:
             cputype, cpusubtype, filetype, ncmds, sizeofcmds = unpack(order + "iIIII", data, 4)
             return _Header(order, bits, cputype & 0xFFFFFFFF, cpusubtype, filetype, ncmds, sizeofcmds,
                            32 if bits == 64 else 28)  # fmt: skip
-    raise Malformed(f"corrupt Mach-O ({what}): no mach header magic")
+    raise Corrupt(f"corrupt Mach-O ({what}): no mach header magic")
 
 
 def _cpu_name(cputype: int, cpusubtype: int) -> str:
@@ -150,16 +151,16 @@ class _Commands:
 def _parse_commands(header: _Header, cmds: bytes, what: str) -> _Commands:
     """Walk the load commands in `cmds` (exactly sizeofcmds bytes), bounds-checking each one."""
     if header.ncmds > MAX_COMMANDS:
-        raise Malformed(f"corrupt Mach-O ({what}): {header.ncmds} load commands (at most {MAX_COMMANDS})")
+        raise Corrupt(f"corrupt Mach-O ({what}): {header.ncmds} load commands (at most {MAX_COMMANDS})")
     order = header.order
     out = _Commands(dylibs=[], rpaths=[], segments=[])
     pos = 0
     for index in range(header.ncmds):
         if pos + 8 > len(cmds):
-            raise Malformed(f"corrupt Mach-O ({what}): load command {index} at {pos:#x} is past sizeofcmds")
+            raise Corrupt(f"corrupt Mach-O ({what}): load command {index} at {pos:#x} is past sizeofcmds")
         cmd, cmdsize = unpack(order + "II", cmds, pos)
         if cmdsize < 8 or pos + cmdsize > len(cmds):
-            raise Malformed(f"corrupt Mach-O ({what}): load command {index} ({cmd:#x}) has cmdsize {cmdsize}")
+            raise Corrupt(f"corrupt Mach-O ({what}): load command {index} ({cmd:#x}) has cmdsize {cmdsize}")
         body = cmds[pos : pos + cmdsize]
         if cmd in DYLIB_KINDS or cmd == LC_ID_DYLIB:
             name = _lc_str(body, order, what, index)
@@ -195,11 +196,11 @@ def _parse_commands(header: _Header, cmds: bytes, what: str) -> _Commands:
 def _lc_str(body: bytes, order: str, what: str, index: int) -> str:
     (offset,) = unpack(order + "I", body, 8)
     if offset < 12 or offset >= len(body):
-        raise Malformed(f"corrupt Mach-O ({what}): load command {index} names a string outside itself")
+        raise Corrupt(f"corrupt Mach-O ({what}): load command {index} names a string outside itself")
     raw = body[offset:]
     end = raw.find(b"\0")
     if end < 0:
-        raise Malformed(f"corrupt Mach-O ({what}): load command {index}'s string is not terminated")
+        raise Corrupt(f"corrupt Mach-O ({what}): load command {index}'s string is not terminated")
     return printable_name(raw[:end], f"{what}: load command {index} path", offset)
 
 
@@ -226,7 +227,7 @@ def _segment(body: bytes, is64: bool, order: str, out: _Commands) -> None:
             out.go_section = (offset, size)
 
 
-def _signature(window: Window, location: Optional[Tuple[int, int]]) -> str:
+def _signature(window: StructReader, location: Optional[Tuple[int, int]]) -> str:
     """Kind of the embedded code signature: only the SuperBlob index and the CodeDirectory header are read."""
     if location is None:
         return "none"
@@ -254,7 +255,7 @@ def _signature(window: Window, location: Optional[Tuple[int, int]]) -> str:
     return "present"
 
 
-def _go(window: Window, commands: _Commands) -> Optional[Toolchain]:
+def _go(window: StructReader, commands: _Commands) -> Optional[Toolchain]:
     if commands.go_section is None:
         return None
     from linkguard.readers.gobuild import parse_buildinfo
@@ -270,15 +271,10 @@ def _go(window: Window, commands: _Commands) -> Optional[Toolchain]:
 
 
 def _pack_header(block: bytes) -> Optional[Tuple[int, int, int, int, bool]]:
-    if len(block) < 32 or sum(block[4:31]) % 251 != block[31]:
-        return None
-    version, fmt, method, level = block[4], block[5], block[6], block[7]
-    if fmt not in UPX_MACHO_FORMATS or version not in (13, 14) or not 1 <= level <= 10:
-        return None
-    return version, fmt, method, level, block[:4] == b"UPX!"
+    return short_pack_header(block, UPX_MACHO_FORMATS)
 
 
-def _find_upx(window: Window, commands: _Commands) -> Optional[Tuple[int, Tuple[int, int, int, int, bool]]]:
+def _find_upx(window: StructReader, commands: _Commands) -> Optional[Tuple[int, Tuple[int, int, int, int, bool]]]:
     """(offset, header) of a checksum-valid UPX PackHeader in the slice's tail or before __LINKEDIT."""
     areas: List[Tuple[int, bytes]] = []
     start = max(0, window.size - UPX_TAIL)
@@ -304,7 +300,7 @@ def _find_upx(window: Window, commands: _Commands) -> Optional[Tuple[int, Tuple[
     return None
 
 
-def _upx(window: Window, header: _Header, commands: _Commands) -> Optional[Tuple[Packing, Optional[MachoSlice]]]:
+def _upx(window: StructReader, header: _Header, commands: _Commands) -> Optional[Tuple[Packing, Optional[MachoSlice]]]:
     found = _find_upx(window, commands)
     if found is None:
         return None
@@ -364,7 +360,7 @@ def _original(plain: bytes, packed: _Header) -> Tuple[Optional[MachoSlice], Opti
         if len(cmds) < header.sizeofcmds:
             return None, "the unpacked load commands are shorter than sizeofcmds"
         commands = _parse_commands(header, cmds, "original behind UPX")
-    except Malformed as exc:
+    except Corrupt as exc:
         return None, str(exc)
     return _slice(header, commands, "none", None, 0, 0), None
 
@@ -395,10 +391,10 @@ def _slice(
 # ----------------------------------------------------------------------------------------------- facts
 
 
-def read_slice(window: Window, what: str) -> MachoSlice:
+def read_slice(window: StructReader, what: str) -> MachoSlice:
     header = _parse_header(window.exact(0, 32 if window.size >= 32 else 28, f"{what}: mach header"), what)
     if header.sizeofcmds > MAX_SIZEOFCMDS:
-        raise Malformed(f"corrupt Mach-O ({what}): sizeofcmds {header.sizeofcmds} is implausibly large")
+        raise Corrupt(f"corrupt Mach-O ({what}): sizeofcmds {header.sizeofcmds} is implausibly large")
     cmds = window.exact(header.size, header.sizeofcmds, f"{what}: load commands")
     commands = _parse_commands(header, cmds, what)
     signature = _signature(window, commands.code_signature)
@@ -416,14 +412,14 @@ def read_slice(window: Window, what: str) -> MachoSlice:
 
 def read_facts(stream: IO[bytes], size: int, budget: Budget) -> MachoFacts:
     """Facts of the Mach-O file in `stream`: every slice of a fat file, or the one of a thin file."""
-    window = Window(stream, 0, size, budget)
+    window = StructReader(stream, 0, size, budget)
     head = window.exact(0, 8, "Mach-O magic")
     magic = int.from_bytes(head[:4], "big")
     if magic not in (FAT_MAGIC, FAT_MAGIC_64):
         return MachoFacts(slices=(read_slice(window, "thin file"),))
     count = int.from_bytes(head[4:8], "big")
     if not 0 < count <= MAX_FAT_ARCH:
-        raise Malformed(f"corrupt Mach-O: universal header lists {count} architectures (1..{MAX_FAT_ARCH})")
+        raise Corrupt(f"corrupt Mach-O: universal header lists {count} architectures (1..{MAX_FAT_ARCH})")
     is64 = magic == FAT_MAGIC_64
     entry = 32 if is64 else 20
     table = window.exact(8, entry * count, "universal architecture table")
@@ -435,12 +431,12 @@ def read_facts(stream: IO[bytes], size: int, budget: Budget) -> MachoFacts:
         else:
             cputype, cpusubtype, offset, length = unpack(">IIII", table, entry * i)
         if offset < 8 + entry * count or offset + length > size or length < 28:
-            raise Malformed(
+            raise Corrupt(
                 f"corrupt Mach-O: universal slice {i} ({_cpu_name(cputype, cpusubtype)}) at {offset:#x}+{length:#x} "
                 f"lies outside the file ({size} bytes)",
                 "truncated" if offset + length > size else "corrupt",
             )
-        piece = read_slice(Window(stream, offset, length, budget), f"slice {i}")
+        piece = read_slice(StructReader(stream, offset, length, budget), f"slice {i}")
         if _cpu_name(cputype, cpusubtype).rstrip("e") != piece.machine.rstrip("e"):
             warnings.append(
                 f"slice {i}: universal header says {_cpu_name(cputype, cpusubtype)}, header {piece.machine}"

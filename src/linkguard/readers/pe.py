@@ -1,10 +1,10 @@
-"""PE (EXE, DLL, .pyd) facts: machine, subsystem and OS versions, imports, delay imports, signature, toolchain, UPX.
+"""PE (EXE, DLL, .pyd) facts: machine, subsystem and OS versions, imports, delay imports, signature, toolchain.
 
 Why a reader of our own rather than pefile: the hot path needs the headers, the section table and the import
 directories only, a few KiB of a file that may be 100+ MB. pefile's full parse of a 119 MB exe took 64 s and
 1.95 GB here; its fast_load path still maps the whole file, and on malformed input it records warnings and
 silently returns partial lists, which we would have to audit call by call to fail closed. This module reads
-each structure by offset through `native.Window` (bounded, budget-charged) and raises `Malformed` with the
+each structure by offset through `native.StructReader` (bounded, budget-charged) and raises `Corrupt` with the
 exact structure and offset whenever something the facts depend on cannot be read: an import list is either
 complete or the artifact is unreadable (LG901), never silently empty.
 
@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
-from typing import IO, Dict, Iterator, List, Optional, Sequence, Tuple
+from dataclasses import dataclass, replace
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from linkguard.model import DYNAMIC, OS_ONLY, GoBuildInfo, OsFloor, Packing, PeFacts, PeImport, Toolchain
 from linkguard.readers import platforms
 from linkguard.readers.budget import Budget
-from linkguard.readers.native import Malformed, Window, find_all, unpack
-from linkguard.readers.upx.layout import id_version
+from linkguard.readers.corrupt import Corrupt
+from linkguard.readers.native import StructReader, find_all, unpack
 
 MAX_SECTIONS = 96  # the loader's own limit on NumberOfSections
 MAX_DESCRIPTORS = 4096  # import/delay descriptors: real programs have tens
@@ -34,6 +34,11 @@ MAX_LFANEW = 0x10000000
 EVIDENCE_SCAN = 4 << 20  # bytes of read-only data searched for toolchain strings
 GO_SCAN = 1 << 20  # bytes at the start of the data section searched for Go build info
 DLLTOOL_SCAN = 32 << 20  # bytes of section data searched for delay descriptors outside the directory
+
+_HIDDEN_DELAY = (
+    "the delay-import directory points into the packed data: the DLLs the original delay-loads are hidden by "
+    "the packing"
+)
 
 MACHINES: Dict[int, str] = {
     0x14C: "i386",
@@ -66,16 +71,6 @@ IMAGE_FILE_DLL = 0x2000
 SCN_CNT_CODE, SCN_CNT_INITIALIZED, SCN_CNT_UNINITIALIZED = 0x20, 0x40, 0x80
 SCN_MEM_EXECUTE, SCN_MEM_READ, SCN_MEM_WRITE = 0x20000000, 0x40000000, 0x80000000
 
-UPX_MAGIC = b"UPX!"
-UPX_PE_FORMATS = {9: "win32/pe", 36: "win64/pe", 40: "win64/arm64"}  # UPX src/conf.h UPX_F_*
-# Entry-point prefixes of UPX's PE loaders (None = any byte), read from packed files of UPX 3.94 and 4.2.4.
-UPX_PE_STUBS: Tuple[Tuple[str, Tuple[Optional[int], ...]], ...] = (
-    ("amd64 exe", (0x53, 0x56, 0x57, 0x55, 0x48, 0x8D, 0x35)),
-    ("amd64 dll", (0x48, 0x89, 0x4C, 0x24, 0x08, 0x48, 0x89, 0x54, 0x24, 0x10, 0x4C, 0x89, 0x44, 0x24, 0x18, 0x80)),
-    ("i386 exe", (0x60, 0xBE)),
-    ("i386 dll", (0x80, 0x7C, 0x24, 0x08, 0x01)),
-)
-UPX_VERSION_RE = re.compile(rb"(\d\.\d\d)\0UPX!")
 _RUST_RE = re.compile(rb"/rustc/([0-9a-f]{40})/")
 _GCC_RE = re.compile(rb"GCC: \([^)\0\n]{1,80}\) [0-9][^\0\n]{0,60}")
 
@@ -112,7 +107,7 @@ class Header:
 class PeImage:
     """The headers and section table of one PE file, with RVA-to-offset mapping."""
 
-    def __init__(self, window: Window) -> None:
+    def __init__(self, window: StructReader) -> None:
         self.window = window
         self.header = self._read_header()
         self.sections = self._read_sections()
@@ -124,24 +119,24 @@ class PeImage:
         w = self.window
         dos = w.exact(0, 0x40, "DOS header")
         if dos[:2] != b"MZ":
-            raise Malformed("corrupt PE: no MZ signature")
+            raise Corrupt("corrupt PE: no MZ signature")
         (lfanew,) = unpack("<I", dos, 0x3C)
         if lfanew > MAX_LFANEW:
-            raise Malformed(f"corrupt PE: e_lfanew {lfanew:#x} is implausibly large")
+            raise Corrupt(f"corrupt PE: e_lfanew {lfanew:#x} is implausibly large")
         if lfanew + 4 > w.size:
-            raise Malformed(
+            raise Corrupt(
                 f"truncated: e_lfanew {lfanew:#x} points past the end of the file ({w.size} bytes): a cut-off PE "
                 "(or an MS-DOS program, which no release should ship)",
                 "truncated",
             )
         coff = w.exact(lfanew, 24, "PE signature and COFF header")
         if coff[:4] != b"PE\0\0":
-            raise Malformed(
+            raise Corrupt(
                 f"corrupt PE: no PE signature at e_lfanew {lfanew:#x} (found {coff[:4]!r}; an MS-DOS program has none)"
             )
         machine, nsections, _, _, _, opt_size, characteristics = unpack("<HHIIIHH", coff, 4)
         if opt_size < 96:
-            raise Malformed(f"corrupt PE: SizeOfOptionalHeader {opt_size} is too small for an image")
+            raise Corrupt(f"corrupt PE: SizeOfOptionalHeader {opt_size} is too small for an image")
         opt = w.exact(lfanew + 24, opt_size, "optional header")
         (magic,) = unpack("<H", opt, 0)
         if magic == 0x10B:
@@ -151,9 +146,9 @@ class PeImage:
             image_base = unpack("<Q", opt, 24)[0]
             count_at, dirs_at = 108, 112
         else:
-            raise Malformed(f"corrupt PE: optional header magic {magic:#x} is neither PE32 (0x10b) nor PE32+ (0x20b)")
+            raise Corrupt(f"corrupt PE: optional header magic {magic:#x} is neither PE32 (0x10b) nor PE32+ (0x20b)")
         if opt_size < count_at + 4:
-            raise Malformed(f"corrupt PE: SizeOfOptionalHeader {opt_size} cuts off NumberOfRvaAndSizes")
+            raise Corrupt(f"corrupt PE: SizeOfOptionalHeader {opt_size} cuts off NumberOfRvaAndSizes")
         (entry,) = unpack("<I", opt, 16)
         os_major, os_minor, _, _, sub_major, sub_minor = unpack("<HHHHHH", opt, 40)
         (size_of_headers,) = unpack("<I", opt, 60)
@@ -162,7 +157,7 @@ class PeImage:
         count = min(count, 16, (opt_size - dirs_at) // 8)  # the loader ignores entries past 16
         directories = tuple(unpack("<II", opt, dirs_at + 8 * i) for i in range(max(0, count)))
         if nsections == 0 or nsections > MAX_SECTIONS:
-            raise Malformed(f"corrupt PE: NumberOfSections is {nsections} (1..{MAX_SECTIONS} expected)")
+            raise Corrupt(f"corrupt PE: NumberOfSections is {nsections} (1..{MAX_SECTIONS} expected)")
         self._nsections = nsections
         self._section_table = lfanew + 24 + opt_size
         return Header(
@@ -213,13 +208,13 @@ class PeImage:
     def at_rva(self, rva: int, length: int, what: str) -> bytes:
         offset = self.rva_to_offset(rva)
         if offset is None:
-            raise Malformed(f"corrupt PE: {what} at RVA {rva:#x} is not in the file's data")
+            raise Corrupt(f"corrupt PE: {what} at RVA {rva:#x} is not in the file's data")
         return self.window.exact(offset, length, f"{what} (RVA {rva:#x})")
 
     def string_at_rva(self, rva: int, what: str) -> str:
         offset = self.rva_to_offset(rva)
         if offset is None:
-            raise Malformed(f"corrupt PE: {what} at RVA {rva:#x} is not in the file's data")
+            raise Corrupt(f"corrupt PE: {what} at RVA {rva:#x} is not in the file's data")
         return self.window.cstring(offset, what)
 
     def section_of(self, rva: int) -> Optional[Section]:
@@ -240,7 +235,7 @@ class _Counter:
     def add(self, n: int) -> None:
         self.functions += n
         if self.functions > MAX_TOTAL_FUNCTIONS:
-            raise Malformed(f"corrupt PE: more than {MAX_TOTAL_FUNCTIONS} imported functions")
+            raise Corrupt(f"corrupt PE: more than {MAX_TOTAL_FUNCTIONS} imported functions")
 
 
 def _thunk_names(image: PeImage, rva: int, what: str, counter: _Counter, delay_va_base: int = 0) -> Tuple[str, ...]:
@@ -250,7 +245,7 @@ def _thunk_names(image: PeImage, rva: int, what: str, counter: _Counter, delay_v
     names: List[str] = []
     for index in range(MAX_FUNCTIONS + 1):
         if index == MAX_FUNCTIONS:
-            raise Malformed(f"corrupt PE: {what} lists more than {MAX_FUNCTIONS} functions")
+            raise Corrupt(f"corrupt PE: {what} lists more than {MAX_FUNCTIONS} functions")
         raw = image.at_rva(rva + width * index, width, f"{what} thunk {index}")
         value = int.from_bytes(raw, "little")
         if value == 0:
@@ -276,17 +271,17 @@ def read_imports(image: PeImage, counter: _Counter) -> List[PeImport]:
     if rva == 0 and size == 0:
         return []
     if rva == 0:
-        raise Malformed("corrupt PE: import directory has a size but no address")
+        raise Corrupt("corrupt PE: import directory has a size but no address")
     imports: List[PeImport] = []
     for index in range(MAX_DESCRIPTORS + 1):
         if index == MAX_DESCRIPTORS:
-            raise Malformed(f"corrupt PE: more than {MAX_DESCRIPTORS} import descriptors")
+            raise Corrupt(f"corrupt PE: more than {MAX_DESCRIPTORS} import descriptors")
         record = image.at_rva(rva + 20 * index, 20, f"import descriptor {index}")
         original_first_thunk, _, _, name_rva, first_thunk = unpack("<IIIII", record)
         if name_rva == 0 and first_thunk == 0 and original_first_thunk == 0:
             break
         if name_rva == 0:
-            raise Malformed(f"corrupt PE: import descriptor {index} has no DLL name")
+            raise Corrupt(f"corrupt PE: import descriptor {index} has no DLL name")
         dll = image.string_at_rva(name_rva, f"import descriptor {index} DLL name")
         thunks = original_first_thunk or first_thunk
         functions = _thunk_names(image, thunks, f"imports from {dll}", counter) if thunks else ()
@@ -301,7 +296,7 @@ def read_delay_imports(image: PeImage, counter: _Counter) -> List[PeImport]:
     imports: List[PeImport] = []
     for index in range(MAX_DESCRIPTORS + 1):
         if index == MAX_DESCRIPTORS:
-            raise Malformed(f"corrupt PE: more than {MAX_DESCRIPTORS} delay-import descriptors")
+            raise Corrupt(f"corrupt PE: more than {MAX_DESCRIPTORS} delay-import descriptors")
         record = image.at_rva(rva + 32 * index, 32, f"delay-import descriptor {index}")
         attributes, name, _, _, int_rva, _, _, _ = unpack("<8I", record)
         if name == 0:
@@ -362,7 +357,7 @@ def find_unlisted_delay_imports(image: PeImage, known: Sequence[str]) -> List[Pe
                 lowered.add(dll.lower())
                 try:
                     functions = _thunk_names(image, int_rva, f"delay imports from {dll}", _Counter())
-                except Malformed:
+                except Corrupt:
                     functions = ()
                 found.append(_import(dll, functions, "delay-unlisted"))
     return found
@@ -445,10 +440,10 @@ def read_bound_imports(image: PeImage) -> Tuple[str, ...]:
         if stamp == 0 and name_offset == 0:
             break
         if name_offset >= len(data):
-            raise Malformed(f"corrupt PE: bound import name offset {name_offset:#x} is outside the directory")
+            raise Corrupt(f"corrupt PE: bound import name offset {name_offset:#x} is outside the directory")
         end = data.find(b"\0", name_offset)
         if end < 0:
-            raise Malformed("corrupt PE: bound import name is not terminated")
+            raise Corrupt("corrupt PE: bound import name is not terminated")
         names.append(data[name_offset:end].decode("latin-1"))
         pos += 8 + 8 * forwarders
     return tuple(names)
@@ -462,7 +457,7 @@ def _export_name(image: PeImage) -> Optional[str]:
         record = image.at_rva(rva, 40, "export directory")
         (name_rva,) = unpack("<I", record, 12)
         return image.string_at_rva(name_rva, "export directory DLL name") if name_rva else None
-    except Malformed as exc:
+    except Corrupt as exc:
         image.warnings.append(f"export directory unreadable: {exc}")
         return None
 
@@ -476,98 +471,6 @@ def _signed(image: PeImage) -> bool:
             f"security directory ({offset:#x}+{size:#x}) extends past the end of the file: signature truncated"
         )
     return True
-
-
-# ---------------------------------------------------------------------------------------------- UPX
-
-
-def _stub_match(code: bytes) -> Optional[str]:
-    for name, pattern in UPX_PE_STUBS:
-        if len(code) >= len(pattern) and all(b is None or code[i] == b for i, b in enumerate(pattern)):
-            return name
-    return None
-
-
-def _pack_header(block: bytes) -> Optional[Tuple[int, int, int, int, bool]]:
-    """(version, format, method, level, magic_ok) of a 32-byte UPX PackHeader with a valid checksum."""
-    if len(block) < 32:
-        return None
-    if sum(block[4:31]) % 251 != block[31]:
-        return None
-    version, fmt, method, level = block[4], block[5], block[6], block[7]
-    if fmt not in UPX_PE_FORMATS or version not in (13, 14) or not 1 <= level <= 10:
-        return None
-    return version, fmt, method, level, block[:4] == UPX_MAGIC
-
-
-def detect_upx(image: PeImage) -> Optional[Packing]:
-    """UPX packing of a PE: a checksum-valid PackHeader before the packed data, or UPX's section shape + stub.
-
-    The shape survives renamed sections and a zeroed "UPX!": an empty first section (no file data, virtual
-    size only, uninitialized + executable), the entry point in a later writable executable section, and
-    UPX's loader prologue at the entry point. A PE merely containing "UPX!" or naming a section UPX0 has
-    neither a valid PackHeader where UPX writes it nor that shape.
-    """
-    sections = image.sections
-    evidence: List[str] = []
-    first_data = min((s.raw_offset for s in sections if s.raw_size), default=image.header.size_of_headers)
-    area = image.window.read(0, min(first_data + 0x400, image.window.size, 1 << 16))
-    header: Optional[Tuple[int, int, int, int, bool]] = None
-    version_text: Optional[str] = None
-    for pos in range(max(0, first_data - 0x40), max(0, min(len(area) - 32, first_data + 0x200))):
-        candidate = _pack_header(area[pos : pos + 32])
-        if candidate is not None:
-            header = candidate
-            match = UPX_VERSION_RE.search(area, max(0, pos - 8), pos + 4)
-            version_text = id_version(match.group(1).decode("ascii")) if match else None
-            break
-    shape = (
-        len(sections) >= 2
-        and sections[0].raw_size == 0
-        and sections[0].virtual_size > 0
-        and sections[0].characteristics & SCN_CNT_UNINITIALIZED
-        and sections[0].characteristics & SCN_MEM_EXECUTE
-    )
-    stub: Optional[str] = None
-    entry_section = image.section_of(image.header.entry) if image.header.entry else None
-    if shape and entry_section is not None and entry_section is not sections[0]:
-        writable_code = entry_section.characteristics & (SCN_MEM_EXECUTE | SCN_MEM_WRITE)
-        offset = image.rva_to_offset(image.header.entry)
-        if writable_code == SCN_MEM_EXECUTE | SCN_MEM_WRITE and offset is not None:
-            stub = _stub_match(image.window.read(offset, 32))
-    if header is None and stub is None:
-        return None
-    names_upx = [s.name for s in sections[:2]] == ["UPX0", "UPX1"]
-    tampered = False
-    if header is not None:
-        magic_ok = header[4]
-        evidence.append("UPX PackHeader with a valid checksum before the packed data")
-        if not magic_ok:
-            evidence.append('the "UPX!" magic of the PackHeader was overwritten')
-            tampered = True
-    if stub is not None:
-        evidence.append(f"UPX {stub} loader at the entry point, in a writable executable section after an empty one")
-    if not names_upx:
-        evidence.append(f"sections renamed ({', '.join(s.name or '(empty)' for s in sections[:3])})")
-        tampered = True
-    evidence.append(
-        "the import directory keeps one function per original DLL: the DLL list is the original's, "
-        "the function lists are not"
-    )
-    from linkguard.readers.unpack import method_family
-
-    return Packing(
-        packer="upx",
-        version=version_text,
-        format=UPX_PE_FORMATS.get(header[1]) if header else ("win64/pe" if image.pe32_plus else "win32/pe"),
-        method=method_family(header[2]) if header else None,
-        level=header[3] if header else None,
-        checksum_ok=True if header else None,
-        tampered=tampered,
-        confidence="certain" if header is not None else "high",
-        evidence=tuple(evidence),
-        see_through_error=None,
-    )
 
 
 # ----------------------------------------------------------------------------------------- toolchain
@@ -644,20 +547,30 @@ def _go_buildinfo(image: PeImage) -> Optional[GoBuildInfo]:
 # --------------------------------------------------------------------------------------------- facts
 
 
-def read_facts(stream: IO[bytes], size: int, budget: Budget) -> PeFacts:
-    """Facts of the PE file in `stream`; raises Malformed when a structure they depend on is unreadable."""
-    image = PeImage(Window(stream, 0, size, budget))
+def read_facts(image: PeImage, packing: Optional[Packing]) -> PeFacts:
+    """Facts of the PE `image`; raises Corrupt when a structure they depend on is unreadable.
+
+    `packing` is what readers/upx/pe.py found in the same headers, looked for first: a UPX-packed PE keeps
+    UPX's own import table (one function per original DLL) while its delay-import directory, which UPX leaves
+    as the original had it, points into the packed data. That is what the packing hides, not a corrupt file.
+    """
     header = image.header
     counter = _Counter()
     imports = read_imports(image, counter)
-    delay = read_delay_imports(image, counter)
+    delay: List[PeImport] = []
+    if packing is None:
+        delay = read_delay_imports(image, counter)
+    else:
+        try:
+            delay = read_delay_imports(image, counter)
+        except Corrupt as exc:
+            packing = replace(packing, evidence=(*packing.evidence, f"{_HIDDEN_DELAY} ({exc})"))
     known = [i.dll for i in imports + delay]
     unlisted: List[PeImport] = []
-    if not delay and image.header.linker_version[0] == 2 and _may_use_dlltool_delay(imports):
+    if packing is None and not delay and header.linker_version[0] == 2 and _may_use_dlltool_delay(imports):
         # binutils' ld (linker version 2.x) is the only linker that leaves dlltool -y descriptors unlisted
         unlisted = find_unlisted_delay_imports(image, known)
     all_imports = tuple(imports + delay + unlisted)
-    packing = detect_upx(image)
     toolchain = _toolchain(image, packing is not None)
     machine = MACHINES.get(header.machine, f"machine-{header.machine:#x}")
     linkage = DYNAMIC if any(not i.platform for i in all_imports) else OS_ONLY

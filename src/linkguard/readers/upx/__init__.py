@@ -41,14 +41,13 @@ from linkguard.readers.upx.layout import (
     MAGIC,
     TAIL_SEARCH,
     UpxResult,
-    _File,
     _find_packheader,
     _Malformed,
     _PackHeader,
     _parse_ehdr,
-    _Reader,
 )
 from linkguard.readers.upx.rebuild import _Original, _see_through, unpack_all
+from linkguard.seekable import StreamSource, Window
 
 
 def read_packing(image: ElfImage, budget: Budget, *, eager_limit: int = EAGER_DECODE_LIMIT) -> Optional[UpxResult]:
@@ -64,10 +63,10 @@ def examine_stream(
     stream: IO[bytes], size: int, budget: Budget, *, eager_limit: int = EAGER_DECODE_LIMIT
 ) -> Optional[UpxResult]:
     """`read_packing` for a raw stream (tests and tooling)."""
-    return _examine(_File(stream, size), budget, eager_limit)
+    return _examine(Window(StreamSource(stream, size)), budget, eager_limit)
 
 
-def _examine(f: _Reader, budget: Budget, eager_limit: int) -> Optional[UpxResult]:
+def _examine(f: Window, budget: Budget, eager_limit: int) -> Optional[UpxResult]:
     packed = f.header if isinstance(f, ElfImage) else _parse_ehdr(f.read(0, 64))
     if packed is None:
         return None
@@ -109,7 +108,7 @@ class _Overlay:
     blocksize: Optional[int]
 
     @classmethod
-    def read(cls, f: _Reader, overlay: int, order: str) -> _Overlay:
+    def read(cls, f: Window, overlay: int, order: str) -> _Overlay:
         l_info = f.read(overlay - 12, 12) if overlay >= 12 else b""
         whole = len(l_info) == 12
         p_info = f.read(overlay, 12)
@@ -127,7 +126,7 @@ class _Overlay:
 
 
 def _decoded(
-    f: _Reader,
+    f: Window,
     packed: ElfHeader,
     phdrs: Sequence[Segment],
     packheader: Optional[_PackHeader],
@@ -175,7 +174,7 @@ def _decoded(
 
 
 def _tampering(
-    f: _Reader,
+    f: Window,
     overlay: int,
     info: _Overlay,
     packheader: Optional[_PackHeader],
@@ -210,7 +209,7 @@ def _tampering(
 
 
 def _rebuild(
-    f: _Reader, header: _Header, chain: _Chain, budget: Budget, eager_limit: int
+    f: Window, header: _Header, chain: _Chain, budget: Budget, eager_limit: int
 ) -> Tuple[Optional[bytes], Optional[str], Tuple[Tuple[int, int], ...], int]:
     """(original image or None, why not, (offset, size) of the blocks decoded, bytes decompressed)."""
     image: Optional[bytes] = None
@@ -234,7 +233,7 @@ def _rebuild(
 
 
 def _packing(
-    f: _Reader,
+    f: Window,
     packed: ElfHeader,
     packheader: Optional[_PackHeader],
     header: _Header,

@@ -32,8 +32,8 @@ from linkguard.readers.upx.layout import (
     _parse_ehdr,
     _plausible_header_binfo,
     _read_binfo,
-    _Reader,
 )
+from linkguard.seekable import Window
 
 
 @dataclass
@@ -45,7 +45,7 @@ class _Header:
     phdrs: List[Segment]
 
 
-def _try_header(f: _Reader, packed: ElfHeader, overlay: int, budget: Budget) -> _Header:
+def _try_header(f: Window, packed: ElfHeader, overlay: int, budget: Budget) -> _Header:
     """Decode the header block at overlay+12 and check it is the packed file's own original ELF header."""
     pos = overlay + 12
     info = _read_binfo(f, pos, packed.order)
@@ -79,7 +79,7 @@ def _try_header(f: _Reader, packed: ElfHeader, overlay: int, budget: Budget) -> 
     return _Header(overlay, block, data, ehdr, phdrs)
 
 
-def _scan_for_header(f: _Reader, packed: ElfHeader, budget: Budget, tried: Set[int]) -> Optional[_Header]:
+def _scan_for_header(f: Window, packed: ElfHeader, budget: Budget, tried: Set[int]) -> Optional[_Header]:
     """Last resort: every 4-aligned offset in the first 64 KiB whose b_info looks like a header block."""
     window = f.read(0, HEADER_SCAN)
     end = packed.order
@@ -125,7 +125,7 @@ def _shlib_xct_off(packed: ElfHeader, packed_phdrs: Sequence[Segment], overlay: 
 
 
 def _shlib_literals(
-    f: _Reader, header: _Header, xct_off: int, packed_phdrs: Sequence[Segment]
+    f: Window, header: _Header, xct_off: int, packed_phdrs: Sequence[Segment]
 ) -> Tuple[List[_Block], Optional[str]]:
     """The uncompressed parts of a packed shared library as stored "blocks" at their original offsets.
 
@@ -152,7 +152,7 @@ def _shlib_literals(
 
 
 def _walk(
-    f: _Reader,
+    f: Window,
     header: _Header,
     end: str,
     budget: Budget,
@@ -206,7 +206,7 @@ def _walk(
     return _Chain(blocks, pos, True)
 
 
-def _gap_chain_at(f: _Reader, pos: int, end: str) -> Optional[List[_Block]]:
+def _gap_chain_at(f: Window, pos: int, end: str) -> Optional[List[_Block]]:
     """The b_info chain starting at `pos` up to the end marker (sz_unc 0); None if it breaks first."""
     gaps: List[_Block] = []
     for _ in range(4096):
@@ -254,7 +254,7 @@ def _place_gaps(loads: Sequence[_Block], gaps: Sequence[_Block]) -> Optional[Lis
     return placed
 
 
-def _find_gaps(f: _Reader, chain: _Chain, lsize: int, end: str, budget: Budget) -> Optional[List[_Block]]:
+def _find_gaps(f: Window, chain: _Chain, lsize: int, end: str, budget: Budget) -> Optional[List[_Block]]:
     """The gap blocks (file bytes outside every PT_LOAD: section headers, symbols, debug info), placed.
 
     They follow the loader: at up4(end of the PT_LOAD blocks) + l_lsize. When l_info is damaged, try every
@@ -274,7 +274,7 @@ def _find_gaps(f: _Reader, chain: _Chain, lsize: int, end: str, budget: Budget) 
     return None
 
 
-def _shlib_overlay_from_entry(f: _Reader, packed: ElfHeader, phdrs: Sequence[Segment]) -> Optional[int]:
+def _shlib_overlay_from_entry(f: Window, packed: ElfHeader, phdrs: Sequence[Segment]) -> Optional[int]:
     """Overlay offset of a UPX 4.x packed shared library whose PackHeader is gone, from the words before its stub.
 
     The packed library's e_entry is the loader, and the five words right before it are (header block size + 24,
@@ -297,7 +297,7 @@ def _shlib_overlay_from_entry(f: _Reader, packed: ElfHeader, phdrs: Sequence[Seg
 
 
 def _locate_header(
-    f: _Reader,
+    f: Window,
     packed: ElfHeader,
     packheader: Optional[_PackHeader],
     budget: Budget,

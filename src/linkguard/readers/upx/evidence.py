@@ -32,9 +32,9 @@ from linkguard.readers.upx.layout import (
     _entry_offset,
     _PackHeader,
     _read_binfo,
-    _Reader,
     id_version,
 )
+from linkguard.seekable import Window
 
 # Entry-point stub prefixes of UPX loaders (None = any byte). Hints only: they prove nothing alone.
 _STUBS: Tuple[Tuple[str, Tuple[Optional[int], ...]], ...] = (
@@ -112,7 +112,7 @@ def _version_name(version: int) -> Optional[str]:
     return {13: "3.9x", 14: "4.x"}.get(version)
 
 
-def _read_ident(f: _Reader, packed: ElfHeader, phdrs: Sequence[Segment], hints: _Hints, start: Optional[int]) -> None:
+def _read_ident(f: Window, packed: ElfHeader, phdrs: Sequence[Segment], hints: _Hints, start: Optional[int]) -> None:
     """Look at the entry stub and the loader bytes (ident strings) of the packed file."""
     entry_off = _entry_offset(packed, phdrs)
     if entry_off is not None:
@@ -123,7 +123,7 @@ def _read_ident(f: _Reader, packed: ElfHeader, phdrs: Sequence[Segment], hints: 
 
 
 def _weak(
-    f: _Reader,
+    f: Window,
     packed: ElfHeader,
     phdrs: Sequence[Segment],
     packheader: Optional[_PackHeader],
@@ -184,7 +184,7 @@ def _weak(
 
 
 def _shared_library_hint(
-    f: _Reader, packed: ElfHeader, phdrs: Sequence[Segment], packheader: Optional[_PackHeader]
+    f: Window, packed: ElfHeader, phdrs: Sequence[Segment], packheader: Optional[_PackHeader]
 ) -> Optional[Packing]:
     """UPX 4.x packed shared library (guide 1.10): original phdrs and PT_DYNAMIC kept, l_info at xct_off.
 

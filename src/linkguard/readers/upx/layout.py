@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 import struct
 from dataclasses import dataclass
-from typing import IO, Dict, List, Optional, Protocol, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from elftools.elf.enums import ENUM_D_TAG, ENUM_E_TYPE
 
 from linkguard.limits import MiB
 from linkguard.model import Packing
+from linkguard.readers.corrupt import Corrupt
 from linkguard.readers.elf import (
     DT_GNU_HASH,
     DT_HASH,
@@ -22,12 +23,12 @@ from linkguard.readers.elf import (
     DT_VERNEED,
     DT_VERSYM,
     PHENTSIZE,
-    Corrupt,
     ElfHeader,
     parse_header,
 )
 from linkguard.readers.image import PT_LOAD, Segment
 from linkguard.readers.unpack import METHODS
+from linkguard.seekable import Window
 
 KiB = 1 << 10
 
@@ -92,7 +93,10 @@ DT_INIT, DT_VERDEF = ENUM_D_TAG["DT_INIT"], ENUM_D_TAG["DT_VERDEF"]
 _TABLE_TAGS = (DT_HASH, DT_SYMTAB, DT_GNU_HASH, DT_VERSYM, DT_VERDEF, DT_VERNEED)
 
 
-# PackHeader / l_info format byte -> the name `upx -l` prints (UPX src/conf.h UPX_F_*); >= 128 is big-endian.
+# PackHeader / l_info format byte -> the name `upx -l` prints; >= 128 is big-endian. The numbers are UPX's
+# src/conf.h UPX_F_* (upx/upx, devel branch): 36 UPX_F_W64PE_AMD64, 39 UPX_F_LINUX_ELF64_PPC64LE,
+# 40 UPX_F_VMLINUX_PPC64LE, 42 UPX_F_LINUX_ELF64_ARM64, 43 UPX_F_W64PE_ARM64 and 44 UPX_F_W64PE_ARM64EC (both
+# "NOT YET IMPLEMENTED" in UPX 4.x, listed so a UPX that packs ARM64 PE is still recognised).
 FORMATS: Dict[int, str] = {
     9: "win32/pe",
     10: "linux/i386",
@@ -111,7 +115,10 @@ FORMATS: Dict[int, str] = {
     36: "win64/pe",
     37: "macho/arm64",
     39: "linux/ppc64le",
+    40: "vmlinux/ppc64le",
     42: "linux/arm64",
+    43: "win64/arm64",
+    44: "win64/arm64ec",
     129: "atari/tos",
     131: "macho/ppc32",
     132: "linux/ppc32",
@@ -129,29 +136,6 @@ def _image_cap(packed_size: int) -> int:
 
 class _Malformed(Exception):
     """A structure that does not decode; becomes see_through_error or a rejected candidate."""
-
-
-class _Reader(Protocol):
-    """Bounded reads of the packed file: an ElfImage (budgeted) or a _File."""
-
-    size: int
-
-    def read(self, offset: int, length: int) -> bytes: ...
-
-
-class _File:
-    """Bounded seek+read access to the packed stream (for unpack_all, which runs outside inspection)."""
-
-    def __init__(self, stream: IO[bytes], size: int) -> None:
-        self.stream = stream
-        self.size = size
-
-    def read(self, offset: int, length: int) -> bytes:
-        if offset < 0 or length <= 0 or offset >= self.size:
-            return b""
-        length = min(length, self.size - offset)
-        self.stream.seek(offset)
-        return self.stream.read(length)
 
 
 def _parse_ehdr(data: bytes) -> Optional[ElfHeader]:
@@ -176,8 +160,22 @@ class _PackHeader:
     overlay_offset: Optional[int]  # the target-endian word that follows the 32-byte header
 
 
-def _checksum_ok(block: bytes) -> bool:
+def checksum_ok(block: bytes) -> bool:
+    """The PackHeader checksum: byte 31 is the sum of bytes 4..30 modulo 251 (UPX src/packhead.cpp). The one
+    copy, for the ELF, PE and Mach-O readers alike."""
     return len(block) >= 32 and sum(block[4:31]) % 251 == block[31]
+
+
+def short_pack_header(block: bytes, formats: Dict[int, str]) -> Optional[Tuple[int, int, int, int, bool]]:
+    """(version, format, method, level, magic_ok) of a 32-byte PackHeader with a valid checksum, a format in
+    `formats`, a PackHeader version UPX 3.x/4.x writes (13, 14) and a level 1..10; else None. PE and Mach-O
+    PackHeaders are found this way (ELF's, at the end of the file, by `_find_packheader`)."""
+    if not checksum_ok(block):
+        return None
+    version, fmt, method, level = block[4], block[5], block[6], block[7]
+    if fmt not in formats or version not in (13, 14) or not 1 <= level <= 10:
+        return None
+    return version, fmt, method, level, block[:4] == MAGIC
 
 
 def _parse_packheader(tail: bytes, tail_start: int, pos: int, magic_ok: bool) -> _PackHeader:
@@ -202,7 +200,7 @@ def _find_packheader(tail: bytes, tail_start: int) -> Tuple[Optional[_PackHeader
     pos = tail.rfind(MAGIC)
     while pos >= 0:
         if pos + 32 <= len(tail):
-            if _checksum_ok(tail[pos : pos + 32]) and tail[pos + 4] >= 9:
+            if checksum_ok(tail[pos : pos + 32]) and tail[pos + 4] >= 9:
                 return _parse_packheader(tail, tail_start, pos, True), None, notes
             if bad_checksum is None:
                 bad_checksum = tail_start + pos
@@ -213,7 +211,7 @@ def _find_packheader(tail: bytes, tail_start: int) -> Tuple[Optional[_PackHeader
         pos = end - 36
         if (
             pos >= 0
-            and _checksum_ok(tail[pos : pos + 32])
+            and checksum_ok(tail[pos : pos + 32])
             and tail[pos + 4] in (12, 13, 14)
             and tail[pos + 5] in FORMATS
         ):
@@ -236,7 +234,7 @@ class _Block:
     literal: bool = False  # bytes UPX left uncompressed in the packed file (shared libraries), not a b_info block
 
 
-def _read_binfo(f: _Reader, pos: int, end: str) -> Optional[Tuple[int, int, int, int, int, int]]:
+def _read_binfo(f: Window, pos: int, end: str) -> Optional[Tuple[int, int, int, int, int, int]]:
     raw = f.read(pos, 12)
     if len(raw) < 12:
         return None

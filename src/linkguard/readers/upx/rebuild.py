@@ -36,19 +36,18 @@ from linkguard.readers.upx.layout import (
     TABLE_WINDOW,
     TAIL_SEARCH,
     KiB,
-    _File,
     _find_packheader,
     _image_cap,
     _Malformed,
     _parse_ehdr,
-    _Reader,
 )
+from linkguard.seekable import StreamSource, Window
 
 
 class _Original:
     """The sparse original image, filled block by block on demand."""
 
-    def __init__(self, f: _Reader, header: _Header, chain: _Chain, budget: Budget) -> None:
+    def __init__(self, f: Window, header: _Header, chain: _Chain, budget: Budget) -> None:
         self.f = f
         self.header = header
         self.blocks = chain.blocks
@@ -176,7 +175,7 @@ def unpack_all(stream: IO[bytes], size: int, budget: Budget) -> bytes:
     Decodes every block (header, PT_LOADs and the gap blocks between and after them): for tests and tooling,
     not for inspection, which stays lazy. Raises UnpackError when that is not possible.
     """
-    f = _File(stream, size)
+    f = Window(StreamSource(stream, size))
     packed = _parse_ehdr(f.read(0, 64))
     if packed is None:
         raise UnpackError("not an ELF file")
@@ -217,7 +216,7 @@ def unpack_all(stream: IO[bytes], size: int, budget: Budget) -> bytes:
     return bytes(image)
 
 
-def _restore_shlib_init(f: _Reader, chain: _Chain, header: _Header, xct_off: int, image: bytearray) -> None:
+def _restore_shlib_init(f: Window, chain: _Chain, header: _Header, xct_off: int, image: bytearray) -> None:
     """Put back the original DT_INIT of a packed shared library, as `upx -d` does.
 
     UPX 4.x points DT_INIT at its stub and keeps the old value in the words after the compressed blocks:
