@@ -15,6 +15,7 @@ from typing import IO, List, Optional, Sequence, Tuple
 
 from linkguard.model import Packing
 from linkguard.readers.budget import Budget
+from linkguard.readers.corrupt import Corrupt
 from linkguard.readers.elf import PHENTSIZE, ElfHeader, ElfImage, parse_segments
 from linkguard.readers.image import Segment
 from linkguard.readers.unpack import method_family
@@ -42,7 +43,6 @@ from linkguard.readers.upx.layout import (
     TAIL_SEARCH,
     UpxResult,
     _find_packheader,
-    _Malformed,
     _PackHeader,
     _parse_ehdr,
 )
@@ -218,7 +218,7 @@ def _rebuild(
     decompressed = header.block.sz_unc
     try:
         original = _Original(f, header, chain, budget)
-    except _Malformed as exc:
+    except Corrupt as exc:
         return None, str(exc), decoded, decompressed
     ok = _see_through(original, eager_limit)
     decoded = original.decoded()

@@ -12,6 +12,7 @@ from typing import List, Optional, Sequence, Set, Tuple
 
 from linkguard.limits import MiB
 from linkguard.readers.budget import Budget
+from linkguard.readers.corrupt import Corrupt
 from linkguard.readers.elf import (
     PHENTSIZE,
     ElfHeader,
@@ -27,7 +28,6 @@ from linkguard.readers.upx.layout import (
     _Block,
     _entry_offset,
     _header_prefix_ok,
-    _Malformed,
     _PackHeader,
     _parse_ehdr,
     _plausible_header_binfo,
@@ -50,30 +50,30 @@ def _try_header(f: Window, packed: ElfHeader, overlay: int, budget: Budget) -> _
     pos = overlay + 12
     info = _read_binfo(f, pos, packed.order)
     if not _plausible_header_binfo(info, packed):
-        raise _Malformed(f"no header block at {pos}")
+        raise Corrupt(f"no header block at {pos}")
     assert info is not None
     sz_unc, sz_cpr, method, ftid, cto8, _ = info
     src = f.read(pos + 12, sz_cpr)
     if len(src) != sz_cpr:
-        raise _Malformed("header block runs past EOF")
+        raise Corrupt("header block runs past EOF")
     if not _header_prefix_ok(src, method, sz_unc):
-        raise _Malformed(f"block at {pos} does not start like an ELF header")
+        raise Corrupt(f"block at {pos} does not start like an ELF header")
     budget.charge_inflate(sz_unc)
     try:
         data = decode_block(src, sz_unc, method, ftid, cto8, budget.check_time)
     except UnpackError as exc:
-        raise _Malformed(f"header block: {exc}") from None
+        raise Corrupt(f"header block: {exc}") from None
     ehdr = _parse_ehdr(data)
     if ehdr is None:
-        raise _Malformed("header block is not an ELF header")
+        raise Corrupt("header block is not an ELF header")
     if (ehdr.ident_class, ehdr.ident_data, ehdr.machine) != (packed.ident_class, packed.ident_data, packed.machine):
-        raise _Malformed("header block's class/byte order/machine differ from the packed file")
+        raise Corrupt("header block's class/byte order/machine differ from the packed file")
     if (
         ehdr.phentsize != PHENTSIZE[ehdr.bits]
         or not 0 < ehdr.phnum <= 256
         or ehdr.phoff + ehdr.phnum * ehdr.phentsize != sz_unc
     ):
-        raise _Malformed("header block's program header table does not fill it")
+        raise Corrupt("header block's program header table does not fill it")
     phdrs = parse_segments(ehdr, data[ehdr.phoff :])
     block = _Block(pos + 12, 0, sz_unc, sz_cpr, method, ftid, cto8)
     return _Header(overlay, block, data, ehdr, phdrs)
@@ -97,7 +97,7 @@ def _scan_for_header(f: Window, packed: ElfHeader, budget: Budget, tried: Set[in
         budget.check_time()
         try:
             return _try_header(f, packed, overlay, budget)
-        except _Malformed:
+        except Corrupt:
             continue
     return None
 
@@ -317,6 +317,6 @@ def _locate_header(
             continue
         try:
             return _try_header(f, packed, overlay, budget)
-        except _Malformed as exc:
+        except Corrupt as exc:
             rejections.append(str(exc))
     return _scan_for_header(f, packed, budget, set(candidates))

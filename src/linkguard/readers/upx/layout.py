@@ -134,10 +134,6 @@ def _image_cap(packed_size: int) -> int:
     return min(MAX_IMAGE, max(MIN_IMAGE_CAP, MAX_RATIO * packed_size))
 
 
-class _Malformed(Exception):
-    """A structure that does not decode; becomes see_through_error or a rejected candidate."""
-
-
 def _parse_ehdr(data: bytes) -> Optional[ElfHeader]:
     """The ELF header of a packed file or of a decoded header block; None when it is not one."""
     try:

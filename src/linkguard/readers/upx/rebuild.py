@@ -11,6 +11,7 @@ from typing import IO, List, Optional, Set, Tuple
 
 from linkguard.limits import MiB
 from linkguard.readers.budget import Budget
+from linkguard.readers.corrupt import Corrupt
 from linkguard.readers.elf import (
     DT_NULL,
     DT_STRSZ,
@@ -38,7 +39,6 @@ from linkguard.readers.upx.layout import (
     KiB,
     _find_packheader,
     _image_cap,
-    _Malformed,
     _parse_ehdr,
 )
 from linkguard.seekable import StreamSource, Window
@@ -54,7 +54,7 @@ class _Original:
         self.budget = budget
         self.size = max(b.start + b.sz_unc for b in self.blocks)
         if self.size > _image_cap(f.size):
-            raise _Malformed(f"original of {self.size} bytes is too large to rebuild from {f.size} packed bytes")
+            raise Corrupt(f"original of {self.size} bytes is too large to rebuild from {f.size} packed bytes")
         self.image = bytearray(self.size)
         self.image[: len(header.data)] = header.data
         self.done: Set[int] = {0}
