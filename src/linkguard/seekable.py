@@ -73,11 +73,6 @@ class Window:
         self._head = self.read(0, length)
         return self._head
 
-    def window(self, offset: int, size: int) -> Window:
-        """The window of `size` bytes at `offset` inside this one (clipped to it), charged the same way."""
-        offset = max(0, min(offset, self.size))
-        return Window(self.source, self.base + offset, max(0, min(size, self.size - offset)), self.charge)
-
 
 class SeekableReader(io.RawIOBase):
     """A read-only stream of `_size` bytes with a position `_pos`; subclasses implement `read`."""
