@@ -234,14 +234,14 @@ def _expand(name: str, deadline: Optional[Deadline] = None) -> List[Any]:
 def test_a_bug_while_reading_one_zip_member_is_that_members_internal_lg901(monkeypatch: pytest.MonkeyPatch) -> None:
     from linkguard.inputs import walker
 
-    real = walker.Walker.member
+    real = walker.ArchiveWalker.member
 
-    def broken(self: walker.Walker, source: Any, path: str, *rest: Any, **kw: Any) -> Any:
+    def broken(self: walker.ArchiveWalker, source: Any, path: str, *rest: Any, **kw: Any) -> Any:
         if path.endswith("line"):
             raise TypeError("simulated bug")
         return real(self, source, path, *rest, **kw)
 
-    monkeypatch.setattr(walker.Walker, "member", broken)
+    monkeypatch.setattr(walker.ArchiveWalker, "member", broken)
     entries = _expand("zip-odd-names.zip")  # two readable members; the second one hits a "bug"
     [problem] = [e for e in entries if not isinstance(e, Skipped)]
     assert problem.unreadable.kind == "internal"

@@ -28,7 +28,7 @@ from linkguard.inputs.deadline import NO_DEADLINE, Deadline
 from linkguard.inputs.files import Problem
 from linkguard.inputs.members import Entry, MemberArtifact, MemberResult, Read, safe_name, unsafe_reason
 from linkguard.inputs.streams import ArchiveError, FileSource
-from linkguard.inputs.walker import Walker
+from linkguard.inputs.walker import ArchiveWalker
 from linkguard.limits import ArchiveLimits
 from linkguard.magic import sniff_archive
 from linkguard.model import Unreadable
@@ -61,7 +61,7 @@ def expand(
     `read` inspects one member (None: not an inspected format). `deadline`, when given, bounds the time spent
     reading the archive for each member (and, with its `stop_at`, for the whole walk); see deadline.py.
     """
-    walker = Walker(location, limits, read, excluded, deadline or NO_DEADLINE)
+    walker = ArchiveWalker(location, limits, read, excluded, deadline or NO_DEADLINE)
     try:
         yield from walker.container(FileSource(location, size), path, kind, depth=1)
     except ArchiveError as exc:  # owned by a level that has already stopped; report it where it belongs

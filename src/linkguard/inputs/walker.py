@@ -1,8 +1,9 @@
 """The archive walk shared by every container: dispatch by format, the per-member boundary, handing members on.
 
-Each container module (tar.py, zip.py, ar.py, compressed.py) lists its members and calls back into the `Walker`
-for what they share: sniffing a member's first bytes, inspecting it or following it as a nested archive, and
-turning every exception into a result. Two boundaries make "a bad file is a result" structural:
+Each container module (tar.py, zip.py, ar.py, compressed.py) lists its members and calls back into the walker
+(typed against protocol.Walker, so that the containers never import this module) for what they share: sniffing a
+member's first bytes, inspecting it or following it as a nested archive, and turning every exception into a
+result. Two boundaries make "a bad file is a result" structural:
 
 - `container()`: whatever an archive raises ends that archive with one LG901 for it (the rest of it is not
   reachable), and the walk of the enclosing archive goes on;
@@ -16,9 +17,10 @@ hit deep inside a nested member is reported at the level that owns the limit.
 from __future__ import annotations
 
 import io
-from typing import IO, Callable, Generator, Iterator, Optional, Tuple
+from typing import IO, Callable, Dict, Generator, Iterator, Optional, Tuple
 
-from linkguard.inputs import streams
+from linkguard.inputs import ar, compressed, streams, tar
+from linkguard.inputs import zip as zip_format
 from linkguard.inputs.deadline import Deadline
 from linkguard.inputs.failures import unreadable
 from linkguard.inputs.files import Problem
@@ -31,6 +33,7 @@ from linkguard.inputs.members import (
     MemberResult,
     Read,
 )
+from linkguard.inputs.protocol import Container, Walker
 from linkguard.inputs.streams import CODECS, ArchiveError, Prefixed, ReplayStream, Source, as_io, read_exact
 from linkguard.limits import ArchiveLimits
 from linkguard.magic import sniff, sniff_archive
@@ -39,7 +42,50 @@ from linkguard.model import Skipped, Unreadable
 CONTAINER_NAMES = {"tar": "tar archive", "zip": "zip archive", "ar": "ar archive"}
 
 
-class Walker:
+def _tar(
+    walker: Walker,
+    source: Source,
+    display: str,
+    kind: str,
+    depth: int,
+    live: Optional[IO[bytes]],
+    layer: Optional[Layer],
+    rooted: bool,
+) -> Iterator[Entry]:
+    return tar.walk(walker, source, display, depth, live, layer, rooted)
+
+
+def _zip(
+    walker: Walker,
+    source: Source,
+    display: str,
+    kind: str,
+    depth: int,
+    live: Optional[IO[bytes]],
+    layer: Optional[Layer],
+    rooted: bool,
+) -> Iterator[Entry]:
+    return zip_format.walk(walker, source, display, depth, live)
+
+
+def _ar(
+    walker: Walker,
+    source: Source,
+    display: str,
+    kind: str,
+    depth: int,
+    live: Optional[IO[bytes]],
+    layer: Optional[Layer],
+    rooted: bool,
+) -> Iterator[Entry]:
+    return ar.walk(walker, source, display, depth, live)
+
+
+CONTAINERS: Dict[str, Container] = {"tar": _tar, "zip": _zip, "ar": _ar, **dict.fromkeys(CODECS, compressed.walk)}
+"""Every container format by the kind magic.sniff_archive names: the one place a new container is registered."""
+
+
+class ArchiveWalker:
     """One walk over the archive at `location`: limits, inspection, exclusions and the clock, shared by all levels."""
 
     def __init__(
@@ -76,18 +122,12 @@ class Walker:
         `rooted`: the archive is a root filesystem (a Debian package's data, an image layer), where links to
         absolute paths are ordinary rather than a way out of an extraction directory.
         """
-        from linkguard.inputs import ar, compressed, tar
-        from linkguard.inputs import zip as zip_format
-
+        walk = CONTAINERS.get(kind)
+        if walk is None:
+            yield self.problem(display, f"internal error: no reader for {kind} archives", "internal")
+            return
         try:
-            if kind in CODECS:
-                yield from compressed.walk(self, source, display, kind, depth, live, layer, rooted)
-            elif kind == "tar":
-                yield from tar.walk(self, source, display, depth, live, layer, rooted)
-            elif kind == "zip":
-                yield from zip_format.walk(self, source, display, depth, live)
-            elif kind == "ar":
-                yield from ar.walk(self, source, display, depth, live)
+            yield from walk(self, source, display, kind, depth, live, layer, rooted)
         except ArchiveError as exc:
             if exc.owner != display:
                 raise

@@ -36,8 +36,8 @@ from linkguard.magic import sniff, sniff_archive
 from linkguard.model import Skipped
 from linkguard.seekable import SeekableReader
 
-if TYPE_CHECKING:  # the walker imports the containers; they only need its type
-    from linkguard.inputs.walker import Walker
+if TYPE_CHECKING:  # typed against the walker's protocol: the walker imports the containers, never the reverse
+    from linkguard.inputs.protocol import Walker
 
 MAX_EXTRACT_VERSION = 63  # zipfile reads zip versions up to 6.3
 ENCRYPTED = 0x1  # general-purpose flag bit 0: traditional PKWARE (or AES, with method 99) encryption
