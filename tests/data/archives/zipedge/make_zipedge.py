@@ -76,11 +76,8 @@ def info_zip(files: Dict[str, bytes], work: Path, name: str, *options: str) -> b
 
 def local_header(name: bytes, data: bytes) -> bytes:
     """A stored member's local header and data, as zip writes them (version 2.0, no flags, DOS date 2024-01-01)."""
-    return (
-        struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0x5821, zlib.crc32(data), len(data), len(data), len(name), 0)
-        + name
-        + data
-    )
+    crc, size = zlib.crc32(data), len(data)
+    return struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0x5821, crc, size, size, len(name), 0) + name + data
 
 
 def central_offsets(data: bytes) -> List[int]:
