@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 from collections import OrderedDict, deque
 from dataclasses import replace
 from typing import IO, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union, cast
@@ -140,9 +141,12 @@ def _check_file(artifact: FileArtifact, policy: Policy) -> Iterator[Outcome]:
         if not program:
             yield Skipped(artifact.path, NOT_ELF)
         return
-    # The alarm is armed only for what may take long: most files of a tree are neither ELF nor archives.
-    with deadline(time_limit(artifact, policy)):
-        yield from _archive(artifact, kind, policy, counted=not program)
+    # The alarm is armed only for what may take long: most files of a tree are neither ELF nor archives. The walk's
+    # own bound is the same instant, taken first: when the alarm fires, the walk's time has run out too.
+    limit = time_limit(artifact, policy)
+    stop_at = time.monotonic() + limit
+    with deadline(limit):
+        yield from _archive(artifact, kind, policy, stop_at, counted=not program)
 
 
 def _ends_with_zip(handle: IO[bytes], size: int, head: bytes) -> bool:
@@ -163,17 +167,27 @@ def _ends_with_zip(handle: IO[bytes], size: int, head: bytes) -> bool:
     return trailing_zip(tail, start + len(tail), read_at)
 
 
-def _archive(artifact: FileArtifact, kind: str, policy: Policy, counted: bool = True) -> Iterator[Outcome]:
+def _archive(
+    artifact: FileArtifact, kind: str, policy: Policy, stop_at: float, counted: bool = True
+) -> Iterator[Outcome]:
     """The members of an archive file; `counted`: members that are not executables are summed up as one skip
     (not for a self-extracting program, whose path is already reported as the program)."""
     from linkguard.inputs.archives import Deadline, MemberResult, expand
 
+    # One bound for the whole archive (`stop_at`, the instant of the alarm the caller armed): members left when it
+    # has passed are not checked, and no member's inspection gets more than the time left.
+    deadline = Deadline(policy.limits.seconds, stop_at=stop_at, allowed=time_limit(artifact, policy))
+
     def read(member: Artifact) -> Optional[Inspection]:
-        return read_artifact(member, policy.limits)
+        left = deadline.remaining()
+        limits = policy.limits if left >= policy.limits.seconds else replace(policy.limits, seconds=max(left, 0.001))
+        inspection = read_artifact(member, limits)
+        if isinstance(inspection, Unreadable) and inspection.kind == "budget" and deadline.spent():
+            return Unreadable(f"{deadline.time_up()} while checking this member", "budget")
+        return inspection
 
     not_elf = 0
     entries = 0
-    deadline = Deadline(policy.limits.seconds)  # per member; the caller's hard stop, if any, goes in stop_at
     for entry in expand(
         artifact.path, artifact.location, artifact.size, kind, policy.archives, read, policy.excluded, deadline
     ):

@@ -275,7 +275,7 @@ def test_the_walk_stops_at_stop_at(monkeypatch: pytest.MonkeyPatch) -> None:
     deadline = Deadline(3600.0, stop_at=time.monotonic() + 0.5)
     entries = _expand("huge-size.tar.gz", deadline)
     [problem] = [e for e in entries if hasattr(e, "unreadable")]
-    assert problem.unreadable.kind == "budget" and "time allowed for this file" in problem.unreadable.reason
+    assert problem.unreadable.kind == "budget" and "archive time limit reached" in problem.unreadable.reason
 
 
 def test_the_deadline_restarts_per_member() -> None:

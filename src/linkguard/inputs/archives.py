@@ -59,10 +59,23 @@ def expand(
     """Everything inside the archive at `location` (shown as `path`) whose first bytes announced `kind`.
 
     `read` inspects one member (None: not an inspected format). `deadline`, when given, bounds the time spent
-    reading the archive for each member (and, with its `stop_at`, for the whole walk); see deadline.py.
+    reading the archive for each member and, with its `stop_at`, for the whole walk: members left when that has
+    passed are one LG901 for the archive, every member checked before it keeps its own result; see deadline.py.
     """
     walker = ArchiveWalker(location, limits, read, excluded, deadline or NO_DEADLINE)
+    time_up = walker.deadline.time_up()
+    cut = False  # the walk was stopped by the archive's time bound: reported once, below, with the count
     try:
-        yield from walker.container(FileSource(location, size), path, kind, depth=1)
+        for entry in walker.container(FileSource(location, size), path, kind, depth=1):
+            if isinstance(entry, Problem) and entry.path == path and entry.unreadable.reason.startswith(time_up):
+                cut = True
+            else:
+                yield entry
     except ArchiveError as exc:  # owned by a level that has already stopped; report it where it belongs
         yield Problem(exc.owner, location, Unreadable(exc.message, exc.kind))
+    if walker.unchecked or cut:
+        count = "1 member" if walker.unchecked == 1 else f"{walker.unchecked} members"
+        left = [f"{count} not checked"] if walker.unchecked else []
+        left += ["the rest of the archive was not read"] if cut else []
+        reason = f"{time_up}: {'; '.join(left)} (raise limits.seconds to check them)"
+        yield Problem(path, location, Unreadable(reason, "budget"))

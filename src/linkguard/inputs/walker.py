@@ -10,6 +10,10 @@ result. Two boundaries make "a bad file is a result" structural:
 - `guarded()`: whatever reading one member raises becomes that member's LG901, and the container decides whether
   the next member is still reachable (zip: yes; a tar stream: not after a break in the stream).
 
+The whole walk has one time bound (deadline.py's `stop_at`): once it has passed, `guarded()` checks no further
+member and counts it in `unchecked` (the entry point reports the count as one LG901 for the archive), a stream
+stops at its next read, and inspection of a member never gets more than the time left.
+
 `ArchiveError` is the one exception that crosses them: it names the archive (`owner`) it belongs to, so a limit
 hit deep inside a nested member is reported at the level that owns the limit.
 """
@@ -101,6 +105,7 @@ class ArchiveWalker:
         self.read = read
         self.excluded = excluded
         self.deadline = deadline
+        self.unchecked = 0  # members not checked because the whole walk's time had run out
 
     def problem(self, path: str, reason: str, kind: str = "archive") -> Problem:
         return Problem(path, self.location, Unreadable(reason, kind))
@@ -133,6 +138,9 @@ class ArchiveWalker:
                 raise
             yield self.problem(display, exc.message, exc.kind)
         except Exception as exc:  # the container boundary: see the module docstring
+            if self.deadline.spent():  # the archive's alarm, wherever it interrupted the reading
+                yield self.problem(display, f"{self.deadline.time_up()}; the rest of it was not read", "budget")
+                return
             yield Problem(
                 display, self.location, unreadable(exc, CONTAINER_NAMES.get(kind, f"{kind}-compressed archive"))
             )
@@ -141,13 +149,20 @@ class ArchiveWalker:
         """`entries` of one member; an exception while producing them becomes its LG901 and is returned.
 
         An `ArchiveError` passes through: it belongs to a container (a limit, or the stream under this member).
+        Once the whole walk's time has run out, the member is not read at all: it is counted in `unchecked`.
         """
+        if self.deadline.spent():
+            self.unchecked += 1
+            return None
         try:
             yield from entries
         except ArchiveError:
             raise
         except Exception as exc:  # the member boundary: see the module docstring
-            yield Problem(path, self.location, unreadable(exc, what))
+            if self.deadline.spent():  # the archive's alarm, wherever it interrupted the reading
+                yield self.problem(path, f"{self.deadline.time_up()} while reading this member", "budget")
+            else:
+                yield Problem(path, self.location, unreadable(exc, what))
             return exc
         return None
 
@@ -180,6 +195,8 @@ class ArchiveWalker:
 
     def inspected(self, artifact: MemberArtifact) -> Entry:
         """Inspection's verdict on one member; its time is inspection's to bound, so the archive clock restarts."""
+        if self.deadline.spent():
+            return self.problem(artifact.path, f"{self.deadline.time_up()}: this member was not checked", "budget")
         self.deadline.restart()
         inspection = self.read(artifact)
         self.deadline.restart()

@@ -302,8 +302,9 @@ def _plain_members(
             if head is None or sniff(head) is not None or sniff_archive(head) is not None:
                 return None
             if count % 1024 == 0:
+                if walker.deadline.spent():
+                    return None  # the slow path counts the members left as not checked
                 walker.deadline.restart()
-                walker.deadline.check()
                 if data is not None and hasattr(mmap, "MADV_DONTNEED"):
                     # The pages peeked at so far stay in the page cache but leave this process's resident set,
                     # which would otherwise grow with the archive (one page touched per member).
