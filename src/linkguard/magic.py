@@ -1,4 +1,4 @@
-"""Recognising executables and archives by their first bytes (never by name).
+"""Recognising executables and archives by their first bytes (never by name), and a zip by its end.
 
 Tiny and import-free: every file and archive member is sniffed. inputs/ decides here which files and members
 are executables or archives, and readers/ dispatches on the same answer, so the two never disagree and neither

@@ -1,15 +1,17 @@
 """Release archives -> member artifacts, read in place: tar (plain, gzip, bzip2, xz, zstd), zip (wheels, jars),
 Debian packages and container images saved as tarballs. Nothing is extracted to disk.
 
-Archives are recognised by their first bytes, never by name (magic.py). A member is read only when its first bytes
-say it is an inspected format (ELF) or another archive (followed to `archive-depth`); it is handed to inspection as
-a zero-copy window when the archive on disk is uncompressed, in memory when it is small, and otherwise through a
-`ReplayStream` with bounded memory (streams.py). Links inside archives are reported, never followed.
+Archives are recognised by their bytes, never by name (magic.py): their first bytes, or for a zip its end record, as
+unzip and zipfile find it (a zip behind a prefix, or appended to a self-extracting program). A member is read only when
+its first bytes say it is an inspected format (ELF) or another archive (followed to `archive-depth`); it is handed to
+inspection as a zero-copy window when the archive on disk is uncompressed, in memory when it is small, and otherwise
+through a `ReplayStream` with bounded memory (streams.py). Links inside archives are reported, never followed.
 
-Where things are: walker.py walks (dispatch, the per-member and per-archive error boundaries, handing members on);
-one module per container: tar.py (and images.py for saved container images), zip.py, ar.py (Debian packages),
-compressed.py (gzip, bzip2, xz, zstd); members.py holds what a walk yields and the member-name checks;
-failures.py turns any exception into an `Unreadable`; deadline.py is the clock every read checks.
+Where things are: walker.py walks (dispatch through its `CONTAINERS` table, the per-member and per-archive error
+boundaries, handing members on; the containers see it as protocol.Walker); one module per container: tar.py (and
+images.py for saved container images), zip.py, ar.py (Debian packages), compressed.py (gzip, bzip2, xz, zstd);
+members.py holds what a walk yields and the member-name checks; failures.py turns any exception into an `Unreadable`;
+deadline.py is the clock every read checks (per member, and one bound for the whole archive).
 
 Everything hostile is a result: decompression bombs (`archive-ratio`, `archive-bytes`), member counts
 (`archive-members`), oversized members (`member-bytes`), nesting (`archive-depth`), names that would escape an

@@ -5,6 +5,14 @@ compression method or zip version, encryption) is one LG901 and the walk goes on
 directory that cannot be read ends the archive. Encryption (flag bit 0, classic; bit 6, strong) is checked
 before any byte of a member is read, symbolic links included.
 
+Members are read as the tools that extract them in real life do. An archive behind a prefix (a shell script, a
+self-extracting program) has its offsets corrected as unzip and zipfile correct them, the fast path included. Where
+a member's local header names another compression method than the central directory, unzip follows the local header
+and zipfile (so pip) the directory: both readings are checked. A member with the symbolic-link mode is a regular file
+to zipfile (so pip installs a wheel's as one, and it is checked as one); elsewhere unzip makes a link of its data up
+to the first NUL, so it is skipped as a link unless its data is an executable or an archive, which zipfile would
+write as such.
+
 zipfile refuses a whole archive when one directory entry needs a zip version above 6.3; such an archive is read
 again with those entries' version bytes lowered in a patched view of the directory, and those members are
 reported as unsupported without reading them.
