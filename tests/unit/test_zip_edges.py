@@ -223,3 +223,36 @@ def test_small_files_without_a_zip_stay_skipped(tmp_path: Path) -> None:
     assert sorted((s.path, s.reason) for s in report.skipped) == sorted(
         (str(tmp_path / n), "not an ELF file") for n in texts
     )
+
+
+# ------------------------------------------------------------------------------------------- inside archives
+
+
+def _tarball(path: Path, names: List[str], mode: str) -> Path:
+    import tarfile
+
+    with tarfile.open(path, mode) as archive:
+        for name in names:
+            archive.add(EDGE / name, arcname=f"rel/{name}")
+    return path
+
+
+def test_members_of_a_plain_tar_are_found_from_their_end_too(tmp_path: Path) -> None:
+    """A plain tar on disk: every member's tail is one read away, as a file's is."""
+    names = ["shell-prefixed.jar", "junk-prefixed.zip", "sfx-elf", "sfx-pe.exe"]
+    tarball = _tarball(tmp_path / "release.tar", names, "w")
+    report = scan([str(tarball)], Policy(jobs=1))
+    for name in names:
+        for member, _committed in extracted_programs(RECORDS[name]):
+            path = f"{tarball}!rel/{name}!{member}"
+            assert [a.format for a in report.artifacts if a.path == path] == ["elf"], path
+    for name in ("sfx-elf", "sfx-pe.exe"):  # the program part too
+        assert [a.path for a in report.artifacts if a.path == f"{tarball}!rel/{name}"]
+
+
+def test_a_self_extracting_member_behind_a_decompressor_is_followed(tmp_path: Path) -> None:
+    """Behind gzip a program small enough to be read into memory has its tail at hand: its zip is followed."""
+    tarball = _tarball(tmp_path / "release.tar.gz", ["sfx-elf", "sfx-pe.exe"], "w:gz")
+    report = scan([str(tarball)], Policy(jobs=1))
+    for name in ("sfx-elf", "sfx-pe.exe"):
+        assert [a.format for a in report.artifacts if a.path == f"{tarball}!rel/{name}!bin/app"] == ["elf"]

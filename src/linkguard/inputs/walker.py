@@ -38,9 +38,18 @@ from linkguard.inputs.members import (
     Read,
 )
 from linkguard.inputs.protocol import Container, Walker
-from linkguard.inputs.streams import CODECS, ArchiveError, Prefixed, ReplayStream, Source, as_io, read_exact
+from linkguard.inputs.streams import (
+    CODECS,
+    ArchiveError,
+    OpenerSource,
+    Prefixed,
+    ReplayStream,
+    Source,
+    as_io,
+    read_exact,
+)
 from linkguard.limits import ArchiveLimits
-from linkguard.magic import sniff, sniff_archive
+from linkguard.magic import ZIP_TAIL, sniff, sniff_archive, trailing_zip
 from linkguard.model import Skipped, Unreadable
 
 CONTAINER_NAMES = {"tar": "tar archive", "zip": "zip archive", "ar": "ar archive"}
@@ -171,7 +180,12 @@ class ArchiveWalker:
     def member(
         self, source: Source, path: str, size: int, live: IO[bytes], depth: int, layer: Optional[Layer] = None
     ) -> Iterator[Entry]:
-        """Sniff one member from `live` (at its start) and inspect it, follow it, or skip it."""
+        """Sniff one member from `live` (at its start) and inspect it, follow it, or skip it.
+
+        Where the member's bytes can be reached at random (a plain archive on disk, or a program small enough to be
+        read into memory), a zip found from its end is followed too, as for a file: behind a prefix, or after a
+        program (a self-extracting archive, whose program is inspected as well).
+        """
         if self.excluded(path):
             yield Skipped(path, "excluded by configuration")
             return
@@ -185,13 +199,38 @@ class ArchiveWalker:
                     "too-large",
                 )
                 return
-            yield self.inspected(self.materialize(source, path, size, head, live))
+            artifact = self.materialize(source, path, size, head, live)
+            yield self.inspected(artifact)
+            if not source.seekable and size <= streams.IN_MEMORY:  # read into memory: its tail is free too
+                source = OpenerSource(artifact.open, size)
+                source.seekable = True
+            if self._ends_with_zip(source, size, head):
+                yield from self.container(source, path, "zip", depth + 1, layer=layer)
             return
         kind = sniff_archive(head)
         if kind is not None:
             yield from self.container(source, path, kind, depth + 1, as_io(Prefixed(head, live)), layer)
             return
+        if self._ends_with_zip(source, size, head):
+            yield from self.container(source, path, "zip", depth + 1, layer=layer)
+            return
         yield Skipped(path, NOT_INSPECTED)
+
+    @staticmethod
+    def _ends_with_zip(source: Source, size: int, head: bytes) -> bool:
+        """magic.trailing_zip on a member whose bytes can be read at random; one read of its tail."""
+        if not source.seekable or size < 22:
+            return False
+        with source.open() as stream:
+            start = max(0, size - ZIP_TAIL)
+            stream.seek(start)
+            tail = stream.read(size - start)
+
+            def read_at(offset: int, length: int) -> bytes:
+                stream.seek(offset)
+                return stream.read(length)
+
+            return trailing_zip(tail, start + len(tail), read_at)
 
     def inspected(self, artifact: MemberArtifact) -> Entry:
         """Inspection's verdict on one member; its time is inspection's to bound, so the archive clock restarts."""
