@@ -202,7 +202,7 @@ def _archive(
         else:
             yield judge(entry.path, entry.location, entry.unreadable, policy)
     if not entries and counted:
-        yield Skipped(artifact.path, f"empty {kind} archive")  # reported, never dropped from the report
+        yield Skipped(artifact.path, f"{kind} archive with no files in it")  # reported, never dropped
     if not_elf and counted:
         what = "1 member is not an ELF file" if not_elf == 1 else f"{not_elf} members are not ELF files"
         yield Skipped(artifact.path, f"archive: {what}")

@@ -207,7 +207,9 @@ def _end_record(count: int, size: int, offset: int) -> bytes:
 def test_an_empty_zip_is_reported_as_skipped_not_dropped(tmp_path: Path) -> None:
     (tmp_path / "empty.zip").write_bytes(_end_record(count=0, size=0, offset=0))
     report = scan([str(tmp_path / "empty.zip")], Policy(jobs=1))
-    assert [(s.path, s.reason) for s in report.skipped] == [(str(tmp_path / "empty.zip"), "empty zip archive")]
+    assert [(s.path, s.reason) for s in report.skipped] == [
+        (str(tmp_path / "empty.zip"), "zip archive with no files in it")
+    ]
 
 
 def test_small_files_without_a_zip_stay_skipped(tmp_path: Path) -> None:
