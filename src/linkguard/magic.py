@@ -1,4 +1,4 @@
-"""Recognising executables and archives by their first bytes (never by name).
+"""Recognising executables and archives by their first bytes (never by name), and a zip by its end.
 
 Tiny and import-free: every file and archive member is sniffed. inputs/ decides here which files and members
 are executables or archives, and readers/ dispatches on the same answer, so the two never disagree and neither
@@ -97,3 +97,30 @@ def is_tar(head: bytes) -> bool:
     if not field or not all(0x30 <= c <= 0x37 for c in field):
         return False
     return int(field, 8) == sum(head[:148]) + 256 + sum(head[156:512])
+
+
+# A zip is found from its end, not its start: unzip and zipfile look for the end-of-central-directory record in the
+# last 64 KiB + 22 bytes of the file (the record, and a comment of at most 65535 bytes), and correct the offsets it
+# gives when the archive was appended to something else (a shell script, a self-extracting program, junk).
+ZIP_END = b"PK\x05\x06"
+ZIP_TAIL = 65535 + 22
+_ZIP64_LOCATOR = b"PK\x06\x07"
+
+
+def trailing_zip(tail: bytes, size: int, read_at: Callable[[int, int], bytes]) -> bool:
+    """Whether a file of `size` bytes whose last bytes are `tail` (up to ZIP_TAIL of them) ends with a zip that
+    unzip and zipfile open: an end record (the last one, as both take it) with its central directory where the
+    record says it ends, or a zip64 locator before it. `read_at(offset, length)` reads the file elsewhere."""
+    at = tail.rfind(ZIP_END)
+    if at < 0 or at + 22 > len(tail):
+        return False
+    if at >= 20 and tail[at - 20 : at - 16] == _ZIP64_LOCATOR:
+        return True  # its sizes live in the zip64 record: the zip reader checks the directory
+    count = int.from_bytes(tail[at + 10 : at + 12], "little")
+    directory = int.from_bytes(tail[at + 12 : at + 16], "little")
+    start = size - len(tail) + at - directory
+    if directory == 0 or count == 0 or start < 0:
+        return False  # an empty archive has nothing in it to check
+        return False
+    first = tail[start - (size - len(tail)) :][:4] if start >= size - len(tail) else read_at(start, 4)
+    return first == b"PK\x01\x02"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 from collections import OrderedDict, deque
 from dataclasses import replace
 from typing import IO, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union, cast
@@ -23,7 +24,7 @@ from linkguard import __version__
 from linkguard.config import Policy
 from linkguard.errors import describe_with_class
 from linkguard.inputs.files import Candidate, FileArtifact, Problem, walk
-from linkguard.magic import sniff, sniff_archive
+from linkguard.magic import ZIP_TAIL, sniff, sniff_archive, trailing_zip
 from linkguard.model import (
     Artifact,
     ArtifactReport,
@@ -104,7 +105,13 @@ def check_candidate(candidate: Candidate, policy: Policy) -> List[Outcome]:
 
 
 def _check_file(artifact: FileArtifact, policy: Policy) -> Iterator[Outcome]:
-    """One file on disk: an ELF file is read, an archive is expanded, anything else is skipped."""
+    """One file on disk: an executable is read, an archive is expanded, anything else is skipped.
+
+    A zip is also recognised from its end, as unzip and zipfile find it: a zip behind a prefix (a shell script,
+    junk) is walked like any zip, and an executable followed by a zip (a self-extracting archive) is read and its
+    members are checked too. Only the tail is read for that, and only of files that are executables or not
+    otherwise recognised.
+    """
     try:
         handle = open(artifact.location, "rb")  # noqa: SIM115 - closed below, after the sniff decides
     except PermissionError:
@@ -113,41 +120,78 @@ def _check_file(artifact: FileArtifact, policy: Policy) -> Iterator[Outcome]:
     except OSError as exc:
         yield judge(artifact.path, artifact.location, Unreadable(f"cannot read: {exc.strerror}", "io"), policy)
         return
+    program = False  # the file is an executable read above: a zip behind it is a self-extracting archive
     with handle:
         try:
             head = handle.read(HEAD)
+            executable = sniff(head) is not None
+            kind = None if executable else sniff_archive(head)
+            if kind is None and _ends_with_zip(handle, artifact.size, head):
+                kind = "zip"
         except OSError as exc:  # EISDIR races, EIO
             yield judge(artifact.path, artifact.location, Unreadable(f"cannot read: {exc.strerror}", "io"), policy)
             return
-        if sniff(head) is not None:
+        if executable:
             with deadline(policy.limits.seconds):
                 inspection = read_artifact(_Opened(artifact, handle), policy.limits)
-            if inspection is None:
-                yield Skipped(artifact.path, NOT_ELF)
-            else:
+            if inspection is not None:
+                program = True
                 yield judge(artifact.path, artifact.location, inspection, policy)
-            return
-
-    kind = sniff_archive(head)
     if kind is None:
-        yield Skipped(artifact.path, NOT_ELF)
+        if not program:
+            yield Skipped(artifact.path, NOT_ELF)
         return
-    # The alarm is armed only for what may take long: most files of a tree are neither ELF nor archives.
-    with deadline(time_limit(artifact, policy)):
-        yield from _archive(artifact, kind, policy)
+    # The alarm is armed only for what may take long: most files of a tree are neither ELF nor archives. The walk's
+    # own bound is the same instant, taken first: when the alarm fires, the walk's time has run out too.
+    limit = time_limit(artifact, policy)
+    stop_at = time.monotonic() + limit
+    with deadline(limit):
+        yield from _archive(artifact, kind, policy, stop_at, counted=not program)
 
 
-def _archive(artifact: FileArtifact, kind: str, policy: Policy) -> Iterator[Outcome]:
+def _ends_with_zip(handle: IO[bytes], size: int, head: bytes) -> bool:
+    """Whether unzip and zipfile would open this file as a zip found from its end; one read of its tail."""
+    if size < 22:
+        return False
+    if size <= len(head):
+        start, tail = 0, head
+    else:
+        start = max(0, size - ZIP_TAIL)
+        handle.seek(start)
+        tail = handle.read(size - start)
+
+    def read_at(offset: int, length: int) -> bytes:
+        handle.seek(offset)
+        return handle.read(length)
+
+    return trailing_zip(tail, start + len(tail), read_at)
+
+
+def _archive(
+    artifact: FileArtifact, kind: str, policy: Policy, stop_at: float, counted: bool = True
+) -> Iterator[Outcome]:
+    """The members of an archive file; `counted`: members that are not executables are summed up as one skip
+    (not for a self-extracting program, whose path is already reported as the program)."""
     from linkguard.inputs.archives import Deadline, MemberResult, expand
 
+    # One bound for the whole archive (`stop_at`, the instant of the alarm the caller armed): members left when it
+    # has passed are not checked, and no member's inspection gets more than the time left.
+    deadline = Deadline(policy.limits.seconds, stop_at=stop_at, allowed=time_limit(artifact, policy))
+
     def read(member: Artifact) -> Optional[Inspection]:
-        return read_artifact(member, policy.limits)
+        left = deadline.remaining()
+        limits = policy.limits if left >= policy.limits.seconds else replace(policy.limits, seconds=max(left, 0.001))
+        inspection = read_artifact(member, limits)
+        if isinstance(inspection, Unreadable) and inspection.kind == "budget" and deadline.spent():
+            return Unreadable(f"{deadline.time_up()} while checking this member", "budget")
+        return inspection
 
     not_elf = 0
-    deadline = Deadline(policy.limits.seconds)  # per member; the caller's hard stop, if any, goes in stop_at
+    entries = 0
     for entry in expand(
         artifact.path, artifact.location, artifact.size, kind, policy.archives, read, policy.excluded, deadline
     ):
+        entries += 1
         if isinstance(entry, Skipped):
             if entry.reason == NOT_ELF:
                 not_elf += 1  # a jar has tens of thousands: counted once per archive, not listed one by one
@@ -157,7 +201,9 @@ def _archive(artifact: FileArtifact, kind: str, policy: Policy) -> Iterator[Outc
             yield judge(entry.path, entry.location, entry.inspection, policy)
         else:
             yield judge(entry.path, entry.location, entry.unreadable, policy)
-    if not_elf:
+    if not entries and counted:
+        yield Skipped(artifact.path, f"{kind} archive with no files in it")  # reported, never dropped
+    if not_elf and counted:
         what = "1 member is not an ELF file" if not_elf == 1 else f"{not_elf} members are not ELF files"
         yield Skipped(artifact.path, f"archive: {what}")
 

@@ -234,14 +234,14 @@ def _expand(name: str, deadline: Optional[Deadline] = None) -> List[Any]:
 def test_a_bug_while_reading_one_zip_member_is_that_members_internal_lg901(monkeypatch: pytest.MonkeyPatch) -> None:
     from linkguard.inputs import walker
 
-    real = walker.Walker.member
+    real = walker.ArchiveWalker.member
 
-    def broken(self: walker.Walker, source: Any, path: str, *rest: Any, **kw: Any) -> Any:
+    def broken(self: walker.ArchiveWalker, source: Any, path: str, *rest: Any, **kw: Any) -> Any:
         if path.endswith("line"):
             raise TypeError("simulated bug")
         return real(self, source, path, *rest, **kw)
 
-    monkeypatch.setattr(walker.Walker, "member", broken)
+    monkeypatch.setattr(walker.ArchiveWalker, "member", broken)
     entries = _expand("zip-odd-names.zip")  # two readable members; the second one hits a "bug"
     [problem] = [e for e in entries if not isinstance(e, Skipped)]
     assert problem.unreadable.kind == "internal"
@@ -275,7 +275,7 @@ def test_the_walk_stops_at_stop_at(monkeypatch: pytest.MonkeyPatch) -> None:
     deadline = Deadline(3600.0, stop_at=time.monotonic() + 0.5)
     entries = _expand("huge-size.tar.gz", deadline)
     [problem] = [e for e in entries if hasattr(e, "unreadable")]
-    assert problem.unreadable.kind == "budget" and "time allowed for this file" in problem.unreadable.reason
+    assert problem.unreadable.kind == "budget" and "archive time limit reached" in problem.unreadable.reason
 
 
 def test_the_deadline_restarts_per_member() -> None:

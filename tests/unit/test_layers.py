@@ -1,7 +1,8 @@
 """The import graph of src/linkguard against the table in docs/architecture.md: no upward arrow, no cycle.
 
-Every import counts, at module level or inside a function (lazy imports still couple the layers); only imports
-under `if TYPE_CHECKING:` are left out, since they never run.
+Every import counts, at module level, inside a function (lazy imports still couple the layers) or under
+`if TYPE_CHECKING:` (a type-only import is still a dependency: two modules that name each other's types are one
+module split in two, and a cycle hidden behind TYPE_CHECKING is one a later runtime import completes).
 """
 
 from __future__ import annotations
@@ -38,25 +39,12 @@ def modules() -> Dict[str, Path]:
     return found
 
 
-def _type_checking_blocks(tree: ast.AST) -> Set[int]:
-    skip: Set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            for child in node.body:
-                for inner in ast.walk(child):
-                    skip.add(id(inner))
-    return skip
-
-
 def imports_of(name: str, path: Path, known: Set[str]) -> Set[str]:
     """linkguard modules that `name` imports (`from pkg import sub` counts as pkg.sub when that is a module)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    skip = _type_checking_blocks(tree)
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
     found: Set[str] = set()
     for node in ast.walk(tree):
-        if id(node) in skip:
-            continue
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("linkguard"))
         elif isinstance(node, ast.ImportFrom):
@@ -136,3 +124,8 @@ def test_no_import_cycles() -> None:
 def test_the_checker_sees_lazy_imports() -> None:
     """The scan pipeline imports archives lazily; the graph must still see that edge."""
     assert "linkguard.inputs.archives" in graph()["linkguard.scan"]
+
+
+def test_the_checker_sees_type_only_imports() -> None:
+    """An import under `if TYPE_CHECKING:` is an edge too: a cycle must not hide behind it."""
+    assert "linkguard.inputs.protocol" in graph()["linkguard.inputs.zip"]

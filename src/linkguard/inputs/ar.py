@@ -24,8 +24,8 @@ from linkguard.inputs.streams import (
 from linkguard.magic import AR_MAGIC, sniff_archive
 from linkguard.model import Skipped
 
-if TYPE_CHECKING:  # the walker imports the containers; they only need its type
-    from linkguard.inputs.walker import Walker
+if TYPE_CHECKING:  # typed against the walker's protocol: the walker imports the containers, never the reverse
+    from linkguard.inputs.protocol import Walker
 
 HEADER = 60
 

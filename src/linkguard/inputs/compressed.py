@@ -17,8 +17,8 @@ from linkguard.inputs.streams import DecodedSource, Prefixed, ReplayStream, Sour
 from linkguard.magic import is_tar, sniff
 from linkguard.model import Skipped
 
-if TYPE_CHECKING:  # the walker imports the containers; they only need its type
-    from linkguard.inputs.walker import Walker
+if TYPE_CHECKING:  # typed against the walker's protocol: the walker imports the containers, never the reverse
+    from linkguard.inputs.protocol import Walker
 
 SUFFIXES = (".gz", ".tgz", ".bz2", ".xz", ".zst", ".zstd")
 

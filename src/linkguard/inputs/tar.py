@@ -31,8 +31,8 @@ from linkguard.inputs.members import HEAD, Entry, link_escape, link_reason, memb
 from linkguard.inputs.streams import CODECS, OpenerSource, Prefixed, SliceSource, Source, Watched, as_io, read_exact
 from linkguard.magic import sniff_archive
 
-if TYPE_CHECKING:  # the walker imports the containers; they only need its type
-    from linkguard.inputs.walker import Walker
+if TYPE_CHECKING:  # typed against the walker's protocol: the walker imports the containers, never the reverse
+    from linkguard.inputs.protocol import Walker
 
 MAX_HEADER = 1 << 20  # a GNU long name or a pax record set larger than this is hostile, not read
 _EXTENDED = {

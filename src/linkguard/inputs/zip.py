@@ -5,6 +5,14 @@ compression method or zip version, encryption) is one LG901 and the walk goes on
 directory that cannot be read ends the archive. Encryption (flag bit 0, classic; bit 6, strong) is checked
 before any byte of a member is read, symbolic links included.
 
+Members are read as the tools that extract them in real life do. An archive behind a prefix (a shell script, a
+self-extracting program) has its offsets corrected as unzip and zipfile correct them, the fast path included. Where
+a member's local header names another compression method than the central directory, unzip follows the local header
+and zipfile (so pip) the directory: both readings are checked. A member with the symbolic-link mode is a regular file
+to zipfile (so pip installs a wheel's as one, and it is checked as one); elsewhere unzip makes a link of its data up
+to the first NUL, so it is skipped as a link unless its data is an executable or an archive, which zipfile would
+write as such.
+
 zipfile refuses a whole archive when one directory entry needs a zip version above 6.3; such an archive is read
 again with those entries' version bytes lowered in a patched view of the directory, and those members are
 reported as unsupported without reading them.
@@ -12,8 +20,10 @@ reported as unsupported without reading them.
 
 from __future__ import annotations
 
+import copy
 import io
 import mmap
+import re
 import stat
 import struct
 import zipfile
@@ -36,14 +46,15 @@ from linkguard.magic import sniff, sniff_archive
 from linkguard.model import Skipped
 from linkguard.seekable import SeekableReader
 
-if TYPE_CHECKING:  # the walker imports the containers; they only need its type
-    from linkguard.inputs.walker import Walker
+if TYPE_CHECKING:  # typed against the walker's protocol: the walker imports the containers, never the reverse
+    from linkguard.inputs.protocol import Walker
 
 MAX_EXTRACT_VERSION = 63  # zipfile reads zip versions up to 6.3
 ENCRYPTED = 0x1  # general-purpose flag bit 0: traditional PKWARE (or AES, with method 99) encryption
 STRONG_ENCRYPTION = 0x40  # bit 6
 MAX_LINK = 4096  # a symbolic link's target longer than this is not read
 MAX_DIRECTORY = 256 << 20  # a central directory larger than this is not scanned for version bytes
+_WHEEL = re.compile(r"[^/]+\.dist-info/WHEEL")  # a wheel's metadata: pip installs this archive
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,7 @@ class _Directory:
     start: int
     size: int
     count: int
+    concat: int = 0  # where the archive really starts: what unzip and zipfile add to every offset it records
 
 
 def walk(walker: Walker, source: Source, display: str, depth: int, live: Optional[IO[bytes]]) -> Iterator[Entry]:
@@ -115,10 +127,11 @@ def walk(walker: Walker, source: Source, display: str, depth: int, live: Optiona
                 f"limits.archive-ratio)",
             )
         seen: Dict[str, int] = {}
+        wheel = any(_WHEEL.fullmatch(info.filename) for info in infos)
         for index, info in enumerate(infos):
             walker.deadline.restart()
             path = member_path(display, normalize(info.filename) or info.filename)
-            entries = _member(walker, archive, info, too_new.get(index), source, stream, display, depth, seen)
+            entries = _member(walker, archive, info, too_new.get(index), source, stream, display, depth, seen, wheel)
             yield from walker.guarded(path, "zip member", entries)
 
 
@@ -132,8 +145,8 @@ def _member(
     display: str,
     depth: int,
     seen: Dict[str, int],
+    wheel: bool,
 ) -> Iterator[Entry]:
-
     name = normalize(info.filename)
     path = member_path(display, name or info.filename)
     reason = unsafe_reason(info.filename)
@@ -162,9 +175,12 @@ def _member(
             "unsupported",
         )
         return
-    if stat.S_ISLNK(info.external_attr >> 16):
-        yield _link(archive, info, path)
-        return
+    if stat.S_ISLNK(info.external_attr >> 16) and not wheel:
+        # pip installs a wheel's link member as a regular file (zipfile writes its bytes); elsewhere see _link.
+        link = _link(archive, info, path)
+        if link is not None:
+            yield link
+            return
     if info.file_size > RATIO_FLOOR and info.file_size > walker.limits.max_ratio * max(info.compress_size, 1):
         yield walker.problem(
             path,
@@ -176,6 +192,29 @@ def _member(
     if walker.excluded(path):
         yield Skipped(path, "excluded by configuration")
         return
+    local = _local_method_at(stream, info.header_offset)
+    if local is None or local == info.compress_type:
+        yield from _content(walker, archive, info, source, stream, path, depth)
+        return
+    # unzip follows the local header's method, zipfile (and so pip) the central directory's: both readings are
+    # checked, so that whatever either tool would extract is.
+    as_unzip = copy.copy(info)
+    as_unzip.compress_type = local
+    yield from walker.guarded(path, "zip member", _content(walker, archive, info, source, stream, path, depth))
+    what = f"zip member (as unzip reads it: method {local} from its local header)"
+    yield from walker.guarded(path, what, _content(walker, archive, as_unzip, source, stream, path, depth))
+
+
+def _content(
+    walker: Walker,
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    source: Source,
+    stream: IO[bytes],
+    path: str,
+    depth: int,
+) -> Iterator[Entry]:
+    """One member's bytes, as `info` says to read them: skipped, inspected or followed."""
     head = _peek(stream, info)
     if head is not None and sniff(head) is None and sniff_archive(head) is None:
         # Most members of a jar or wheel: recognised from a few raw bytes, without zipfile's per-member setup.
@@ -192,6 +231,19 @@ def _member(
         member_source = OpenerSource(lambda: archive.open(info), info.file_size)
     with archive.open(info) as live:
         yield from walker.member(member_source, path, info.file_size, live, depth)
+
+
+def _local_method_at(stream: IO[bytes], header_offset: int) -> Optional[int]:
+    """The compression method the member's local header names; None when there is no local header there."""
+    stream.seek(header_offset)
+    local = stream.read(30)
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        return None
+    return _local_method(local)
+
+
+def _local_method(local: bytes) -> int:
+    return int(struct.unpack_from("<H", local, 8)[0])
 
 
 _CENTRAL = struct.Struct("<4s4B4HL2L5H2L")  # a central directory header, 46 bytes, as zipfile lays it out
@@ -212,7 +264,7 @@ def _plain_members(
     """
     if directory is None or not 0 < directory.size <= MAX_DIRECTORY or directory.count > walker.limits.max_members:
         return None
-    if directory.start + directory.size > size:
+    if directory.start + directory.size > size or directory.concat < 0:
         return None
     stream.seek(directory.start)
     table = stream.read(directory.size)
@@ -254,12 +306,13 @@ def _plain_members(
                 return None
             total += usize
             packed += csize
-            head = _plain_head(read, offset, method, csize, usize)
+            head = _plain_head(read, offset + directory.concat, method, csize, usize)
             if head is None or sniff(head) is not None or sniff_archive(head) is not None:
                 return None
             if count % 1024 == 0:
+                if walker.deadline.spent():
+                    return None  # the slow path counts the members left as not checked
                 walker.deadline.restart()
-                walker.deadline.check()
                 if data is not None and hasattr(mmap, "MADV_DONTNEED"):
                     # The pages peeked at so far stay in the page cache but leave this process's resident set,
                     # which would otherwise grow with the archive (one page touched per member).
@@ -284,8 +337,8 @@ def _plain_head(read: Callable[[int, int], bytes], offset: int, method: int, csi
     if method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         return None
     local = read(offset, 30)
-    if len(local) < 30 or local[:4] != b"PK\x03\x04":
-        return None
+    if len(local) < 30 or local[:4] != b"PK\x03\x04" or _local_method(local) != method:
+        return None  # the slow path reads both methods where the local header disagrees with the directory
     name_len, extra_len = struct.unpack_from("<HH", local, 26)
     raw = read(offset + 30 + name_len + extra_len, min(csize, 2048))
     want = min(HEAD, usize)
@@ -316,14 +369,23 @@ def _read_at(stream: IO[bytes], offset: int, length: int) -> bytes:
     return data
 
 
-def _link(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str) -> Entry:
-    """A symbolic link member (its target is its data, read only after the encryption check): skipped."""
+def _link(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str) -> Optional[Entry]:
+    """A symbolic link member (its target is its data, read only after the encryption check): skipped, unless its
+    data is an executable or an archive (None: check it as a regular member).
+
+    unzip makes a link whose target is the data up to its first NUL; zipfile (Python's extraction, and so
+    `shutil.unpack_archive`) writes the data as a regular file. A link whose data is a path is harmless either way
+    and is skipped as a link; data that is a program would be a program on disk for one of them, so it is checked.
+    """
+    with archive.open(info) as live:
+        data = live.read(max(MAX_LINK, HEAD) if info.file_size <= MAX_LINK else HEAD)
+    if sniff(data[:HEAD]) is not None or sniff_archive(data[:HEAD]) is not None:
+        return None
     if info.file_size > MAX_LINK:
         return Skipped(
             path, f"symbolic link with a {info.file_size}-byte target; links inside archives are not followed"
         )
-    with archive.open(info) as live:
-        target = live.read(MAX_LINK).decode("utf-8", "surrogateescape")
+    target = data.decode("utf-8", "surrogateescape")
     return Skipped(path, link_reason(target, link_escape(info.filename, target)))
 
 
@@ -338,7 +400,7 @@ def _directory(stream: IO[bytes]) -> Optional[_Directory]:
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or at + 22 > len(tail):
         return None
-    count, size = struct.unpack("<HI", tail[at + 10 : at + 16])
+    count, size, offset = struct.unpack("<HII", tail[at + 10 : at + 20])
     record_at = end - tail_size + at
     # A zip64 locator right before the end record (as zipfile looks for it, whatever the 32-bit fields say) points
     # to the zip64 end record, 56 bytes long, just before it: the counts and sizes there are the real ones.
@@ -349,9 +411,13 @@ def _directory(stream: IO[bytes]) -> Optional[_Directory]:
             record = stream.read(56)
             stream.seek(0)
             if record[:4] == b"PK\x06\x06" and len(record) == 56:
-                count, size = struct.unpack("<QQ", record[32:48])
+                count, size, offset = struct.unpack("<QQQ", record[32:56])
                 record_at = zip64_at
-    return _Directory(start=max(0, record_at - int(size)), size=int(size), count=int(count))
+    # An archive appended to something else (a script, a self-extracting program) records offsets from its own
+    # start, or from the file's once `zip -A` adjusted them: unzip and zipfile both take the directory to end at the
+    # end record and shift every offset by the difference ("extra bytes at beginning").
+    start = record_at - int(size)
+    return _Directory(start=max(0, start), size=int(size), count=int(count), concat=start - int(offset))
 
 
 def _lowered_versions(stream: IO[bytes], directory: _Directory, size: int) -> Tuple[Dict[int, int], _Patched]:
