@@ -85,6 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
         "musllinux_1_2 allows none)",
     )
     parser.add_argument(
+        "--max-windows",
+        metavar="VERSION",
+        help="oldest Windows the artifacts must run on, as the configuration's max-windows (rule LG104)",
+    )
+    parser.add_argument(
+        "--max-macos",
+        metavar="VERSION",
+        help="oldest macOS the artifacts must run on, judged per slice against minos (rule LG104)",
+    )
+    parser.add_argument(
         "--allow-dynamic",
         action="append",
         default=[],
@@ -147,6 +157,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return _stdout_closed()
     except UsageError as exc:
         print(f"linkguard: error: {exc}", file=sys.stderr)
+        _annotate(args, "linkguard: usage or configuration error", str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("linkguard: interrupted", file=sys.stderr)
@@ -154,12 +165,28 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except Exception as exc:  # the one boundary that turns a bug into exit code 3
         if args.debug:
             raise
-        print(
+        message = (
             f"linkguard: internal error: {_describe_with_class(exc)}\n"
-            f"Please report it at {ISSUES_URL} (rerun with --debug for the traceback).",
-            file=sys.stderr,
+            f"Please report it at {ISSUES_URL} (rerun with --debug for the traceback)."
         )
+        print(message, file=sys.stderr)
+        _annotate(args, "linkguard: internal error", message)
         return EXIT_INTERNAL
+
+
+def _annotate(args: argparse.Namespace, title: str, message: str) -> None:
+    """Under GitHub Actions, also say why the run stopped as an error annotation: a step's stderr is easy to miss,
+    an annotation is shown on the run's page."""
+    if args.format != "github" and os.environ.get("GITHUB_ACTIONS") != "true":
+        return
+    from linkguard.report.escape import neutralize
+    from linkguard.report.github import command_formatter
+
+    try:
+        _stdout_write(command_formatter()("error", {"title": title}, neutralize(message)) + "\n")
+        _stdout_flush()
+    except StdoutClosed:
+        pass  # nobody reads standard output: stderr has said it
 
 
 def _stdout_closed() -> int:
@@ -440,9 +467,10 @@ def _policy(args: argparse.Namespace) -> Policy:
             policy = policy_from_table(found[1], found[0])
     if args.fail_on:
         policy = replace(policy, fail_on=parse_fail_on(args.fail_on))
-    if args.max_glibc:
-        floors = policy_from_table({"max-glibc": args.max_glibc}, "--max-glibc").max_versions
-        policy = replace(policy, max_versions={**policy.max_versions, **floors})
+    for key, value in (("max-glibc", args.max_glibc), ("max-windows", args.max_windows), ("max-macos", args.max_macos)):
+        if value:  # parsed as the configuration file's key is, so both spell a floor alike
+            floors = policy_from_table({key: value}, f"--{key}").max_versions
+            policy = replace(policy, max_versions={**policy.max_versions, **floors})
     if args.allow_dynamic:
         allowance = Allowance(paths=tuple(args.allow_dynamic), reason="--allow-dynamic on the command line")
         policy = replace(policy, allowances=(allowance, *policy.allowances))

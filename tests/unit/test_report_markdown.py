@@ -277,3 +277,28 @@ def test_verdicts() -> None:
 def test_reporter_is_the_unbounded_summary() -> None:
     report = many_report(300, 0)
     assert REPORTER.render(report, RenderOptions()).text == summary_markdown(report)
+
+
+# ------------------------------------------------------------------------- packed Windows and macOS artifacts
+
+PACKED_NATIVE = {
+    # the packed file -> linkage of the original, from the original's own imports / load commands
+    # (objdump -p: mingw-cxx-thread-dynamic.exe imports libgcc_s_seh-1.dll and libstdc++-6.dll, mingw-c.exe only
+    # KERNEL32.dll and msvcrt.dll; llvm-objdump --macho -L: usefoo-usrlocal-x86_64 loads /usr/local/lib/libfoo.dylib,
+    # zig-c-x86_64 only /usr/lib/libSystem.B.dylib)
+    "pe/bin/upx394-mingw-cxx-thread-dynamic.exe": "dynamic",
+    "pe/bin/upx4-mingw-c.exe": "os-only",
+    "macho/bin/upx394-usefoo-usrlocal-x86_64": "dynamic",
+    "macho/bin/upx394-zig-c-x86_64": "os-only",
+}
+
+
+@pytest.mark.parametrize("fixture", sorted(PACKED_NATIVE))
+def test_packed_pe_and_macho_show_the_originals_linkage(fixture: str) -> None:
+    """The job summary's Linkage cell for a UPX-packed PE or Mach-O is the original's, not "unknown"."""
+    from tests.conftest import DATA, run_cli
+
+    _, text = run_cli(["--format", "markdown", str(DATA / fixture)])
+    table = parse(text)
+    ((cells),) = table.rows
+    assert cells[2][0] == PACKED_NATIVE[fixture]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import List, Optional, Sequence, Tuple
 
-from linkguard.describe import linkage_line, packing_line, printable
+from linkguard.describe import known_linkage, linkage_line, original_line, packing_line, printable
 from linkguard.model import ArtifactReport, Report, Severity
 from linkguard.report import Rendered, RenderOptions
 from linkguard.report.escape import neutralize
@@ -220,7 +220,7 @@ def _row(artifact: ArtifactReport, fail_on: Optional[Severity], details: bool) -
     linkage, glibc, packing = "unreadable", _NONE, _NONE
     if facts is not None:
         program = facts.effective
-        linkage = "unknown" if facts.packing is not None and facts.packing.original is None else program.linkage
+        linkage = known_linkage(facts) or "unknown"
         glibc = program.max_versions.get("GLIBC") or _NONE
         packing = packing_line(facts.packing) if facts.packing is not None else _NONE
     rules = ", ".join(dict.fromkeys(f"{f.code} {f.rule}" for f in artifact.findings))
@@ -269,10 +269,7 @@ def _describe(artifact: ArtifactReport) -> str:
         reason = artifact.problem.reason if artifact.problem is not None else "unreadable"
         return f"unreadable ({reason})"
     if facts.packing is not None:
-        text = f"packed: {packing_line(facts.packing)}"
-        if facts.packing.original is not None:
-            text += f"; original: {linkage_line(facts.packing.original)}"
-        return text
+        return f"packed: {packing_line(facts.packing)}{original_line(facts)}"
     return linkage_line(facts)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from linkguard.describe import linkage_line, packing_line
+from linkguard.describe import linkage_line, original_line, packing_line
 from linkguard.model import ArtifactReport, Finding, Report, Severity, Skipped, Totals
 from linkguard.report import Rendered, RenderOptions, RunInfo
 from linkguard.report.escape import neutralize
@@ -109,9 +109,7 @@ class TextReporter:
         if facts is None:
             head = f"{artifact.path}  unreadable"
         elif facts.packing is not None:
-            head = f"{artifact.path}  packed: {packing_line(facts.packing)}"
-            if facts.packing.original is not None:
-                head += f"; original: {linkage_line(facts.packing.original)}"
+            head = f"{artifact.path}  packed: {packing_line(facts.packing)}{original_line(facts)}"
         else:
             head = f"{artifact.path}  {linkage_line(facts)}"
         if artifact.allowance:
