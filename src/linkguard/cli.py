@@ -221,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
         policy = _policy(args)
     except ConfigError as exc:
         raise UsageError(str(exc)) from exc
-    paths = list(args.paths)
+    paths = _expand_patterns(args.paths)
     if args.goreleaser:
         policy, paths = _with_release(args.goreleaser, policy, paths)
     ratchet = _ratchet(args.baseline) if args.baseline else None
@@ -260,6 +260,24 @@ def run(args: argparse.Namespace) -> int:
         _write(text, ratchet.baseline.source)
         print(f"linkguard: baseline {ratchet.baseline.source}: {removed} entries removed", file=sys.stderr)
     return EXIT_FINDINGS if failed else EXIT_CLEAN
+
+
+def _expand_patterns(arguments: Sequence[str]) -> List[str]:
+    """Each argument, or the files a glob pattern in it names when no such path exists: a pattern the shell did
+    not expand (quoted, or passed by a CI system or a hook without a shell) is expanded here as the shell would,
+    sorted, with `**` reaching any depth. A pattern that matches nothing stays as given and is reported as such."""
+    import glob
+
+    from linkguard.inputs.files import has_pattern
+
+    paths: List[str] = []
+    for argument in arguments:
+        matches = sorted(glob.glob(argument, recursive=True)) if has_pattern(argument) else []
+        if matches and not os.path.lexists(argument):
+            paths.extend(matches)
+        else:
+            paths.append(argument)
+    return paths
 
 
 def _side_outputs(args: argparse.Namespace) -> List[Tuple[str, Optional[str]]]:

@@ -136,3 +136,62 @@ def test_one_run_gives_the_text_log_and_every_report(tmp_path: Path) -> None:
     assert suite is not None and suite.get("tests") == "2" and suite.get("failures") == "1"
     issues = json.loads((reports / "gl-code-quality.json").read_text())
     assert [issue["location"]["path"] for issue in issues] == ["app"]
+
+
+# ------------------------------------------------------------------------------ globs the shell left alone
+
+
+def glob_tree(root: Path) -> None:
+    (root / "dist" / "sub").mkdir(parents=True)
+    shutil.copy(DYNAMIC, root / "dist" / "app.exe")
+    shutil.copy(STATIC, root / "dist" / "sub" / "tool.exe")
+    shutil.copy(STATIC, root / "dist" / "other.bin")
+
+
+def checked_paths(report: dict) -> List[str]:
+    return [a["path"] for a in report["artifacts"]]
+
+
+def test_an_unexpanded_glob_is_expanded_as_the_shell_would(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import run_json
+
+    glob_tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json(["dist/*.exe"])
+    assert code == 1 and checked_paths(report) == ["dist/app.exe"]
+    code, report = run_json(["dist/**/*.exe"])
+    assert code == 1 and checked_paths(report) == ["dist/app.exe", "dist/sub/tool.exe"]
+
+
+def test_a_path_that_exists_is_taken_literally_even_with_glob_characters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import run_json
+
+    (tmp_path / "dist").mkdir()
+    shutil.copy(STATIC, tmp_path / "dist" / "[x].bin")
+    shutil.copy(DYNAMIC, tmp_path / "dist" / "x.bin")  # what the pattern [x].bin would match
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json(["dist/[x].bin"])
+    assert code == 0 and checked_paths(report) == ["dist/[x].bin"]
+
+
+def test_a_glob_that_matches_nothing_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import run_json
+
+    glob_tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    code, report = run_json(["dist/*.dll", "dist/app.exe"])
+    assert code == 1
+    (missing,) = [a for a in report["artifacts"] if a["path"] == "dist/*.dll"]
+    assert [f["code"] for f in missing["findings"]] == ["LG901"]
+    assert "no file matches this pattern" in missing["findings"][0]["message"]
+    code, report = run_json(["dist/nothing.exe"])  # a plain path that does not exist keeps its own wording
+    assert "no such file or directory" in report["artifacts"][0]["findings"][0]["message"]
+
+
+def test_a_quoted_glob_through_the_real_command(tmp_path: Path) -> None:
+    glob_tree(tmp_path)
+    result = linkguard(["--format", "json", "dist/**/*.exe"], tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert checked_paths(json.loads(result.stdout)) == ["dist/app.exe", "dist/sub/tool.exe"]
