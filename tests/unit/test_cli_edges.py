@@ -195,3 +195,22 @@ def test_a_quoted_glob_through_the_real_command(tmp_path: Path) -> None:
     result = linkguard(["--format", "json", "dist/**/*.exe"], tmp_path)
     assert result.returncode == 1, result.stderr
     assert checked_paths(json.loads(result.stdout)) == ["dist/app.exe", "dist/sub/tool.exe"]
+
+
+# ------------------------------------------------------------------------------------------ causes and fixes
+
+
+def test_one_entry_per_cause_across_architectures(tmp_path: Path) -> None:
+    """Two dynamic C programs, x86-64 and AArch64 (readelf -h: Machine), share one remedy: the closing section
+    lists it once, with the fix as worded for each architecture."""
+    shutil.copy(DYNAMIC, tmp_path / "app-amd64")
+    shutil.copy(BIN / "zig-aarch64-linux-gnu-dynamic", tmp_path / "app-arm64")
+    result = linkguard(["app-amd64", "app-arm64"], tmp_path)
+    assert result.returncode == 1, result.stderr
+    closing = result.stdout.split("Causes and fixes", 1)[1].splitlines()
+    entries = [line for line in closing if line.startswith("[")]
+    assert entries == ["[c-musl-static] LG101 dynamic-link, 2 artifacts: app-amd64, app-arm64"]
+    fixes = [line for line in closing if line.startswith("  fix")]
+    assert len(fixes) == 2
+    assert "as worded for app-amd64" in fixes[0] and "zig cc -target x86_64-linux-musl" in fixes[0]
+    assert "as worded for app-arm64" in fixes[1] and "zig cc -target aarch64-linux-musl" in fixes[1]

@@ -290,8 +290,11 @@ def _causes_section(report: Report, max_bytes: int) -> List[str]:
         if group.cause:
             example = f", as worded for {escape_markdown(group.first_path)}" if group.causes_differ else ""
             item.append(f"  - cause{example}: {markdown_with_code(group.cause)}")
-        if group.fix:
-            item.append(f"  - fix: {markdown_with_code(group.fix)}")
+        for fix, path in group.fixes:
+            worded = f", as worded for {escape_markdown(path)}" if len(group.fixes) > 1 else ""
+            item.append(f"  - fix{worded}: {markdown_with_code(fix)}")
+        if group.more_fixes:
+            item.append(f"  - … and {_plural(group.more_fixes, 'more artifact')} with the fix worded otherwise")
         size = sum(_size(line) for line in item)
         if used + size > max_bytes - 256:
             lines.append(f"- … and {len(groups.groups) - index} more (see the log)")
