@@ -156,7 +156,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except StdoutClosed:
         return _stdout_closed()
     except UsageError as exc:
-        print(f"linkguard: error: {exc}", file=sys.stderr)
+        print(f"linkguard: error: {_harmless(str(exc))}", file=sys.stderr)  # it may quote a path or a value
         _annotate(args, "linkguard: usage or configuration error", str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -169,9 +169,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             f"linkguard: internal error: {_describe_with_class(exc)}\n"
             f"Please report it at {ISSUES_URL} (rerun with --debug for the traceback)."
         )
-        print(message, file=sys.stderr)
+        print(_harmless(message), file=sys.stderr)
         _annotate(args, "linkguard: internal error", message)
         return EXIT_INTERNAL
+
+
+def _harmless(text: str) -> str:
+    """`text` for a terminal or a CI log: control characters escaped, CI command prefixes broken."""
+    from linkguard.report.escape import neutralize
+
+    return neutralize(text)
 
 
 def _annotate(args: argparse.Namespace, title: str, message: str) -> None:
@@ -179,11 +186,10 @@ def _annotate(args: argparse.Namespace, title: str, message: str) -> None:
     an annotation is shown on the run's page."""
     if args.format != "github" and os.environ.get("GITHUB_ACTIONS") != "true":
         return
-    from linkguard.report.escape import neutralize
     from linkguard.report.github import command_formatter
 
     try:
-        _stdout_write(command_formatter()("error", {"title": title}, neutralize(message)) + "\n")
+        _stdout_write(command_formatter()("error", {"title": title}, _harmless(message)) + "\n")
         _stdout_flush()
     except StdoutClosed:
         pass  # nobody reads standard output: stderr has said it

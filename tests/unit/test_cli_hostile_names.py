@@ -127,3 +127,15 @@ def test_hostile_names_in_side_reports(tmp_path: Path, side: str) -> None:
     assert_harmless(result.stdout, "text log")
     fmt = side.rsplit("-", 1)[1]
     assert_valid(fmt, assert_harmless((tmp_path / "side.out").read_bytes(), side))
+
+
+def test_a_usage_error_quoting_a_hostile_name_is_harmless(tmp_path: Path) -> None:
+    hostile_tree(tmp_path)
+    name = "base\x1b[31m##vso[task.setvariable variable=X]1.json"
+    result = linkguard(["--baseline", name, "dist"], tmp_path, {"GITHUB_ACTIONS": "true"})
+    assert result.returncode == 2
+    err = assert_harmless(result.stderr, "stderr")
+    assert "base\\x1b[31m##vso\\[task.setvariable" in err
+    (annotation,) = parse_commands(assert_harmless(result.stdout, "stdout"))
+    assert annotation[0] == "error" and "usage or configuration error" in annotation[1]["title"]
+    assert_harmless(annotation[2].encode("utf-8"), "annotation")
