@@ -1,6 +1,8 @@
 """A baseline of known findings that may only shrink: adopt the gate on an existing release, then ratchet down.
 
-A finding is known when the baseline holds the same (artifact path, rule code). Known findings stay in the
+A finding is known when the baseline holds the same (artifact path, rule code), or, failing that, a path that
+differs only in its version numbers (`release_path`: `app-1.0-linux.tar.gz` and `app-1.1-linux.tar.gz` are the
+same release artifact), so a ratchet survives a release. Known findings stay in the
 report, lowered to `note` with a "known in the baseline" prefix, so they are seen but do not fail the run at the
 default fail level; a finding the baseline lacks (a new artifact, or a new rule firing on an old one) fails as
 usual. The baseline is read from a previous JSON report (`--format json`) or from a file that
@@ -11,8 +13,10 @@ removes its entry, and nothing is ever added.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, replace
-from typing import Any, Dict, FrozenSet, List, Mapping, Tuple
+from functools import cached_property
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Tuple
 
 from linkguard.model import ArtifactReport, Finding, Report, Severity
 
@@ -27,10 +31,38 @@ class BaselineError(ValueError):
     """The baseline file is missing or not a linkguard report or baseline (a usage error, exit code 2)."""
 
 
+# A version-like run in a path: an optional `v`, numbers joined by dots (at least one dot, so `amd64`, `x86_64`
+# and `manylinux_2_17` are not versions), an optional pre-release or build suffix (`-rc1`, `.beta2`, `-dev`);
+# standing alone, not inside a word or a longer number.
+_VERSION = re.compile(
+    r"(?<![0-9A-Za-z])v?[0-9]+(?:\.[0-9]+)+(?:[-.+~]?(?:rc|alpha|beta|pre|dev|post|a|b)\.?[0-9]*)?(?![0-9A-Za-z])"
+)
+VERSION_PLACEHOLDER = "{version}"
+
+
+def release_path(path: str) -> str:
+    """`path` with every version-like run replaced by `{version}`: `dist/app-v1.2.3-rc1-linux.tar.gz!app-1.2/bin`
+    -> `dist/app-{version}-linux.tar.gz!app-{version}/bin`."""
+    return _VERSION.sub(VERSION_PLACEHOLDER, path)
+
+
 @dataclass(frozen=True)
 class Baseline:
     source: str
     keys: FrozenSet[Key]
+
+    def match(self, key: Key) -> Optional[Key]:
+        """The baseline entry that makes `key` known: the same path, else one equal to it but for versions."""
+        if key in self.keys:
+            return key
+        return self._by_release.get((release_path(key[0]), key[1]))
+
+    @cached_property
+    def _by_release(self) -> Dict[Key, Key]:
+        table: Dict[Key, Key] = {}
+        for path, code in sorted(self.keys):
+            table.setdefault((release_path(path), code), (path, code))
+        return table
 
 
 def load(path: str) -> Baseline:
@@ -74,9 +106,9 @@ class Ratchet:
         changed = False
         findings = []
         for finding in artifact.findings:
-            key = (_normal(artifact.path), finding.code)
-            if key in self.baseline.keys:
-                self._kept.setdefault(key, _entry(artifact, finding))
+            known = self.baseline.match((_normal(artifact.path), finding.code))
+            if known is not None:
+                self._kept.setdefault(known, _entry(artifact, finding))  # written under today's path
                 finding = replace(finding, severity=Severity.NOTE, message=KNOWN_PREFIX + finding.message)
                 changed = True
             findings.append(finding)
@@ -87,7 +119,7 @@ class Ratchet:
         document = {
             FORMAT_KEY: FORMAT_VERSION,
             "comment": "known findings that do not fail linkguard; entries are only ever removed (--update-baseline)",
-            "findings": [self._kept[key] for key in sorted(self._kept)],
+            "findings": sorted(self._kept.values(), key=lambda e: (e["path"], e["code"])),
         }
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
         return text, len(self.baseline.keys) - len(self._kept)

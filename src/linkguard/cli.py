@@ -1,7 +1,8 @@
 """The `linkguard` command: the one place that reads argv, prints, writes files and maps errors to exit codes.
 
 Exit codes: 0 nothing at or above the fail level; 1 findings at or above it; 2 usage or configuration error;
-3 internal error (a bug).
+3 internal error (a bug); 141 standard output closed early by its reader (`linkguard dist | head -1`), quietly,
+as a shell reports a program that SIGPIPE ended.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 import shutil
 import sys
 from dataclasses import replace
-from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Optional, Sequence, TextIO, Tuple
 
 from linkguard import __version__
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from linkguard.report import RenderOptions, Reporter
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_STDOUT_CLOSED = 128 + 13  # 141: as a shell reports a program that SIGPIPE ended
 ISSUES_URL = "https://github.com/linkguard/linkguard/issues"
 
 
@@ -38,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
             "files, explain why in the terms of the toolchain that built them, and say how to fix it."
         ),
         epilog=(
-            "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or configuration error, 3 internal error."
+            "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or configuration error, 3 internal error, "
+            "141 standard output closed before the report was written (e.g. piped into `head`), as for SIGPIPE."
         ),
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files, directories or release archives to check")
@@ -51,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
     parser.add_argument("--output-json", metavar="FILE", help="also write the JSON report to FILE")
     parser.add_argument("--output-sarif", metavar="FILE", help="also write a SARIF 2.1.0 report to FILE")
+    parser.add_argument("--output-junit", metavar="FILE", help="also write a JUnit XML report to FILE")
+    parser.add_argument(
+        "--output-gitlab", metavar="FILE", help="also write a GitLab Code Quality (Code Climate JSON) report to FILE"
+    )
     parser.add_argument(
         "--sarif-category",
         metavar="CATEGORY",
@@ -76,6 +83,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="VERSION",
         help="highest GLIBC_ symbol version allowed where dynamic linking is allowed (e.g. 2.17, manylinux2014; "
         "musllinux_1_2 allows none)",
+    )
+    parser.add_argument(
+        "--max-windows",
+        metavar="VERSION",
+        help="oldest Windows the artifacts must run on, as the configuration's max-windows (rule LG104)",
+    )
+    parser.add_argument(
+        "--max-macos",
+        metavar="VERSION",
+        help="oldest macOS the artifacts must run on, judged per slice against minos (rule LG104)",
     )
     parser.add_argument(
         "--allow-dynamic",
@@ -124,13 +141,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class StdoutClosed(Exception):
+    """Whoever read standard output stopped reading (`linkguard dist | head -1`): not an error of the run."""
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)  # --help and --version print here
+    except BrokenPipeError:
+        return _stdout_closed()
     try:
         return run(args)
+    except StdoutClosed:
+        return _stdout_closed()
     except UsageError as exc:
-        print(f"linkguard: error: {exc}", file=sys.stderr)
+        print(f"linkguard: error: {_harmless(str(exc))}", file=sys.stderr)  # it may quote a path or a value
+        _annotate(args, "linkguard: usage or configuration error", str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("linkguard: interrupted", file=sys.stderr)
@@ -138,12 +165,47 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except Exception as exc:  # the one boundary that turns a bug into exit code 3
         if args.debug:
             raise
-        print(
+        message = (
             f"linkguard: internal error: {_describe_with_class(exc)}\n"
-            f"Please report it at {ISSUES_URL} (rerun with --debug for the traceback).",
-            file=sys.stderr,
+            f"Please report it at {ISSUES_URL} (rerun with --debug for the traceback)."
         )
+        print(_harmless(message), file=sys.stderr)
+        _annotate(args, "linkguard: internal error", message)
         return EXIT_INTERNAL
+
+
+def _harmless(text: str) -> str:
+    """`text` for a terminal or a CI log: control characters escaped, CI command prefixes broken."""
+    from linkguard.report.escape import neutralize
+
+    return neutralize(text)
+
+
+def _annotate(args: argparse.Namespace, title: str, message: str) -> None:
+    """Under GitHub Actions, also say why the run stopped as an error annotation: a step's stderr is easy to miss,
+    an annotation is shown on the run's page."""
+    if args.format != "github" and os.environ.get("GITHUB_ACTIONS") != "true":
+        return
+    from linkguard.report.github import command_formatter
+
+    try:
+        _stdout_write(command_formatter()("error", {"title": title}, _harmless(message)) + "\n")
+        _stdout_flush()
+    except StdoutClosed:
+        pass  # nobody reads standard output: stderr has said it
+
+
+def _stdout_closed() -> int:
+    """Stop quietly, as a program killed by SIGPIPE would, and exit EXIT_STDOUT_CLOSED (141, what a shell reports
+    for such a program). Standard output is pointed at /dev/null so the interpreter's own flush at exit cannot
+    print an error about the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout without a file descriptor (replaced in-process): nothing to silence
+        pass
+    return EXIT_STDOUT_CLOSED
 
 
 def _describe_with_class(exc: BaseException) -> str:
@@ -165,7 +227,7 @@ def run(args: argparse.Namespace) -> int:
         policy = _policy(args)
     except ConfigError as exc:
         raise UsageError(str(exc)) from exc
-    paths = list(args.paths)
+    paths = _expand_patterns(args.paths)
     if args.goreleaser:
         policy, paths = _with_release(args.goreleaser, policy, paths)
     ratchet = _ratchet(args.baseline) if args.baseline else None
@@ -185,8 +247,11 @@ def run(args: argparse.Namespace) -> int:
         sarif_category=args.sarif_category,
     )
     outputs = [(fmt, args.output)]
-    outputs += [(name, path) for name, path in (("json", args.output_json), ("sarif", args.output_sarif)) if path]
+    outputs += [(name, path) for name, path in _side_outputs(args) if path]
     reporters = [(get_reporter(name), path) for name, path in outputs]
+    for _, path in outputs:
+        if path is not None:
+            _output_directory(path)  # a report that cannot be written is said before the scan, not after it
     progress = _ProgressLine.for_run(fmt)
     try:
         if all(streaming(reporter) for reporter, _ in reporters):
@@ -201,6 +266,34 @@ def run(args: argparse.Namespace) -> int:
         _write(text, ratchet.baseline.source)
         print(f"linkguard: baseline {ratchet.baseline.source}: {removed} entries removed", file=sys.stderr)
     return EXIT_FINDINGS if failed else EXIT_CLEAN
+
+
+def _expand_patterns(arguments: Sequence[str]) -> List[str]:
+    """Each argument, or the files a glob pattern in it names when no such path exists: a pattern the shell did
+    not expand (quoted, or passed by a CI system or a hook without a shell) is expanded here as the shell would,
+    sorted, with `**` reaching any depth. A pattern that matches nothing stays as given and is reported as such."""
+    import glob
+
+    from linkguard.inputs.files import has_pattern
+
+    paths: List[str] = []
+    for argument in arguments:
+        matches = sorted(glob.glob(argument, recursive=True)) if has_pattern(argument) else []
+        if matches and not os.path.lexists(argument):
+            paths.extend(matches)
+        else:
+            paths.append(argument)
+    return paths
+
+
+def _side_outputs(args: argparse.Namespace) -> List[Tuple[str, Optional[str]]]:
+    """(format, file) of every `--output-FORMAT FILE`: reports written beside the main output in the same run."""
+    return [
+        ("json", args.output_json),
+        ("sarif", args.output_sarif),
+        ("junit", args.output_junit),
+        ("gitlab", args.output_gitlab),
+    ]
 
 
 def _collect(
@@ -271,7 +364,7 @@ def _stream(
         streams = []
         for reporter, path in reporters:
             write: Callable[[str], object] = (
-                _stdout_write if path is None else files.enter_context(open(path, "w", encoding="utf-8")).write
+                _stdout_write if path is None else files.enter_context(_open_output(path)).write
             )
             chosen = streaming(reporter)
             assert chosen is not None
@@ -291,12 +384,22 @@ def _stream(
         totals = tally.totals
         for stream in streams:
             stream.finish(totals)
-    sys.stdout.flush()
+    _stdout_flush()
     return totals.failed
 
 
 def _stdout_write(text: str) -> None:
-    sys.stdout.write(text)
+    try:
+        sys.stdout.write(text)
+    except BrokenPipeError as exc:
+        raise StdoutClosed() from exc
+
+
+def _stdout_flush() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError as exc:
+        raise StdoutClosed() from exc
 
 
 class _ProgressLine:
@@ -388,9 +491,10 @@ def _policy(args: argparse.Namespace) -> Policy:
             policy = policy_from_table(found[1], found[0])
     if args.fail_on:
         policy = replace(policy, fail_on=parse_fail_on(args.fail_on))
-    if args.max_glibc:
-        floors = policy_from_table({"max-glibc": args.max_glibc}, "--max-glibc").max_versions
-        policy = replace(policy, max_versions={**policy.max_versions, **floors})
+    for key, value in (("max-glibc", args.max_glibc), ("max-windows", args.max_windows), ("max-macos", args.max_macos)):
+        if value:  # parsed as the configuration file's key is, so both spell a floor alike
+            floors = policy_from_table({key: value}, f"--{key}").max_versions
+            policy = replace(policy, max_versions={**policy.max_versions, **floors})
     if args.allow_dynamic:
         allowance = Allowance(paths=tuple(args.allow_dynamic), reason="--allow-dynamic on the command line")
         policy = replace(policy, allowances=(allowance, *policy.allowances))
@@ -446,7 +550,8 @@ def _list_rules() -> int:
     from linkguard.rules import specs
 
     for spec in specs():
-        print(f"{spec.code}  {spec.name:<22} {spec.default_severity.value:<8} {spec.summary}")
+        _stdout_write(f"{spec.code}  {spec.name:<22} {spec.default_severity.value:<8} {spec.summary}\n")
+    _stdout_flush()
     return EXIT_CLEAN
 
 
@@ -458,13 +563,38 @@ def _color(args: argparse.Namespace) -> bool:
     return sys.stdout.isatty()
 
 
+def _output_directory(path: str) -> None:
+    """Create the missing parent directories of an output file; exit 2 naming the path when that fails or when
+    the path is a directory."""
+    if os.path.isdir(path):
+        raise UsageError(f"cannot write {path}: it is a directory")
+    parent = os.path.dirname(path)
+    if parent and os.path.exists(parent) and not os.path.isdir(parent):
+        raise UsageError(f"cannot write {path}: {parent} is not a directory")
+    try:
+        if parent:
+            os.makedirs(parent, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc} ({parent})") from exc
+
+
+def _open_output(path: str) -> TextIO:
+    """`path` opened for writing, its missing parent directories created; a path that cannot be written is the
+    user's to fix (exit 2, naming it), never an internal error."""
+    _output_directory(path)
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
 def _write(text: str, output: Optional[str]) -> None:
     if output:
-        with open(output, "w", encoding="utf-8") as handle:
+        with _open_output(output) as handle:
             handle.write(text)
         return
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    _stdout_write(text)
+    _stdout_flush()
 
 
 __all__: List[str] = ["main"]

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from typing import List, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 from linkguard import versions
-from linkguard.model import ElfFacts, Facts, MachoDylib, MachoFacts, MachoSlice, Packing, PeFacts, PeImport, VersionNeed
+from linkguard.model import (
+    DYNAMIC,
+    OS_ONLY,
+    ElfFacts,
+    Facts,
+    MachoDylib,
+    MachoFacts,
+    MachoSlice,
+    Packing,
+    PeFacts,
+    PeImport,
+    VersionNeed,
+)
 
 
 def linkage_line(facts: Facts) -> str:
@@ -27,6 +39,31 @@ def linkage_line(facts: Facts) -> str:
         details.append("rpath " + ":".join(facts.rpath))
     head = f"{facts.linkage} {facts.machine}/{facts.bits}{'be' if facts.endian == 'big' else ''}"
     return f"{head} ({'; '.join(details)})" if details else head
+
+
+def known_linkage(facts: Facts) -> Optional[str]:
+    """The linkage that decides run time, seen through packing; None when packing hides it.
+
+    ELF: the original's, when it was rebuilt. PE: UPX keeps one import per original DLL, so a packed PE's own
+    imports are the original's needs. Mach-O: per slice, the original's load commands when they were seen; a
+    packed slice seen through by nobody hides its dylibs, unless another slice already needs a foreign one."""
+    if isinstance(facts, ElfFacts):
+        return None if facts.packing is not None and facts.packing.original is None else facts.effective.linkage
+    if isinstance(facts, PeFacts):
+        return facts.linkage
+    hidden = [s.packing is not None and s.original is None for s in facts.slices]
+    seen = [s.effective for s, unseen in zip(facts.slices, hidden) if not unseen]
+    if any(s.linkage == DYNAMIC for s in seen):
+        return DYNAMIC
+    return None if any(hidden) else OS_ONLY
+
+
+def original_line(facts: Facts) -> str:
+    """`; original: <linkage line>` for a packed artifact whose original program is known, else ""."""
+    if isinstance(facts, ElfFacts):
+        original = facts.packing.original if facts.packing is not None else None
+        return f"; original: {linkage_line(original)}" if original is not None else ""
+    return f"; original: {linkage_line(facts)}" if known_linkage(facts) is not None else ""
 
 
 def packing_line(packing: Packing) -> str:

@@ -200,6 +200,17 @@ def test_invalid_input_fails_with_a_message(act_cache: Path) -> None:
     assert "input 'fail-on' must be error, warning, note or never" in run.log()
 
 
+def test_usage_error_floors_and_a_new_sarif_directory(act_cache: Path) -> None:
+    """`max-glibc: 2.17.x` is linkguard's usage error: one annotation saying so, exit-code 2, skipped false.
+    `max-windows: 5.1` fails mingw-c.exe (objdump: subsystem 5.2) and `max-macos: 10.15` fails
+    zig-c-arm64-macos11 (llvm-objdump: minos 11.0), both LG104; the SARIF lands in a directory that did not exist."""
+    run = act(GATE, "edges", act_cache)
+    assert run.returncode == 0, run.raw[-4000:]
+    usage = [r["raw"] for r in run.commands("error") if "usage or configuration error" in r.get("raw", "")]
+    assert len(usage) == 1 and "2.17.x" in usage[0], run.commands("error")
+    assert "linkguard-edges usage=2/false floors=1/false rules=LG104" in run.log()
+
+
 def test_report_install_timing(good: ActRun, bad: ActRun) -> None:
     """Not an assertion on speed: prints what the install step cost, for the record (pytest -s)."""
     installs = good.step_seconds("Install linkguard") + bad.step_seconds("Install linkguard")

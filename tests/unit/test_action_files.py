@@ -50,6 +50,8 @@ def test_action_inputs_and_outputs() -> None:
         "config",
         "fail-on",
         "max-glibc",
+        "max-windows",
+        "max-macos",
         "args",
         "annotations",
         "summary",

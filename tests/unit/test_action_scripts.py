@@ -206,15 +206,19 @@ def argv_recorder(tmp_path: Path) -> Path:
     return recorder
 
 
-def run_check(tmp_path: Path, **inputs: str) -> subprocess.CompletedProcess:
+def run_check(tmp_path: Path, python: Optional[Path] = None, **inputs: str) -> subprocess.CompletedProcess:
+    """The check step with `inputs`, running `python` as the venv's (default: a recorder of linkguard's argv)."""
     if BASH is None:
         pytest.skip("bash is not installed")
     env = {
-        "LINKGUARD_PYTHON": str(argv_recorder(tmp_path)),
+        "GITHUB_ACTIONS": "true",
+        "LINKGUARD_PYTHON": str(python or argv_recorder(tmp_path)),
         "INPUT_PATHS": "dist/",
         "INPUT_CONFIG": "",
         "INPUT_FAIL_ON": "error",
         "INPUT_MAX_GLIBC": "",
+        "INPUT_MAX_WINDOWS": "",
+        "INPUT_MAX_MACOS": "",
         "INPUT_ARGS": "",
         "INPUT_ANNOTATIONS": "true",
         "INPUT_SUMMARY": "true",
@@ -223,6 +227,14 @@ def run_check(tmp_path: Path, **inputs: str) -> subprocess.CompletedProcess:
     }
     env.update({f"INPUT_{k.upper()}": v for k, v in inputs.items()})
     return run_step("check", BASH, tmp_path, Path(os.environ.get("PATH", "/usr/bin")), env)
+
+
+def real_linkguard(tmp_path: Path) -> Path:
+    """A stand-in for the venv's python that runs this checkout's linkguard."""
+    wrapper = tmp_path / "venv-python"
+    wrapper.write_text(f'#!/bin/sh\nPYTHONPATH="{ROOT / "src"}" exec "{sys.executable}" "$@"\n', encoding="utf-8")
+    wrapper.chmod(0o755)
+    return wrapper
 
 
 def recorded(tmp_path: Path) -> List[str]:
@@ -254,7 +266,7 @@ def test_args_reach_linkguard_one_option_per_line_and_verbatim(tmp_path: Path) -
         "-j2",
     ]
     assert not marker.exists()
-    assert outputs(tmp_path) == {"exit-code": "0"}
+    assert outputs(tmp_path) == {"exit-code": "0", "skipped": "false"}
 
 
 @pytest.mark.parametrize(
@@ -289,6 +301,35 @@ def test_short_options_with_values_are_not_mistaken_for_reserved(tmp_path: Path)
     assert run.returncode == 0, run.stdout + run.stderr
     argv = recorded(tmp_path)
     assert argv[argv.index("-cfoo.toml") :][:4] == ["-cfoo.toml", "-j", "4", "-v"]
+
+
+@pytest.mark.parametrize("inputs", [{"fail_on": "fatal"}, {"paths": "\n"}, {"args": "dist/x"}, {"annotations": "yes"}])
+def test_an_input_the_action_refuses_still_sets_exit_code_and_skipped(tmp_path: Path, inputs: Dict[str, str]) -> None:
+    run = run_check(tmp_path, **inputs)
+    assert run.returncode == 2
+    assert [line for line in run.stdout.splitlines() if line.startswith("::error title=linkguard action input::")]
+    assert outputs(tmp_path) == {"skipped": "false", "exit-code": "2"}
+
+
+def test_windows_and_macos_floors_reach_linkguard(tmp_path: Path) -> None:
+    run = run_check(tmp_path, max_windows="6.1", max_macos="11.0", max_glibc="2.17")
+    assert run.returncode == 0, run.stdout + run.stderr
+    argv = recorded(tmp_path)
+    options = argv[: argv.index("--")]
+    for flag, value in (("--max-windows", "6.1"), ("--max-macos", "11.0"), ("--max-glibc", "2.17")):
+        assert options[options.index(flag) + 1] == value
+
+
+def test_a_usage_error_from_linkguard_is_an_annotation_with_exit_code_2(tmp_path: Path) -> None:
+    """`max-glibc: 2.17.x` passes the action's own checks; linkguard refuses it. The run's page must say why."""
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    run = run_check(tmp_path, real_linkguard(tmp_path), max_glibc="2.17.x", paths=str(dist))
+    assert run.returncode == 0, run.stdout + run.stderr  # the check step records; the Verdict step fails
+    errors = [line for line in run.stdout.splitlines() if line.startswith("::error ")]
+    assert len(errors) == 1, run.stdout
+    assert "max-glibc" in errors[0] and "2.17.x" in errors[0]
+    assert outputs(tmp_path) == {"skipped": "false", "exit-code": "2"}
 
 
 @pytest.mark.parametrize("step_id", ["preflight", "install", "check"])

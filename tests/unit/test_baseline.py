@@ -114,3 +114,68 @@ def test_collected_formats_apply_the_baseline_too(tmp_path: Path) -> None:
     code, _ = run_cli(["--format", "markdown", "--output-json", str(side), "--baseline", str(baseline), PACKED])
     report = json.loads(side.read_text())
     assert code == 0 and {f["severity"] for a in report["artifacts"] for f in a["findings"]} == {"note"}
+
+
+# ------------------------------------------------------------------------ a ratchet that survives a release
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("app-1.0-linux", "app-1.1-linux"),
+        ("app-v1.2.3-linux-amd64", "app-v1.3.0-rc1-linux-amd64"),
+        ("tool_0.9.1_linux_amd64", "tool_1.0.0_linux_amd64"),
+    ],
+)
+def test_a_version_bump_in_the_file_name_keeps_the_finding_known(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old: str, new: str
+) -> None:
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dist").mkdir()
+    shutil.copy(DYNAMIC, tmp_path / "dist" / old)
+    baseline = _write_report(tmp_path, f"dist/{old}")
+    (tmp_path / "dist" / old).rename(tmp_path / "dist" / new)
+    code, report = run_json(["--baseline", str(baseline), f"dist/{new}"])
+    assert code == 0
+    assert {f["severity"] for a in report["artifacts"] for f in a["findings"]} == {"note"}
+    # the ratchet keeps the entry, now under the release's own name
+    assert run_cli(["--baseline", str(baseline), "--update-baseline", f"dist/{new}"])[0] == 0
+    updated = json.loads(baseline.read_text())
+    assert {e["path"] for e in updated["findings"]} == {f"dist/{new}"}
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("app-1.0-linux-amd64", "app-1.0-linux-arm64"), ("app-1.0", "other-1.0"), ("app-2-linux", "app-3-linux")],
+)
+def test_names_that_differ_beyond_versions_are_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old: str, new: str
+) -> None:
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dist").mkdir()
+    shutil.copy(DYNAMIC, tmp_path / "dist" / old)
+    baseline = _write_report(tmp_path, f"dist/{old}")
+    (tmp_path / "dist" / old).rename(tmp_path / "dist" / new)
+    code, _ = run_json(["--baseline", str(baseline), f"dist/{new}"])
+    assert code == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "normal"),
+    [
+        ("dist/app-1.0-linux.tar.gz", "dist/app-{version}-linux.tar.gz"),
+        ("dist/app-v1.2.3-rc1.tar.gz!app-1.2.3/bin/app", "dist/app-{version}.tar.gz!app-{version}/bin/app"),
+        ("spex-1.0-py3-none-manylinux_2_17_x86_64.whl", "spex-{version}-py3-none-manylinux_2_17_x86_64.whl"),
+        ("dist/x86_64/arm64/i686/aarch64", "dist/x86_64/arm64/i686/aarch64"),
+        ("lib/libfoo.so.1.2.3", "lib/libfoo.so.{version}"),
+        ("app-2-linux", "app-2-linux"),
+    ],
+)
+def test_release_path(path: str, normal: str) -> None:
+    from linkguard.baseline import release_path
+
+    assert release_path(path) == normal

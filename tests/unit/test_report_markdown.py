@@ -145,9 +145,9 @@ def test_one_row_per_artifact_with_six_cells() -> None:
     by_path = {row[0][0]: row for row in table.rows}
     assert set(by_path) == {a.path for a in report.artifacts}
     app = [cell for cell, _ in by_path["dist/app"]]
-    assert app[1:5] == ["❌ fail", "dynamic", "2.34", "—"]
+    assert app[1:5] == ["❌ fail", "dynamic", "glibc 2.34", "—"]
     packed = [cell for cell, _ in by_path["dist/release.tar.gz!app/bin/packed"]]
-    assert packed[2:5] == ["dynamic", "2.34", "UPX 3.94 (NRV2E, level 8, linux/amd64)"]
+    assert packed[2:5] == ["dynamic", "glibc 2.34", "UPX 3.94 (NRV2E, level 8, linux/amd64)"]
     assert [cell for cell, _ in by_path["dist/tool"]][1:] == ["✅ pass", "static", "—", "—", "—"]
 
 
@@ -277,3 +277,51 @@ def test_verdicts() -> None:
 def test_reporter_is_the_unbounded_summary() -> None:
     report = many_report(300, 0)
     assert REPORTER.render(report, RenderOptions()).text == summary_markdown(report)
+
+
+# ------------------------------------------------------------------------- packed Windows and macOS artifacts
+
+PACKED_NATIVE = {
+    # the packed file -> linkage of the original, from the original's own imports / load commands
+    # (objdump -p: mingw-cxx-thread-dynamic.exe imports libgcc_s_seh-1.dll and libstdc++-6.dll, mingw-c.exe only
+    # KERNEL32.dll and msvcrt.dll; llvm-objdump --macho -L: usefoo-usrlocal-x86_64 loads /usr/local/lib/libfoo.dylib,
+    # zig-c-x86_64 only /usr/lib/libSystem.B.dylib)
+    "pe/bin/upx394-mingw-cxx-thread-dynamic.exe": "dynamic",
+    "pe/bin/upx4-mingw-c.exe": "os-only",
+    "macho/bin/upx394-usefoo-usrlocal-x86_64": "dynamic",
+    "macho/bin/upx394-zig-c-x86_64": "os-only",
+}
+
+
+@pytest.mark.parametrize("fixture", sorted(PACKED_NATIVE))
+def test_packed_pe_and_macho_show_the_originals_linkage(fixture: str) -> None:
+    """The job summary's Linkage cell for a UPX-packed PE or Mach-O is the original's, not "unknown"."""
+    from tests.conftest import DATA, run_cli
+
+    _, text = run_cli(["--format", "markdown", str(DATA / fixture)])
+    table = parse(text)
+    ((cells),) = table.rows
+    assert cells[2][0] == PACKED_NATIVE[fixture]
+
+
+FLOORS = {
+    # the Floor cell, from each fixture's truth: readelf --version-info (GLIBC_2.34 the highest need), objdump -p
+    # (subsystem version: mingw-c 5.2, go-windows-amd64 10.0), llvm-objdump --macho (minos per slice:
+    # universal-clean arm64 11.0, x86_64 12.0; zig-c-x86_64, the original behind UPX, 15.0)
+    "elf/bin/gcc-glibc-dynamic-libm": "glibc 2.34",
+    "elf/bin/musl-gcc-static": "—",
+    "pe/bin/mingw-c.exe": "Windows NT 5.2",
+    "pe/bin/upx4-mingw-c.exe": "Windows NT 5.2",
+    "pe/bin/go-windows-amd64.exe": "Windows NT 10.0",
+    "macho/bin/universal-clean": "macOS 12.0",
+    "macho/bin/upx394-zig-c-x86_64": "macOS 15.0",
+}
+
+
+@pytest.mark.parametrize("fixture", sorted(FLOORS))
+def test_the_floor_cell_speaks_each_formats_floor(fixture: str) -> None:
+    from tests.conftest import DATA, run_cli
+
+    _, text = run_cli(["--format", "markdown", str(DATA / fixture)])
+    ((cells),) = parse(text).rows
+    assert cells[3][0] == FLOORS[fixture]

@@ -41,6 +41,11 @@ class Problem:
 Candidate = Union[FileArtifact, Skipped, Problem]
 
 
+def has_pattern(argument: str) -> bool:
+    """Whether `argument` holds a glob metacharacter (`*`, `?`, `[`), as glob.glob and a shell read it."""
+    return any(ch in argument for ch in "*?[")
+
+
 def walk(arguments: Sequence[str]) -> Iterator[Candidate]:
     """Candidates for every argument, in argument order, directories sorted for a stable output."""
     roots = [os.path.realpath(a) for a in arguments]
@@ -52,7 +57,9 @@ def _argument(argument: str, roots: List[str]) -> Iterator[Candidate]:
     try:
         st = os.stat(argument)  # an argument that is a symlink is followed: the user named it
     except FileNotFoundError:
-        yield Problem(argument, argument, Unreadable("no such file or directory", "io"))
+        # The CLI expands a pattern the shell left unexpanded; one that reaches here matched nothing.
+        missing = "no file matches this pattern" if has_pattern(argument) else "no such file or directory"
+        yield Problem(argument, argument, Unreadable(missing, "io"))
         return
     except PermissionError:
         yield Problem(argument, argument, Unreadable("permission denied", "permission"))

@@ -26,6 +26,13 @@ def neutralize(text: str) -> str:
     return "\n".join(neutralize_line(printable(line)) for line in text.split("\n"))
 
 
+def neutralize_property(text: str) -> str:
+    """`text` as one line (line breaks and every control character escaped, as `printable` shows them) with CI
+    command prefixes broken: for a value that sits inside a command or a key of a structured output (a workflow
+    command's `file=` property, an XML attribute), where a line break would mean something else."""
+    return neutralize_line(printable(text))
+
+
 def neutralize_line(line: str) -> str:
     """One line already passed through `printable`, with CI command prefixes broken."""
     line = _HASH_COMMAND.sub(r"\1\\[", line)
@@ -43,5 +50,8 @@ _JSON_CI_PREFIX = re.compile(r"(##(?:vso)?)\[", re.IGNORECASE)
 
 
 def neutralize_json(text: str) -> str:
-    """JSON text with no Azure Pipelines command prefix in it; `json.loads` gives the same value back."""
+    """JSON text with no Azure Pipelines command prefix in it; `json.loads` gives the same value back.
+
+    The values themselves must already be `printable` (no undecodable bytes, no C1 controls such as U+009B, which
+    `json.dumps(ensure_ascii=False)` leaves raw): the reporters apply it to every name they put in."""
     return _JSON_CI_PREFIX.sub(r"\1\\u005b", text) if "##" in text else text

@@ -16,7 +16,7 @@ from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
 from linkguard.model import ArtifactReport, Report, Severity
 from linkguard.report import Rendered, RenderOptions
-from linkguard.report.escape import neutralize
+from linkguard.report.escape import neutralize, neutralize_property
 from linkguard.report.locations import workspace_path
 from linkguard.report.markdown import artifact_verdict, ranked, summary_markdown
 
@@ -104,7 +104,10 @@ def annotation_lines(report: Report, options: RenderOptions) -> List[str]:
                     f"\n{hidden} more artifact{'s' if hidden != 1 else ''} with {level.value}s "
                     f"{'are' if hidden != 1 else 'is'} listed in {where}."
                 )
-            properties = {"file": workspace_path(artifact.location, options.workspace), "title": title}
+            # The file name as the log shows it: one line, no control bytes, no CI command prefix (`%`, `:` and
+            # `,` are escaped next by escape_property, which GitHub decodes).
+            file = neutralize_property(workspace_path(artifact.location, options.workspace))
+            properties = {"file": file, "title": title}
             lines.append(fmt(_COMMAND_FOR[level], properties, message))
     return lines
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List
 
+from linkguard.describe import printable
 from linkguard.model import ArtifactReport, Finding, Report, Severity
 from linkguard.report import Rendered, RenderOptions
 from linkguard.report.escape import neutralize, neutralize_json
@@ -54,7 +55,7 @@ def issue(artifact: ArtifactReport, finding: Finding, options: RenderOptions) ->
         "categories": _categories(finding),
         "severity": SEVERITY[finding.severity],
         "fingerprint": fingerprint(finding, artifact.path),
-        "location": {"path": workspace_path(artifact.location, options.workspace), "lines": {"begin": 1}},
+        "location": {"path": printable(workspace_path(artifact.location, options.workspace)), "lines": {"begin": 1}},
     }
 
 

@@ -16,7 +16,7 @@ from typing import List, Optional
 
 from linkguard.model import ArtifactReport, Finding, Report, Severity
 from linkguard.report import Rendered, RenderOptions
-from linkguard.report.escape import neutralize
+from linkguard.report.escape import neutralize, neutralize_property
 from linkguard.report.locations import workspace_path
 
 SUITE_NAME = "linkguard"
@@ -44,8 +44,8 @@ def _testcase(artifact: ArtifactReport, report: Report, options: RenderOptions) 
         "testcase",
         {
             "classname": CLASSNAME,
-            "name": neutralize(artifact.path),
-            "file": neutralize(workspace_path(artifact.location, options.workspace)),
+            "name": neutralize_property(artifact.path),
+            "file": neutralize_property(workspace_path(artifact.location, options.workspace)),
         },
     )
     failing = [f for f in artifact.findings if _reaches(f, report.fail_on)]
@@ -70,7 +70,7 @@ def _testcase(artifact: ArtifactReport, report: Report, options: RenderOptions) 
 def junit_element(report: Report, options: RenderOptions) -> ET.Element:
     cases = [_testcase(artifact, report, options) for artifact in report.artifacts]
     for skipped in report.skipped:
-        case = ET.Element("testcase", {"classname": CLASSNAME, "name": neutralize(skipped.path)})
+        case = ET.Element("testcase", {"classname": CLASSNAME, "name": neutralize_property(skipped.path)})
         ET.SubElement(case, "skipped", {"message": neutralize(f"not checked: {skipped.reason}")})
         cases.append(case)
     failures = sum(1 for case in cases if case.find("failure") is not None)

@@ -11,10 +11,11 @@ of it; only the code spans that remedies write in causes and fixes become `<code
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from linkguard.describe import linkage_line, packing_line, printable
-from linkguard.model import ArtifactReport, Report, Severity
+from linkguard import versions
+from linkguard.describe import known_linkage, linkage_line, original_line, packing_line, printable
+from linkguard.model import ArtifactReport, ElfFacts, Facts, PeFacts, Report, Severity
 from linkguard.report import Rendered, RenderOptions
 from linkguard.report.escape import neutralize
 
@@ -136,7 +137,7 @@ def _size(text: str) -> int:
 # ------------------------------------------------------------------------------------------- renderer
 
 _TABLE_HEAD = (
-    "| Artifact | Verdict | Linkage | Highest glibc | Packing | Rules |",
+    "| Artifact | Verdict | Linkage | Floor | Packing | Rules |",
     "| --- | --- | --- | --- | --- | --- |",
 )
 
@@ -217,11 +218,10 @@ def _row(artifact: ArtifactReport, fail_on: Optional[Severity], details: bool) -
     """One artifact: path, verdict, linkage, highest glibc, packing, and its rules (with a <details> of the
     evidence, cause and fix when `details`)."""
     facts = artifact.facts
-    linkage, glibc, packing = "unreadable", _NONE, _NONE
+    linkage, floor, packing = "unreadable", _NONE, _NONE
     if facts is not None:
-        program = facts.effective
-        linkage = "unknown" if facts.packing is not None and facts.packing.original is None else program.linkage
-        glibc = program.max_versions.get("GLIBC") or _NONE
+        linkage = known_linkage(facts) or "unknown"
+        floor = floor_cell(facts)
         packing = packing_line(facts.packing) if facts.packing is not None else _NONE
     rules = ", ".join(dict.fromkeys(f"{f.code} {f.rule}" for f in artifact.findings))
     if not rules:
@@ -234,11 +234,39 @@ def _row(artifact: ArtifactReport, fail_on: Optional[Severity], details: bool) -
         escape_markdown(_truncate(artifact.path)),
         _VERDICT_MARK[artifact_verdict(artifact, fail_on)],
         escape_markdown(linkage),
-        escape_markdown(glibc),
+        escape_markdown(floor),
         escape_markdown(packing),
         rules_cell,
     )
     return "| " + " | ".join(cells) + " |"
+
+
+def floor_cell(facts: Facts) -> str:
+    """The oldest system the artifact runs on, as its format states it: the highest GLIBC_ version an ELF needs,
+    the highest Windows (NT) version a PE's subsystem and imports imply, the highest minos across a Mach-O's slices
+    (the floor that holds on every architecture); "—" when nothing sets one, "unknown" when packing hides it."""
+    if isinstance(facts, ElfFacts):
+        if facts.packing is not None and facts.packing.original is None:
+            return "unknown"
+        glibc = facts.effective.max_versions.get("GLIBC")
+        return f"glibc {glibc}" if glibc else _NONE
+    if isinstance(facts, PeFacts):
+        windows = [f.version for f in facts.floors]
+        return f"Windows NT {max(windows, key=versions.numeric_prefix)}" if windows else _NONE
+    if any(s.packing is not None and s.original is None for s in facts.slices):
+        return "unknown"
+    by_platform: Dict[str, List[str]] = {}
+    for piece in facts.slices:
+        program = piece.effective
+        if program.minos:
+            by_platform.setdefault(program.platform or "macos", []).append(program.minos)
+    parts = [
+        f"{_PLATFORM_NAMES.get(p, p)} {max(found, key=versions.numeric_prefix)}" for p, found in by_platform.items()
+    ]
+    return ", ".join(parts) or _NONE
+
+
+_PLATFORM_NAMES = {"macos": "macOS", "ios": "iOS", "maccatalyst": "Mac Catalyst", "tvos": "tvOS", "watchos": "watchOS"}
 
 
 def _details(artifact: ArtifactReport) -> str:
@@ -269,10 +297,7 @@ def _describe(artifact: ArtifactReport) -> str:
         reason = artifact.problem.reason if artifact.problem is not None else "unreadable"
         return f"unreadable ({reason})"
     if facts.packing is not None:
-        text = f"packed: {packing_line(facts.packing)}"
-        if facts.packing.original is not None:
-            text += f"; original: {linkage_line(facts.packing.original)}"
-        return text
+        return f"packed: {packing_line(facts.packing)}{original_line(facts)}"
     return linkage_line(facts)
 
 
@@ -293,8 +318,11 @@ def _causes_section(report: Report, max_bytes: int) -> List[str]:
         if group.cause:
             example = f", as worded for {escape_markdown(group.first_path)}" if group.causes_differ else ""
             item.append(f"  - cause{example}: {markdown_with_code(group.cause)}")
-        if group.fix:
-            item.append(f"  - fix: {markdown_with_code(group.fix)}")
+        for fix, path in group.fixes:
+            worded = f", as worded for {escape_markdown(path)}" if len(group.fixes) > 1 else ""
+            item.append(f"  - fix{worded}: {markdown_with_code(fix)}")
+        if group.more_fixes:
+            item.append(f"  - … and {_plural(group.more_fixes, 'more artifact')} with the fix worded otherwise")
         size = sum(_size(line) for line in item)
         if used + size > max_bytes - 256:
             lines.append(f"- … and {len(groups.groups) - index} more (see the log)")

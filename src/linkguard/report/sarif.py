@@ -29,9 +29,10 @@ import json
 from typing import Any, Dict, List, Optional
 from urllib.parse import quote
 
+from linkguard.describe import printable
 from linkguard.model import ArtifactReport, Finding, Report
 from linkguard.report import Rendered, RenderOptions
-from linkguard.report.escape import neutralize_json
+from linkguard.report.escape import neutralize, neutralize_json
 from linkguard.report.locations import member_of, workspace_path
 
 SARIF_VERSION = "2.1.0"
@@ -129,15 +130,19 @@ def result(
     location: Dict[str, Any] = {"physicalLocation": physical}
     member = member_of(artifact.path)
     if member is not None:
-        location["logicalLocations"] = [{"fullyQualifiedName": member.replace("!", "/"), "kind": "member"}]
+        location["logicalLocations"] = [{"fullyQualifiedName": printable(member.replace("!", "/")), "kind": "member"}]
     digest = fingerprint(finding, artifact.path)
     entry: Dict[str, Any] = {
         "ruleId": finding.code,
         "level": finding.severity.value,
-        "message": {"text": _message(finding)},
+        "message": {"text": neutralize(_message(finding))},
         "locations": [location],
         "partialFingerprints": {LINE_HASH_KEY: line_hash(digest), FINGERPRINT_KEY: digest},
-        "properties": {"artifact": artifact.path, "rule": finding.rule, "throughPacking": finding.through_packing},
+        "properties": {
+            "artifact": printable(artifact.path),
+            "rule": finding.rule,
+            "throughPacking": finding.through_packing,
+        },
     }
     if finding.code in rule_index:
         entry["ruleIndex"] = rule_index[finding.code]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from linkguard.describe import linkage_line, packing_line
+from linkguard.describe import linkage_line, original_line, packing_line
 from linkguard.model import ArtifactReport, Finding, Report, Severity, Skipped, Totals
 from linkguard.report import Rendered, RenderOptions, RunInfo
 from linkguard.report.escape import neutralize
@@ -25,12 +25,16 @@ _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.NOTE: "36", N
 # Paths named under a cause before the rest are only counted.
 PATHS_SHOWN = 5
 
+# Distinct wordings of one remedy's fix (one per architecture, say) shown under it before the rest are counted.
+FIXES_SHOWN = 4
+
 GroupKey = Tuple[str, str, Optional[str], Optional[str], Optional[str]]
 
 
 @dataclass
 class CauseGroup:
-    """One distinct (rule, remedy, fix): the first cause worded for it, whether others differ, and its artifacts."""
+    """One distinct cause: a remedy of a rule (or, without a remedy, one cause and fix text), the first cause
+    worded for it, whether others differ, each distinct wording of its fix, and its artifacts."""
 
     code: str
     rule: str
@@ -41,6 +45,16 @@ class CauseGroup:
     causes_differ: bool = False
     paths: List[str] = field(default_factory=list)  # the first PATHS_SHOWN
     count: int = 0
+    fixes: List[Tuple[str, str]] = field(default_factory=list)  # (fix, first path it is worded for), FIXES_SHOWN
+    more_fixes: int = 0  # artifacts whose fix is worded otherwise than the FIXES_SHOWN kept
+
+    def add_fix(self, fix: Optional[str], path: str) -> None:
+        if fix is None or any(fix == known for known, _ in self.fixes):
+            return
+        if len(self.fixes) < FIXES_SHOWN:
+            self.fixes.append((fix, path))
+        else:
+            self.more_fixes += 1
 
 
 class CauseGroups:
@@ -72,6 +86,7 @@ class CauseGroups:
                 self._groups[key] = group
             elif finding.cause != group.cause:
                 group.causes_differ = True
+            group.add_fix(finding.fix, artifact.path)
             group.count += 1
             if len(group.paths) < PATHS_SHOWN:
                 group.paths.append(artifact.path)
@@ -82,10 +97,12 @@ class CauseGroups:
 
 
 def group_key(finding: Finding) -> GroupKey:
-    """A remedy's cause is one template filled with each artifact's facts, so (remedy, fix) groups findings whose
-    causes differ only in those facts; without a remedy the cause text itself must match."""
-    cause = None if finding.remedy is not None else finding.cause
-    return (finding.code, finding.rule, finding.remedy, finding.fix, cause)
+    """A remedy's cause and fix are templates filled with each artifact's facts (its libraries, its architecture's
+    target triple), so the remedy alone groups its findings, listed once with each distinct fix; without a remedy
+    the cause and fix texts themselves must match."""
+    if finding.remedy is not None:
+        return (finding.code, finding.rule, finding.remedy, None, None)
+    return (finding.code, finding.rule, None, finding.fix, finding.cause)
 
 
 class TextReporter:
@@ -109,9 +126,7 @@ class TextReporter:
         if facts is None:
             head = f"{artifact.path}  unreadable"
         elif facts.packing is not None:
-            head = f"{artifact.path}  packed: {packing_line(facts.packing)}"
-            if facts.packing.original is not None:
-                head += f"; original: {linkage_line(facts.packing.original)}"
+            head = f"{artifact.path}  packed: {packing_line(facts.packing)}{original_line(facts)}"
         else:
             head = f"{artifact.path}  {linkage_line(facts)}"
         if artifact.allowance:
@@ -173,8 +188,12 @@ class TextReporter:
         if group.cause:
             intro = f"cause, as worded for {group.first_path}" if group.causes_differ else "cause"
             lines.append("  " + _one_line(f"{intro}: {group.cause}"))
-        if group.fix:
-            lines.append("  " + _one_line(f"fix: {group.fix}"))
+        for fix, path in group.fixes:
+            intro = f"fix, as worded for {path}" if len(group.fixes) > 1 else "fix"
+            lines.append("  " + _one_line(f"{intro}: {fix}"))
+        if group.more_fixes:
+            more = _plural(group.more_fixes, "more artifact")
+            lines.append("  " + _one_line(f"... and {more} with the fix worded otherwise (--verbose shows each)"))
         return lines
 
     @staticmethod
