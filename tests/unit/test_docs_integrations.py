@@ -143,8 +143,8 @@ def requirements(rest: str) -> Iterator[str]:
     """The requirement arguments of one install command (options and their values left out)."""
     try:
         words = shlex.split(rest, comments=True)
-    except ValueError:
-        words = rest.split()
+    except ValueError:  # a quote opened before the command (a YAML-quoted line): split on blanks, unquote below
+        words = [word.strip("'\"") for word in rest.split()]
     skip = False
     for word in words:
         if word in {"&&", "||", ";", "|", ")"} or word.startswith(("#", ")")):
@@ -335,19 +335,25 @@ def test_pip_user_install_is_refused_by_this_debian(tmp_path: Path) -> None:
 
 
 def test_the_install_lines_install_linkguard_from_the_pinned_commit(installed: Path) -> None:
-    version = subprocess.run([str(installed / "bin" / "linkguard"), "--version"], capture_output=True, text=True)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    version = subprocess.run(
+        [str(installed / "bin" / "linkguard"), "--version"], env=clean, capture_output=True, text=True
+    )
     assert version.returncode == 0 and version.stdout.startswith("linkguard "), version.stderr
     where = subprocess.run(
         [str(installed / "bin" / "python"), "-c", "import linkguard, elftools; print(linkguard.__file__)"],
-        capture_output=True, text=True, check=True,
+        env=clean, capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert str(installed) in where.stdout and str(ROOT / "src") not in where.stdout  # the installed copy
     shown = subprocess.run(
-        [str(installed / "bin" / "python"), "-m", "pip", "show", DISTRIBUTION], capture_output=True, text=True
+        [str(installed / "bin" / "python"), "-m", "pip", "show", DISTRIBUTION],
+        env=clean,
+        capture_output=True,
+        text=True,
     )
     assert shown.returncode == 0 and f"Name: {DISTRIBUTION}" in shown.stdout
     home = subprocess.run([str(installed / "bin" / "python"), "-c", "import sys; print(sys.base_prefix)"],
-                          capture_output=True, text=True, check=True)  # fmt: skip
+                          env=clean, capture_output=True, text=True, check=True)  # fmt: skip
     assert home.stdout.strip() == "/usr"  # the venv is Debian's python3, as on a Jenkins agent
 
 
