@@ -129,6 +129,7 @@ def gitlab_issues(path: Path) -> List[Dict[str, Any]]:
 # ------------------------------------------------------------------------------------- install commands
 
 DOCUMENTS = ["README.md", "docs/*.md", "action.yml", ".pre-commit-hooks.yaml", ".github/workflows/*.yml"]
+DOCUMENTS += ["*/README.md", "examples/**/*.md"]
 INSTALL = re.compile(r"(?:\bpipx|\bpip3?|-m\s+pip)\s+install\b(?P<rest>[^\n`]*)")
 # pip and pipx options that take a value (the value is not a requirement)
 VALUED = {
