@@ -158,3 +158,73 @@ def test_hooks_run_serially(hook_repo: Path) -> None:
 
     for hook in load_manifest(str(hook_repo / ".pre-commit-hooks.yaml")):
         assert hook["require_serial"] is True, hook["id"]
+
+
+# ------------------------------------------------------------------ docs/integrations.md's configuration, installed
+
+
+def documented_config(hook_repo: Path) -> str:
+    """The `<!-- example: pre-commit -->` block, pointed at the clone of HEAD (in place of the URL and the SHA)."""
+    text = (ROOT / "docs" / "integrations.md").read_text(encoding="utf-8")
+    match = re.search(r"<!-- example: pre-commit -->\n```yaml\n(.*?)\n```", text, re.DOTALL)
+    assert match, "no pre-commit example in docs/integrations.md"
+    config = match.group(1)
+    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=hook_repo, check=True, capture_output=True, text=True)
+    for remote, local in [("https://github.com/linkguard/linkguard", hook_repo.as_posix()), ("<commit SHA>", "")]:
+        assert remote in config
+        config = config.replace(remote, local or rev.stdout.strip())
+    assert "default_install_hook_types: [pre-commit, pre-push]" in config
+    return config
+
+
+def run_git(cwd: Path, env: Dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args]
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False)
+
+
+@pytest.fixture
+def installed_project(tmp_path: Path, hook_repo: Path, env: Dict[str, str]) -> Path:
+    """A repository with the documented configuration installed (`pre-commit install`), a static binary committed,
+    a dynamic one in the ignored dist/, and a bare remote to push to."""
+    remote = tmp_path / "remote.git"
+    repo = tmp_path / "work"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True, capture_output=True)
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "remote", "add", "origin", str(remote))
+    (repo / ".pre-commit-config.yaml").write_text(documented_config(hook_repo), encoding="utf-8")
+    (repo / ".gitignore").write_text("dist/\n", encoding="utf-8")
+    shutil.copy(GOOD, repo / "good-static")
+    (repo / "dist").mkdir()
+    shutil.copy(BAD, repo / "dist" / "tool-dynamic")
+    installed = subprocess.run(["pre-commit", "install"], cwd=repo, env=env, capture_output=True, text=True)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert "pre-commit installed at .git/hooks/pre-commit" in installed.stdout
+    assert "pre-commit installed at .git/hooks/pre-push" in installed.stdout
+    git(repo, "add", ".")
+    committed = run_git(repo, env, "commit", "-q", "-m", "a static binary")
+    assert committed.returncode == 0, committed.stdout + committed.stderr
+    shown = committed.stdout + committed.stderr  # git hands the hook's output to stderr
+    assert re.search(r"^linkguard \(committed binaries\)\.+Passed$", shown, re.MULTILINE), shown
+    return repo
+
+
+def test_a_feature_branch_push_passes_and_says_why(installed_project: Path, env: Dict[str, str]) -> None:
+    """--only-branches rules the push out: it goes through, the skip line is shown (verbose), and the committed-
+    binary hook does not run again at push time (its stages leave pre-push out)."""
+    git(installed_project, "checkout", "-q", "-b", "feature/x")
+    pushed = run_git(installed_project, env, "push", "-q", "origin", "feature/x")
+    output = pushed.stdout + pushed.stderr
+    assert pushed.returncode == 0, output
+    assert re.search(r"^linkguard \(build outputs\)\.+Passed$", output, re.MULTILINE), output
+    assert "linkguard: skipped: branch 'feature/x'" in output and "does not match --only-branches '^release/'" in output
+    assert "linkguard (committed binaries)" not in output
+
+
+def test_a_release_branch_push_is_blocked(installed_project: Path, env: Dict[str, str]) -> None:
+    pushed = run_git(installed_project, env, "push", "-q", "origin", "HEAD:release/1")
+    output = pushed.stdout + pushed.stderr
+    assert pushed.returncode != 0, output
+    assert re.search(r"^linkguard \(build outputs\)\.+Failed$", output, re.MULTILINE), output
+    assert "dist/tool-dynamic  dynamic x86_64/64" in output
+    assert "linkguard (committed binaries)" not in output

@@ -164,6 +164,9 @@ def test_hooks_manifest_shape() -> None:
     assert hooks["linkguard"].get("pass_filenames", True) is True
     assert hooks["linkguard-build"]["pass_filenames"] is False
     assert set(hooks["linkguard-build"]["stages"]) == {"pre-push", "manual"}
+    # not on pre-push: with default_install_hook_types [pre-commit, pre-push] it would run on every push
+    assert set(hooks["linkguard"]["stages"]) == {"pre-commit", "pre-merge-commit", "manual"}
+    assert hooks["linkguard-build"]["verbose"] is True  # the --only-branches skip line is shown, not hidden
     for hook in hooks.values():  # linkguard forks its own workers: pre-commit must not run batches in parallel
         assert hook["require_serial"] is True
 

@@ -156,12 +156,11 @@ def test_primary_location_line_hash_is_set_and_stable() -> None:
         assert result["partialFingerprints"][FINGERPRINT_KEY].startswith(head)
 
 
-def test_region_is_a_character_range_without_a_line() -> None:
-    """A region (GitHub shows no location without one) that upload-sarif's line hashing leaves alone."""
+def test_region_is_line_one() -> None:
+    """A region with startLine (GitHub lists it as required; the multitool's GH1003 checks it): the whole file."""
     for result in sarif(mixed_report())["runs"][0]["results"]:
         region = result["locations"][0]["physicalLocation"]["region"]
-        assert region == {"charOffset": 0, "charLength": 0}
-        assert "startLine" not in region
+        assert region == {"startLine": 1}
 
 
 def test_category_becomes_the_automation_id() -> None:

@@ -7,14 +7,13 @@ What GitHub code scanning needs, and where that is said:
 - `partialFingerprints.primaryLocationLineHash` is the one fingerprint code scanning uses (GitHub docs, "SARIF
   support for code scanning", result object: "Code scanning only uses the primaryLocationLineHash"). We set it
   ourselves from the rule, the display path and the evidence, so an alert survives rebuilds of the binary.
-- A region: the docs' physicalLocation table marks the region as required, and a location without one is not
-  shown (microsoft/binskim#509). Code scanning accepts character offset/length as well as line/column regions
-  (codeql-action#754, a maintainer: "code-scanning currently only supports character offset/length and
-  start/end line/columns offsets"). We use `charOffset`/`charLength` and no `startLine` on purpose:
-  upload-sarif's fingerprinting (codeql-action src/fingerprints.ts, addFingerprints, at commit
-  0225834cc549ee0ca93cb085b92954821a145866) skips a result whose region has no `startLine` ("Locations without
-  a line number are unlikely to be source files"); with a `startLine` it would hash line 1 of the binary and
-  warn once per result that our fingerprint differs from its own.
+- A region with `startLine`: the docs' physicalLocation table marks the region as required, and a location
+  without one is not shown (microsoft/binskim#509); the docs' region table lists `startLine` as required, and the
+  SARIF multitool's GitHub rule GH1003 (microsoft/sarif-sdk, ProvideRequiredRegionProperties: "at minimum,
+  'region.startLine' is required") rejects a region without it. A binary has no lines, so the region is line 1,
+  the whole file, as binary scanners (BinSkim) write it. upload-sarif's fingerprinting (codeql-action
+  src/fingerprints.ts) then also hashes the file's first line; our own primaryLocationLineHash is already set,
+  so it only notes that its hash differs.
 - `automationDetails.id` (a runAutomationDetails object) carries the category, so a per-target matrix can
   upload several reports for one commit; GitHub takes everything up to the last `/` as the category, and
   upload-sarif (src/upload-lib.ts, populateRunAutomationDetails) keeps an id the file already has.
@@ -92,8 +91,8 @@ def line_hash(digest: str) -> str:
     return f"{digest[:16]}:1"
 
 
-# The whole file, by character offset: see the module docstring for why there is no startLine.
-FILE_REGION = {"charOffset": 0, "charLength": 0}
+# The whole file as line 1: GitHub requires startLine (see the module docstring).
+FILE_REGION = {"startLine": 1}
 
 
 def automation_id(category: str) -> str:
