@@ -303,7 +303,7 @@ class PeImport:
     dll: str
     functions: Tuple[str, ...] = ()
     kind: str = "import"  # "import" | "delay" (delay-import directory) | "delay-unlisted" (dlltool -y descriptor)
-    platform: bool = False  # provided by a bare Windows (readers/platforms.py, data/windows.json)
+    platform: bool = False  # provided by a bare Windows (readers/platforms.py, data/windows_dlls.json)
     provider: Optional[str] = None  # the redistributable that provides a non-platform DLL, when known
 
 
