@@ -43,6 +43,12 @@ def _go(facts: NativeFacts) -> Optional[str]:
     return toolchain.go.go_version if toolchain is not None and toolchain.go is not None else None
 
 
+def _dotnet(facts: NativeFacts) -> Optional[str]:
+    if not isinstance(facts, PeFacts) or facts.clr is None:
+        return None
+    return f"CLR runtime header: a .NET assembly built for CLR {facts.clr.version or '(version unknown)'}"
+
+
 def _pe_go(facts: NativeFacts) -> Optional[str]:
     go = _go(facts)
     return f"Go build info ({go}) and non-system DLLs" if go and _foreign_pe(facts) else None
@@ -132,6 +138,24 @@ def _packed(facts: NativeFacts) -> Optional[str]:
 
 REMEDIES_NATIVE: Tuple[NativeRemedy, ...] = (
     # ----------------------------------------------------------------------------------- LG101, Windows
+    NativeRemedy(
+        id="dotnet-runtime",
+        codes=("LG101",),
+        cause=(
+            "A managed .NET assembly is IL run by the .NET runtime (CLR), not native code: it starts only where "
+            "that runtime is installed (the .NET Framework 4.x is part of Windows 8 and later; .NET 5+ is a "
+            "separate install)."
+        ),
+        fix=(
+            "Publish self-contained so the runtime ships with the program (`dotnet publish -r win-x64 "
+            "--self-contained -p:PublishSingleFile=true`), or compile ahead of time with Native AOT "
+            "(`-p:PublishAot=true`: native code, no runtime needed) (" + NOT_PROVEN + ": no .NET SDK on this "
+            "host); or, where the runtime is a documented prerequisite, allow the file with `dynamic = true` "
+            "and a reason."
+        ),
+        proven_by=NOT_PROVEN,
+        applies=_dotnet,
+    ),
     NativeRemedy(
         id="pe-go-cgo",
         codes=("LG101",),
