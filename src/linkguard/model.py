@@ -314,6 +314,7 @@ class OsFloor:
     version: str  # "10.0"
     reason: str  # "imports bcryptprimitives.dll!ProcessPrng (...)"
     source: str = ""  # where the version fact comes from (data/windows.json)
+    kind: str = ""  # Windows: "subsystem" | "import" | "ucrt" | "toolchain" | "machine"; what a fix must change
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,8 @@ def test_verdict_is_managed_code_not_a_missing_dll(fixture: Dict[str, Any]) -> N
 
 def test_allowance_with_a_reason_accepts_a_managed_assembly(tmp_path: Path) -> None:
     config = tmp_path / "linkguard.toml"
-    config.write_text('[[allow]]\npaths = ["**/*.exe"]\ndynamic = true\nreason = "the .NET 4.8 runtime is a prerequisite"\n')
+    reason = "the .NET Framework 4.8 is a prerequisite"
+    config.write_text(f'[[allow]]\npaths = ["**/*.exe"]\ndynamic = true\nreason = "{reason}"\n')
     code, _ = run_cli(["-c", str(config), str(SET / "bin" / "hello-anycpu.exe")])
     assert code == 0
 

@@ -693,16 +693,20 @@ def windows_floors(header: Header, imports: Sequence[PeImport], toolchain: Optio
     """What sets the oldest Windows the image runs on, highest version first.
 
     The loader refuses an image whose subsystem version is newer than the running Windows; imports that exist
-    only on newer Windows (data/windows.json) and the Go toolchain's supported floor can raise it further.
+    only on newer Windows (data/windows.json), the machine (Windows on ARM64 starts with Windows 10) and the Go
+    toolchain's supported floor can raise it further. Each floor has a `kind`: the fix depends on which is highest.
     """
     major, minor = header.subsystem_version
-    floors = [OsFloor(f"{major}.{minor}", f"subsystem version {major}.{minor}", "PE optional header")]
-    for implied in platforms.windows_floors([(i.dll, i.functions) for i in imports]):
-        floors.append(OsFloor(implied.since, implied.reason, implied.source))
+    floors = [OsFloor(f"{major}.{minor}", f"subsystem version {major}.{minor}", "PE optional header", "subsystem")]
+    implied = platforms.windows_floors([(i.dll, i.functions) for i in imports])
+    machine = platforms.machine_windows_floor(MACHINES.get(header.machine, ""))
+    if machine is not None:
+        implied.append(machine)
     if toolchain is not None and toolchain.go is not None:
         go = platforms.go_windows_floor(toolchain.go.go_version)
         if go is not None:
-            floors.append(OsFloor(go.since, go.reason, go.source))
+            implied.append(go)
+    floors.extend(OsFloor(f.since, f.reason, f.source, f.kind) for f in implied)
     floors.sort(key=lambda f: platforms.version_tuple(f.version), reverse=True)
     return tuple(floors)
 

@@ -34,6 +34,7 @@ class ImpliedFloor:
     since: str
     reason: str
     source: str
+    kind: str = "import"  # "import" | "ucrt" (the Universal CRT) | "toolchain" | "machine"
 
 
 @cache
@@ -75,10 +76,13 @@ def windows_floors(imports: Sequence[Tuple[str, Sequence[str]]]) -> List[Implied
         lower = dll.lower()
         entry = names.get(lower)
         if entry is not None and "since" in entry:
-            found.append(ImpliedFloor(entry["since"], f"imports {dll}" + _note(entry), entry["source"]))
+            kind = "ucrt" if lower == "ucrtbase.dll" else "import"
+            found.append(ImpliedFloor(entry["since"], f"imports {dll}" + _note(entry), entry["source"], kind))
         for api_set in data["api_set_floors"]:
             if lower.startswith(api_set["prefix"]):
-                found.append(ImpliedFloor(api_set["since"], f"imports {dll}" + _note(api_set), api_set["source"]))
+                kind = "ucrt" if api_set["prefix"].startswith("api-ms-win-crt-") else "import"
+                reason = f"imports {dll}" + _note(api_set)
+                found.append(ImpliedFloor(api_set["since"], reason, api_set["source"], kind))
         for function in taken:
             rule = functions.get((lower, function))
             if rule is not None:
@@ -94,7 +98,15 @@ def go_windows_floor(go_version: str) -> Optional[ImpliedFloor]:
     for entry in _load("windows.json")["go_floors"]:
         wanted = tuple(int(p) for p in entry["go"].split("."))
         if numbers >= wanted:
-            return ImpliedFloor(entry["since"], f"built by {go_version}", entry["source"])
+            return ImpliedFloor(entry["since"], f"built by {go_version}", entry["source"], "toolchain")
+    return None
+
+
+def machine_windows_floor(machine: str) -> Optional[ImpliedFloor]:
+    """The oldest Windows that runs code of `machine` at all (ARM64: Windows 10), when newer than XP/2003."""
+    for entry in _load("windows.json")["machine_floors"]:
+        if entry["machine"] == machine:
+            return ImpliedFloor(entry["since"], f"{machine} code" + _note(entry), entry["source"], "machine")
     return None
 
 

@@ -37,11 +37,13 @@ def _pe_dynamic(spec: RuleSpec, facts: PeFacts, severity: Severity) -> Iterator[
     parts: List[str] = []
     if facts.clr is not None:
         mixed = "" if facts.clr.il_only else "; mixed mode: native code too"
-        parts.append(f"managed .NET assembly: needs the .NET runtime (CLR {facts.clr.version or 'version unknown'}{mixed})")
+        version = facts.clr.version or "version unknown"
+        parts.append(f"managed .NET assembly: needs the .NET runtime (CLR {version}{mixed})")
     if foreign:
         names = list(dict.fromkeys(i.dll for i in foreign))
         count = len(names)
-        parts.append(f"needs {count} DLL{'s' if count != 1 else ''} a bare Windows lacks: {_named_with_providers(foreign)}")
+        lacks = _named_with_providers(foreign)
+        parts.append(f"needs {count} DLL{'s' if count != 1 else ''} a bare Windows lacks: {lacks}")
     message = "; it also ".join(parts) if facts.clr is not None else parts[0]
     packed = facts.packing is not None
     if packed:

@@ -37,7 +37,8 @@ def tool_version(args: List[str]) -> str:
 
 
 def truth(path: Path) -> Dict[str, Any]:
-    readobj = [line.strip() for line in run(["llvm-readobj", "--file-headers", "--coff-imports", str(path)]).splitlines()]
+    lines = run(["llvm-readobj", "--file-headers", "--coff-imports", str(path)]).splitlines()
+    readobj = [line.strip() for line in lines]
     pedump = run(["pedump", str(path)]).splitlines()
     cli = pedump.index(next(line for line in pedump if "CLI header size" in line))
     return {
@@ -66,7 +67,9 @@ def main() -> int:
         "generated_by": "tests/data/dotnet/record.py (run by build.sh)",
         "tools": {
             "mcs": tool_version(["mcs", "--version"]),
-            "llvm-readobj": [line for line in run(["llvm-readobj", "--version"]).splitlines() if "version" in line][0].strip(),
+            "llvm-readobj": next(
+                line for line in run(["llvm-readobj", "--version"]).splitlines() if "version" in line
+            ).strip(),
             "file": tool_version(["file", "--version"]),
         },
         "fixtures": fixtures,
