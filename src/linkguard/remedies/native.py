@@ -272,8 +272,8 @@ REMEDIES_NATIVE: Tuple[NativeRemedy, ...] = (
         codes=("LG104",),
         cause="Windows on ARM64 starts with Windows 10: no older Windows runs ARM64 code, whatever the headers say.",
         fix=(
-            "Judge ARM64 builds against Windows 10 (an allowance for their paths or goarch with "
-            '`max-windows = "windows-10"`), and ship an x64 or x86 build for older Windows.'
+            "No build setting lowers it: ship an x64 or x86 build for Windows before 10, and check the ARM64 "
+            'builds against `max-windows = "windows-10"` (a second linkguard run over them).'
         ),
         proven_by=NOT_PROVEN,
         applies=_top_kind("machine"),
