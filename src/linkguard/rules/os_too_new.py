@@ -7,7 +7,8 @@ The Windows floor is the highest of: the subsystem version (the loader refuses n
 exist only on newer Windows (data/windows.json: UCRT API sets, ProcessPrng, ...), the machine (ARM64: Windows
 10) and the Go toolchain's own floor; the remedy follows the kind of the highest floor (remedies/native.py).
 `max-windows` is an NT version (config reads "windows-7" or "6.1" through versions.parse_windows_version), and
-findings name both: "Windows 7 (NT 6.1)". The macOS floor is each slice's minos (LC_BUILD_VERSION or LC_VERSION_MIN_MACOSX).
+findings name both: "Windows 7 (NT 6.1)". The macOS floor is each slice's minos (LC_BUILD_VERSION or
+LC_VERSION_MIN_MACOSX).
 """
 
 from __future__ import annotations
