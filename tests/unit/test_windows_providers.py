@@ -32,6 +32,9 @@ PROVIDERS = [
     ("pywintypes312.dll", None),  # pywin32's own
     ("pythoncom312.dll", None),
     ("foo.dll", None),
+    ("libstdc++-6-2f8e7c1d9a0b4e3f5a6b7c8d9e0f1a2b.dll", None),  # delvewheel: <name>-<32 hex>.dll
+    ("libgcc_s_seh-1-0123456789abcdef0123456789abcdef.dll", None),
+    ("libstdc++-6.dll", "the MinGW-w64 C++ runtime"),
     ("d3dx9_43.dll", "the DirectX End-User Runtime (June 2010)"),
 ]
 

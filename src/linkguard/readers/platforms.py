@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -37,6 +38,10 @@ class ImpliedFloor:
     kind: str = "import"  # "import" | "ucrt" (the Universal CRT) | "toolchain" | "machine"
 
 
+# delvewheel renames the DLLs it bundles to `<name>-<32 hex digits>.<ext>` (the first 32 hex digits of a SHA-256)
+_MANGLED = re.compile(r".+-[0-9a-f]{32}\.[a-z]+", re.ASCII)
+
+
 @cache
 def _load(name: str) -> Dict[str, Any]:
     text = resources.files("linkguard").joinpath("data").joinpath(name).read_text(encoding="utf-8")
@@ -60,6 +65,8 @@ def windows_platform_dll(name: str) -> bool:
 def windows_runtime(name: str) -> Optional[Runtime]:
     """The redistributable that provides `name` (VCRUNTIME140.dll, libstdc++-6.dll, ...), if it is a known one."""
     lower = name.lower()
+    if _MANGLED.fullmatch(lower):
+        return None  # delvewheel's renamed copy, bundled by the wheel: no redistributable installs that name
     for entry in _load("windows.json")["runtimes"]:
         if fnmatch.fnmatchcase(lower, entry["pattern"]):
             return Runtime(entry["pattern"], entry["runtime"], entry["source"])
