@@ -1,4 +1,5 @@
-"""data/windows_dlls.json: generated from Wine, mingw-w64 and Microsoft Learn, and right on DLLs whose status is known.
+"""data/windows_dlls.json: generated from delvewheel's lists, Wine, mingw-w64 and Microsoft Learn, and right on DLLs
+whose status is known.
 
 The known lists below are written from Microsoft's documentation (requirement tables naming the DLL, the
 redistributable pages), never from linkguard: a regression in the generator or its exclusions shows up here.
@@ -43,6 +44,8 @@ KNOWN_SYSTEM = [
     "msxml6.dll",
     "atl.dll",
     "msvcp60.dll",
+    "mfc42u.dll",
+    "cryptbase.dll",  # in System32 of every Windows 7..11 (delvewheel's list), imported through advapi32
     "api-ms-win-core-synch-l1-2-0.dll",
     "ext-ms-win-ntuser-window-l1-1-0.dll",
 ]
@@ -95,7 +98,7 @@ def test_every_entry_names_its_sources() -> None:
     data = json.loads(DATA.read_text(encoding="utf-8"))
     for entry in data["platform"]:
         assert entry["sources"], entry
-        assert set(entry["sources"]) <= {"ms-learn", "wine", "mingw-w64"}, entry
+        assert set(entry["sources"]) <= {"ms-learn", "delvewheel-x64", "delvewheel-x86", "wine", "mingw-w64"}, entry
         assert entry["sources"] != ["mingw-w64"], entry  # mingw-w64 alone is no proof
         if "since" in entry:
             assert "ms-learn" in entry["sources"] and entry["source"], entry
@@ -126,7 +129,7 @@ def test_regenerated_data_equals_committed() -> None:
     sources = os.environ.get("LINKGUARD_WINDOWS_SOURCES")
     if not sources or not (Path(sources) / "root").is_dir():
         missing(
-            "the pinned Wine and mingw-w64 packages are not extracted: run "
+            "the pinned delvewheel, Wine and mingw-w64 packages are not extracted: run "
             "`python tools/windows_dlls/generate.py fetch DEST` and set LINKGUARD_WINDOWS_SOURCES=DEST"
         )
     generator = _generator()

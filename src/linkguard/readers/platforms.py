@@ -1,7 +1,7 @@
 """Which libraries a bare Windows or macOS provides, from data/windows_dlls.json, data/windows.json, data/macos.json.
 
 The lists are data with a source per entry so they can be extended without touching code; windows_dlls.json is
-generated from Wine, mingw-w64 and Microsoft Learn by tools/windows_dlls/generate.py. Lookups are
+generated from delvewheel, Wine, mingw-w64 and Microsoft Learn by tools/windows_dlls/generate.py. Lookups are
 case-insensitive for DLL names (real binaries spell KERNEL32.dll, kernel32.dll and KERNEL32.DLL). Also answers
 which imports imply a newer Windows than the subsystem version says (the UCRT API sets, ProcessPrng, ...).
 """
