@@ -72,7 +72,7 @@ class OsTooNew:
             "imports such as the Universal CRT API sets (Windows 10, or Vista..8.1 with KB2999226) or "
             "bcryptprimitives!ProcessPrng (Windows 10; Rust >= 1.78) fail at load time on older systems; Go "
             ">= 1.21 supports Windows 10 and later only, and so does any ARM64 code. The fix named is the one for "
-            "the highest of these floors." On macOS, dyld refuses a slice whose minimum OS "
+            "the highest of these floors. On macOS, dyld refuses a slice whose minimum OS "
             "(LC_BUILD_VERSION minos) is newer than the running system. Judged only when `max-windows` or "
             "`max-macos` is configured."
         ),
