@@ -19,17 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import IO, Dict, List, Optional, Sequence, Tuple
 
-from linkguard.model import (
-    DYNAMIC,
-    OS_ONLY,
-    ClrFacts,
-    GoBuildInfo,
-    OsFloor,
-    Packing,
-    PeFacts,
-    PeImport,
-    Toolchain,
-)
+from linkguard.model import DYNAMIC, OS_ONLY, ClrFacts, GoBuildInfo, OsFloor, Packing, PeFacts, PeImport, Toolchain
 from linkguard.readers import platforms
 from linkguard.readers.budget import Budget
 from linkguard.readers.native import Malformed, Window, find_all, unpack
