@@ -143,9 +143,10 @@ def policy_from_table(table: Mapping[str, Any], source: Optional[str] = None) ->
         floors["GLIBC"] = _glibc_floor(table["max-glibc"], f"{where}: max-glibc")
     if "max-versions" in table:
         floors.update(_versions_table(table["max-versions"], f"{where}: max-versions"))
-    for key, family in (("max-windows", "windows"), ("max-macos", "macos")):
-        if key in table:
-            floors[family] = _version(table[key], f"{where}: {key}")
+    if "max-windows" in table:
+        floors["windows"] = _windows_floor(table["max-windows"], f"{where}: max-windows")
+    if "max-macos" in table:
+        floors["macos"] = _version(table["max-macos"], f"{where}: max-macos")
     severities: Dict[str, Optional[Severity]] = {}
     if "severity" in table:
         severities = _severities(table["severity"], f"{where}: severity")
@@ -211,6 +212,15 @@ def _version(value: Any, where: str) -> str:
     if not versions.is_dotted(text):
         raise ConfigError(f'{where} must be a dotted version such as "2.17", not {text!r}')
     return text
+
+
+def _windows_floor(value: Any, where: str) -> str:
+    """The NT version of a Windows floor written as a release ("windows-7") or an NT version ("6.1")."""
+    text = _string(value, where)
+    try:
+        return versions.parse_windows_version(text)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _glibc_floor(value: Any, where: str) -> str:

@@ -140,6 +140,8 @@ def native_line(facts: Union[PeFacts, MachoFacts]) -> str:
 def pe_line(facts: PeFacts) -> str:
     """`dynamic x86_64 PE32+ EXE (console, subsystem 6.0; needs libstdc++-6.dll; OS: KERNEL32.dll)`."""
     details = [f"{facts.subsystem}, subsystem {facts.subsystem_version}"]
+    if facts.clr is not None:
+        details.append(f".NET assembly, CLR {facts.clr.version or 'version unknown'}")
     if facts.foreign:
         details.append("needs " + import_names(facts.foreign))
     system = [i for i in facts.imports if i.platform]

@@ -303,7 +303,7 @@ class PeImport:
     dll: str
     functions: Tuple[str, ...] = ()
     kind: str = "import"  # "import" | "delay" (delay-import directory) | "delay-unlisted" (dlltool -y descriptor)
-    platform: bool = False  # provided by a bare Windows (readers/platforms.py, data/windows.json)
+    platform: bool = False  # provided by a bare Windows (readers/platforms.py, data/windows_dlls.json)
     provider: Optional[str] = None  # the redistributable that provides a non-platform DLL, when known
 
 
@@ -314,6 +314,26 @@ class OsFloor:
     version: str  # "10.0"
     reason: str  # "imports bcryptprimitives.dll!ProcessPrng (...)"
     source: str = ""  # where the version fact comes from (data/windows.json)
+    kind: str = ""  # Windows: "subsystem" | "import" | "ucrt" | "toolchain" | "machine"; what a fix must change
+
+
+@dataclass(frozen=True)
+class ClrFacts:
+    """The CLI (CLR runtime) header of a .NET assembly: data directory 14 of the optional header is non-zero.
+
+    ECMA-335 II.25.3.3: `runtime` is MajorRuntimeVersion.MinorRuntimeVersion of the header (2.5 for every
+    .NET Framework 2+ and .NET assembly); `version` is the metadata root's version string ("v4.0.30319"), the
+    CLR the assembly was built for; `flags` names the set COMIMAGE_FLAGS_* bits (ILONLY, 32BITREQUIRED, ...).
+    """
+
+    runtime: str  # "2.5"
+    version: Optional[str]  # "v4.0.30319"; None when the metadata root is not where the header says
+    flags: Tuple[str, ...] = ()
+
+    @property
+    def il_only(self) -> bool:
+        """False for a mixed-mode (C++/CLI) assembly, which also carries native code."""
+        return "ILONLY" in self.flags
 
 
 @dataclass(frozen=True)
@@ -335,6 +355,7 @@ class PeFacts:
     floors: Tuple[OsFloor, ...] = ()  # what sets the oldest Windows it runs on; highest first
     toolchain: Optional[Toolchain] = None
     packing: Optional[Packing] = None  # packing.original stays None: a packed PE keeps its import list (imports)
+    clr: Optional[ClrFacts] = None  # a .NET assembly: managed code that needs the .NET runtime
     warnings: Tuple[str, ...] = ()
     endian: str = "little"
     interpreter: Optional[str] = None

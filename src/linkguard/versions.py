@@ -116,3 +116,96 @@ def numeric_prefix(text: str) -> Tuple[int, ...]:
             break
         parts.append(int(part))
     return tuple(parts)
+
+
+# ---------------------------------------------------------------------------------------- Windows releases
+# Windows is named two ways: by release ("Windows 7") and by NT version (6.1), which is what PE headers and
+# Microsoft Learn's requirement tables carry. A bare "7" is neither: NT 7.0 never existed, and reading it as one
+# would pass Windows 8 (NT 6.2) binaries under a "Windows 7" label. So a release is written with its prefix
+# ("win7", "windows-7", "windows-8.1") and a bare number is an NT version; "10" is both, so it is accepted.
+# Windows 11 is NT 10.0 build 22000 (Microsoft Learn, Windows 11 release information).
+WINDOWS_RELEASES: Tuple[Tuple[str, Tuple[int, ...], Tuple[str, ...]], ...] = (
+    ("Windows NT 4.0", (4, 0), ("nt4",)),
+    ("Windows 2000", (5, 0), ("2000",)),
+    ("Windows XP", (5, 1), ("xp",)),
+    ("Windows XP x64 / Server 2003", (5, 2), ("2003", "server-2003")),
+    ("Windows Vista", (6, 0), ("vista",)),
+    ("Windows 7", (6, 1), ("7",)),
+    ("Windows 8", (6, 2), ("8",)),
+    ("Windows 8.1", (6, 3), ("8.1", "81")),
+    ("Windows 10", (10, 0), ("10",)),
+    ("Windows 11", (10, 0, 22000), ("11",)),
+)
+WINDOWS_11_BUILD = 22000
+_WINDOWS_RELEASE = re.compile(r"win(?:dows)?[-_ ]?([a-z0-9.-]+)", re.ASCII)
+_WINDOWS_NT = re.compile(r"(?:nt[-_ ]?)?([0-9]+(?:\.[0-9]+)*)", re.ASCII)
+
+
+def parse_windows_version(text: str) -> str:
+    """The NT version a Windows floor means: "6.1" for "win7", "windows-7", "nt6.1" or "6.1"; "10.0.22000" for
+    "windows-11". ValueError, with what to write instead, for a bare release number ("7", "8.1", "11").
+
+    Trailing zeros never matter ("10" == "10.0" == "10.0.0"); a build number is kept ("10.0.22000").
+    """
+    lowered = text.strip().lower()
+    release = _WINDOWS_RELEASE.fullmatch(lowered)
+    if release:
+        for _, version, names in WINDOWS_RELEASES:
+            if _strip_zeros(release.group(1)) in names:
+                return _nt_text(version)
+        raise ValueError(f"{text!r} is not a Windows release I know{_release_hint()}")
+    nt = _WINDOWS_NT.fullmatch(lowered)
+    if not nt:
+        raise ValueError(f"{text!r} is not a Windows version{_release_hint()}")
+    parts = tuple(int(p) for p in nt.group(1).split("."))
+    key = parts[:2] if len(parts) > 1 else (parts[0], 0)
+    build = parts[2:]
+    if all(p == 0 for p in build):
+        build = ()
+    known = {version: name for name, version, _ in WINDOWS_RELEASES if len(version) == 2}
+    if key in known and len(build) <= 1:
+        return _nt_text(key + build)
+    bare = nt.group(1)
+    for name, version, names in WINDOWS_RELEASES:
+        if _strip_zeros(bare) in names:  # "7", "8.0", "8.1", "11.0": a release number written without its prefix
+            raise ValueError(
+                f'{text!r} is ambiguous: no NT {bare} exists; did you mean {name}? Write "windows-{names[0]}" '
+                f'or its NT version "{_nt_text(version)}" ({name} is NT {_nt_text(version, build_word=True)})'
+            )
+    raise ValueError(f"{text!r} is no NT version of Windows{_release_hint()}")
+
+
+def windows_label(version: str) -> str:
+    """ "Windows 7 (NT 6.1)" for "6.1", "Windows 11 (NT 10.0 build 22000)" for "10.0.22000", "NT 6.4" otherwise."""
+    parts = numeric_prefix(version)
+    if not parts:
+        return f"Windows {version}"
+    key = parts[:2] if len(parts) > 1 else (parts[0], 0)
+    build = tuple(p for p in parts[2:3] if p)
+    nt = _nt_text(key + build, build_word=True)
+    if key == (10, 0) and build and build[0] >= WINDOWS_11_BUILD:
+        return f"Windows 11 (NT {nt})"
+    for name, release, _ in WINDOWS_RELEASES:
+        if release == key:
+            return name if name.endswith(f"NT {nt}") else f"{name} (NT {nt})"
+    return f"NT {nt}"
+
+
+def _nt_text(version: Tuple[int, ...], build_word: bool = False) -> str:
+    head = f"{version[0]}.{version[1] if len(version) > 1 else 0}"
+    if len(version) > 2:
+        return head + (f" build {version[2]}" if build_word else f".{version[2]}")
+    return head
+
+
+def _strip_zeros(text: str) -> str:
+    parts = text.split(".")
+    while len(parts) > 1 and parts[-1].strip("0") == "":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _release_hint() -> str:
+    releases = ", ".join(f"{n} = NT {_nt_text(v, build_word=True)}" for n, v, _ in WINDOWS_RELEASES)
+    examples = '("windows-7", "win8.1", "windows-10", "windows-11") or an NT version ("6.1", "nt6.3", "10.0")'
+    return f": write a release {examples}: {releases}"

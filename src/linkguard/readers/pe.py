@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
-from linkguard.model import DYNAMIC, OS_ONLY, GoBuildInfo, OsFloor, Packing, PeFacts, PeImport, Toolchain
+from linkguard.model import DYNAMIC, OS_ONLY, ClrFacts, GoBuildInfo, OsFloor, Packing, PeFacts, PeImport, Toolchain
 from linkguard.readers import platforms
 from linkguard.readers.budget import Budget
 from linkguard.readers.corrupt import Corrupt
@@ -508,6 +508,48 @@ def _toolchain(image: PeImage, packed: bool) -> Optional[Toolchain]:
     return Toolchain(compilers=tuple(compilers), go=go, rust=rust, evidence=tuple(evidence))
 
 
+# ------------------------------------------------------------------------------------------------ .NET
+
+DIR_CLR = 14  # the CLR runtime (CLI) header: non-zero in every .NET assembly
+CLI_HEADER_SIZE = 72  # ECMA-335 II.25.3.3
+METADATA_SIGNATURE = 0x424A5342  # "BSJB", ECMA-335 II.24.2.1
+CLR_FLAGS = (  # COMIMAGE_FLAGS_*, ECMA-335 II.25.3.3.1 and CorHdr.h
+    (0x1, "ILONLY"),
+    (0x2, "32BITREQUIRED"),
+    (0x4, "IL_LIBRARY"),
+    (0x8, "STRONGNAMESIGNED"),
+    (0x10, "NATIVE_ENTRYPOINT"),
+    (0x10000, "TRACKDEBUGDATA"),
+    (0x20000, "32BITPREFERRED"),
+)
+
+
+def read_clr(image: PeImage) -> Optional[ClrFacts]:
+    """The CLI header of a .NET assembly (data directory 14), or None for native code."""
+    rva, size = image.directory(DIR_CLR)
+    if rva == 0 and size == 0:
+        return None
+    if rva == 0 or size < CLI_HEADER_SIZE:
+        raise Malformed(f"corrupt PE: CLR runtime header directory (RVA {rva:#x}, size {size}) is too small")
+    header = image.at_rva(rva, CLI_HEADER_SIZE, "CLR runtime header")
+    _, major, minor, metadata_rva, metadata_size, flags = unpack("<IHHIII", header)
+    names = tuple(name for bit, name in CLR_FLAGS if flags & bit)
+    return ClrFacts(f"{major}.{minor}", _metadata_version(image, metadata_rva, metadata_size), names)
+
+
+def _metadata_version(image: PeImage, rva: int, size: int) -> Optional[str]:
+    """The metadata root's version string ("v4.0.30319"); None when no root is where the CLI header says."""
+    if rva == 0 or size < 16 or image.rva_to_offset(rva) is None:
+        return None
+    root = image.at_rva(rva, 16, "CLR metadata root")
+    signature, _, _, _, length = unpack("<IHHII", root)
+    if signature != METADATA_SIGNATURE or not 0 < length <= 255 or length > size - 16:
+        return None
+    raw = image.at_rva(rva + 16, length, "CLR metadata version string").split(b"\0", 1)[0]
+    text = raw.decode("utf-8", "replace")
+    return text if text.isprintable() else None
+
+
 def _readonly_data(image: PeImage) -> bytes:
     parts: List[bytes] = []
     left = EVIDENCE_SCAN
@@ -573,7 +615,9 @@ def read_facts(image: PeImage, packing: Optional[Packing]) -> PeFacts:
     all_imports = tuple(imports + delay + unlisted)
     toolchain = _toolchain(image, packing is not None)
     machine = MACHINES.get(header.machine, f"machine-{header.machine:#x}")
-    linkage = DYNAMIC if any(not i.platform for i in all_imports) else OS_ONLY
+    clr = read_clr(image)
+    # a .NET assembly needs the .NET runtime: managed code is never "only the OS's own DLLs"
+    linkage = DYNAMIC if clr is not None or any(not i.platform for i in all_imports) else OS_ONLY
     return PeFacts(
         machine=machine,
         bits=64 if image.pe32_plus else 32,
@@ -590,6 +634,7 @@ def read_facts(image: PeImage, packing: Optional[Packing]) -> PeFacts:
         floors=windows_floors(header, all_imports, toolchain),
         toolchain=toolchain,
         packing=packing,
+        clr=clr,
         warnings=tuple(image.warnings),
     )
 
@@ -598,16 +643,20 @@ def windows_floors(header: Header, imports: Sequence[PeImport], toolchain: Optio
     """What sets the oldest Windows the image runs on, highest version first.
 
     The loader refuses an image whose subsystem version is newer than the running Windows; imports that exist
-    only on newer Windows (data/windows.json) and the Go toolchain's supported floor can raise it further.
+    only on newer Windows (data/windows.json), the machine (Windows on ARM64 starts with Windows 10) and the Go
+    toolchain's supported floor can raise it further. Each floor has a `kind`: the fix depends on which is highest.
     """
     major, minor = header.subsystem_version
-    floors = [OsFloor(f"{major}.{minor}", f"subsystem version {major}.{minor}", "PE optional header")]
-    for implied in platforms.windows_floors([(i.dll, i.functions) for i in imports]):
-        floors.append(OsFloor(implied.since, implied.reason, implied.source))
+    floors = [OsFloor(f"{major}.{minor}", f"subsystem version {major}.{minor}", "PE optional header", "subsystem")]
+    implied = platforms.windows_floors([(i.dll, i.functions) for i in imports])
+    machine = platforms.machine_windows_floor(MACHINES.get(header.machine, ""))
+    if machine is not None:
+        implied.append(machine)
     if toolchain is not None and toolchain.go is not None:
         go = platforms.go_windows_floor(toolchain.go.go_version)
         if go is not None:
-            floors.append(OsFloor(go.since, go.reason, go.source))
+            implied.append(go)
+    floors.extend(OsFloor(f.since, f.reason, f.source, f.kind) for f in implied)
     floors.sort(key=lambda f: platforms.version_tuple(f.version), reverse=True)
     return tuple(floors)
 

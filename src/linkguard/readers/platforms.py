@@ -1,6 +1,7 @@
-"""Which libraries a bare Windows or macOS provides, from data/windows.json and data/macos.json.
+"""Which libraries a bare Windows or macOS provides, from data/windows_dlls.json, data/windows.json, data/macos.json.
 
-The lists are data with a source per entry so they can be extended without touching code. Lookups are
+The lists are data with a source per entry so they can be extended without touching code; windows_dlls.json is
+generated from delvewheel, Wine, mingw-w64 and Microsoft Learn by tools/windows_dlls/generate.py. Lookups are
 case-insensitive for DLL names (real binaries spell KERNEL32.dll, kernel32.dll and KERNEL32.DLL). Also answers
 which imports imply a newer Windows than the subsystem version says (the UCRT API sets, ProcessPrng, ...).
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -33,6 +35,11 @@ class ImpliedFloor:
     since: str
     reason: str
     source: str
+    kind: str = "import"  # "import" | "ucrt" (the Universal CRT) | "toolchain" | "machine"
+
+
+# delvewheel renames the DLLs it bundles to `<name>-<32 hex digits>.<ext>` (the first 32 hex digits of a SHA-256)
+_MANGLED = re.compile(r".+-[0-9a-f]{32}\.[a-z]+", re.ASCII)
 
 
 @cache
@@ -44,7 +51,7 @@ def _load(name: str) -> Dict[str, Any]:
 
 @cache
 def _windows_names() -> Dict[str, Dict[str, Any]]:
-    return {entry["name"].lower(): entry for entry in _load("windows.json")["platform"]}
+    return {entry["name"].lower(): entry for entry in _load("windows_dlls.json")["platform"]}
 
 
 def windows_platform_dll(name: str) -> bool:
@@ -58,6 +65,8 @@ def windows_platform_dll(name: str) -> bool:
 def windows_runtime(name: str) -> Optional[Runtime]:
     """The redistributable that provides `name` (VCRUNTIME140.dll, libstdc++-6.dll, ...), if it is a known one."""
     lower = name.lower()
+    if _MANGLED.fullmatch(lower):
+        return None  # delvewheel's renamed copy, bundled by the wheel: no redistributable installs that name
     for entry in _load("windows.json")["runtimes"]:
         if fnmatch.fnmatchcase(lower, entry["pattern"]):
             return Runtime(entry["pattern"], entry["runtime"], entry["source"])
@@ -74,10 +83,13 @@ def windows_floors(imports: Sequence[Tuple[str, Sequence[str]]]) -> List[Implied
         lower = dll.lower()
         entry = names.get(lower)
         if entry is not None and "since" in entry:
-            found.append(ImpliedFloor(entry["since"], f"imports {dll}" + _note(entry), entry["source"]))
+            kind = "ucrt" if lower == "ucrtbase.dll" else "import"
+            found.append(ImpliedFloor(entry["since"], f"imports {dll}" + _note(entry), entry["source"], kind))
         for api_set in data["api_set_floors"]:
             if lower.startswith(api_set["prefix"]):
-                found.append(ImpliedFloor(api_set["since"], f"imports {dll}" + _note(api_set), api_set["source"]))
+                kind = "ucrt" if api_set["prefix"].startswith("api-ms-win-crt-") else "import"
+                reason = f"imports {dll}" + _note(api_set)
+                found.append(ImpliedFloor(api_set["since"], reason, api_set["source"], kind))
         for function in taken:
             rule = functions.get((lower, function))
             if rule is not None:
@@ -93,7 +105,15 @@ def go_windows_floor(go_version: str) -> Optional[ImpliedFloor]:
     for entry in _load("windows.json")["go_floors"]:
         wanted = tuple(int(p) for p in entry["go"].split("."))
         if numbers >= wanted:
-            return ImpliedFloor(entry["since"], f"built by {go_version}", entry["source"])
+            return ImpliedFloor(entry["since"], f"built by {go_version}", entry["source"], "toolchain")
+    return None
+
+
+def machine_windows_floor(machine: str) -> Optional[ImpliedFloor]:
+    """The oldest Windows that runs code of `machine` at all (ARM64: Windows 10), when newer than XP/2003."""
+    for entry in _load("windows.json")["machine_floors"]:
+        if entry["machine"] == machine:
+            return ImpliedFloor(entry["since"], f"{machine} code" + _note(entry), entry["source"], "machine")
     return None
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence, Tuple, Union
 
-from linkguard.model import MachoFacts, PeFacts
+from linkguard.model import MachoFacts, OsFloor, PeFacts
 from linkguard.remedies import Explanation
+from linkguard.versions import numeric_prefix
 
 NOT_PROVEN = "not proven here"
 NativeFacts = Union[PeFacts, MachoFacts]
@@ -41,6 +42,12 @@ def _foreign_macho(facts: NativeFacts) -> List[str]:
 def _go(facts: NativeFacts) -> Optional[str]:
     toolchain = facts.toolchain
     return toolchain.go.go_version if toolchain is not None and toolchain.go is not None else None
+
+
+def _dotnet(facts: NativeFacts) -> Optional[str]:
+    if not isinstance(facts, PeFacts) or facts.clr is None:
+        return None
+    return f"CLR runtime header: a .NET assembly built for CLR {facts.clr.version or '(version unknown)'}"
 
 
 def _pe_go(facts: NativeFacts) -> Optional[str]:
@@ -104,22 +111,24 @@ def _any_macho(facts: NativeFacts) -> Optional[str]:
     return f"links {foreign[0]}" if foreign else None
 
 
-def _go_windows_floor(facts: NativeFacts) -> Optional[str]:
-    go = _go(facts)
-    return f"built by {go}" if go and isinstance(facts, PeFacts) else None
+def _top_floors(facts: NativeFacts) -> List[OsFloor]:
+    """The Windows floors at the highest version: what sets the oldest Windows, so what a fix must change."""
+    if not isinstance(facts, PeFacts) or not facts.floors:
+        return []
+    top = max(numeric_prefix(f.version) for f in facts.floors)
+    return [f for f in facts.floors if numeric_prefix(f.version) == top]
 
 
-def _ucrt(facts: NativeFacts) -> Optional[str]:
-    if not isinstance(facts, PeFacts):
+def _top_kind(kind: str, marker: str = "") -> Callable[[NativeFacts], Optional[str]]:
+    """Applies when a highest floor is of `kind` (and its reason names `marker`): the evidence is that floor."""
+
+    def applies(facts: NativeFacts) -> Optional[str]:
+        for floor in _top_floors(facts):
+            if floor.kind == kind and marker in floor.reason:
+                return f"the highest floor: {floor.reason} -> {floor.version}"
         return None
-    hits = [
-        i.dll for i in facts.imports if i.dll.lower().startswith("api-ms-win-crt-") or i.dll.lower() == "ucrtbase.dll"
-    ]
-    return f"imports {hits[0]} (Universal CRT)" if hits else None
 
-
-def _windows_floor(facts: NativeFacts) -> Optional[str]:
-    return "subsystem version or imports" if isinstance(facts, PeFacts) else None
+    return applies
 
 
 def _macos_floor(facts: NativeFacts) -> Optional[str]:
@@ -132,6 +141,24 @@ def _packed(facts: NativeFacts) -> Optional[str]:
 
 REMEDIES_NATIVE: Tuple[NativeRemedy, ...] = (
     # ----------------------------------------------------------------------------------- LG101, Windows
+    NativeRemedy(
+        id="dotnet-runtime",
+        codes=("LG101",),
+        cause=(
+            "A managed .NET assembly is IL run by the .NET runtime (CLR), not native code: it starts only where "
+            "that runtime is installed (the .NET Framework 4.x is part of Windows 8 and later; .NET 5+ is a "
+            "separate install)."
+        ),
+        fix=(
+            "Publish self-contained so the runtime ships with the program (`dotnet publish -r win-x64 "
+            "--self-contained -p:PublishSingleFile=true`), or compile ahead of time with Native AOT "
+            "(`-p:PublishAot=true`: native code, no runtime needed) (" + NOT_PROVEN + ": no .NET SDK on this "
+            "host); or, where the runtime is a documented prerequisite, allow the file with `dynamic = true` "
+            "and a reason."
+        ),
+        proven_by=NOT_PROVEN,
+        applies=_dotnet,
+    ),
     NativeRemedy(
         id="pe-go-cgo",
         codes=("LG101",),
@@ -241,29 +268,70 @@ REMEDIES_NATIVE: Tuple[NativeRemedy, ...] = (
     ),
     # ---------------------------------------------------------------------------------- LG104, floors
     NativeRemedy(
+        id="arm64-windows-floor",
+        codes=("LG104",),
+        cause="Windows on ARM64 starts with Windows 10: no older Windows runs ARM64 code, whatever the headers say.",
+        fix=(
+            "No build setting lowers it: ship an x64 or x86 build for Windows before 10, and check the ARM64 "
+            'builds against `max-windows = "windows-10"` (a second linkguard run over them).'
+        ),
+        proven_by=NOT_PROVEN,
+        applies=_top_kind("machine"),
+    ),
+    NativeRemedy(
         id="go-windows-floor",
         codes=("LG104",),
-        cause="Go 1.21 and later require Windows 10 (Go 1.21 release notes).",
+        cause="Go 1.21 and later require Windows 10 (Go 1.21 release notes); the linker also writes subsystem 10.0.",
         fix="Build with Go 1.20 for Windows 7/8 targets, or raise `max-windows` to the floor you really support.",
         proven_by=NOT_PROVEN,
-        applies=_go_windows_floor,
+        applies=_top_kind("toolchain"),
+    ),
+    NativeRemedy(
+        id="rust-windows-floor",
+        codes=("LG104",),
+        cause=(
+            "Rust 1.78 and later require Windows 10 on their tier-1 Windows targets: the standard library imports "
+            "bcryptprimitives!ProcessPrng (Rust blog, Updated baseline standards for Windows targets)."
+        ),
+        fix=(
+            "For Windows 7/8 build with the `x86_64-win7-windows-msvc` / `i686-win7-windows-msvc` targets (tier 3: "
+            "`cargo +nightly build -Z build-std`), or with Rust 1.75 or older; or raise `max-windows` ("
+            + NOT_PROVEN
+            + ")."
+        ),
+        proven_by=NOT_PROVEN,
+        applies=_top_kind("import", "!ProcessPrng"),
     ),
     NativeRemedy(
         id="ucrt-floor",
         codes=("LG104",),
-        cause="The Universal CRT (api-ms-win-crt-*, ucrtbase.dll) is part of Windows 10; older Windows need KB2999226.",
+        cause=(
+            "The Universal CRT (api-ms-win-crt-*, ucrtbase.dll) is part of Windows 10; Windows Vista to 8.1 have it "
+            "only with update KB2999226 (or the VC++ 2015+ redistributable, which installs it)."
+        ),
         fix="Link against msvcrt.dll instead (MinGW-w64's default CRT), or require the UCRT update on older Windows.",
         proven_by="pe/mingw-c.exe",
-        applies=_ucrt,
+        applies=_top_kind("ucrt"),
+    ),
+    NativeRemedy(
+        id="windows-import-floor",
+        codes=("LG104",),
+        cause="The program imports a DLL or function that only newer Windows has: the loader refuses it on older ones.",
+        fix=(
+            "Load it at run time (`LoadLibrary`/`GetProcAddress`) with a fallback for older Windows, or build for "
+            "an older API level (`-D_WIN32_WINNT=0x0601` for Windows 7), or raise `max-windows` (" + NOT_PROVEN + ")."
+        ),
+        proven_by=NOT_PROVEN,
+        applies=_top_kind("import"),
     ),
     NativeRemedy(
         id="windows-subsystem-floor",
         codes=("LG104",),
         cause="The Windows loader refuses images whose subsystem version is newer than the running Windows.",
-        fix="Set the subsystem version: GNU ld `-Wl,--major-subsystem-version,6 -Wl,--minor-subsystem-version,1`, "
-        "MSVC `/SUBSYSTEM:CONSOLE,6.01`.",
+        fix="Set the subsystem version to the oldest Windows you support, e.g. Windows 7 (NT 6.1): GNU ld "
+        "`-Wl,--major-subsystem-version,6 -Wl,--minor-subsystem-version,1`, MSVC `/SUBSYSTEM:CONSOLE,6.01`.",
         proven_by=NOT_PROVEN,
-        applies=_windows_floor,
+        applies=_top_kind("subsystem"),
     ),
     NativeRemedy(
         id="macos-deployment-target",

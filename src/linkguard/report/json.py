@@ -100,6 +100,9 @@ def pe_dict(facts: PeFacts) -> Dict[str, Any]:
         "bound_imports": list(facts.bound_imports),
         "signed": facts.signed,
     }
+    if facts.clr is not None:  # a .NET assembly
+        clr = facts.clr
+        entry["pe"]["clr"] = {"runtime": clr.runtime, "version": clr.version, "flags": list(clr.flags)}
     return entry
 
 

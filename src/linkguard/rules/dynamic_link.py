@@ -24,7 +24,9 @@ class DynamicLink:
             "Mach-O it means a library outside the target OS's own: importing kernel32, an api-ms-win-* API set or "
             "/usr/lib/libSystem.B.dylib is not a finding (macOS has no static option), but VCRUNTIME140.dll, "
             "libstdc++-6.dll, libwinpthread-1.dll, /opt/homebrew/... or @rpath/... are; delay-loaded DLLs and weak "
-            "dylibs are named as such, and each slice of a universal binary is judged on its own."
+            "dylibs are named as such, and each slice of a universal binary is judged on its own. A .NET assembly "
+            "(a PE with a CLR runtime header) is managed code: it needs the .NET runtime, which is the finding, "
+            "not the mscoree.dll it imports (a Windows DLL)."
         ),
         help_markdown=(
             "Link statically (`musl-gcc -static`, Go `CGO_ENABLED=0`, Rust `--target x86_64-unknown-linux-musl`), "

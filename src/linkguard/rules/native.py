@@ -7,10 +7,10 @@ finding (macOS has no static option at all, Apple QA1118). dynamic_link.py and u
 from __future__ import annotations
 
 import fnmatch
-from typing import TYPE_CHECKING, Iterator, List, Union
+from typing import TYPE_CHECKING, Iterator, List, Sequence, Union
 
-from linkguard.describe import dylib_names, import_names, packing_line
-from linkguard.model import Finding, MachoFacts, MachoSlice, PeFacts, PeImport, Severity
+from linkguard.describe import MAX_NAMES_SHOWN, dylib_names, import_names, packing_line
+from linkguard.model import ClrFacts, Finding, MachoFacts, MachoSlice, PeFacts, PeImport, Severity
 from linkguard.remedies.native import explain_native
 
 if TYPE_CHECKING:
@@ -32,24 +32,56 @@ def dynamic_link(spec: RuleSpec, facts: NativeFacts, policy: PathPolicy, severit
 
 def _pe_dynamic(spec: RuleSpec, facts: PeFacts, severity: Severity) -> Iterator[Finding]:
     foreign = facts.foreign
-    if not foreign:
+    if not foreign and facts.clr is None:
         return
-    names = list(dict.fromkeys(i.dll for i in foreign))
-    count = len(names)
-    message = f"needs {count} DLL{'s' if count != 1 else ''} a bare Windows lacks: {import_names(foreign)}"
-    lacks = sorted({i.provider for i in foreign if i.provider})
-    if lacks:
-        message += " (they come with " + " and ".join(lacks) + ", not with Windows)"
+    parts: List[str] = []
+    if facts.clr is not None:
+        mixed = "" if facts.clr.il_only else "; mixed mode: native code too"
+        version = facts.clr.version or "version unknown"
+        parts.append(f"managed .NET assembly: needs the .NET runtime (CLR {version}{mixed})")
+    if foreign:
+        names = list(dict.fromkeys(i.dll for i in foreign))
+        count = len(names)
+        lacks = _named_with_providers(foreign)
+        parts.append(f"needs {count} DLL{'s' if count != 1 else ''} a bare Windows lacks: {lacks}")
+    message = "; it also ".join(parts) if facts.clr is not None else parts[0]
     packed = facts.packing is not None
     if packed:
         message = "behind the packing (UPX keeps one import per original DLL), the original " + message
+    evidence = [_pe_evidence(i) for i in foreign]
+    if facts.clr is not None:
+        evidence.insert(0, f"CLR runtime header (data directory 14): {clr_text(facts.clr)}")
     yield spec.finding(
         severity,
         message,
-        evidence=tuple(_pe_evidence(i) for i in foreign),
+        evidence=tuple(evidence),
         explanation=explain_native(spec.code, facts),
         through_packing=packed,
     )
+
+
+def clr_text(clr: ClrFacts) -> str:
+    """`CLR v4.0.30319; CLI header 2.5, flags ILONLY, 32BITREQUIRED`."""
+    text = f"CLR {clr.version or 'version unknown'}; CLI header {clr.runtime}"
+    if clr.flags:
+        text += ", flags " + ", ".join(clr.flags)
+    return text
+
+
+def _named_with_providers(foreign: Sequence[PeImport]) -> str:
+    """`VCRUNTIME140.dll (from the Microsoft Visual C++ 2015-2022 Redistributable), foo.dll (delay-loaded)`: each
+    DLL with its own provider, none where none is known."""
+    labels: List[str] = []
+    for item in foreign:
+        notes = [] if item.kind == "import" else ["delay-loaded"]
+        if item.provider:
+            notes.append(f"from {item.provider}")
+        label = item.dll + (f" ({'; '.join(notes)})" if notes else "")
+        if label not in labels:
+            labels.append(label)
+    shown = ", ".join(labels[:MAX_NAMES_SHOWN])
+    more = len(labels) - MAX_NAMES_SHOWN
+    return shown + (f" (+{more} more)" if more > 0 else "")
 
 
 def _pe_evidence(item: PeImport) -> str:
