@@ -15,8 +15,8 @@ from typing import Any, Dict, List
 
 import pytest
 
+from linkguard.readers import read_pe as read_facts
 from linkguard.readers.budget import Budget
-from linkguard.readers.pe import read_facts
 from tests.conftest import DATA, run_cli, validate_report
 from tests.truth import load_module, need, require_version
 

@@ -16,8 +16,8 @@ from typing import Any, Dict, List, Optional
 import pytest
 
 from linkguard.config import ConfigError, policy_from_table
+from linkguard.readers import read_pe as read_facts
 from linkguard.readers.budget import Budget
-from linkguard.readers.pe import read_facts
 from linkguard.versions import parse_windows_version, windows_label
 from tests.conftest import DATA, run_cli
 

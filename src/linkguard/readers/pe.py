@@ -530,7 +530,7 @@ def read_clr(image: PeImage) -> Optional[ClrFacts]:
     if rva == 0 and size == 0:
         return None
     if rva == 0 or size < CLI_HEADER_SIZE:
-        raise Malformed(f"corrupt PE: CLR runtime header directory (RVA {rva:#x}, size {size}) is too small")
+        raise Corrupt(f"corrupt PE: CLR runtime header directory (RVA {rva:#x}, size {size}) is too small")
     header = image.at_rva(rva, CLI_HEADER_SIZE, "CLR runtime header")
     _, major, minor, metadata_rva, metadata_size, flags = unpack("<IHHIII", header)
     names = tuple(name for bit, name in CLR_FLAGS if flags & bit)
