@@ -7,6 +7,7 @@ original rebuilt behind the packing, then toolchain evidence (toolchain.py, gobu
 
 from __future__ import annotations
 
+import os
 import signal
 import struct
 import threading
@@ -17,7 +18,7 @@ from typing import IO, Any, Iterator, Optional
 from linkguard.errors import describe
 from linkguard.limits import Limits
 from linkguard.magic import sniff
-from linkguard.model import Artifact, ElfFacts, Inspection, Packing, Toolchain, Unreadable
+from linkguard.model import Artifact, ElfFacts, Inspection, LibraryFacts, Packing, Toolchain, Unreadable
 from linkguard.readers.budget import Budget, BudgetExceeded
 from linkguard.readers.source import BytesSource, MappedSource, Source, source_for
 
@@ -109,6 +110,31 @@ def read_elf(source: Source, budget: Budget, *, see_through: bool = True) -> Elf
         # The wrapper's own toolchain evidence is the packer's stub; the original carries the real evidence.
         return replace(facts, packing=packing, warnings=tuple(image.warnings))
     return replace(facts, toolchain=_toolchain(image, facts), warnings=tuple(image.warnings))
+
+
+def read_library(host_path: str, limits: Limits) -> "LibraryFacts | Unreadable":
+    """What a loader reads of the ELF object at `host_path` (a target's library): names, needs, versions.
+
+    A file that is not ELF, or not readable, is Unreadable: the loader skips such a file and searches on.
+    """
+    from linkguard.readers.elf import Corrupt, ElfImage, library_facts
+
+    budget = Budget.for_limits(limits)
+    try:
+        with open(host_path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            source = source_for(handle, size)
+            try:
+                if source.read(0, 4) != b"\x7fELF":
+                    return Unreadable("not an ELF file", "corrupt")
+                return library_facts(ElfImage(source, budget))
+            finally:
+                if isinstance(source, MappedSource):
+                    source.close()
+    except OSError as exc:
+        return Unreadable(f"cannot read: {exc.strerror}", "io")
+    except (Corrupt, BudgetExceeded, *PARSE_ERRORS) as exc:
+        return Unreadable(describe(exc), "corrupt")
 
 
 def _packing(image: Any, budget: Budget) -> Optional[Packing]:

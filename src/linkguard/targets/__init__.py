@@ -1,0 +1,95 @@
+"""Targets: the systems an artifact must run on, as files its loader would find (DESIGN.md, "Target").
+
+Today a target is a directory holding a root filesystem (`/`, a chroot, an extracted image). `open_target`
+opens one once per process; every library read in it is kept, so a tree of artifacts costs one read per library.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from linkguard.limits import Limits
+from linkguard.targets.rootfs import HostDir, RootFs
+
+# Loaders a root filesystem may hold, and the CPU family that runs them (the first found decides).
+LOADERS: Tuple[Tuple[str, str], ...] = (
+    ("/lib64/ld-linux-x86-64.so.2", "x86_64"),
+    ("/lib/ld-musl-x86_64.so.1", "x86_64"),
+    ("/lib/ld-linux-aarch64.so.1", "aarch64"),
+    ("/lib/ld-musl-aarch64.so.1", "aarch64"),
+    ("/lib/ld-linux-armhf.so.3", "arm"),
+    ("/lib/ld-linux.so.2", "i386"),
+    ("/lib64/ld64.so.2", "ppc64"),
+    ("/lib/ld64.so.1", "s390"),
+    ("/lib/ld-linux-riscv64-lp64d.so.1", "riscv"),
+)
+# Which machines' programs a CPU family executes (the kernel's compat personalities as commonly configured).
+RUNS_ON: Dict[str, Tuple[str, ...]] = {"x86_64": ("x86_64", "i386"), "aarch64": ("aarch64",)}
+HOST_MACHINES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64", "i686": "i386"}
+
+
+class TargetError(ValueError):
+    """A --target that names nothing linkguard can read: a usage error (exit 2)."""
+
+
+@dataclass
+class TargetSystem:
+    spec: str  # as the user gave it
+    fs: RootFs
+    cpu: str
+    cpu_assumed: bool  # no loader in the root: the CPU is this machine's
+    multiarch: bool
+    ld_library_path: Tuple[str, ...] = ()
+    _cache: object = None
+    _cache_read: bool = False
+    notes: List[str] = field(default_factory=list)
+
+    def runs(self, machine: str) -> bool:
+        return machine in RUNS_ON.get(self.cpu, (self.cpu,))
+
+    def ld_cache(self) -> Optional[object]:
+        """The target's /etc/ld.so.cache (an ldcache.LdCache), or None when it has none ld.so could use."""
+        if not self._cache_read:
+            self._cache_read = True
+            from linkguard.resolve import ldcache
+
+            data = self.fs.read_small("/etc/ld.so.cache")
+            if data is not None:
+                try:
+                    self._cache = ldcache.LdCache(ldcache.parse(data))
+                except (ldcache.CacheError, ValueError) as exc:
+                    self.notes.append(f"/etc/ld.so.cache is unusable ({exc}): only the default directories searched")
+        return self._cache
+
+
+_OPENED: Dict[str, TargetSystem] = {}
+_PACKAGE = HostDir()
+
+
+def open_target(spec: str, limits: Optional[Limits] = None) -> TargetSystem:
+    """The target `spec` names (opened once per process)."""
+    if spec in _OPENED:
+        return _OPENED[spec]
+    if not os.path.isdir(spec):
+        raise TargetError(
+            f"--target {spec!r}: not a directory; a target is a root filesystem directory (an extracted image, a "
+            "chroot, or /)"
+        )
+    fs = RootFs(spec, spec, limits)
+    cpu = next((machine for loader, machine in LOADERS if fs.host_path(loader) is not None), None)
+    assumed = cpu is None
+    if cpu is None:
+        cpu = HOST_MACHINES.get(platform.machine(), platform.machine())
+    triplets = ("x86_64-linux-gnu", "aarch64-linux-gnu", "i386-linux-gnu", "arm-linux-gnueabihf")
+    multiarch = any(fs.is_dir(f"/usr/lib/{t}") or fs.is_dir(f"/lib/{t}") for t in triplets)
+    target = TargetSystem(spec=spec, fs=fs, cpu=cpu, cpu_assumed=assumed, multiarch=multiarch)
+    _OPENED[spec] = target
+    return target
+
+
+def package_files() -> HostDir:
+    """The build machine's files, where an artifact checked from outside the target has its $ORIGIN."""
+    return _PACKAGE
