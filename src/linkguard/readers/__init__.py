@@ -112,7 +112,7 @@ def read_elf(source: Source, budget: Budget, *, see_through: bool = True) -> Elf
     return replace(facts, toolchain=_toolchain(image, facts), warnings=tuple(image.warnings))
 
 
-def read_library(host_path: str, limits: Limits) -> "LibraryFacts | Unreadable":
+def read_library(host_path: str, limits: Limits) -> LibraryFacts | Unreadable:
     """What a loader reads of the ELF object at `host_path` (a target's library): names, needs, versions.
 
     A file that is not ELF, or not readable, is Unreadable: the loader skips such a file and searches on.

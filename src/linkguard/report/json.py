@@ -12,7 +12,6 @@ from linkguard.model import (
     ArtifactReport,
     Facts,
     Finding,
-    TargetVerdict,
     GoBuildInfo,
     MachoFacts,
     MachoSlice,
@@ -20,6 +19,7 @@ from linkguard.model import (
     PeFacts,
     Report,
     Skipped,
+    TargetVerdict,
     Toolchain,
     Totals,
 )

@@ -23,9 +23,16 @@ from typing import Deque, Dict, List, Optional, Protocol, Sequence, Tuple
 
 from linkguard.model import LibraryFacts, TargetNeed, TargetResolution
 
-MULTIARCH = {("x86_64", 64): "x86_64-linux-gnu", ("i386", 32): "i386-linux-gnu", ("aarch64", 64): "aarch64-linux-gnu",
-             ("arm", 32): "arm-linux-gnueabihf", ("ppc64", 64): "powerpc64le-linux-gnu", ("s390", 64): "s390x-linux-gnu",
-             ("riscv", 64): "riscv64-linux-gnu", ("x86_64", 32): "x86_64-linux-gnux32"}
+MULTIARCH = {
+    ("x86_64", 64): "x86_64-linux-gnu",
+    ("i386", 32): "i386-linux-gnu",
+    ("aarch64", 64): "aarch64-linux-gnu",
+    ("arm", 32): "arm-linux-gnueabihf",
+    ("ppc64", 64): "powerpc64le-linux-gnu",
+    ("s390", 64): "s390x-linux-gnu",
+    ("riscv", 64): "riscv64-linux-gnu",
+    ("x86_64", 32): "x86_64-linux-gnux32",
+}
 PLATFORM = {"x86_64": "x86_64", "i386": "i686", "aarch64": "aarch64", "arm": "v7l", "ppc64": "power8", "s390": "z13"}
 
 
@@ -86,7 +93,9 @@ def resolve(
     loaded: List[Loaded] = [main]
     rtld_facts = search.target.object(interpreter)
     if rtld_facts is not None:
-        rtld_names = (interpreter, posixpath.basename(interpreter)) + ((rtld_facts.soname,) if rtld_facts.soname else ())
+        rtld_names = (interpreter, posixpath.basename(interpreter)) + (
+            (rtld_facts.soname,) if rtld_facts.soname else ()
+        )
         loaded.append(Loaded(interpreter, rtld_facts, search.target, None, rtld_names))
     missing: List[TargetNeed] = []
     queue: Deque[Loaded] = deque([main])
@@ -175,7 +184,9 @@ def _in_dirs(
             if directory is None:
                 continue
             files = owner.files if uses_origin else search.target
-            hit = _try(directory.rstrip("/") + "/" + name, name, needer, files, "origin" if uses_origin else how, search)
+            hit = _try(
+                directory.rstrip("/") + "/" + name, name, needer, files, "origin" if uses_origin else how, search
+            )
             if hit is not None:
                 return hit
     return None

@@ -39,7 +39,11 @@ def system_path(target: Files, interpreter: str, arch: str) -> Tuple[str, ...]:
 
 
 def resolve(
-    program_path: str, program: LibraryFacts, program_files: Files, interpreter: str, search: Search,
+    program_path: str,
+    program: LibraryFacts,
+    program_files: Files,
+    interpreter: str,
+    search: Search,
     sys_path: Sequence[str],
 ) -> Tuple[List[TargetNeed], List[Loaded]]:
     main = Loaded(program_path, program, program_files, None, (program_path,))
@@ -79,9 +83,10 @@ def _load(name: str, needer: Loaded, search: Search, sys_path: Sequence[str]) ->
         for entry in paths:
             for part in entry.split(":"):
                 uses_origin = "$ORIGIN" in part or "${ORIGIN}" in part
-                directory = expand(part, origin, search, chain.facts.machine)
-                if directory is None:
+                expanded = expand(part, origin, search, chain.facts.machine)
+                if expanded is None:
                     continue
+                directory = expanded
                 files = chain.files if uses_origin else search.target
                 how = "origin" if uses_origin else ("runpath" if chain.facts.runpath else "rpath")
                 hit = _try(directory.rstrip("/") + "/" + name, name, needer, files, how, search)

@@ -33,9 +33,7 @@ def specs() -> Tuple[RuleSpec, ...]:
     return tuple(rule.spec for rule in RULES)
 
 
-def evaluate(
-    inspection: Inspection, policy: PathPolicy, verdicts: Sequence[TargetVerdict] = ()
-) -> Tuple[Finding, ...]:
+def evaluate(inspection: Inspection, policy: PathPolicy, verdicts: Sequence[TargetVerdict] = ()) -> Tuple[Finding, ...]:
     """All findings for one artifact under its path policy, in registry order.
 
     `verdicts` (one per target) feed LG105; when there are targets and the artifact starts on every one, LG101 is

@@ -54,7 +54,7 @@ class TargetSystem:
         """The target's /etc/ld.so.cache (an ldcache.LdCache), or None when it has none ld.so could use."""
         if not self._cache_read:
             self._cache_read = True
-            from linkguard.resolve import ldcache
+            from linkguard.targets import ldcache
 
             data = self.fs.read_small("/etc/ld.so.cache")
             if data is not None:

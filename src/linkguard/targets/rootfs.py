@@ -134,7 +134,7 @@ class HostDir:
         return self._objects[key]
 
 
-def read_object(host_path: str, limits: Limits) -> "LibraryFacts | Unreadable":
+def read_object(host_path: str, limits: Limits) -> LibraryFacts | Unreadable:
     """The loader's view of one ELF file on the host, or why it cannot be had."""
     from linkguard.readers import read_library
 

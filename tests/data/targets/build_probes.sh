@@ -9,7 +9,7 @@ out=$here/payload
 zig() { python -m ziglang cc "$@"; }
 rm -rf "$out"
 mkdir -p "$out/bin" "$out/app/bin" "$out/app/lib" "$out/app-old/bin" "$out/app-old/lib" "$out/opt/priv/lib" \
-    "$out/tr/bin" "$out/tr/lib" "$out/tr2/bin" "$out/tr2/lib"
+    "$out/tr/bin" "$out/tr/lib" "$out/tr2/bin" "$out/tr2/lib" "$out/tr3/bin" "$out/tr3/lib"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 strip_opts=(-s)
@@ -63,6 +63,10 @@ zig -target x86_64-linux-gnu.2.17 -O2 -shared -fPIC "${strip_opts[@]}" -Wl,-sona
     -Wl,--enable-new-dtags -Wl,-rpath,'$ORIGIN' -o "$out/tr2/lib/liba.so.1" "$src/liba.c" -L"$out/tr/lib" -l:libb.so.1
 zig -target x86_64-linux-gnu.2.17 -O2 "${strip_opts[@]}" -Wl,--enable-new-dtags -Wl,-rpath,'$ORIGIN/../lib' \
     -o "$out/tr2/bin/usea" "$src/usea.c" -L"$out/tr2/lib" -L"$out/tr/lib" -l:liba.so.1
+
+# The fix LG105 suggests for the two above: liba finds libb through its own $ORIGIN RUNPATH, and libb is shipped.
+cp "$out/tr2/lib/liba.so.1" "$out/tr/lib/libb.so.1" "$out/tr3/lib/"
+cp "$out/tr2/bin/usea" "$out/tr3/bin/usea"
 
 (cd "$here" && find payload -type f | LC_ALL=C sort | xargs sha256sum > payload.sha256)
 echo "built $(wc -l < "$here/payload.sha256") files into $out"

@@ -1,13 +1,14 @@
 """Build the target root filesystems the resolution tests judge against, from Debian's own packages.
 
 Usage:
-    python tests/data/targets/roots.py build [DEST]   # DEST default: $LINKGUARD_TARGET_ROOTS or /tmp/linkguard-targets
+    python tests/data/targets/roots.py build [DEST]
+        (DEST default: $LINKGUARD_TARGET_ROOTS or /tmp/linkguard-targets)
     python tests/data/targets/roots.py record         # run every probe in every root with chroot, write runs.json
 
 A root is what `apt-get download` + `dpkg-deb -x` of a few runtime packages of one Debian release give, laid out
 as a merged-/usr system (`/lib -> usr/lib`, as debootstrap lays out bookworm and later) with `/etc/ld.so.cache`
-written by the build machine's `ldconfig -r` for the roots with libc-bin (its /etc/ld.so.conf). Nothing is installed on the host: each release gets a
-private apt state (its own sources list, lists and cache). The package list per root is the ROOTS table below;
+written by the build machine's `ldconfig -r` for the roots with libc-bin (its /etc/ld.so.conf). Nothing is
+installed on the host: each release gets a private apt state (its own sources list, lists and cache). The package list per root is the ROOTS table below;
 the versions fetched are written to DEST/<root>/.packages, and `record` copies them into runs.json, so the truth
 says which glibc it came from.
 
@@ -186,7 +187,7 @@ def run_in(root: Path, program: str) -> Tuple[int, str]:
             timeout=30,
             env={"LANG": "C", "PATH": "/usr/bin:/bin"},
             cwd="/",
-            preexec_fn=lambda: os.chroot(root),  # noqa: PLW1509 - a single-threaded helper
+            preexec_fn=lambda: os.chroot(root),
         )
     except OSError as exc:
         return 127, f"execve: {os.strerror(exc.errno or 0)}"
