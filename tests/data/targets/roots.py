@@ -8,9 +8,9 @@ Usage:
 A root is what `apt-get download` + `dpkg-deb -x` of a few runtime packages of one Debian release give, laid out
 as a merged-/usr system (`/lib -> usr/lib`, as debootstrap lays out bookworm and later) with `/etc/ld.so.cache`
 written by the build machine's `ldconfig -r` for the roots with libc-bin (its /etc/ld.so.conf). Nothing is
-installed on the host: each release gets a private apt state (its own sources list, lists and cache). The package list per root is the ROOTS table below;
-the versions fetched are written to DEST/<root>/.packages, and `record` copies them into runs.json, so the truth
-says which glibc it came from.
+installed on the host: each release gets a private apt state (its own sources list, lists and cache). The
+package list per root is the ROOTS table below; the versions fetched are written to DEST/<root>/.packages, and
+`record` copies them into runs.json, so the truth says which glibc it came from.
 
 `record` places the probes (payload/, built by build_probes.sh) inside each root and runs each with `chroot`,
 `/proc` mounted (glibc reads /proc/self/exe for $ORIGIN), and records the exit status and the first line of
