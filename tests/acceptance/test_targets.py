@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 import pytest
@@ -140,3 +141,58 @@ def test_every_lg105_remedy_has_a_proof() -> None:
     from linkguard.rules.wont_start import _FIXES
 
     assert {row[2] for row in _FIXES.values()} == {proof[0] for proof in FIX_PROOFS}
+
+
+# Named bases: the generated data against the real root of the same release, and verdicts against its record.
+NAMED = {"debian-11": "bullseye", "debian-12": "bookworm", "debian-13": "trixie"}
+# Probes whose needs a base provides or lacks by itself (libc, libm, libstdc++, libgcc_s, libcrypt, loaders,
+# $ORIGIN): /bin/usepriv-rpath is left out, its library lives in /opt/priv/lib, which only the roots were given.
+BASE_PROBES = sorted(p for p in RUNS["bookworm"]["runs"] if p != "/bin/usepriv-rpath")
+
+
+@pytest.mark.parametrize("base", sorted(NAMED))
+def test_a_named_base_judges_as_its_release_runs(base: str) -> None:
+    name = NAMED[base]
+    payload = TARGETS / "payload"
+    _code, report = run_json(["--target", base, "-j", "1", *(str(payload) + p for p in BASE_PROBES)])
+    by_probe = {"/" + os.path.relpath(a["path"], payload): a for a in report["artifacts"]}
+    for probe in BASE_PROBES:
+        recorded = RUNS[name]["runs"][probe]
+        (verdict,) = by_probe[probe]["targets"]
+        assert verdict["starts"] == (recorded["status"] == 0), (base, probe, verdict["message"], recorded)
+        if recorded["status"] and not recorded["stderr"].startswith("execve: "):
+            # The same need, named as the loader names it (paths differ: the program is not inside the base).
+            first = verdict["missing"][0]
+            assert f"`{first['name']}'" in recorded["stderr"] or f" {first['name']}: " in recorded["stderr"]
+
+
+@pytest.mark.parametrize("base", sorted(NAMED))
+def test_a_named_bases_data_agrees_with_its_release_root(base: str) -> None:
+    """Every library the real root has is in the base's data with the same soname and version definitions."""
+    import json
+    import subprocess
+
+    from tests.truth import require_tool
+
+    readelf = require_tool("readelf", "compare a named base's data with its release's root")
+    data = json.loads((Path(linkguard_data()) / f"{base}.json").read_text())
+    base_root = root(NAMED[base])
+    compared = 0
+    for path, facts in data["objects"].items():
+        real = base_root / path.lstrip("/")
+        if not real.is_file():
+            continue  # the root holds only libc6, libgcc-s1, libstdc++6, libcrypt1, zlib1g; the base more
+        out = subprocess.run([readelf, "-d", "-V", "-W", str(real)], capture_output=True, text=True).stdout
+        soname = re.search(r"\(SONAME\)\s+[^\[]*\[([^\]]*)\]", out)
+        assert (soname.group(1) if soname else None) == facts["soname"], path
+        body = out.split("Version definition section", 1)
+        defs = re.findall(r"Name: (\S+)", body[1].split("Version needs section", 1)[0]) if len(body) == 2 else []
+        assert defs == facts["version_defs"], path
+        compared += 1
+    assert compared >= 5, f"only {compared} objects of {base} could be compared with the root"
+
+
+def linkguard_data() -> str:
+    import linkguard
+
+    return os.path.join(os.path.dirname(linkguard.__file__), "data", "bases")

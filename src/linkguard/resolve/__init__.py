@@ -96,6 +96,8 @@ def install_path_of(target: TargetSystem, location: str) -> Optional[str]:
     """Where an artifact on disk sits inside the target, when it lies inside the target's directory."""
     from linkguard.targets.rootfs import inside
 
+    if not target.fs.directory:  # a named base: data, with no directory an artifact could lie in
+        return None
     return inside(target.fs.directory, location)
 
 

@@ -1,6 +1,7 @@
 """Targets: the systems an artifact must run on, as files its loader would find (DESIGN.md, "Target").
 
-Today a target is a directory holding a root filesystem (`/`, a chroot, an extracted image). `open_target`
+A target is a directory holding a root filesystem (`/`, a chroot, an extracted image) or a named base
+(`debian-12`: data generated from the release's packages, targets/bases.py). `open_target`
 opens one once per process; every library read in it is kept, so a tree of artifacts costs one read per library.
 """
 
@@ -12,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from linkguard.limits import Limits
+from linkguard.targets import bases
+from linkguard.targets.bases import BaseFs
 from linkguard.targets.rootfs import HostDir, RootFs
 
 # Loaders a root filesystem may hold, and the CPU family that runs them (the first found decides).
@@ -38,7 +41,7 @@ class TargetError(ValueError):
 @dataclass
 class TargetSystem:
     spec: str  # as the user gave it
-    fs: RootFs
+    fs: RootFs | BaseFs
     cpu: str
     cpu_assumed: bool  # no loader in the root: the CPU is this machine's
     multiarch: bool
@@ -56,6 +59,10 @@ class TargetSystem:
             self._cache_read = True
             from linkguard.targets import ldcache
 
+            entries = getattr(self.fs, "cache_entries", None)
+            if entries is not None:
+                self._cache = ldcache.LdCache(list(entries))
+                return self._cache
             data = self.fs.read_small("/etc/ld.so.cache")
             if data is not None:
                 try:
@@ -74,10 +81,17 @@ def open_target(spec: str, limits: Optional[Limits] = None) -> TargetSystem:
     if spec in _OPENED:
         return _OPENED[spec]
     if not os.path.isdir(spec):
-        raise TargetError(
-            f"--target {spec!r}: not a directory; a target is a root filesystem directory (an extracted image, a "
-            "chroot, or /)"
+        data = bases.load(spec) if "/" not in spec and not spec.startswith(".") else None
+        if data is None:
+            raise TargetError(
+                f"--target {spec!r}: neither a directory (a root filesystem: an extracted image, a chroot, or /) nor "
+                f"a named base ({', '.join(bases.names())})"
+            )
+        named = TargetSystem(
+            spec=spec, fs=bases.BaseFs(data), cpu=str(data["cpu"]), cpu_assumed=False, multiarch=bool(data["multiarch"])
         )
+        _OPENED[spec] = named
+        return named
     fs = RootFs(spec, spec, limits)
     cpu = next((machine for loader, machine in LOADERS if fs.host_path(loader) is not None), None)
     assumed = cpu is None

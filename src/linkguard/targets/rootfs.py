@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from linkguard.limits import Limits
 from linkguard.model import LibraryFacts, Unreadable
@@ -28,6 +28,8 @@ class RootFs:
         self.name = name
         self._limits = limits or Limits()
         self._objects: Dict[str, Optional[LibraryFacts]] = {}
+        self._by_path: Dict[str, Optional[LibraryFacts]] = {}
+        self._walked: Dict[str, Optional[str]] = {}
         self._problems: Dict[str, str] = {}
 
     def host_path(self, path: str) -> Optional[str]:
@@ -59,18 +61,22 @@ class RootFs:
 
     def object(self, path: str) -> Optional[LibraryFacts]:
         """The ELF object at `path` (read once per run), or None when there is none or it cannot be read."""
+        if path in self._by_path:
+            return self._by_path[path]
         found = self.host_path(path)
-        if found is None:
-            return None
-        key = os.path.realpath(found)
-        if key not in self._objects:
-            facts = read_object(found, self._limits)
-            if isinstance(facts, Unreadable):
-                self._problems[key] = facts.reason
-                self._objects[key] = None
-            else:
-                self._objects[key] = facts
-        return self._objects[key]
+        facts: Optional[LibraryFacts] = None
+        if found is not None:
+            key = os.path.realpath(found)
+            if key not in self._objects:
+                read = read_object(found, self._limits)
+                if isinstance(read, Unreadable):
+                    self._problems[key] = read.reason
+                    self._objects[key] = None
+                else:
+                    self._objects[key] = read
+            facts = self._objects[key]
+        self._by_path[path] = facts
+        return facts
 
     def problem(self, path: str) -> Optional[str]:
         """Why the object at `path` could not be read, if that was the reason object() gave None."""
@@ -78,36 +84,59 @@ class RootFs:
         return self._problems.get(os.path.realpath(found)) if found else None
 
     def _walk(self, path: str) -> Optional[str]:
-        parts: List[str] = [p for p in path.split("/") if p]
-        resolved: List[str] = []
-        links = 0
-        while parts:
-            part = parts.pop(0)
-            if part == ".":
-                continue
-            if part == "..":
-                if resolved:
-                    resolved.pop()
-                continue
-            candidate = os.path.join(self.directory, *resolved, part)
-            try:
-                mode = os.lstat(candidate).st_mode
-            except OSError:
+        if path not in self._walked:
+            found = walk(path, self._kind, self._readlink)
+            self._walked[path] = None if found is None else os.path.join(self.directory, found.lstrip("/"))
+        return self._walked[path]
+
+    def _kind(self, path: str) -> Optional[str]:
+        try:
+            mode = os.lstat(os.path.join(self.directory, path.lstrip("/"))).st_mode
+        except OSError:
+            return None
+        return "link" if stat.S_ISLNK(mode) else "dir" if stat.S_ISDIR(mode) else "file"
+
+    def _readlink(self, path: str) -> Optional[str]:
+        try:
+            return os.readlink(os.path.join(self.directory, path.lstrip("/")))
+        except OSError:
+            return None
+
+
+def walk(path: str, kind: Callable[[str], Optional[str]], readlink: Callable[[str], Optional[str]]) -> Optional[str]:
+    """`path` resolved inside a root, one component at a time (links followed, `..` stopping at the root).
+
+    `kind(p)` says what is at root-relative path `p` ("link", "dir", "file" or None); `readlink(p)` where a link
+    points. Returns the resolved path (`/usr/lib/x`), or None when a component is missing or links loop.
+    """
+    parts: List[str] = [p for p in path.split("/") if p]
+    resolved: List[str] = []
+    links = 0
+    while parts:
+        part = parts.pop(0)
+        if part == ".":
+            continue
+        if part == "..":
+            if resolved:
+                resolved.pop()
+            continue
+        candidate = "/" + "/".join([*resolved, part])
+        what = kind(candidate)
+        if what is None:
+            return None
+        if what == "link":
+            links += 1
+            target = readlink(candidate)
+            if links > MAX_LINKS or target is None:
                 return None
-            if stat.S_ISLNK(mode):
-                links += 1
-                if links > MAX_LINKS:
-                    return None
-                try:
-                    target = os.readlink(candidate)
-                except OSError:
-                    return None
-                if target.startswith("/"):
-                    resolved = []
-                parts = [p for p in target.split("/") if p] + parts
-                continue
-            resolved.append(part)
-        return os.path.join(self.directory, *resolved)
+            if target.startswith("/"):
+                resolved = []
+            parts = [p for p in target.split("/") if p] + parts
+            continue
+        if parts and what != "dir":
+            return None
+        resolved.append(part)
+    return "/" + "/".join(resolved)
 
 
 class HostDir:
