@@ -45,3 +45,16 @@ def root(name: str) -> Path:
         missing(f"cannot build the target root {name} from Debian's packages ({exc}; {text.strip()})")
     builder.place_payload(path)
     return Path(path)
+
+
+def image_runs() -> Dict[str, Any]:
+    """image-runs.json: per image, its config, entrypoint and every probe run in its materialised filesystem."""
+    return dict(json.loads((TARGETS / "image-runs.json").read_text())["images"])
+
+
+@functools.cache
+def image(name: str) -> Path:
+    """The docker-save tarball of image `name` (images.py), built from its root; missing() when it cannot be."""
+    root(str(load_module("linkguard_test_images", TARGETS / "images.py").IMAGES[name][0]))
+    builder = load_module("linkguard_test_images", TARGETS / "images.py")
+    return Path(builder.build(name))

@@ -443,6 +443,8 @@ def _open_targets(policy: Policy) -> None:
     from linkguard.targets import TargetError, open_target
 
     for spec in policy.all_run_targets():
+        if spec == "image":  # opened per image tarball checked
+            continue
         try:
             open_target(spec, policy.limits)
         except TargetError as exc:

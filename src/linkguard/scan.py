@@ -81,7 +81,7 @@ def _verdicts(
     from linkguard.resolve import verdicts
     from linkguard.targets import open_target
 
-    return verdicts(tuple(open_target(spec, policy.limits) for spec in specs), facts, location, path)
+    return verdicts(specs, facts, location, path, lambda spec: open_target(spec, policy.limits))
 
 
 def internal_error(exc: BaseException) -> Unreadable:

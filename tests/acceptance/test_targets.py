@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Tuple
 import pytest
 
 from tests.conftest import run_json
-from tests.roots import TARGETS, root, runs
+from tests.roots import TARGETS, image, image_runs, root, runs
 
 RUNS = runs()
 CASES: List[Tuple[str, str]] = [(name, probe) for name, data in RUNS.items() for probe in sorted(data["runs"])]
@@ -196,3 +196,41 @@ def linkguard_data() -> str:
     import linkguard
 
     return os.path.join(os.path.dirname(linkguard.__file__), "data", "bases")
+
+
+# Image tarballs: `--target image` judges every program of a saved image against that image, its layers applied
+# with their whiteouts and its config's environment; the entrypoint is named as such.
+IMAGE_RUNS = image_runs()
+
+
+@pytest.mark.parametrize("name", sorted(IMAGE_RUNS))
+def test_an_image_judges_as_its_own_filesystem_runs(name: str) -> None:
+    tarball = image(name)
+    _code, report = run_json(["--target", "image", "-j", "1", str(tarball)])
+    by_path = {"/" + a["path"].split("!")[-1]: a for a in report["artifacts"] if a.get("targets")}
+    recorded_runs = IMAGE_RUNS[name]["runs"]
+    for probe, recorded in recorded_runs.items():
+        (verdict,) = by_path[probe]["targets"]
+        assert verdict["target"] == "image"
+        assert verdict["starts"] == (recorded["status"] == 0), (name, probe, verdict["message"], recorded)
+        if recorded["status"] and not recorded["stderr"].startswith("execve: "):
+            assert verdict["message"].endswith(recorded["stderr"]), (name, probe)
+    entry = IMAGE_RUNS[name]["entrypoint"]
+    (verdict,) = by_path[entry]["targets"]
+    if IMAGE_RUNS[name]["entrypoint_run"]["status"]:
+        assert verdict["message"].startswith(f"the image's entrypoint {entry} will not start: ")
+    else:
+        assert f"the image's entrypoint {entry} starts" in verdict["notes"]
+
+
+@pytest.mark.parametrize("name", sorted(IMAGE_RUNS))
+def test_an_image_tarball_as_a_target_for_programs_outside_it(name: str) -> None:
+    """`--target IMAGE.tar` for the build tree's programs: the image's libraries, LD_LIBRARY_PATH and whiteouts."""
+    tarball = image(name)
+    payload = TARGETS / "payload"
+    probes = ["/bin/hello-gcc", "/bin/crypt-gcc", "/bin/cxx-gxx", "/bin/hello-musl", "/bin/hello-musl-static"]
+    _code, report = run_json(["--target", str(tarball), "-j", "1", *(str(payload) + p for p in probes)])
+    for artifact, probe in zip(report["artifacts"], probes):
+        (verdict,) = artifact["targets"]
+        recorded = IMAGE_RUNS[name]["runs"][probe]
+        assert verdict["starts"] == (recorded["status"] == 0), (name, probe, verdict["message"])

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.roots import TARGETS, _builder, root, runs
-from tests.truth import missing
+from tests.roots import TARGETS, _builder, image_runs, root, runs
+from tests.truth import load_module, missing
 
 RUNS = runs()
 
@@ -52,3 +52,21 @@ def test_every_probe_was_recorded_in_every_root() -> None:
 
 def _is_probe(path: Path) -> bool:
     return path.is_file() and not path.is_symlink() and os.access(path, os.X_OK) and ".so" not in path.name
+
+
+@pytest.mark.parametrize("name", sorted(image_runs()))
+def test_probes_run_in_each_image_as_recorded(name: str) -> None:
+    """image-runs.json re-checked: the image's filesystem materialised again, every probe run with its Env."""
+    _can_chroot()
+    images = load_module("linkguard_test_images", TARGETS / "images.py")
+    root(images.IMAGES[name][0])
+    tree = images.final_tree(name)
+    recorded = image_runs()[name]
+    env = dict(item.split("=", 1) for item in recorded["config"].get("Env", []))
+    try:
+        for probe, run in sorted(recorded["runs"].items()):
+            assert images.roots.run_in(tree, probe, env) == (run["status"], run["stderr"]), probe
+    finally:
+        import shutil
+
+        shutil.rmtree(tree)

@@ -137,6 +137,18 @@ def read_library(host_path: str, limits: Limits) -> LibraryFacts | Unreadable:
         return Unreadable(describe(exc), "corrupt")
 
 
+def library_from_bytes(data: bytes, limits: Limits) -> LibraryFacts | None:
+    """read_library() for a file already in memory (a member of an image layer); None when it is no ELF object."""
+    from linkguard.readers.elf import Corrupt, ElfImage, library_facts
+
+    if data[:4] != b"\x7fELF":
+        return None
+    try:
+        return library_facts(ElfImage(BytesSource(data), Budget.for_limits(limits)))
+    except (Corrupt, BudgetExceeded, *PARSE_ERRORS):
+        return None
+
+
 def _packing(image: Any, budget: Budget) -> Optional[Packing]:
     from linkguard.readers import upx
     from linkguard.readers.elf import Corrupt

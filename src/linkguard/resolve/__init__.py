@@ -5,7 +5,8 @@ prints. Pure judgement of facts against files: nothing here parses bytes (target
 from __future__ import annotations
 
 import posixpath
-from typing import List, Optional, Tuple
+from dataclasses import replace
+from typing import Callable, List, Optional, Tuple
 
 from linkguard.model import ElfFacts, LibraryFacts, TargetNeed, TargetVerdict
 from linkguard.resolve import glibc, musl
@@ -101,15 +102,35 @@ def install_path_of(target: TargetSystem, location: str) -> Optional[str]:
     return inside(target.fs.directory, location)
 
 
-def verdicts(targets: Tuple[TargetSystem, ...], facts: ElfFacts, location: str, path: str) -> Tuple[TargetVerdict, ...]:
+def verdicts(
+    specs: Tuple[str, ...], facts: ElfFacts, location: str, path: str, open_target: Callable[[str], TargetSystem]
+) -> Tuple[TargetVerdict, ...]:
     """One verdict per target for the artifact at host `location` (display `path`)."""
-    from linkguard.targets import package_files
+    from linkguard.targets import IMAGE, image_member, package_files
 
     out = []
-    for target in targets:
+    for spec in specs:
+        if spec == IMAGE:
+            member = image_member(path, location)
+            if member is None:
+                continue  # `image` judges artifacts found inside a saved image, against that image
+            target = open_target(member[0])
+            out.append(_entrypoint_note(target, judge(target, facts, member[1], target.fs), member[1], spec))
+            continue
+        target = open_target(spec)
         inner = install_path_of(target, location)
         if inner is not None:
             out.append(judge(target, facts, inner, target.fs))
         else:
             out.append(judge(target, facts, location if "!" not in path else path, package_files()))
     return tuple(out)
+
+
+def _entrypoint_note(target: TargetSystem, verdict: TargetVerdict, inner: str, spec: str) -> TargetVerdict:
+    """`image` as the target's name, and the entrypoint said so when this program is the image's entrypoint."""
+    verdict = replace(verdict, target=spec)
+    if target.entrypoint != inner:
+        return verdict
+    if verdict.starts:
+        return replace(verdict, notes=(*verdict.notes, f"the image's entrypoint {inner} starts"))
+    return replace(verdict, message=f"the image's entrypoint {inner} will not start: {verdict.message}")

@@ -15,6 +15,7 @@ from typing import Dict, List, Optional, Tuple
 from linkguard.limits import Limits
 from linkguard.targets import bases
 from linkguard.targets.bases import BaseFs
+from linkguard.targets.image import ImageFs
 from linkguard.targets.rootfs import HostDir, RootFs
 
 # Loaders a root filesystem may hold, and the CPU family that runs them (the first found decides).
@@ -41,7 +42,7 @@ class TargetError(ValueError):
 @dataclass
 class TargetSystem:
     spec: str  # as the user gave it
-    fs: RootFs | BaseFs
+    fs: RootFs | BaseFs | ImageFs
     cpu: str
     cpu_assumed: bool  # no loader in the root: the CPU is this machine's
     multiarch: bool
@@ -49,6 +50,8 @@ class TargetSystem:
     _cache: object = None
     _cache_read: bool = False
     notes: List[str] = field(default_factory=list)
+    entrypoint: Optional[str] = None  # an image's: the program it starts (inside the image)
+    entrypoint_asked: Optional[str] = None  # as the config names it
 
     def runs(self, machine: str) -> bool:
         return machine in RUNS_ON.get(self.cpu, (self.cpu,))
@@ -80,12 +83,15 @@ def open_target(spec: str, limits: Optional[Limits] = None) -> TargetSystem:
     """The target `spec` names (opened once per process)."""
     if spec in _OPENED:
         return _OPENED[spec]
+    if os.path.isfile(spec):
+        _OPENED[spec] = _image(spec, limits)
+        return _OPENED[spec]
     if not os.path.isdir(spec):
         data = bases.load(spec) if "/" not in spec and not spec.startswith(".") else None
         if data is None:
             raise TargetError(
-                f"--target {spec!r}: neither a directory (a root filesystem: an extracted image, a chroot, or /) nor "
-                f"a named base ({', '.join(bases.names())})"
+                f"--target {spec!r}: neither a directory (a root filesystem: an extracted image, a chroot, or /), "
+                f"an image tarball, `image`, nor a named base ({', '.join(bases.names())})"
             )
         named = TargetSystem(
             spec=spec, fs=bases.BaseFs(data), cpu=str(data["cpu"]), cpu_assumed=False, multiarch=bool(data["multiarch"])
@@ -102,6 +108,42 @@ def open_target(spec: str, limits: Optional[Limits] = None) -> TargetSystem:
     target = TargetSystem(spec=spec, fs=fs, cpu=cpu, cpu_assumed=assumed, multiarch=multiarch)
     _OPENED[spec] = target
     return target
+
+
+def _image(tarball: str, limits: Optional[Limits]) -> TargetSystem:
+    from linkguard.targets.image import ImageError, ImageFs
+
+    try:
+        fs = ImageFs(tarball, limits)
+    except ImageError as exc:
+        raise TargetError(f"--target {tarball!r}: {exc}") from exc
+    cpu = next((machine for loader, machine in LOADERS if fs.host_path(loader) is not None), None)
+    triplets = ("x86_64-linux-gnu", "aarch64-linux-gnu", "i386-linux-gnu", "arm-linux-gnueabihf")
+    ld_path = fs.environment().get("LD_LIBRARY_PATH", "")
+    target = TargetSystem(
+        spec=tarball,
+        fs=fs,
+        cpu=cpu or HOST_MACHINES.get(platform.machine(), platform.machine()),
+        cpu_assumed=cpu is None,
+        multiarch=any(fs.is_dir(f"/usr/lib/{t}") or fs.is_dir(f"/lib/{t}") for t in triplets),
+        ld_library_path=tuple(d for d in ld_path.split(":") if d),
+        notes=list(fs.notes),
+    )
+    entry, asked = fs.entrypoint()
+    target.entrypoint = entry
+    target.entrypoint_asked = asked
+    return target
+
+
+IMAGE = "image"  # --target image: the image tarball the artifact itself was found in
+
+
+def image_member(path: str, location: str) -> Optional[Tuple[str, str]]:
+    """(image tarball, path inside the image) for an artifact found in a saved image's layer, else None."""
+    parts = path.split("!")
+    if len(parts) != 3 or not os.path.isfile(location):
+        return None
+    return location, "/" + parts[2].lstrip("/")
 
 
 def package_files() -> HostDir:

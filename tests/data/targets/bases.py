@@ -163,8 +163,9 @@ def generate(name: str, suite: str, work: Path) -> Dict[str, Any]:
         "description": f"Debian {suite}: the minimal base (Priority required, apt, and their dependencies)",
         "source": {
             "suite": suite,
-            "packages": sorted(f"{d.name.split('_')[0]}={index.get(d.name.split('_')[0], {}).get('Version', '')}"
-                               for d in debs),
+            "packages": sorted(
+                f"{d.name.split('_')[0]}={index.get(d.name.split('_')[0], {}).get('Version', '')}" for d in debs
+            ),
             "generated_by": "tests/data/targets/bases.py (readelf -h -d -V, ldconfig -r, ldconfig -p)",
         },
         "cpu": "x86_64",

@@ -170,7 +170,7 @@ def probes() -> List[str]:
     return found
 
 
-def run_in(root: Path, program: str) -> Tuple[int, str]:
+def run_in(root: Path, program: str, env: Optional[Dict[str, str]] = None) -> Tuple[int, str]:
     """Exit status and first stderr line of `program` run inside `root` (chroot(2), /proc mounted).
 
     The program is started with execve itself, not through coreutils' `chroot` command, whose execvp retries a
@@ -185,7 +185,7 @@ def run_in(root: Path, program: str) -> Tuple[int, str]:
             capture_output=True,
             text=True,
             timeout=30,
-            env={"LANG": "C", "PATH": "/usr/bin:/bin"},
+            env={"LANG": "C", "PATH": "/usr/bin:/bin", **(env or {})},
             cwd="/",
             preexec_fn=lambda: os.chroot(root),
         )
