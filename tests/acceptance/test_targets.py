@@ -9,10 +9,11 @@ the exec (no loader: ENOENT; another machine: ENOEXEC).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
@@ -234,3 +235,26 @@ def test_an_image_tarball_as_a_target_for_programs_outside_it(name: str) -> None
         (verdict,) = artifact["targets"]
         recorded = IMAGE_RUNS[name]["runs"][probe]
         assert verdict["starts"] == (recorded["status"] == 0), (name, probe, verdict["message"])
+
+
+# manylinux policies as targets agree with auditwheel: a probe starts on manylinux_2_X exactly when `auditwheel show`
+# (its tags recorded in auditwheel-runs.json) says it is consistent with manylinux_2_Y for some Y <= X.
+AUDITWHEEL = json.loads((TARGETS / "auditwheel-runs.json").read_text())["tags"]
+MANYLINUX = [f"manylinux_2_{minor}" for minor in (5, 12, 17, 24, 26, 27, 28, 31, 34, 35, 36, 37, 38, 39, 40, 41)]
+
+
+def _glibc_minor(tag: str) -> Optional[int]:
+    found = re.fullmatch(r"manylinux_2_(\d+)_x86_64", tag)
+    return int(found.group(1)) if found else None
+
+
+@pytest.mark.parametrize("policy", MANYLINUX)
+def test_a_manylinux_policy_as_a_target_agrees_with_auditwheel(policy: str) -> None:
+    payload = TARGETS / "payload"
+    probes = sorted(AUDITWHEEL)
+    _code, report = run_json(["--target", policy, "-j", "1", *(str(payload) + p for p in probes)])
+    minor = int(policy.rsplit("_", 1)[1])
+    for artifact, probe in zip(report["artifacts"], probes):
+        (verdict,) = artifact["targets"]
+        needed = _glibc_minor(AUDITWHEEL[probe])
+        assert verdict["starts"] == (needed is not None and needed <= minor), (policy, probe, verdict["message"])

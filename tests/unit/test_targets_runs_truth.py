@@ -70,3 +70,39 @@ def test_probes_run_in_each_image_as_recorded(name: str) -> None:
         import shutil
 
         shutil.rmtree(tree)
+
+
+def test_auditwheel_says_what_auditwheel_runs_json_recorded() -> None:
+    """The manylinux truth re-checked: `auditwheel show` on a wheel of each probe gives the recorded tag."""
+    import json
+
+    from tests.truth import require_tool
+
+    require_tool("auditwheel", "re-check the recorded auditwheel tags of the probes")
+    policy_bases = load_module("linkguard_test_policy_bases", TARGETS / "policy_bases.py")
+    recorded = json.loads((TARGETS / "auditwheel-runs.json").read_text())["tags"]
+    for probe, tag in sorted(recorded.items()):
+        assert policy_bases.auditwheel_tag(TARGETS / "payload" / probe.lstrip("/")) == tag, probe
+
+
+def test_the_policy_bases_are_generated_from_the_installed_auditwheel() -> None:
+    """src/linkguard/data/bases/manylinux_*.json equal what policy_bases.py makes from auditwheel's policy files."""
+    import importlib.util
+    import json
+
+    if importlib.util.find_spec("auditwheel") is None:
+        missing("auditwheel is not installed: cannot regenerate the manylinux bases to compare")
+    from importlib.metadata import version
+
+    bases = Path(__file__).resolve().parents[2] / "src" / "linkguard" / "data" / "bases"
+    recorded = json.loads((bases / "manylinux_2_28.json").read_text())["source"]["policy"]
+    if not recorded.startswith(f"auditwheel {version('auditwheel')} "):
+        missing(f"the bases were generated from {recorded.split(' manylinux')[0]}, not the installed auditwheel")
+    policy_bases = load_module("linkguard_test_policy_bases", TARGETS / "policy_bases.py")
+    import auditwheel
+
+    policies = json.loads((Path(auditwheel.__file__).parent / "policy" / "manylinux-policy.json").read_text())
+    policy = next(p for p in policies if p["name"] == "manylinux_2_28")
+    fresh = policy_bases.manylinux(policy, "x86_64", recorded)
+    stored = json.loads((bases / "manylinux_2_28.json").read_text())
+    assert {k: stored[k] for k in fresh} == fresh
