@@ -110,6 +110,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths")
     parser.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a root filesystem the artifacts must start on (repeatable): each ELF program is resolved as that "
+        "system's own loader would, and LG105 says what it would print (docs/targets.md)",
+    )
+    parser.add_argument(
+        "--require-static",
+        action="store_true",
+        help="with --target: keep LG101 even for artifacts that start on every target",
+    )
+    parser.add_argument(
         "--goreleaser",
         metavar="DIR",
         help="also check the binaries goreleaser listed in DIR/artifacts.json (usually dist/), each with its "
@@ -509,6 +522,11 @@ def _policy(args: argparse.Namespace) -> Policy:
         policy = replace(policy, severities={**policy.severities, **levels})
     if args.exclude:
         policy = replace(policy, exclude=(*policy.exclude, *args.exclude))
+    if args.target:
+        policy = replace(policy, run_targets=tuple(dict.fromkeys((*args.target, *policy.run_targets))))
+    if args.require_static:
+        policy = replace(policy, require_static=True)
+    _open_targets(policy)
     if args.jobs is not None:
         if args.jobs < 0:
             raise ConfigError("--jobs must be 0 (one per core) or more")
@@ -521,6 +539,20 @@ def _policy(args: argparse.Namespace) -> Policy:
         except ValueError as exc:
             raise ConfigError(f"--today takes YYYY-MM-DD, not {args.today!r}") from exc
     return policy
+
+
+def _open_targets(policy: Policy) -> None:
+    """Open every target up front, so that one that names nothing readable is a usage error, not a finding."""
+    from linkguard.config import ConfigError
+    from linkguard.targets import TargetError, open_target
+
+    for spec in policy.all_run_targets():
+        if spec == "image":  # opened per image tarball checked
+            continue
+        try:
+            open_target(spec, policy.limits)
+        except TargetError as exc:
+            raise ConfigError(str(exc)) from exc
 
 
 def _with_release(dist: str, policy: Policy, paths: List[str]) -> Tuple[Policy, List[str]]:

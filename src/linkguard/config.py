@@ -55,6 +55,8 @@ TOP_KEYS = (
     "only-branches",
     "max-windows",  # LG104 os-too-new floors, kept as "windows"/"macos" in max_versions
     "max-macos",
+    "target",  # where the artifacts must run: root filesystem directories (--target)
+    "require-static",  # keep LG101 even where every target provides every need
 )
 ALLOW_KEYS = (
     "paths",
@@ -69,6 +71,8 @@ ALLOW_KEYS = (
     "max-versions",
     "packed",
     "ignore",
+    "target",
+    "require-static",
 )
 SELECTOR_KEYS = ("paths", "goos", "goarch", "targets")  # an allowance needs at least one
 LIMIT_KEYS = (
@@ -161,8 +165,12 @@ def policy_from_table(table: Mapping[str, Any], source: Optional[str] = None) ->
     only = table.get("only-branches")
     if only is not None:
         only = _string(only, f"{where}: only-branches")
+    run_targets = _targets(table["target"], f"{where}: target") if "target" in table else ()
+    require_static = _bool(table.get("require-static", False), f"{where}: require-static")
     return replace(
         policy,
+        run_targets=run_targets,
+        require_static=require_static,
         max_versions=floors,
         severities=severities,
         allowances=allowances,
@@ -287,6 +295,19 @@ def _severities(value: Any, where: str) -> Dict[str, Optional[Severity]]:
     return out
 
 
+def _targets(value: Any, where: str) -> Tuple[str, ...]:
+    """`target`: one target or a list of them (root filesystem directories)."""
+    if isinstance(value, str):
+        return (value,)
+    return _strings(value, where)
+
+
+def _bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where} must be true or false, not {value!r}")
+    return value
+
+
 def _allowance(entry: Any, where: str) -> Allowance:
     _check_keys(entry, ALLOW_KEYS, where)
     if not any(key in entry for key in SELECTOR_KEYS) or "reason" not in entry:
@@ -316,6 +337,8 @@ def _allowance(entry: Any, where: str) -> Allowance:
         max_versions=floors,
         packed=entry.get("packed", False),
         ignore=tuple(_string(x, f"{where}.ignore") for x in _list(entry.get("ignore", []), f"{where}.ignore")),
+        run_targets=_targets(entry["target"], f"{where}.target") if "target" in entry else None,
+        require_static=_bool(entry["require-static"], f"{where}.require-static") if "require-static" in entry else None,
     )
 
 

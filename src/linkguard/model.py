@@ -150,6 +150,21 @@ class ElfFacts:
 
 
 @dataclass(frozen=True)
+class LibraryFacts:
+    """What a loader needs to know of one ELF object it maps: its names, needs, search paths and versions."""
+
+    machine: str
+    bits: int
+    soname: Optional[str] = None
+    needed: Tuple[str, ...] = ()
+    rpath: Tuple[str, ...] = ()
+    runpath: Tuple[str, ...] = ()
+    nodeflib: bool = False  # DF_1_NODEFLIB: neither ld.so.cache nor the default directories are searched
+    version_needs: Tuple[VersionNeed, ...] = ()
+    version_defs: Tuple[str, ...] = ()  # DT_VERDEF names, the base entry (the soname) first
+
+
+@dataclass(frozen=True)
 class Unreadable:
     """An artifact that could not be read or parsed; becomes an LG901 finding."""
 
@@ -211,6 +226,41 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class TargetNeed:
+    """Something the target does not provide, in the loader's terms."""
+
+    kind: str  # "loader" | "library" | "version" | "arch"
+    name: str  # the loader path, the library name, `GLIBC_2.34`, or the machine
+    required_by: str  # the path (inside the target) of the object that needs it
+    library: Optional[str] = None  # for a version: the path of the library that lacks it
+    weak: bool = False  # a weak version need: the loader only warns
+
+
+@dataclass(frozen=True)
+class TargetResolution:
+    """One need and the file that satisfies it, found as the target's loader searches."""
+
+    needed: str
+    path: str  # the path the loader opens, as it forms it (inside the target)
+    by: str  # "rpath" | "ld_library_path" | "runpath" | "cache" | "default" | "origin" | "path" | "loaded" | "libc"
+    required_by: str
+    provided_by: str = "target"  # "target:<name>", or "bundled:<path>" when the artifact's own package has it
+
+
+@dataclass(frozen=True)
+class TargetVerdict:
+    """Would the artifact start on one target, judged as the target's own loader resolves it."""
+
+    target: str  # as given: a directory, an image, `image`, a named base
+    starts: bool
+    message: Optional[str] = None  # what the loader would print for the first failure it hits
+    missing: Tuple[TargetNeed, ...] = ()  # every unmet need, the first one first
+    resolved: Tuple[TargetResolution, ...] = ()
+    loader: Optional[str] = None  # "glibc" | "musl" | None for a static program
+    notes: Tuple[str, ...] = ()  # what the judgement assumed (an entrypoint, a path not searched, ...)
+
+
+@dataclass(frozen=True)
 class ArtifactReport:
     path: str
     location: str
@@ -220,6 +270,7 @@ class ArtifactReport:
     findings: Tuple[Finding, ...] = ()
     allowance: Optional[str] = None  # the reason of the policy allowance that applied, if any
     alias_of: Optional[str] = None  # the path this same file was first met under in this run (symlink, hard link)
+    targets: Tuple[TargetVerdict, ...] = ()  # one verdict per --target, when targets are given
 
     @property
     def worst(self) -> Optional[Severity]:

@@ -97,6 +97,8 @@ class Allowance:
     goarch: Tuple[str, ...] = ()
     targets: Tuple[str, ...] = ()
     expires: Optional[datetime.date] = None  # last day it applies
+    run_targets: Optional[Tuple[str, ...]] = None  # `target`: where these artifacts run, instead of the run's
+    require_static: Optional[bool] = None
 
     def matches(self, path: str, target: Optional[Target] = None) -> bool:
         if self.paths and not any(path_matches(pattern, path) for pattern in self.paths):
@@ -131,6 +133,8 @@ class PathPolicy:
     max_versions: Mapping[str, str]
     allowance: Optional[Allowance] = None
     expired: Tuple[Allowance, ...] = ()  # allowances that matched but are past their date
+    run_targets: Tuple[str, ...] = ()  # where the artifact must run (--target): each gets a verdict (LG105)
+    require_static: bool = False  # LG101 even when every target provides every need
 
     def severity(self, code: str, name: str, default: Severity) -> Optional[Severity]:
         """The level for a rule here, or None when it is switched off."""
@@ -171,6 +175,8 @@ class Policy:
     source: Optional[str] = None  # the config file read, for messages
     targets: Mapping[str, Target] = field(default_factory=dict)  # display path -> target a build tool declared
     today: Optional[datetime.date] = None  # the date expiries are judged on; None: the real date
+    run_targets: Tuple[str, ...] = ()  # --target / `target`: root filesystems every artifact must start on
+    require_static: bool = False
 
     def for_path(self, path: str, inspection: Optional[Inspection] = None) -> PathPolicy:
         """The policy for one artifact: the first live allowance matching its path and target."""
@@ -190,12 +196,26 @@ class Policy:
         floors = dict(self.max_versions)
         if allowance is not None:
             floors.update(allowance.max_versions)
+        run_targets, require_static = self.run_targets, self.require_static
+        if allowance is not None and allowance.run_targets is not None:
+            run_targets = allowance.run_targets
+        if allowance is not None and allowance.require_static is not None:
+            require_static = allowance.require_static
         return PathPolicy(
             severities=self.severities,
             max_versions=floors,
             allowance=allowance,
             expired=tuple(expired) if allowance is None else (),
+            run_targets=run_targets,
+            require_static=require_static,
         )
+
+    def all_run_targets(self) -> Tuple[str, ...]:
+        """Every target named anywhere in the policy, in order (each is opened once, up front)."""
+        named = list(self.run_targets)
+        for allowance in self.allowances:
+            named.extend(allowance.run_targets or ())
+        return tuple(dict.fromkeys(named))
 
     def target_for(self, path: str, inspection: Optional[Inspection] = None) -> Optional[Target]:
         """The declared target (from goreleaser's list), completed from the ELF facts when there are any."""

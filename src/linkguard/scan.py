@@ -34,6 +34,7 @@ from linkguard.model import (
     PeFacts,
     Report,
     Skipped,
+    TargetVerdict,
     Unreadable,
     format_of,
 )
@@ -57,7 +58,10 @@ def judge(path: str, location: str, inspection: Inspection, policy: Policy) -> A
     from linkguard.rules import evaluate  # here, not at the top: a run that meets no artifact never loads the rules
 
     path_policy = policy.for_path(path, inspection)
-    findings = evaluate(inspection, path_policy)
+    verdicts: Tuple[TargetVerdict, ...] = ()
+    if path_policy.run_targets and isinstance(inspection, ElfFacts):
+        verdicts = _verdicts(path_policy.run_targets, inspection, location, path, policy)
+    findings = evaluate(inspection, path_policy, verdicts)
     if isinstance(inspection, (ElfFacts, PeFacts, MachoFacts)):
         return ArtifactReport(
             path=path,
@@ -66,8 +70,19 @@ def judge(path: str, location: str, inspection: Inspection, policy: Policy) -> A
             facts=inspection,
             findings=findings,
             allowance=path_policy.allowance.reason if path_policy.allowance else None,
+            targets=verdicts,
         )
     return ArtifactReport(path=path, location=location, format="unreadable", problem=inspection, findings=findings)
+
+
+def _verdicts(
+    specs: Tuple[str, ...], facts: ElfFacts, location: str, path: str, policy: Policy
+) -> Tuple[TargetVerdict, ...]:
+    """One verdict per target (each target opened once per process and its libraries read once)."""
+    from linkguard.resolve import verdicts
+    from linkguard.targets import open_target
+
+    return verdicts(specs, facts, location, path, lambda spec: open_target(spec, policy.limits))
 
 
 def internal_error(exc: BaseException) -> Unreadable:

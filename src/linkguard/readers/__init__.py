@@ -9,6 +9,7 @@ Every reader raises the one `Corrupt` (corrupt.py) for a structure it cannot rea
 
 from __future__ import annotations
 
+import os
 import signal
 import struct
 import threading
@@ -19,7 +20,7 @@ from typing import IO, Any, Callable, Iterator, Optional
 from linkguard.errors import describe
 from linkguard.limits import Limits
 from linkguard.magic import sniff
-from linkguard.model import Artifact, ElfFacts, Inspection, Packing, PeFacts, Toolchain, Unreadable
+from linkguard.model import Artifact, ElfFacts, Inspection, LibraryFacts, Packing, PeFacts, Toolchain, Unreadable
 from linkguard.readers.budget import Budget, BudgetExceeded
 from linkguard.readers.corrupt import Corrupt
 from linkguard.readers.source import BytesSource, MappedSource, source_for
@@ -129,6 +130,43 @@ def read_elf(source: Source, budget: Budget, *, see_through: bool = True) -> Elf
         # The wrapper's own toolchain evidence is the packer's stub; the original carries the real evidence.
         return replace(facts, packing=packing, warnings=tuple(image.warnings))
     return replace(facts, toolchain=_toolchain(image, facts), warnings=tuple(image.warnings))
+
+
+def read_library(host_path: str, limits: Limits) -> LibraryFacts | Unreadable:
+    """What a loader reads of the ELF object at `host_path` (a target's library): names, needs, versions.
+
+    A file that is not ELF, or not readable, is Unreadable: the loader skips such a file and searches on.
+    """
+    from linkguard.readers.elf import ElfImage, library_facts
+
+    budget = Budget.for_limits(limits)
+    try:
+        with open(host_path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            source = source_for(handle, size)
+            try:
+                if source.read(0, 4) != b"\x7fELF":
+                    return Unreadable("not an ELF file", "corrupt")
+                return library_facts(ElfImage(source, budget))
+            finally:
+                if isinstance(source, MappedSource):
+                    source.close()
+    except OSError as exc:
+        return Unreadable(f"cannot read: {exc.strerror}", "io")
+    except (Corrupt, BudgetExceeded, *PARSE_ERRORS) as exc:
+        return Unreadable(describe(exc), "corrupt")
+
+
+def library_from_bytes(data: bytes, limits: Limits) -> LibraryFacts | None:
+    """read_library() for a file already in memory (a member of an image layer); None when it is no ELF object."""
+    from linkguard.readers.elf import ElfImage, library_facts
+
+    if data[:4] != b"\x7fELF":
+        return None
+    try:
+        return library_facts(ElfImage(BytesSource(data), Budget.for_limits(limits)))
+    except (Corrupt, BudgetExceeded, *PARSE_ERRORS):
+        return None
 
 
 def _packing(image: Any, budget: Budget) -> Optional[Packing]:

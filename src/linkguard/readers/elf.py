@@ -24,7 +24,7 @@ from elftools.elf.enums import ENUM_D_TAG, ENUM_DT_FLAGS_1, ENUM_E_MACHINE, ENUM
 
 from linkguard import versions
 from linkguard.errors import describe
-from linkguard.model import DYNAMIC, OBJECT, SHARED_LIBRARY, STATIC, STATIC_PIE, ElfFacts, VersionNeed
+from linkguard.model import DYNAMIC, OBJECT, SHARED_LIBRARY, STATIC, STATIC_PIE, ElfFacts, LibraryFacts, VersionNeed
 from linkguard.readers.budget import Budget
 from linkguard.readers.corrupt import Corrupt
 from linkguard.readers.image import PT_DYNAMIC, PT_INTERP, PT_LOAD, SHT_DYNSYM, SHT_SYMTAB, Section, Segment
@@ -44,6 +44,9 @@ DT_GNU_HASH = ENUM_D_TAG["DT_GNU_HASH"]
 DT_VERSYM = ENUM_D_TAG["DT_VERSYM"]
 DT_VERNEED = ENUM_D_TAG["DT_VERNEED"]
 DT_VERNEEDNUM = ENUM_D_TAG["DT_VERNEEDNUM"]
+DT_VERDEF = ENUM_D_TAG["DT_VERDEF"]
+DT_VERDEFNUM = ENUM_D_TAG["DT_VERDEFNUM"]
+DF_1_NODEFLIB = ENUM_DT_FLAGS_1["DF_1_NODEFLIB"]
 DF_1_PIE = ENUM_DT_FLAGS_1["DF_1_PIE"]
 VER_FLG_WEAK = VER_FLAGS.VER_FLG_WEAK
 SHN_UNDEF = 0
@@ -520,6 +523,38 @@ class ElfImage(Window):
             for lib, ver, weak in order
         ]
 
+    def version_definitions(self, info: DynamicInfo) -> List[str]:
+        """The version names a library defines (DT_VERDEF), its base entry (the soname) included, in file order."""
+        verdef = info.first(DT_VERDEF)
+        if verdef is None:
+            return []
+        offset = self.vaddr_to_offset(verdef)
+        if offset is None:
+            self.warnings.append(f"DT_VERDEF address {verdef:#x} is not in the file; version definitions not read")
+            return []
+        declared = info.first(DT_VERDEFNUM)
+        limit = min(declared if declared is not None else MAX_VERNEED, MAX_VERNEED)
+        # Verdef {u16 version, u16 flags, u16 ndx, u16 cnt, u32 hash, u32 aux, u32 next} (20 bytes) and Verdaux
+        # {u32 name, u32 next} (8 bytes), the same in both classes. The first Verdaux names the version.
+        vd_fmt, aux_fmt = struct.Struct(self._order + "HHHHIII"), struct.Struct(self._order + "II")
+        window = _TableCache(self, offset, VERNEED_WINDOW)
+        names: List[str] = []
+        seen: Set[int] = set()
+        for _ in range(limit):
+            raw = None if offset in seen else window.get(offset, vd_fmt.size)
+            if raw is None:
+                self.warnings.append("version-definition chain is malformed; stopped reading it")
+                break
+            seen.add(offset)
+            _version, _flags, _ndx, count, _hash, aux_rel, next_rel = vd_fmt.unpack(raw)
+            aux_raw = window.get(offset + aux_rel, aux_fmt.size) if count else None
+            if aux_raw is not None:
+                names.append(self.dynamic_string(info, aux_fmt.unpack(aux_raw)[0], "DT_VERDEF version name"))
+            if not next_rel:
+                break
+            offset += next_rel
+        return names
+
     def _version_users(
         self, info: DynamicInfo, by_index: Dict[int, Tuple[str, str, bool]]
     ) -> Dict[Tuple[str, str], Set[str]]:
@@ -735,4 +770,23 @@ def linkage_facts(image: ElfImage) -> ElfFacts:
         version_needs=tuple(version_needs),
         max_versions=versions.max_versions(n.version for n in version_needs),
         has_section_headers=image.has_section_headers,
+    )
+
+
+def library_facts(image: ElfImage) -> LibraryFacts:
+    """What a loader reads of an object it maps (a target's library, a bundled one): names, needs, versions."""
+    info = image.dynamic_info()
+    if info is None:
+        return LibraryFacts(machine=image.machine, bits=image.bits)
+    text = image.dynamic_string
+    return LibraryFacts(
+        machine=image.machine,
+        bits=image.bits,
+        soname=text(info, info.first(DT_SONAME) or 0, "DT_SONAME") if info.first(DT_SONAME) is not None else None,
+        needed=tuple(text(info, v, "DT_NEEDED") for v in info.all(DT_NEEDED)),
+        rpath=tuple(text(info, v, "DT_RPATH") for v in info.all(DT_RPATH)),
+        runpath=tuple(text(info, v, "DT_RUNPATH") for v in info.all(DT_RUNPATH)),
+        nodeflib=bool((info.first(DT_FLAGS_1) or 0) & DF_1_NODEFLIB),
+        version_needs=tuple(image.version_needs(info)),
+        version_defs=tuple(image.version_definitions(info)),
     )

@@ -19,6 +19,7 @@ from linkguard.model import (
     PeFacts,
     Report,
     Skipped,
+    TargetVerdict,
     Toolchain,
     Totals,
 )
@@ -223,8 +224,41 @@ def artifact_dict(artifact: ArtifactReport) -> Dict[str, Any]:
     )
     entry["allowance"] = artifact.allowance
     entry["alias_of"] = None if artifact.alias_of is None else printable(artifact.alias_of)
+    if artifact.targets:
+        entry["targets"] = [target_dict(v) for v in artifact.targets]
     entry["findings"] = [finding_dict(f) for f in artifact.findings]
     return entry
+
+
+def target_dict(verdict: TargetVerdict) -> Dict[str, Any]:
+    """One target's verdict: whether the artifact starts, the loader's message, what is missing and what resolved."""
+    return {
+        "target": printable(verdict.target),
+        "starts": verdict.starts,
+        "loader": verdict.loader,
+        "message": None if verdict.message is None else printable(verdict.message),
+        "missing": [
+            {
+                "kind": m.kind,
+                "name": printable(m.name),
+                "required_by": printable(m.required_by),
+                "library": None if m.library is None else printable(m.library),
+                "weak": m.weak,
+            }
+            for m in verdict.missing
+        ],
+        "resolved": [
+            {
+                "needed": printable(r.needed),
+                "path": printable(r.path),
+                "by": r.by,
+                "required_by": printable(r.required_by),
+                "provided_by": r.provided_by,
+            }
+            for r in verdict.resolved
+        ],
+        "notes": [printable(n) for n in verdict.notes],
+    }
 
 
 def head_dict(info: RunInfo, totals: Totals) -> Dict[str, Any]:

@@ -131,6 +131,9 @@ class TextReporter:
             head = f"{artifact.path}  {linkage_line(facts)}"
         if artifact.allowance:
             head += f"  [allowed: {artifact.allowance}]"
+        starts_on = [v.target for v in artifact.targets if v.starts]
+        if starts_on:
+            head += f"  [starts on {', '.join(starts_on)}]"
         out = [self._paint(_one_line(head), artifact.worst, options)]
         for finding in artifact.findings:
             mark = " (seen through packing)" if finding.through_packing else ""

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import List, Tuple
+from typing import List, Sequence, Tuple
 
-from linkguard.model import Finding, Inspection
+from linkguard.model import Finding, Inspection, TargetVerdict
 from linkguard.policy import PathPolicy
 from linkguard.rules.base import Rule, RuleSpec
 from linkguard.rules.dynamic_link import DynamicLink
@@ -15,12 +15,14 @@ from linkguard.rules.os_too_new import OsTooNew
 from linkguard.rules.static_glibc_nss import StaticGlibcNss
 from linkguard.rules.unreadable import CannotRead
 from linkguard.rules.upx_packed import UpxPacked
+from linkguard.rules.wont_start import WontStart
 
 RULES: Tuple[Rule, ...] = (
     DynamicLink(),
     GlibcTooNew(),
     LibraryNotAllowed(),
     OsTooNew(),
+    WontStart(),
     UpxPacked(),
     StaticGlibcNss(),
     CannotRead(),
@@ -31,16 +33,24 @@ def specs() -> Tuple[RuleSpec, ...]:
     return tuple(rule.spec for rule in RULES)
 
 
-def evaluate(inspection: Inspection, policy: PathPolicy) -> Tuple[Finding, ...]:
+def evaluate(inspection: Inspection, policy: PathPolicy, verdicts: Sequence[TargetVerdict] = ()) -> Tuple[Finding, ...]:
     """All findings for one artifact under its path policy, in registry order.
+
+    `verdicts` (one per target) feed LG105; when there are targets and the artifact starts on every one, LG101 is
+    not raised (the user said where it runs) unless the policy says `require-static`.
 
     Where an allowance matched but has expired, every finding says so: the date in its message, the
     allowance first in its evidence.
     """
     findings: List[Finding] = []
+    starts_everywhere = bool(verdicts) and all(v.starts for v in verdicts) and not policy.require_static
     for rule in RULES:
         severity = policy.severity(rule.spec.code, rule.spec.name, rule.spec.default_severity)
-        if severity is not None:
+        if severity is None:
+            continue
+        if isinstance(rule, WontStart):
+            findings.extend(rule.check_verdicts(verdicts, severity))
+        elif not (starts_everywhere and isinstance(rule, DynamicLink)):
             findings.extend(rule.check(inspection, policy, severity))
     notes = policy.expiry_notes()
     if notes:
