@@ -258,3 +258,22 @@ def test_a_manylinux_policy_as_a_target_agrees_with_auditwheel(policy: str) -> N
         (verdict,) = artifact["targets"]
         needed = _glibc_minor(AUDITWHEEL[probe])
         assert verdict["starts"] == (needed is not None and needed <= minor), (policy, probe, verdict["message"])
+
+
+def test_the_job_summary_has_a_column_per_target() -> None:
+    """One "Starts on" column per target, its cell the verdict the chroot record gives (✅ starts, ❌ does not)."""
+    from tests.conftest import run_cli
+
+    payload = TARGETS / "payload"
+    probes = ["/bin/hello-gcc", "/bin/hello-glibc217", "/bin/hello-musl"]
+    _code, text = run_cli(
+        ["--format", "markdown", "--target", "debian-11", "--target", "debian-13", *(str(payload) + p for p in probes)]
+    )
+    lines = text.splitlines()
+    header = next(line for line in lines if line.startswith("| Artifact "))
+    assert header.endswith("| Starts on debian-11 | Starts on debian-13 |")
+    for probe in probes:
+        row = next(line for line in lines if line.startswith(f"| {payload}{probe} ".replace("_", "\\_")))
+        cells = [c.strip() for c in row.strip("|").split("|")][-2:]
+        expected = ["✅" if RUNS[name]["runs"][probe]["status"] == 0 else "❌" for name in ("bullseye", "trixie")]
+        assert cells == expected, (probe, row)

@@ -142,17 +142,31 @@ _TABLE_HEAD = (
 )
 
 
+def _targets(report: Report) -> Tuple[str, ...]:
+    """Every target some artifact was judged on (--target), in the order first met: one column each."""
+    return tuple(dict.fromkeys(v.target for a in report.artifacts for v in a.targets))
+
+
+def _table_head(targets: Sequence[str]) -> Tuple[str, str]:
+    if not targets:
+        return _TABLE_HEAD
+    extra = "".join(f" Starts on {escape_markdown(_truncate(t, 40))} |" for t in targets)
+    return _TABLE_HEAD[0] + extra, _TABLE_HEAD[1] + " --- |" * len(targets)
+
+
 def summary_markdown(report: Report, max_bytes: Optional[int] = None) -> str:
     """The whole summary; with `max_bytes`, at most that many UTF-8 bytes (details and rows cut, and said so)."""
     ordered = ranked(report) + [a for a in report.artifacts if not a.findings]
+    targets = _targets(report)
+    table_head = _table_head(targets)
     head = [_heading(report), "", _totals_line(report), ""]
-    full = [_row(a, report.fail_on, details=True) for a in ordered]
-    fixed = sum(_size(line) for line in (*head, *_TABLE_HEAD))
+    full = [_row(a, report.fail_on, details=True, targets=targets) for a in ordered]
+    fixed = sum(_size(line) for line in (*head, *table_head))
     if max_bytes is None or fixed + sum(_size(row) for row in full) + _RESERVED_BYTES <= max_bytes:
-        return _join(head, full, [])
+        return _join(head, full, [], table_head)
     causes = _causes_section(report, _CAUSES_BYTES)
     budget = max_bytes - fixed - _RESERVED_BYTES - sum(_size(line) for line in causes)
-    bare = [_row(a, report.fail_on, details=False) for a in ordered]
+    bare = [_row(a, report.fail_on, details=False, targets=targets) for a in ordered]
     rows: List[str] = []
     for row in bare:
         budget -= _size(row)
@@ -182,13 +196,13 @@ def summary_markdown(report: Report, max_bytes: Optional[int] = None) -> str:
             f"first {len(rows)} of {len(ordered)} artifacts (most important first) without details; each distinct "
             "cause and fix is listed below the table. The complete report is in the log and in the JSON report."
         )
-    return _join([*head, note, ""], rows, causes)
+    return _join([*head, note, ""], rows, causes, table_head)
 
 
-def _join(head: Sequence[str], rows: Sequence[str], tail: Sequence[str]) -> str:
+def _join(head: Sequence[str], rows: Sequence[str], tail: Sequence[str], table_head: Sequence[str]) -> str:
     parts = list(head)
     if rows:
-        parts.extend(_TABLE_HEAD)
+        parts.extend(table_head)
         parts.extend(rows)
         parts.append("")
     parts.extend(tail)
@@ -214,7 +228,9 @@ def _totals_line(report: Report) -> str:
     ).rstrip()
 
 
-def _row(artifact: ArtifactReport, fail_on: Optional[Severity], details: bool) -> str:
+def _row(
+    artifact: ArtifactReport, fail_on: Optional[Severity], details: bool, targets: Sequence[str] = ()
+) -> str:
     """One artifact: path, verdict, linkage, highest glibc, packing, and its rules (with a <details> of the
     evidence, cause and fix when `details`)."""
     facts = artifact.facts
@@ -237,8 +253,17 @@ def _row(artifact: ArtifactReport, fail_on: Optional[Severity], details: bool) -
         escape_markdown(floor),
         escape_markdown(packing),
         rules_cell,
+        *(_starts_cell(artifact, target) for target in targets),
     )
     return "| " + " | ".join(cells) + " |"
+
+
+def _starts_cell(artifact: ArtifactReport, target: str) -> str:
+    """✅ starts, ❌ would not (LG105 says why), — not judged there (not an ELF program)."""
+    verdict = next((v for v in artifact.targets if v.target == target), None)
+    if verdict is None:
+        return _NONE
+    return "✅" if verdict.starts else "❌"
 
 
 def floor_cell(facts: Facts) -> str:
