@@ -20,7 +20,7 @@ from linkguard.seekable import SeekableReader
 
 IN_MEMORY = 16 * MiB  # members up to this size behind a decompressor are read into memory
 RATIO_FLOOR = 1 * MiB  # the ratio limit applies once this much has been inflated (tar padding alone is ~100:1)
-CODECS = ("gzip", "bzip2", "xz", "zstd")
+CODECS = ("gzip", "bzip2", "xz", "zstd", "lzma")  # lzma: the LZMA "alone" format, in .deb data.tar.lzma
 
 
 STALL_READS = 64  # empty reads in a row past the end of a stream before its reader is taken to be stuck
@@ -477,6 +477,10 @@ def _decoder(codec: str, raw: IO[bytes], owner: str) -> IO[bytes]:
         import lzma
 
         return lzma.LZMAFile(raw)
+    if codec == "lzma":
+        import lzma
+
+        return lzma.LZMAFile(raw, format=lzma.FORMAT_ALONE)
     if codec == "zstd":
         try:
             import zstandard
