@@ -23,6 +23,7 @@ from linkguard import __version__
 from linkguard.config import Policy
 from linkguard.errors import describe_with_class
 from linkguard.inputs.files import Candidate, FileArtifact, Problem, walk
+from linkguard.inputs.members import NOT_INSPECTED
 from linkguard.magic import sniff, sniff_archive
 from linkguard.model import (
     Artifact,
@@ -42,7 +43,6 @@ from linkguard.readers.budget import BudgetExceeded
 Outcome = Union[ArtifactReport, Skipped]
 Progress = Callable[[int, int, str], None]  # (paths done, artifacts so far, last path)
 
-NOT_ELF = "not an ELF file"
 HEAD = 512  # bytes read to recognise a file: ELF magic, or an archive (the tar magic sits at offset 257)
 IN_PROCESS_FILES = 8  # fewer files than this (and small ones) are checked without worker processes
 IN_PROCESS_BYTES = 64 << 20
@@ -123,14 +123,14 @@ def _check_file(artifact: FileArtifact, policy: Policy) -> Iterator[Outcome]:
             with deadline(policy.limits.seconds):
                 inspection = read_artifact(_Opened(artifact, handle), policy.limits)
             if inspection is None:
-                yield Skipped(artifact.path, NOT_ELF)
+                yield Skipped(artifact.path, NOT_INSPECTED)
             else:
                 yield judge(artifact.path, artifact.location, inspection, policy)
             return
 
     kind = sniff_archive(head)
     if kind is None:
-        yield Skipped(artifact.path, NOT_ELF)
+        yield Skipped(artifact.path, NOT_INSPECTED)
         return
     # The alarm is armed only for what may take long: most files of a tree are neither ELF nor archives.
     with deadline(time_limit(artifact, policy)):
@@ -143,23 +143,26 @@ def _archive(artifact: FileArtifact, kind: str, policy: Policy) -> Iterator[Outc
     def read(member: Artifact) -> Optional[Inspection]:
         return read_artifact(member, policy.limits)
 
-    not_elf = 0
+    not_inspected = 0
+    checked = 0
     deadline = Deadline(policy.limits.seconds)  # per member; the caller's hard stop, if any, goes in stop_at
     for entry in expand(
         artifact.path, artifact.location, artifact.size, kind, policy.archives, read, policy.excluded, deadline
     ):
         if isinstance(entry, Skipped):
-            if entry.reason == NOT_ELF:
-                not_elf += 1  # a jar has tens of thousands: counted once per archive, not listed one by one
+            if entry.reason == NOT_INSPECTED:
+                not_inspected += 1  # a jar has tens of thousands: counted once per archive, not listed one by one
             else:
                 yield entry
-        elif isinstance(entry, MemberResult):
-            yield judge(entry.path, entry.location, entry.inspection, policy)
         else:
-            yield judge(entry.path, entry.location, entry.unreadable, policy)
-    if not_elf:
-        what = "1 member is not an ELF file" if not_elf == 1 else f"{not_elf} members are not ELF files"
-        yield Skipped(artifact.path, f"archive: {what}")
+            checked += 1
+            inspection = entry.inspection if isinstance(entry, MemberResult) else entry.unreadable
+            yield judge(entry.path, entry.location, inspection, policy)
+    # Only an archive in which nothing was checked is skipped: one whose members were checked (or failed) is
+    # reported through them, never also as "skipped".
+    if not_inspected and not checked:
+        what = "1 member is not an executable" if not_inspected == 1 else f"{not_inspected} members are not executables"
+        yield Skipped(artifact.path, f"archive: {what} (ELF, PE or Mach-O)")
 
 
 class _Opened:
@@ -339,8 +342,8 @@ def _parallel(items: Iterator[_Item], policy: Policy, jobs: int) -> Iterator[Tup
 
 
 def _compact(item: _Item, outcomes: List[Outcome]) -> object:
-    """What a worker sends back: nothing at all for the common 'not an ELF file' (the parent knows the path)."""
-    if len(outcomes) == 1 and isinstance(outcomes[0], Skipped) and outcomes[0].reason == NOT_ELF:
+    """What a worker sends back: nothing at all for the common NOT_INSPECTED skip (the parent knows the path)."""
+    if len(outcomes) == 1 and isinstance(outcomes[0], Skipped) and outcomes[0].reason == NOT_INSPECTED:
         return None
     return outcomes
 
@@ -349,5 +352,5 @@ def _expand(item: _Item, result: object) -> List[Outcome]:
     if isinstance(item, _Alias):
         return []
     if result is None:
-        return [Skipped(item.path, NOT_ELF)]
+        return [Skipped(item.path, NOT_INSPECTED)]
     return result  # type: ignore[return-value]
