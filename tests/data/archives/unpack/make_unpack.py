@@ -13,7 +13,8 @@ The manifest records, per file, what the real tools do with it (GNU tar, zstd, g
 LC_ALL=C: their exit status, their messages, and the sha256 of every regular file they extract. `expect` is the
 verdict those outputs imply, as literal data: `checked` lists the members the tools extract that are byte for byte
 ../bin/spex-dynamic (so linkguard must report each with LG101), `unreadable` the paths that must be LG901 (where
-GNU tar reports an error). Nothing here runs linkguard.
+GNU tar reports an error, or, marked `unsupported`, where GNU tar opens a compression no Python module decodes).
+Writing lzip, lzop and .Z files needs those tools (Debian: lzip, lzop, ncompress). Nothing here runs linkguard.
 """
 
 from __future__ import annotations
@@ -156,6 +157,20 @@ def image_nested_opaque() -> bytes:
     return tar_of(sorted(files))
 
 
+def piped(tool_args: Sequence[str], data: bytes) -> bytes:
+    """`data` compressed by an external tool reading standard input (no file name or time stamp recorded)."""
+    return subprocess.run(list(tool_args), input=data, capture_output=True, check=True, env=ENV).stdout
+
+
+def lzop_of(data: bytes) -> bytes:
+    """`data` as lzop writes a file named spex.tar with a fixed time stamp (lzop records both): reproducible."""
+    with tempfile.TemporaryDirectory() as work:
+        source = Path(work) / "spex.tar"
+        source.write_bytes(data)
+        os.utime(source, (EPOCH, EPOCH))
+        return subprocess.run(["lzop", "-9", "-c", "spex.tar"], cwd=work, capture_output=True, check=True).stdout
+
+
 def lzma_deb() -> bytes:
     """A Debian package whose data member is data.tar.lzma (LZMA "alone" format), which dpkg-deb reads."""
     control = gz(tar_of([("./control", b"Package: spex\nVersion: 1.0\nArchitecture: amd64\n")]))
@@ -185,10 +200,15 @@ def output(args: Sequence[str], stdin: Optional[bytes] = None) -> bytes:
     return subprocess.run(list(args), input=stdin, capture_output=True, env=ENV, timeout=60, check=False).stdout
 
 
-def gnu_extract(tarball: bytes) -> Dict[str, Any]:
-    """`tar -xf -` into an empty directory: its exit status, messages, and sha256 of every regular file written."""
+def gnu_extract(tarball: bytes, path: Optional[Path] = None) -> Dict[str, Any]:
+    """`tar -xf -` (or `tar -xf PATH`, which lets GNU tar pick the decompressor) into an empty directory: its exit
+    status, messages, and sha256 of every regular file written."""
     with tempfile.TemporaryDirectory() as out:
-        run = tool(["tar", "-xf", "-"], stdin=tarball, cwd=out)
+        if path is None:
+            run = tool(["tar", "-xf", "-"], stdin=tarball, cwd=out)
+        else:
+            run = tool(["tar", "-xf", str(path)], cwd=out)
+            run["command"] = f"tar -xf {path.name}"
         files = {}
         for root, _, names in os.walk(out):
             for name in names:
@@ -207,6 +227,8 @@ def truth_of(name: str, data: bytes, path: Path) -> List[Dict[str, Any]]:
     """What the real unpackers say about the file at `path` (named `name`)."""
     if name.endswith(".tar") and not name.startswith("image-"):
         return [tool(["tar", "-tvf", name], cwd=str(HERE)), gnu_extract(data)]
+    if name.endswith((".tar.lz", ".tar.lzo", ".tar.Z")):
+        return [tool(["tar", "-tvf", name], cwd=str(HERE)), gnu_extract(data, path)]
     if name.endswith(".tar.zst"):
         return [tool(["zstd", "-l", name], cwd=str(HERE)), *tar_truth(output(["zstd", "-dc", str(path)]))]
     if name.endswith(".zst"):
@@ -254,7 +276,7 @@ def truth_of(name: str, data: bytes, path: Path) -> List[Dict[str, Any]]:
 # ------------------------------------------------------------------------------------------- manifest
 
 # file -> (writer, what it exercises, expect): `expect` is read off the tool outputs recorded beside it.
-Expect = Dict[str, List[str]]
+Expect = Dict[str, Any]
 FIXTURES: Dict[str, Tuple[Callable[[], bytes], str, Expect]] = {
     "tar-bad-checksum.tar": (
         bad_checksum,
@@ -301,6 +323,21 @@ FIXTURES: Dict[str, Tuple[Callable[[], bytes], str, Expect]] = {
         "Debian package whose data member is data.tar.lzma; dpkg-deb -c lists and -x extracts usr/bin/spex",
         {"checked": ["data.tar.lzma!usr/bin/spex"], "unreadable": []},
     ),
+    "spex.tar.lz": (
+        lambda: piped(["lzip", "-9", "-c"], tar_of([("spex/bin/spex", DYNAMIC)])),
+        "lzip-compressed tar: GNU tar opens it through lzip; no Python module decodes lzip",
+        {"checked": [], "unreadable": [""], "unsupported": True},
+    ),
+    "spex.tar.lzo": (
+        lambda: lzop_of(tar_of([("spex/bin/spex", DYNAMIC)])),
+        "lzop-compressed tar: GNU tar opens it through lzop; no Python module decodes lzop",
+        {"checked": [], "unreadable": [""], "unsupported": True},
+    ),
+    "spex.tar.Z": (
+        lambda: piped(["compress", "-c"], tar_of([("spex/bin/spex", DYNAMIC)])),
+        "Unix compress (.Z) tar: GNU tar opens it (gzip -d reads .Z too); no Python module decodes LZW",
+        {"checked": [], "unreadable": [""], "unsupported": True},
+    ),
     "image-nested-opaque.tar": (
         image_nested_opaque,
         "docker save image: base layer opt/app/spex; top layer opt/bundle.tar, a tarball whose own members are "
@@ -345,6 +382,9 @@ def main() -> None:
             "gzip": output(["gzip", "--version"]).decode().splitlines()[0],
             "unzip": output(["unzip", "-v"]).decode().splitlines()[0],
             "dpkg-deb": output(["dpkg-deb", "--version"]).decode().splitlines()[0],
+            "lzip": output(["lzip", "--version"]).decode().splitlines()[0],
+            "lzop": output(["lzop", "--version"]).decode().splitlines()[0],
+            "compress": output(["compress", "-V"]).decode().splitlines()[0],
         },
         "archives": records,
     }
