@@ -171,6 +171,62 @@ def lzop_of(data: bytes) -> bytes:
         return subprocess.run(["lzop", "-9", "-c", "spex.tar"], cwd=work, capture_output=True, check=True).stdout
 
 
+def oci_nested_opaque() -> bytes:
+    """The same two layers as image_nested_opaque, as an OCI image layout with gzip-compressed layer blobs."""
+    bundle = tar_of([(".wh..wh..opq", b""), ("bin/tool", DYNAMIC)])
+    layers = [gz(tar_of([("opt/app/spex", DYNAMIC)])), gz(tar_of([("opt/bundle.tar", bundle)]))]
+    blobs: Dict[str, bytes] = {}
+
+    def put(data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        blobs[f"blobs/sha256/{digest}"] = data
+        return f"sha256:{digest}"
+
+    config = json.dumps({"architecture": "amd64", "os": "linux"}, sort_keys=True).encode()
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": put(config),
+                "size": len(config),
+            },
+            "layers": [
+                {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": put(x), "size": len(x)}
+                for x in layers
+            ],
+        },
+        sort_keys=True,
+    ).encode()
+    index = json.dumps(
+        {
+            "schemaVersion": 2,
+            "manifests": [
+                {
+                    "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "digest": put(manifest),
+                    "size": len(manifest),
+                }
+            ],
+        },
+        sort_keys=True,
+    ).encode()
+    files = [("oci-layout", b'{"imageLayoutVersion": "1.0.0"}'), ("index.json", index), *sorted(blobs.items())]
+    return tar_of(files)
+
+
+def image_layers(path: Path) -> List[str]:
+    """The layer member names of a saved image, bottom first: docker's manifest.json, else the OCI index."""
+    names = output(["tar", "-tf", str(path)]).decode().split()
+    if "manifest.json" in names:
+        return list(json.loads(output(["tar", "-xOf", str(path), "manifest.json"]))[0]["Layers"])
+    index = json.loads(output(["tar", "-xOf", str(path), "index.json"]))
+    digest = index["manifests"][0]["digest"].replace(":", "/")
+    manifest = json.loads(output(["tar", "-xOf", str(path), f"blobs/{digest}"]))
+    return [f"blobs/{layer['digest'].replace(':', '/')}" for layer in manifest["layers"]]
+
+
 def lzma_deb() -> bytes:
     """A Debian package whose data member is data.tar.lzma (LZMA "alone" format), which dpkg-deb reads."""
     control = gz(tar_of([("./control", b"Package: spex\nVersion: 1.0\nArchitecture: amd64\n")]))
@@ -257,17 +313,20 @@ def truth_of(name: str, data: bytes, path: Path) -> List[Dict[str, Any]]:
         return [tool(["dpkg-deb", "-c", name], cwd=str(HERE)), tool(["ar", "t", name], cwd=str(HERE)), extract]
     if name.startswith("image-"):
         runs = [tool(["tar", "-tvf", name], cwd=str(HERE))]
-        layers = json.loads(output(["tar", "-xOf", str(path), "manifest.json"]))[0]["Layers"]
-        for layer in layers:
+        for layer in image_layers(path):
             blob = output(["tar", "-xOf", str(path), layer])
+            pipe = ""
+            if blob[:2] == b"\x1f\x8b":
+                blob = output(["gzip", "-dc"], stdin=blob)
+                pipe = " | gzip -dc"
             listing, extract = tar_truth(blob)
-            listing["command"] = f"tar -xOf {name} {layer} | tar -tvf -"
-            extract["command"] = f"tar -xOf {name} {layer} | tar -xf -"
+            listing["command"] = f"tar -xOf {name} {layer}{pipe} | tar -tvf -"
+            extract["command"] = f"tar -xOf {name} {layer}{pipe} | tar -xf -"
             runs += [listing, extract]
             if b"opt/bundle.tar" in blob:
                 bundle = output(["tar", "-xOf", "-", "opt/bundle.tar"], stdin=blob)
                 run = gnu_extract(bundle)
-                run["command"] = f"tar -xOf {name} {layer} | tar -xOf - opt/bundle.tar | tar -xf -"
+                run["command"] = f"tar -xOf {name} {layer}{pipe} | tar -xOf - opt/bundle.tar | tar -xf -"
                 runs.append(run)
         return runs
     raise ValueError(name)
@@ -350,6 +409,12 @@ FIXTURES: Dict[str, Tuple[Callable[[], bytes], str, Expect]] = {
             "unreadable": [],
         },
     ),
+    "image-oci-nested-opaque.tar": (
+        oci_nested_opaque,
+        "OCI image layout, the same two layers gzip-compressed: base opt/app/spex; top opt/bundle.tar holding "
+        ".wh..wh..opq and bin/tool; no whiteout entry in any layer",
+        {"checked": ["{base}!opt/app/spex", "{top}!opt/bundle.tar!bin/tool"], "unreadable": []},
+    ),
 }
 
 
@@ -367,7 +432,7 @@ def main() -> None:
             "expect": expect,
         }
         if name.startswith("image-"):
-            layers = json.loads(output(["tar", "-xOf", str(path), "manifest.json"]))[0]["Layers"]
+            layers = image_layers(path)
             record["layers"] = {"base": layers[0], "top": layers[1]}
         records.append(record)
     manifest = {
