@@ -71,10 +71,18 @@ def sniff_archive(head: bytes) -> Optional[str]:
         return "gzip"
     if head[:6] == b"\xfd7zXZ\x00":
         return "xz"
-    if head[:4] == b"\x28\xb5\x2f\xfd":
-        return "zstd"
+    if head[:4] == b"\x28\xb5\x2f\xfd" or (
+        len(head) >= 4 and 0x184D2A50 <= int.from_bytes(head[:4], "little") <= 0x184D2A5F
+    ):
+        return "zstd"  # a zstd frame, or a skippable frame (RFC 8878 3.1.2), which `zstd -d` passes over
     if head[:3] == b"BZh" and head[3:4].isdigit() and head[3:4] != b"0" and head[4:10] in _BZIP2_BLOCK:
         return "bzip2"
+    if head[:5] == b"LZIP\x01":
+        return "lzip"
+    if head[:9] == b"\x89LZO\x00\r\n\x1a\n":
+        return "lzop"
+    if head[:2] == b"\x1f\x9d" and len(head) > 2 and not head[2] & 0x60 and 9 <= head[2] & 0x1F <= 16:
+        return "compress"  # Unix compress (.Z): flags byte with the reserved bits clear and 9..16-bit codes
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         return "zip"
     if head[:8] == AR_MAGIC:

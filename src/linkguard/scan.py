@@ -24,6 +24,7 @@ from linkguard import __version__
 from linkguard.config import Policy
 from linkguard.errors import describe_with_class
 from linkguard.inputs.files import Candidate, FileArtifact, Problem, walk
+from linkguard.inputs.members import NOT_INSPECTED
 from linkguard.magic import ZIP_TAIL, sniff, sniff_archive, trailing_zip
 from linkguard.model import (
     Artifact,
@@ -44,7 +45,6 @@ from linkguard.readers.budget import BudgetExceeded
 Outcome = Union[ArtifactReport, Skipped]
 Progress = Callable[[int, int, str], None]  # (paths done, artifacts so far, last path)
 
-NOT_ELF = "not an ELF file"
 HEAD = 512  # bytes read to recognise a file: ELF magic, or an archive (the tar magic sits at offset 257)
 IN_PROCESS_FILES = 8  # fewer files than this (and small ones) are checked without worker processes
 IN_PROCESS_BYTES = 64 << 20
@@ -154,7 +154,7 @@ def _check_file(artifact: FileArtifact, policy: Policy) -> Iterator[Outcome]:
                 yield judge(artifact.path, artifact.location, inspection, policy)
     if kind is None:
         if not program:
-            yield Skipped(artifact.path, NOT_ELF)
+            yield Skipped(artifact.path, NOT_INSPECTED)
         return
     # The alarm is armed only for what may take long: most files of a tree are neither ELF nor archives. The walk's
     # own bound is the same instant, taken first: when the alarm fires, the walk's time has run out too.
@@ -201,26 +201,29 @@ def _archive(
             return Unreadable(f"{deadline.time_up()} while checking this member", "budget")
         return inspection
 
-    not_elf = 0
+    not_inspected = 0
+    checked = 0
     entries = 0
     for entry in expand(
         artifact.path, artifact.location, artifact.size, kind, policy.archives, read, policy.excluded, deadline
     ):
         entries += 1
         if isinstance(entry, Skipped):
-            if entry.reason == NOT_ELF:
-                not_elf += 1  # a jar has tens of thousands: counted once per archive, not listed one by one
+            if entry.reason == NOT_INSPECTED:
+                not_inspected += 1  # a jar has tens of thousands: counted once per archive, not listed one by one
             else:
                 yield entry
-        elif isinstance(entry, MemberResult):
-            yield judge(entry.path, entry.location, entry.inspection, policy)
         else:
-            yield judge(entry.path, entry.location, entry.unreadable, policy)
+            checked += 1
+            inspection = entry.inspection if isinstance(entry, MemberResult) else entry.unreadable
+            yield judge(entry.path, entry.location, inspection, policy)
     if not entries and counted:
         yield Skipped(artifact.path, f"{kind} archive with no files in it")  # reported, never dropped
-    if not_elf and counted:
-        what = "1 member is not an ELF file" if not_elf == 1 else f"{not_elf} members are not ELF files"
-        yield Skipped(artifact.path, f"archive: {what}")
+    # Only an archive in which nothing was checked is skipped: one whose members were checked (or failed) is
+    # reported through them, never also as "skipped".
+    if not_inspected and not checked and counted:
+        what = "1 member is not an executable" if not_inspected == 1 else f"{not_inspected} members are not executables"
+        yield Skipped(artifact.path, f"archive: {what} (ELF, PE or Mach-O)")
 
 
 class _Opened:
@@ -400,8 +403,8 @@ def _parallel(items: Iterator[_Item], policy: Policy, jobs: int) -> Iterator[Tup
 
 
 def _compact(item: _Item, outcomes: List[Outcome]) -> object:
-    """What a worker sends back: nothing at all for the common 'not an ELF file' (the parent knows the path)."""
-    if len(outcomes) == 1 and isinstance(outcomes[0], Skipped) and outcomes[0].reason == NOT_ELF:
+    """What a worker sends back: nothing at all for the common NOT_INSPECTED skip (the parent knows the path)."""
+    if len(outcomes) == 1 and isinstance(outcomes[0], Skipped) and outcomes[0].reason == NOT_INSPECTED:
         return None
     return outcomes
 
@@ -410,5 +413,5 @@ def _expand(item: _Item, result: object) -> List[Outcome]:
     if isinstance(item, _Alias):
         return []
     if result is None:
-        return [Skipped(item.path, NOT_ELF)]
+        return [Skipped(item.path, NOT_INSPECTED)]
     return result  # type: ignore[return-value]

@@ -80,7 +80,7 @@ def clean_report() -> Report:
             ArtifactReport(path="dist/tool", location="/ws/dist/tool", format="elf", facts=STATIC),
             ArtifactReport(path="dist/tool-arm64", location="/ws/dist/tool-arm64", format="elf", facts=STATIC_PIE),
         ),
-        skipped=(Skipped("dist/README.md", "not an ELF file"),),
+        skipped=(Skipped("dist/README.md", "not an executable (ELF, PE or Mach-O)"),),
         tool_version="0.1.0",
     )
 
@@ -171,7 +171,7 @@ def mixed_report() -> Report:
     )
     return Report(
         artifacts=artifacts,
-        skipped=(Skipped("dist/README.md", "not an ELF file"),),
+        skipped=(Skipped("dist/README.md", "not an executable (ELF, PE or Mach-O)"),),
         fail_on=Severity.ERROR,
         tool_version="0.1.0",
     )

@@ -260,20 +260,38 @@ def test_a_bug_in_a_container_is_that_archives_internal_lg901(monkeypatch: pytes
     assert problem.unreadable.kind == "internal" and "KeyError" in problem.unreadable.reason
 
 
-def test_the_deadline_alone_ends_a_stalled_tar_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+def _stalled_tar(tmp_path: Path, compress: Any, suffix: str) -> Path:
+    """A compressed tar whose regular member claims 2**80 bytes after some text: the member is skipped after its
+    first bytes (not an executable), so tarfile's forward seek to the next header stalls at the end of data."""
+    import tarfile
+
+    info = tarfile.TarInfo("bad/huge")
+    info.size = 1 << 80
+    info.mtime = 1704067200
+    head = info.tobuf(tarfile.GNU_FORMAT, "utf-8", "surrogateescape")
+    path = tmp_path / f"stalled.tar.{suffix}"
+    path.write_bytes(compress(head + b"text, not an executable\n" * 4096))  # more than one buffered read
+    return path
+
+
+def test_the_deadline_alone_ends_a_stalled_tar_stream(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """With the end-of-data guard off, the clock still stops the 2**80-byte skip, as LG901 kind budget."""
+    import lzma
+
     monkeypatch.setattr(streams, "STALL_READS", 1 << 62)
     started = time.monotonic()
-    entries = _expand("huge-size.tar.xz", Deadline(0.5))
+    entries = _expand(str(_stalled_tar(tmp_path, lzma.compress, "xz")), Deadline(0.5))
     assert time.monotonic() - started < 30
     [problem] = [e for e in entries if hasattr(e, "unreadable")]
     assert problem.unreadable.kind == "budget" and "0.5 s" in problem.unreadable.reason
 
 
-def test_the_walk_stops_at_stop_at(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_walk_stops_at_stop_at(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import gzip
+
     monkeypatch.setattr(streams, "STALL_READS", 1 << 62)
     deadline = Deadline(3600.0, stop_at=time.monotonic() + 0.5)
-    entries = _expand("huge-size.tar.gz", deadline)
+    entries = _expand(str(_stalled_tar(tmp_path, gzip.compress, "gz")), deadline)
     [problem] = [e for e in entries if hasattr(e, "unreadable")]
     assert problem.unreadable.kind == "budget" and "archive time limit reached" in problem.unreadable.reason
 

@@ -16,7 +16,7 @@ from linkguard.report.json import JsonStream
 @pytest.mark.parametrize("count", [0, 1, 3, 255, 256, 257, 700])
 def test_stream_equals_one_dumps(indent: Optional[int], count: int) -> None:
     artifacts: List[Dict[str, Any]] = [{"path": f"dist/p{i}", "needs": [1, {"a": i}], "e": []} for i in range(count)]
-    skipped = [{"path": f"dist/s{i}", "reason": "not an ELF file"} for i in range(count // 2)]
+    skipped = [{"path": f"dist/s{i}", "reason": "not an executable (ELF, PE or Mach-O)"} for i in range(count // 2)]
     parts: List[str] = []
     stream = JsonStream(RunInfo("9.9", None), RenderOptions(color=indent is not None), parts.append)
     for item in artifacts:

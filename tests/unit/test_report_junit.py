@@ -67,7 +67,7 @@ def test_one_case_per_artifact_read_by_junitparser(tmp_path: Path) -> None:
     # the skipped file is a skipped case, not a failure
     (readme,) = [case for case in found if case.name == "dist/README.md"]
     assert [type(r) for r in readme.result] == [junitparser.Skipped]
-    assert "not an ELF file" in readme.result[0].message
+    assert "not an executable (ELF, PE or Mach-O)" in readme.result[0].message
 
 
 def test_failure_text_has_evidence_and_fix(tmp_path: Path) -> None:

@@ -90,7 +90,7 @@ def test_verbose_puts_evidence_cause_and_fix_under_each_artifact() -> None:
     assert lines.count("      libm.so.6: GLIBC_2.29 <- exp, log, pow") == 4
     assert "      remedy: c-musl-static" in lines
     assert not any(line.startswith("Causes and fixes") for line in lines)
-    assert "dist/README.md  skipped (not an ELF file)" in lines
+    assert "dist/README.md  skipped (not an executable (ELF, PE or Mach-O))" in lines
     assert not any("[c-musl-static]" in line for line in lines)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import IO, TYPE_CHECKING, Iterator, Optional
 
-from linkguard.inputs.members import HEAD, Entry, member_path
+from linkguard.inputs.members import HEAD, Entry, member_path, safe_name
 from linkguard.inputs.streams import (
     CODECS,
     ArchiveError,
@@ -90,8 +90,15 @@ def _members(walker: Walker, source: Source, display: str, depth: int, stream: I
             elif name.startswith("data.tar"):
                 head = read_exact(member, HEAD)
                 kind = sniff_archive(head)
+                if kind is None and name == "data.tar.lzma":
+                    kind = "lzma"  # the LZMA "alone" format has no magic: dpkg-deb goes by the member name
                 if kind not in ("tar", *CODECS):
-                    yield walker.problem(path, "Debian data archive is not a tar archive")
+                    yield walker.problem(
+                        path,
+                        f"Debian data archive {safe_name(name)} is neither a tar archive nor compressed in a format "
+                        f"linkguard reads (gzip, xz, zstd, bzip2, lzma): the files it installs cannot be checked",
+                        "unsupported",
+                    )
                 else:
                     assert kind is not None
                     # data.tar is part of the package, not a nested archive: same depth; it is a root filesystem.

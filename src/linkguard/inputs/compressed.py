@@ -13,8 +13,8 @@ from typing import IO, TYPE_CHECKING, Iterator, Optional
 from linkguard.inputs import streams, tar
 from linkguard.inputs.images import Layer
 from linkguard.inputs.members import HEAD, Entry, MemberArtifact
-from linkguard.inputs.streams import DecodedSource, Prefixed, ReplayStream, Source, as_io, read_exact
-from linkguard.magic import is_tar, sniff
+from linkguard.inputs.streams import DecodedSource, OpenerSource, Prefixed, ReplayStream, Source, as_io, read_exact
+from linkguard.magic import is_tar, sniff, sniff_archive
 from linkguard.model import Skipped
 
 if TYPE_CHECKING:  # typed against the walker's protocol: the walker imports the containers, never the reverse
@@ -49,19 +49,55 @@ def walk(
         if sniff(head) is not None:
             yield from _single_file(walker, decoded, display, codec, head, stream)
             return
-    yield Skipped(display, f"{codec}-compressed data, not a tar archive or an ELF file")
+        kind = sniff_archive(head)
+        if kind is not None:
+            # Another archive (`app.zip.gz`, `app.tar.gz.gz`): gunzip and 7z give it, so it is opened as one.
+            path = _content_path(display)
+            if walker.excluded(path):
+                yield Skipped(path, "excluded by configuration")
+                return
+            if kind == "zip":  # read from its end: the size must be known first
+                yield from walker.container(_measured(decoded, head, stream), path, kind, depth + 1)
+            else:
+                live = as_io(Prefixed(head, stream))
+                yield from walker.container(decoded, path, kind, depth + 1, live, layer, rooted)
+            return
+    yield Skipped(display, f"{codec}-compressed data, not a tar archive, another archive or an executable")
+
+
+def _content_path(display: str) -> str:
+    """The display path of what a compressed file holds: one member named after the file (`spex.gz!spex`)."""
+    base = display.replace("!", "/").rsplit("/", 1)[-1]
+    for suffix in SUFFIXES:
+        if base.endswith(suffix) and len(base) > len(suffix):
+            base = base[: -len(suffix)]
+            break
+    return f"{display}!{base}"
+
+
+def _measured(decoded: DecodedSource, head: bytes, stream: IO[bytes]) -> Source:
+    """The decompressed bytes as a source of known size: in memory when small, else replayed from the start."""
+    first = head + read_exact(stream, streams.IN_MEMORY + 1 - len(head))
+    if len(first) <= streams.IN_MEMORY:
+        small = first
+        source: Source = OpenerSource(lambda: io.BytesIO(small), len(small))
+        source.seekable = True
+        return source
+    size = len(first)
+    del first
+    while True:
+        more = stream.read(1 << 20)
+        if not more:
+            break
+        size += len(more)
+    return OpenerSource(lambda: as_io(ReplayStream(decoded, size)), size)
 
 
 def _single_file(
     walker: Walker, decoded: DecodedSource, display: str, codec: str, head: bytes, stream: IO[bytes]
 ) -> Iterator[Entry]:
     """A single compressed file (`spex.gz`): its content is one member named after the file."""
-    base = display.replace("!", "/").rsplit("/", 1)[-1]
-    for suffix in SUFFIXES:
-        if base.endswith(suffix) and len(base) > len(suffix):
-            base = base[: -len(suffix)]
-            break
-    path = f"{display}!{base}"
+    path = _content_path(display)
     if walker.excluded(path):
         yield Skipped(path, "excluded by configuration")
         return

@@ -2,9 +2,12 @@
 
 goreleaser records every artifact it made as an object with `name`, `path` (relative to the directory it ran in),
 `goos`, `goarch`, the variant (`goamd64`, `goarm`, `goarm64`, `go386`, ...), `target` (`linux_amd64_v1`) and
-`type`. linkguard checks the entries of type "Binary" (what `builds:` produced, and binaries uploaded as they are);
+`type`. linkguard checks the entries of type "Binary" (what `builds:` produced, and binaries uploaded as they are)
+and "C Shared Library" (a `buildmode: c-shared` build: a cgo library, the likeliest to be dynamically linked);
 archives are left out because goreleaser packs those same binaries into them, so checking both would report each
-problem twice (pass an archive as a PATH to check it too). Checksums, SBOMs, packages and images are not programs.
+problem twice (pass an archive as a PATH to check it too). A "C Archive Library" (`c-archive`) is a static library
+whose linkage is decided when a program links it, and a "C Header" is text; checksums, SBOMs, packages and images
+are not programs.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Tuple
 
 ARTIFACTS_FILE = "artifacts.json"
-CHECKED_TYPES = ("Binary",)
+CHECKED_TYPES = ("Binary", "C Shared Library")
 VARIANT_KEYS = ("goamd64", "goarm", "goarm64", "go386", "gomips", "goppc64", "goriscv64")
 _ROOT_LEVELS = 4  # how far above dist/ the directory goreleaser ran in may be
 

@@ -9,7 +9,9 @@ from typing import IO, Callable, Optional, Union
 from linkguard.inputs.files import Problem
 from linkguard.model import Artifact, Inspection, Skipped
 
-NOT_INSPECTED = "not an ELF file"
+# The skip reason of a file or member that is no executable linkguard reads (nor an archive): the one name for it,
+# used by the walk and by scan (which counts such members instead of listing them).
+NOT_INSPECTED = "not an executable (ELF, PE or Mach-O)"
 HEAD = 512  # enough to recognise every format here (the ustar magic sits at offset 257)
 EMPTY_NAME = "(empty name)"  # how a member without a name is shown after the `!`
 

@@ -20,7 +20,9 @@ from linkguard.seekable import SeekableReader, WindowStream
 
 IN_MEMORY = 16 * MiB  # members up to this size behind a decompressor are read into memory
 RATIO_FLOOR = 1 * MiB  # the ratio limit applies once this much has been inflated (tar padding alone is ~100:1)
-CODECS = ("gzip", "bzip2", "xz", "zstd")
+# Compressions GNU tar opens (through lzip, lzop, compress) that no module here decodes: their archives are LG901.
+UNREADABLE_CODECS = ("lzip", "lzop", "compress")
+CODECS = ("gzip", "bzip2", "xz", "zstd", "lzma", *UNREADABLE_CODECS)  # lzma: LZMA "alone", as in .deb data.tar.lzma
 
 
 STALL_READS = 64  # empty reads in a row past the end of a stream before its reader is taken to be stuck
@@ -453,6 +455,18 @@ def _decoder(codec: str, raw: IO[bytes], owner: str) -> IO[bytes]:
         import lzma
 
         return lzma.LZMAFile(raw)
+    if codec == "lzma":
+        import lzma
+
+        return lzma.LZMAFile(raw, format=lzma.FORMAT_ALONE)
+    if codec in UNREADABLE_CODECS:
+        what = "compressed by Unix compress (.Z)" if codec == "compress" else f"{codec}-compressed"
+        raise ArchiveError(
+            owner,
+            f"{what}: GNU tar opens it (through `{codec} -d`), but linkguard cannot decompress it, so what it "
+            f"holds cannot be checked (ship gzip, xz, bzip2 or zstd instead, or exclude the file)",
+            "unsupported",
+        )
     if codec == "zstd":
         try:
             import zstandard

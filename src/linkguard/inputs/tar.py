@@ -8,13 +8,19 @@ the sizes it claims, costs more than the per-member time or allocates what it cl
 Member failures stop the walk: a tar stream has no directory, so once the bytes of one member cannot be read,
 where the next header starts is unknown. Failures that are bugs (kind "internal") are the exception: the stream
 itself is fine, so the walk goes on.
+
+Where tarfile and GNU tar read a header differently, the archive is read as GNU tar extracts it (what a release
+job unpacks): a damaged header (bad checksum, a size that is not a number) is one LG901 and the walk resumes at the
+next valid header, where tarfile would stop as if the archive ended; numeric fields GNU tar does not need (a
+device number of a regular file, a mode or owner that is not octal) do not hide the member; a member of a type
+neither knows is a regular file; a pax header's GNU sparse size without a sparse map is a plain file.
 """
 
 from __future__ import annotations
 
 import io
 import tarfile
-from typing import IO, TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Set, cast
+from typing import IO, TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Set, Tuple, Type, cast
 
 from linkguard.inputs import streams
 from linkguard.inputs.failures import INTERNAL, OversizedHeader, TruncatedTar, unreadable
@@ -34,6 +40,8 @@ from linkguard.magic import sniff_archive
 if TYPE_CHECKING:  # typed against the walker's protocol: the walker imports the containers, never the reverse
     from linkguard.inputs.protocol import Walker
 
+# tarfile's "this block is not a valid header" (bad checksum, a number that is not a number); private, not in stubs
+_INVALID_HEADER: Type[tarfile.HeaderError] = cast(Any, tarfile).InvalidHeaderError
 MAX_HEADER = 1 << 20  # a GNU long name or a pax record set larger than this is hostile, not read
 _EXTENDED = {
     tarfile.GNUTYPE_LONGNAME: "GNU long-name",
@@ -44,18 +52,74 @@ _EXTENDED = {
 }
 
 
+# Numeric header fields GNU tar extracts a member without (it warns, or ignores them for a regular file), where
+# tarfile refuses the whole header: (start, end) in the 512-byte header.
+_SPARED_FIELDS = {
+    "mode": (100, 108),
+    "uid": (108, 116),
+    "gid": (116, 124),
+    "mtime": (136, 148),
+    "devmajor": (329, 337),
+    "devminor": (337, 345),
+}
+
+
+class LenientTarFile(tarfile.TarFile):
+    """tarfile, keeping the damaged headers that BoundedTarInfo skipped over: (offset, reason), drained by read()."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.damaged: List[Tuple[int, str]] = []
+        super().__init__(*args, **kwargs)
+
+
 class BoundedTarInfo(tarfile.TarInfo):
-    """tarfile's header parser, refusing extended headers that claim more than MAX_HEADER and headers cut short.
+    """tarfile's header parser, refusing extended headers that claim more than MAX_HEADER and headers cut short,
+    and reading damaged headers as GNU tar does (see the module docstring).
 
     tarfile reads an extended header's whole claimed size in one call; it also takes a header cut short after the
     first as the end of the archive, which would hide a truncation.
     """
 
+    sparse_size: Optional[int] = None  # a pax GNU sparse size without a map that disagrees with the stored size
+
+    @classmethod
+    def fromtarfile(cls, archive: tarfile.TarFile) -> BoundedTarInfo:
+        """The next valid header; damaged ones are noted in `archive.damaged` and skipped block by block, as GNU tar
+        does ("Skipping to next header"), where tarfile would take the first one as the end of the archive."""
+        first: Optional[Tuple[int, str]] = None
+        while True:
+            start = archive.fileobj.tell() if archive.fileobj is not None else 0
+            try:
+                info = cast(BoundedTarInfo, super().fromtarfile(archive))
+            except _INVALID_HEADER as exc:
+                if first is None:
+                    first = (start, str(exc))
+                    if isinstance(archive, LenientTarFile):
+                        archive.damaged.append(first)
+                continue
+            return info
+
     @classmethod
     def frombuf(cls, buf: bytes, encoding: str, errors: str) -> BoundedTarInfo:  # type: ignore[override]
         if 0 < len(buf) < tarfile.BLOCKSIZE:
             raise TruncatedTar(f"header cut short: {len(buf)} of {tarfile.BLOCKSIZE} bytes")
-        return cast(BoundedTarInfo, super().frombuf(buf, encoding, errors))
+        try:
+            return cast(BoundedTarInfo, super().frombuf(buf, encoding, errors))
+        except _INVALID_HEADER:
+            repaired = _spare_fields(buf)
+            if repaired is None:
+                raise
+            return cast(BoundedTarInfo, super().frombuf(repaired, encoding, errors))
+
+    def _apply_pax_info(self, pax_headers: Mapping[str, str], encoding: str, errors: str) -> None:
+        # A GNU sparse size without a sparse map: GNU tar writes the stored bytes as they are, tarfile a file of
+        # zeros of that size. Read the stored bytes; a size that disagrees with them is reported by _member.
+        stored = self.size
+        super()._apply_pax_info(pax_headers, encoding, errors)  # type: ignore[misc]
+        if not self.sparse and "size" not in pax_headers:
+            self.sparse = None
+            if self.size != stored:
+                self.sparse_size, self.size = self.size, stored
 
     def _proc_member(self, archive: Any) -> Any:  # tarfile's private dispatch on the header type
         what = _EXTENDED.get(self.type)
@@ -64,6 +128,27 @@ class BoundedTarInfo(tarfile.TarInfo):
                 f"{what} header claims {self.size} bytes, more than the {MAX_HEADER} any real one needs; not read"
             )
         return super()._proc_member(archive)  # type: ignore[misc]
+
+
+def _spare_fields(buf: bytes) -> Optional[bytes]:
+    """The header with the numeric fields GNU tar does without set to zero, if its checksum is good and that is what
+    tarfile refused; None when the header is damaged (GNU tar skips it too)."""
+    numbers = cast(Any, tarfile)
+    try:
+        if numbers.nti(buf[148:156]) not in numbers.calc_chksums(buf):
+            return None
+    except _INVALID_HEADER:
+        return None
+    repaired = bytearray(buf)
+    for start, end in _SPARED_FIELDS.values():
+        try:
+            numbers.nti(buf[start:end])
+        except _INVALID_HEADER:
+            repaired[start:end] = b"0" * (end - start - 1) + b"\0"
+    if repaired == buf:
+        return None  # something else is wrong with it
+    repaired[148:156] = b"%06o\0 " % numbers.calc_chksums(bytes(repaired))[0]
+    return bytes(repaired)
 
 
 def walk(
@@ -91,7 +176,7 @@ def walk(
 def _open(walker: Walker, stream: IO[bytes], display: str, size: Optional[int], seekable: bool) -> tarfile.TarFile:
     # Random access skips member data by seeking; a forward stream (behind a decompressor) is read through.
     watched = as_io(Watched(stream, display, walker.deadline, size if seekable else None))
-    return tarfile.open(fileobj=watched, mode="r:" if seekable else "r|", tarinfo=BoundedTarInfo)
+    return LenientTarFile.open(fileobj=watched, mode="r:" if seekable else "r|", tarinfo=BoundedTarInfo)
 
 
 def read(
@@ -115,6 +200,7 @@ def read(
     while True:
         walker.deadline.restart()
         info = archive.next()
+        yield from _damaged(walker, archive, display)
         if info is None:
             break
         # tarfile keeps every header otherwise; memory must not grow with the member count.
@@ -141,6 +227,20 @@ def read(
             return  # the stream broke inside this member: nothing after it can be found
     if plan is not None:
         yield from _image_results(walker, plan, images, display)
+
+
+def _damaged(walker: Walker, archive: tarfile.TarFile, display: str) -> Iterator[Entry]:
+    """One LG901 per damaged header skipped since the last call (a run of unreadable blocks counts once)."""
+    if not isinstance(archive, LenientTarFile):
+        return
+    for offset, reason in archive.damaged:
+        yield walker.problem(
+            display,
+            f"damaged tar header at byte {offset} ({reason}): the member it starts cannot be read; the rest of the "
+            f"archive is read from the next valid header, as GNU tar does",
+            "corrupt",
+        )
+    archive.damaged.clear()
 
 
 def _member(
@@ -193,9 +293,22 @@ def _member(
     if info.islnk():
         yield from emit(Skipped(path, f"hard link to {safe_name(info.linkname)}; checked under that name"))
         return
-    if not info.isreg():
+    if not info.isreg() and info.type in tarfile.SUPPORTED_TYPES:
         yield from emit(Skipped(path, "special file (device or FIFO) inside the archive"))
         return
+    # From here a regular file, or a type tarfile does not know: GNU tar ("Unknown file type, extracted as normal
+    # file") and tarfile both write such a member's data as a regular file.
+    sparse_size = info.sparse_size if isinstance(info, BoundedTarInfo) else None
+    if sparse_size is not None:
+        yield from emit(
+            walker.problem(
+                path,
+                f"pax header gives a GNU sparse size of {sparse_size} bytes without a sparse map, but the member "
+                f"stores {info.size}: GNU tar would read {sparse_size} bytes from the archive as its content; the "
+                f"{info.size} stored bytes are checked",
+                "corrupt",
+            )
+        )
     live = archive.extractfile(info)
     if live is None:
         raise TruncatedTar(f"tarfile returned no data for regular member {safe_name(info.name)!r}")
@@ -218,11 +331,13 @@ def _member(
                 return
             sparse_source: Source = OpenerSource(lambda: io.BytesIO(data), len(data))
             sparse_source.seekable = True
-            for entry in walker.member(sparse_source, path, len(data), io.BytesIO(data), depth, layer):
+            for entry in walker.member(sparse_source, path, len(data), io.BytesIO(data), depth):
                 yield from emit(entry)
             return
         member_source = SliceSource(source, info.offset_data, info.size)
-        for entry in walker.member(member_source, path, info.size, live, depth, layer):
+        # A tarball inside an image layer is a file of the layer: its members are held (and hidden) under the
+        # tarball's own path, and its `.wh.` names are members, not whiteouts of the image.
+        for entry in walker.member(member_source, path, info.size, live, depth):
             yield from emit(entry)
 
 
