@@ -21,6 +21,7 @@ import pytest
 
 from linkguard import scan as scan_module
 from linkguard.config import Policy
+from linkguard.inputs.members import NOT_INSPECTED
 from linkguard.model import Report
 from linkguard.scan import scan
 from tests.truth import require_tool
@@ -183,7 +184,7 @@ def test_an_unrecognised_file_costs_its_head_and_its_tail_only(tmp_path: Path, c
     with open(path, "wb") as handle:
         handle.truncate(64 << 20)  # sparse: 64 MiB of zeros, not a zip
     report = scan([str(path)], Policy(jobs=1))
-    assert [s.reason for s in report.skipped] == ["not an ELF file"]
+    assert [s.reason for s in report.skipped] == [NOT_INSPECTED]
     assert sum(counted) <= 512 + ZIP_TAIL
 
 
@@ -223,7 +224,7 @@ def test_small_files_without_a_zip_stay_skipped(tmp_path: Path) -> None:
     report = scan([str(tmp_path)], Policy(jobs=1))
     assert not report.artifacts
     assert sorted((s.path, s.reason) for s in report.skipped) == sorted(
-        (str(tmp_path / n), "not an ELF file") for n in texts
+        (str(tmp_path / n), NOT_INSPECTED) for n in texts
     )
 
 

@@ -228,9 +228,7 @@ def _totals_line(report: Report) -> str:
     ).rstrip()
 
 
-def _row(
-    artifact: ArtifactReport, fail_on: Optional[Severity], details: bool, targets: Sequence[str] = ()
-) -> str:
+def _row(artifact: ArtifactReport, fail_on: Optional[Severity], details: bool, targets: Sequence[str] = ()) -> str:
     """One artifact: path, verdict, linkage, highest glibc, packing, and its rules (with a <details> of the
     evidence, cause and fix when `details`)."""
     facts = artifact.facts
