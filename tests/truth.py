@@ -116,7 +116,9 @@ def fixture_path(base: Path, fixture: Dict[str, Any], build_script: str) -> Path
 # ------------------------------------------------------------------ can this host execute a fixture?
 
 
-def _version(text: str) -> tuple[int, ...]:
+def numeric_version(text: str) -> tuple[int, ...]:
+    """A dotted version of ASCII digits ("2.2.5", "3.4.21") as integers: the tests' own comparison, so an
+    expectation never comes from linkguard.versions, the code under test."""
     return tuple(int(part) for part in text.split("."))
 
 
@@ -184,7 +186,7 @@ def cannot_run(
         return None  # musl's loader is its C library: libc.so is the loader itself
     wanted = (max_versions or {}).get("GLIBC")
     host = loader_glibc(interpreter)
-    if wanted and (host is None or _version(host) < _version(wanted)):
+    if wanted and (host is None or numeric_version(host) < numeric_version(wanted)):
         return f"it needs GLIBC_{wanted} and this host's {interpreter} is glibc {host}"
     absent = [name for name in needed if not _library_present(name, machine)]
     if absent:
