@@ -39,6 +39,7 @@ def negative_entry(rec: Dict[str, Any]) -> Dict[str, Any]:
         "truth": {"file": pf.file_b(path), "llvm_objdump": mf.not_macho(path)},
     }
 
+
 HAND_WRITTEN = ("platform_facts", "verdicts_source", "verdicts")
 
 

@@ -38,6 +38,7 @@ def upx_facts(path: str, upx394: str, upx4: str, packer: str, original: str) -> 
             os.unlink(out)
     return rec
 
+
 HAND_WRITTEN = ("platform_facts", "verdicts_source", "verdicts")
 
 
