@@ -72,6 +72,18 @@ def require_tool(name: str, reason: str = "") -> str:
     return found
 
 
+def require_module(name: str, reason: str) -> ModuleType:
+    """Import `name` (a test extra, e.g. xmlschema), or missing() at module level: a developer who followed the
+    README has it; CI must never go green on a suite that skipped what it validates."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        message = f"{name} is not installed: {reason}"
+        if tools_required():
+            pytest.fail(f"{message} ({REQUIRE_ENV}=1: a missing test dependency is a failure)", pytrace=False)
+        pytest.skip(message, allow_module_level=True)
+
+
 def need(tool: str) -> None:
     """require_tool() for a tool whose output a manifest recorded."""
     require_tool(tool, f"re-check the manifest's {tool} truth")

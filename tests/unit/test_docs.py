@@ -24,6 +24,9 @@ def test_readme_rule_table_is_the_registry_table() -> None:
 
 def test_readme_opens_with_the_two_commands() -> None:
     lines = (ROOT / "README.md").read_text().splitlines()
-    block = lines[lines.index("```sh") + 1 : lines.index("```sh") + 3]
-    assert block[0].startswith("python -m pip install . && linkguard examples/")
-    assert "pytest" in block[1]
+    block = lines[lines.index("```sh") + 1 : lines.index("```sh") + 4]
+    venv = "python3 -m venv .venv && . .venv/bin/activate && "  # Debian's python3 refuses a bare pip install
+    assert block[0] == venv + "pip install . && linkguard examples/dist"
+    assert block[1] == venv + "pip install -e '.[test,github,dev]' && python -m pytest"
+    assert block[2] == "```", "exactly two commands"
+    assert "bash .ci/fresh-machine" in (ROOT / ".ci" / "run").read_text(), "CI runs the second one as on a fresh machine"

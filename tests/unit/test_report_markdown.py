@@ -4,7 +4,6 @@ package, with the table and autolink extensions) and asserted on the HTML: one r
 
 from __future__ import annotations
 
-import os
 from html.parser import HTMLParser
 from types import ModuleType
 from typing import List, Optional, Tuple
@@ -21,6 +20,7 @@ from linkguard.report.markdown import (
     markdown_with_code,
     summary_markdown,
 )
+from tests.truth import require_module
 from tests.unit._report_samples import DYNAMIC, LG101_DYNAMIC, clean_report, many_report, mixed_report
 
 GITHUB_LIMIT = 1024 * 1024
@@ -48,13 +48,7 @@ OUR_TAGS |= {"code", "ul", "li", "blockquote"}
 
 
 def cmark() -> ModuleType:
-    try:
-        import cmarkgfm
-    except ImportError:
-        if os.environ.get("LINKGUARD_REQUIRE_TOOLS") == "1":
-            pytest.fail("cmarkgfm (GitHub's markdown engine) is required here: pip install cmarkgfm")
-        pytest.skip("cmarkgfm (GitHub's markdown engine) is not installed: pip install cmarkgfm")
-    return cmarkgfm
+    return require_module("cmarkgfm", "GitHub's markdown engine renders the summary (the test extra)")
 
 
 def render_html(markdown: str) -> str:
