@@ -29,4 +29,5 @@ def test_readme_opens_with_the_two_commands() -> None:
     assert block[0] == venv + "pip install . && linkguard examples/dist"
     assert block[1] == venv + "pip install -e '.[test,github,dev]' && python -m pytest"
     assert block[2] == "```", "exactly two commands"
-    assert "bash .ci/fresh-machine" in (ROOT / ".ci" / "run").read_text(), "CI runs the second one as on a fresh machine"
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "bash .ci/fresh-machine" in ci, "CI runs the second command as a fresh machine would"

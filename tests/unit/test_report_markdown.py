@@ -15,7 +15,6 @@ from linkguard.report import RenderOptions
 from linkguard.report.markdown import (
     REPORTER,
     artifact_verdict,
-    escape_html,
     escape_markdown,
     markdown_with_code,
     summary_markdown,
@@ -246,10 +245,6 @@ def test_escape_markdown(raw: str, escaped: str) -> None:
 
 def test_markdown_with_code_keeps_only_paired_spans() -> None:
     assert markdown_with_code("run `a|b` then `x") == "run <code>a\\|b</code> then \\`x"
-
-
-def test_escape_html_for_summary_elements() -> None:
-    assert escape_html('<a href="x">&') == "&lt;a href=&quot;x&quot;&gt;&amp;"
 
 
 def test_heading_for_each_outcome() -> None:

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import IO, Optional
+from typing import Optional
 
 from linkguard.limits import Limits, MiB
-from linkguard.seekable import SeekableReader
-
-HEAD = 4096
 
 
 class BudgetExceeded(Exception):
@@ -55,37 +52,3 @@ class Budget:
                 f"decompression produced more than {self.inflate_bytes} bytes (limit: bytes inflated per artifact)"
             )
         self.check_time()
-
-
-class BudgetedStream(SeekableReader):
-    """A read-only seekable view of `raw` that charges every read to `budget`.
-
-    Reads are also clipped to the stream size, so a length field from a hostile header cannot make a caller
-    allocate gigabytes before it notices the file is shorter.
-    """
-
-    def __init__(self, raw: IO[bytes], size: int, budget: Budget) -> None:
-        super().__init__(size)
-        self._raw = raw
-        self._budget = budget
-        self._head = b""  # the first HEAD bytes, read once: parsers fetch header fields one at a time
-
-    def read(self, size: Optional[int] = -1) -> bytes:
-        if size is None or size < 0:
-            size = self._size - self._pos
-        size = max(0, min(size, self._size - self._pos))
-        self._budget.charge_read(size)
-        if size == 0:
-            return b""
-        if self._pos + size <= HEAD:
-            if not self._head:
-                self._raw.seek(0)
-                self._head = self._raw.read(HEAD)
-            if self._pos + size <= len(self._head):
-                data = self._head[self._pos : self._pos + size]
-                self._pos += size
-                return data
-        self._raw.seek(self._pos)
-        data = self._raw.read(size)
-        self._pos += len(data)
-        return data

@@ -7,7 +7,7 @@ count costs at most what the file holds and ends as `Malformed` (LG901) instead 
 from __future__ import annotations
 
 import struct
-from typing import IO, Any, List, Optional, Tuple
+from typing import IO, Any, List, Tuple
 
 from linkguard.readers.budget import Budget
 
@@ -86,11 +86,6 @@ def unpack(fmt: str, data: bytes, offset: int = 0) -> Tuple[Any, ...]:
         raise Malformed(f"truncated: record of {struct.calcsize(fmt)} bytes at {offset:#x}", "truncated") from None
 
 
-def u32(data: bytes, offset: int, order: str = "<") -> int:
-    value: int = unpack(order + "I", data, offset)[0]
-    return value
-
-
 def find_all(data: bytes, needle: bytes, limit: int = 64) -> Tuple[int, ...]:
     """Offsets of up to `limit` occurrences of `needle` in `data`."""
     hits: List[int] = []
@@ -99,9 +94,3 @@ def find_all(data: bytes, needle: bytes, limit: int = 64) -> Tuple[int, ...]:
         hits.append(pos)
         pos = data.find(needle, pos + 1)
     return tuple(hits)
-
-
-def optional_text(raw: Optional[bytes]) -> Optional[str]:
-    if raw is None:
-        return None
-    return raw.decode("utf-8", errors="replace")
