@@ -72,6 +72,18 @@ def require_tool(name: str, reason: str = "") -> str:
     return found
 
 
+def require_module(name: str, reason: str) -> ModuleType:
+    """Import `name` (a test extra, e.g. xmlschema), or missing() at module level: a developer who followed the
+    README has it; CI must never go green on a suite that skipped what it validates."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        message = f"{name} is not installed: {reason}"
+        if tools_required():
+            pytest.fail(f"{message} ({REQUIRE_ENV}=1: a missing test dependency is a failure)", pytrace=False)
+        pytest.skip(message, allow_module_level=True)
+
+
 def need(tool: str) -> None:
     """require_tool() for a tool whose output a manifest recorded."""
     require_tool(tool, f"re-check the manifest's {tool} truth")
@@ -116,7 +128,9 @@ def fixture_path(base: Path, fixture: Dict[str, Any], build_script: str) -> Path
 # ------------------------------------------------------------------ can this host execute a fixture?
 
 
-def _version(text: str) -> tuple[int, ...]:
+def numeric_version(text: str) -> tuple[int, ...]:
+    """A dotted version of ASCII digits ("2.2.5", "3.4.21") as integers: the tests' own comparison, so an
+    expectation never comes from linkguard.versions, the code under test."""
     return tuple(int(part) for part in text.split("."))
 
 
@@ -184,7 +198,7 @@ def cannot_run(
         return None  # musl's loader is its C library: libc.so is the loader itself
     wanted = (max_versions or {}).get("GLIBC")
     host = loader_glibc(interpreter)
-    if wanted and (host is None or _version(host) < _version(wanted)):
+    if wanted and (host is None or numeric_version(host) < numeric_version(wanted)):
         return f"it needs GLIBC_{wanted} and this host's {interpreter} is glibc {host}"
     absent = [name for name in needed if not _library_present(name, machine)]
     if absent:

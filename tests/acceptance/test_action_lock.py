@@ -1,8 +1,10 @@
 """The action's lock file installed for real, with the action's own pip flags, into fresh environments.
 
 pip fetches the pinned wheels from the package index the host pip is configured for (a registry or a mirror must
-be reachable; otherwise these tests skip, or fail under LINKGUARD_REQUIRE_TOOLS=1). Each Python that pyenv or the
-host provides among 3.9 and the running one is tried, so the `python_version < "3.11"` pin (tomli) is exercised.
+be reachable; otherwise these tests skip, or fail under LINKGUARD_REQUIRE_TOOLS=1). The running Python installs the
+lock; so does a 3.9 where pyenv or the host has one. On every host, the pins that Pythons 3.9 to 3.13 select (by the
+lock's own markers) are downloaded for that version with their hashes checked, so the 3.9-only pins (pyelftools
+0.32, tomli) are exercised without a 3.9 interpreter.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from pathlib import Path
 from typing import List
 
 import pytest
+
+from tests.truth import missing
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / ".github" / "action-requirements.lock"
@@ -31,6 +35,13 @@ def pythons() -> List[str]:
             found.append(candidate)
             break
     return found
+
+
+def _offline(run: subprocess.CompletedProcess) -> None:
+    """missing() when pip failed because no package index answered (not for a hash mismatch or a missing wheel)."""
+    offline = ("NewConnectionError", "Max retries exceeded", "Temporary failure in name resolution", "Network is")
+    if run.returncode != 0 and any(marker in run.stderr for marker in offline):
+        missing(f"cannot reach a package index for the locked wheels: {run.stderr.strip()[-300:]}")
 
 
 def install(python: str, target: Path) -> Path:
@@ -50,11 +61,7 @@ def install(python: str, target: Path) -> Path:
         timeout=300,
         check=False,
     )
-    offline = ("NewConnectionError", "Max retries exceeded", "Temporary failure in name resolution", "Network is")
-    if run.returncode != 0 and any(marker in run.stderr for marker in offline):
-        if os.environ.get("LINKGUARD_REQUIRE_TOOLS") == "1":
-            pytest.fail(f"cannot reach a package index: {run.stderr[-800:]}")
-        pytest.skip(f"cannot reach a package index for the locked wheels: {run.stderr.strip()[-300:]}")
+    _offline(run)
     assert run.returncode == 0, run.stderr  # a hash mismatch or a missing wheel fails here
     return venv_python
 
@@ -99,7 +106,9 @@ def test_lock_installs_and_linkguard_runs(python: str, tmp_path: Path) -> None:
 def test_a_tampered_hash_is_refused(tmp_path: Path) -> None:
     lock = tmp_path / "lock.txt"
     text = LOCK.read_text(encoding="utf-8")
-    lock.write_text(text.replace("sha256:f215", "sha256:0215").replace("sha256:013d", "sha256:113d"), encoding="utf-8")
+    tampered = text.replace("sha256:f215", "sha256:0215").replace("sha256:013d", "sha256:113d")
+    assert tampered.count("sha256:0215") == 1 and tampered.count("sha256:113d") == 1, "the pyelftools hashes changed"
+    lock.write_text(tampered, encoding="utf-8")
     target = tmp_path / "env"
     venv.create(target, with_pip=False)
     run = subprocess.run(
@@ -119,7 +128,45 @@ def test_a_tampered_hash_is_refused(tmp_path: Path) -> None:
         timeout=300,
         check=False,
     )
-    if "Max retries exceeded" in run.stderr or "NewConnectionError" in run.stderr:
-        pytest.skip("cannot reach a package index for the locked wheels")
+    _offline(run)
     assert run.returncode != 0
     assert "DO NOT MATCH THE HASHES" in run.stderr
+
+
+def pins_for(python_version: str) -> List[str]:
+    """The lock's requirement lines whose marker holds on `python_version`, markers dropped, hashes kept."""
+    from packaging.requirements import Requirement
+
+    environment = {"python_version": python_version, "python_full_version": python_version + ".0"}
+    lines = []
+    for line in LOCK.read_text(encoding="utf-8").replace("\\\n", " ").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        spec, *hashes = line.split(" --hash=")
+        requirement = Requirement(spec.strip())
+        if requirement.marker is None or requirement.marker.evaluate(environment):
+            lines.append(
+                f"{requirement.name}{requirement.specifier} " + " ".join(f"--hash={h.strip()}" for h in hashes)
+            )
+    return lines
+
+
+@pytest.mark.parametrize("python_version", ["3.9", "3.10", "3.11", "3.12", "3.13"])
+def test_every_python_gets_hash_checked_wheels(python_version: str, tmp_path: Path) -> None:
+    pins = pins_for(python_version)
+    names = {pin.split("==")[0] for pin in pins}
+    assert names == {"pyelftools", "actions-toolkit"} | ({"tomli"} if python_version in ("3.9", "3.10") else set())
+    requirements = tmp_path / "pins.txt"
+    requirements.write_text("\n".join(pins) + "\n", encoding="utf-8")
+    args = ["download", "--python-version", python_version, "-d", str(tmp_path / "wheels"), "-r", str(requirements)]
+    run = subprocess.run(
+        [sys.executable, "-m", "pip", *args, *(f for f in PIP_FLAGS if f != "--no-input")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    _offline(run)
+    assert run.returncode == 0, run.stderr  # a wrong hash, or no wheel for that Python, fails here
+    wheels = sorted(p.name for p in (tmp_path / "wheels").iterdir())
+    assert len(wheels) == len(pins) and all(w.endswith(".whl") for w in wheels), wheels

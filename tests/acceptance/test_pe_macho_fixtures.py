@@ -2,25 +2,31 @@
 
 Truth comes from tests/data/pe/manifest.json (objdump -p, llvm-readobj --coff-imports, strings, upx -l) and
 tests/data/macho/manifest.json (llvm-objdump --macho, upx -l, go version -m), recorded when the fixtures were
-built; nothing here is copied from linkguard's output. Which library counts as "part of the OS" is policy data
-(src/linkguard/data/*.json); the expected verdict applies that data to the truth's library names.
+built; nothing here is copied from linkguard's output. The expected verdicts are literal data in the same
+manifests, written by hand from that truth and from Microsoft's and Apple's facts (`platform_facts`: a DLL is
+system when Windows ships it, a dylib when it lives under /usr/lib or /System/Library), never computed by linkguard:
+a mistake in linkguard's platform data fails these tests instead of moving the expectation with it.
 """
 
 from __future__ import annotations
 
 import json
+import posixpath
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
 
-from linkguard.readers import platforms
 from tests.conftest import DATA, load_manifest, run_cli, run_json, validate_report
 
 PE = DATA / "pe"
 MACHO = DATA / "macho"
 PE_FIXTURES = load_manifest(PE / "manifest.json")
 MACHO_FIXTURES = load_manifest(MACHO / "manifest.json")
+PE_MANIFEST = json.loads((PE / "manifest.json").read_text())
+MACHO_MANIFEST = json.loads((MACHO / "manifest.json").read_text())
+PE_VERDICTS: Dict[str, Dict[str, Any]] = PE_MANIFEST["verdicts"]
+MACHO_VERDICTS: Dict[str, Dict[str, Any]] = MACHO_MANIFEST["verdicts"]
 MACHO_BY_FILE = {f["file"]: f for f in MACHO_FIXTURES}
 PE_BY_FILE = {f["file"]: f for f in PE_FIXTURES}
 
@@ -69,6 +75,30 @@ def _dlltool(fixture: Dict[str, Any]) -> bool:
     return "dlltool" in fixture.get("build", "") and " -y " in fixture.get("build", "")
 
 
+def _verdict(verdicts: Dict[str, Dict[str, Any]], fixture: Dict[str, Any]) -> Dict[str, Any]:
+    if fixture["name"] not in verdicts:
+        pytest.fail(f"{fixture['name']} has no hand-written expected verdict in its manifest's `verdicts`")
+    return verdicts[fixture["name"]]
+
+
+@pytest.mark.parametrize("fixture", PE_FIXTURES, ids=[f["name"] for f in PE_FIXTURES])
+def test_pe_verdict_data_classifies_every_dll_of_the_truth(fixture: Dict[str, Any]) -> None:
+    """The literal data is complete: each DLL the truth lists is one Windows ships or one the fixture's verdict
+    names, and the verdict names only DLLs of the truth."""
+    facts = PE_MANIFEST["platform_facts"]
+    system, not_system = set(facts["system"]), set(facts["not_system"])
+    expected = _verdict(PE_VERDICTS, fixture)
+    truth_dlls = _pe_truth_dlls(fixture)
+    assert {d.lower() for d in expected["non_system"]} == {d.lower() for d in truth_dlls if d.lower() in not_system}
+    unclassified = [d for d in truth_dlls if d.lower() not in system | not_system]
+    assert not unclassified, f"add to platform_facts (system or not_system, with why): {unclassified}"
+    assert expected["codes"] == (["LG101"] if expected["non_system"] else []) + (["LG201"] if fixture["packer"] else [])
+
+
+def test_pe_verdicts_name_only_fixtures() -> None:
+    assert set(PE_VERDICTS) == {f["name"] for f in PE_FIXTURES}
+
+
 @pytest.mark.parametrize("fixture", PE_FIXTURES, ids=[f["name"] for f in PE_FIXTURES])
 def test_pe_facts_agree_with_objdump_and_readobj(fixture: Dict[str, Any]) -> None:
     artifact = _report(PE / fixture["file"])
@@ -100,10 +130,10 @@ def test_pe_facts_agree_with_objdump_and_readobj(fixture: Dict[str, Any]) -> Non
 @pytest.mark.parametrize("fixture", PE_FIXTURES, ids=[f["name"] for f in PE_FIXTURES])
 def test_pe_verdict(fixture: Dict[str, Any]) -> None:
     artifact = _report(PE / fixture["file"])
-    truth_dlls = _pe_truth_dlls(fixture)
-    foreign = [d for d in truth_dlls if not platforms.windows_platform_dll(d)]
+    expected = _verdict(PE_VERDICTS, fixture)
+    foreign = expected["non_system"]
     codes = _codes(artifact)
-    assert ("LG101" in codes) == bool(foreign), (foreign, artifact["findings"])
+    assert sorted(set(codes)) == expected["codes"], (foreign, artifact["findings"])
     for dll in foreign:
         assert dll in artifact["findings"][codes.index("LG101")]["message"]
     packed = fixture["packer"] is not None
@@ -213,13 +243,46 @@ def test_macho_facts_agree_with_llvm_objdump(fixture: Dict[str, Any]) -> None:
             assert toolchain["go"]["path"] == path_line.split(None, 1)[1].strip()
 
 
-MACHO_EDGE = json.loads((MACHO / "manifest.json").read_text())["edge"]
+MACHO_EDGE = MACHO_MANIFEST["edge"]
 
 
 @pytest.mark.parametrize("fixture", MACHO_EDGE, ids=[f["name"] for f in MACHO_EDGE])
 def test_macho_edge_facts_agree_with_llvm_objdump(fixture: Dict[str, Any]) -> None:
     """32-bit headers beyond the usual: a watchOS arm64_32 executable and an i386 object file."""
     test_macho_facts_agree_with_llvm_objdump(fixture)
+
+
+def _macho_system(name: str) -> bool:
+    """Apple's rule as the manifest's platform_facts state it (an absolute path, `..` resolved, under a prefix)."""
+    prefixes = MACHO_MANIFEST["platform_facts"]["system_prefixes"]
+    return name.startswith("/") and posixpath.normpath(name).startswith(tuple(prefixes))
+
+
+@pytest.mark.parametrize("fixture", MACHO_FIXTURES + MACHO_EDGE, ids=[f["name"] for f in MACHO_FIXTURES + MACHO_EDGE])
+def test_macho_verdict_data_classifies_every_dylib_of_the_truth(fixture: Dict[str, Any]) -> None:
+    expected = _verdict(MACHO_VERDICTS, fixture)
+    program = fixture
+    if fixture.get("packer"):
+        program = MACHO_BY_FILE["bin/" + Path(fixture["original"]).name]
+    outside = {
+        piece["architecture"] or "": [d["name"] for d in piece["dylibs"] if not _macho_system(d["name"])]
+        for piece in _slice_truth(program)
+    }
+    assert set(expected["non_system"]) == {name for names in outside.values() for name in names}
+    if fixture["truth"]["universal"]:
+        assert expected["slices_with_non_system"] == sorted(arch for arch, names in outside.items() if names)
+    packed = fixture.get("packer") is not None
+    assert expected["codes"] == (["LG101"] if expected["non_system"] else []) + (["LG201"] if packed else [])
+
+
+def test_macho_verdicts_name_only_fixtures() -> None:
+    assert set(MACHO_VERDICTS) == {f["name"] for f in MACHO_FIXTURES + MACHO_EDGE}
+
+
+@pytest.mark.parametrize("fixture", MACHO_EDGE, ids=[f["name"] for f in MACHO_EDGE])
+def test_macho_edge_verdict(fixture: Dict[str, Any]) -> None:
+    artifact = _report(MACHO / fixture["file"])
+    assert sorted(set(_codes(artifact))) == _verdict(MACHO_VERDICTS, fixture)["codes"]
 
 
 @pytest.mark.parametrize("fixture", MACHO_FIXTURES, ids=[f["name"] for f in MACHO_FIXTURES])
@@ -229,15 +292,13 @@ def test_macho_verdict(fixture: Dict[str, Any]) -> None:
     program = fixture
     if packed:  # the original's truth: the fixture it was packed from
         program = MACHO_BY_FILE["bin/" + Path(fixture["original"]).name]
-    foreign = [
-        (piece["architecture"], d["name"])
-        for piece in _slice_truth(program)
-        for d in piece["dylibs"]
-        if not platforms.macos_platform_dylib(d["name"])
-    ]
+    expected = _verdict(MACHO_VERDICTS, fixture)
     codes = _codes(artifact)
-    assert ("LG101" in codes) == bool(foreign), (foreign, artifact["findings"])
-    assert ("LG201" in codes) == packed
+    assert sorted(set(codes)) == expected["codes"], (expected, artifact["findings"])
+    if expected["non_system"]:
+        message = artifact["findings"][codes.index("LG101")]["message"]
+        for name in expected["non_system"]:
+            assert name in message
     if packed:
         (piece,) = artifact["macho"]["slices"]
         original = piece["original"]
@@ -247,11 +308,11 @@ def test_macho_verdict(fixture: Dict[str, Any]) -> None:
         assert original["minos"] == _truth_minos(truth)
         recognised = [v["format"] for v in fixture["truth"]["upx_l"].values() if v.get("ok")]
         assert recognised and piece["packing"]["format"] == recognised[0]
-    if fixture["truth"]["universal"] and foreign:
+    if fixture["truth"]["universal"] and expected["non_system"]:
         message = artifact["findings"][codes.index("LG101")]["message"]
-        for arch, name in foreign:
-            assert f"{arch} slice needs" in message and name in message
-        clean = {p["architecture"] for p in _slice_truth(fixture)} - {arch for arch, _ in foreign}
+        for arch in expected["slices_with_non_system"]:
+            assert f"{arch} slice needs" in message
+        clean = {p["architecture"] for p in _slice_truth(fixture)} - set(expected["slices_with_non_system"])
         for arch in clean:
             assert arch in message.split(" only macOS libraries")[0].rsplit(";", 1)[-1]
 
@@ -308,11 +369,11 @@ def test_allowance_libraries_judge_pe_and_macho_lg103(tmp_path: Path) -> None:
     for name, fixture in fixtures.items():
         artifact = by_path[str(names[name] / fixture["file"])]
         if names[name] is PE:
-            dlls = fixture["truth"]["objdump"]["dll_names"]
-            outside = [d for d in dlls if not platforms.windows_platform_dll(d) and not d.lower().startswith("python3")]
+            non_system = _verdict(PE_VERDICTS, fixture)["non_system"]
+            outside = [d for d in non_system if not d.lower().startswith("python3")]
         else:
-            dylibs = [d["name"] for p in fixture["truth"]["slices"] for d in p["dylibs"]]
-            outside = [d for d in dylibs if not platforms.macos_platform_dylib(d) and not d.startswith("@rpath/")]
+            non_system = _verdict(MACHO_VERDICTS, fixture)["non_system"]
+            outside = [d for d in non_system if not d.startswith("@rpath/")]
         lg103 = [f for f in artifact["findings"] if f["code"] == "LG103"]
         assert not [f for f in artifact["findings"] if f["code"] == "LG101"]
         assert bool(lg103) == bool(outside), (name, artifact["findings"])

@@ -3,11 +3,12 @@ versions come from the readelf truth in tests/data/elf/manifest.json."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Dict, List
 
-from linkguard.versions import parse_floor, split_version
 from tests.conftest import DATA, load_manifest, run_json
+from tests.truth import numeric_version
 
 SET = DATA / "elf"
 TRUTH = {Path(f["file"]).name: f["truth"] for f in load_manifest(SET / "manifest.json")}
@@ -27,11 +28,14 @@ def _findings(artifact: Dict[str, Any], code: str) -> List[Dict[str, Any]]:
 
 
 def _versions_above(truth: Dict[str, Any], family: str, floor: str) -> Dict[str, List[str]]:
-    limit = parse_floor(floor)
+    """readelf's versioned symbols of `family` (GLIBC_2.29, not GLIBC_PRIVATE) above `floor`, by the test's own
+    comparison (never linkguard.versions, the code under test)."""
+    limit = numeric_version(floor)
     return {
         version: symbols
         for version, symbols in truth["versioned_symbols"].items()
-        if (split := split_version(version)) and split[0] == family and split[1] > limit
+        if re.fullmatch(re.escape(family) + r"_[0-9]+(\.[0-9]+)*", version)
+        and numeric_version(version.split("_", 1)[1]) > limit
     }
 
 
@@ -52,7 +56,7 @@ def test_glibc_floor_names_the_symbols_above_it(tmp_path: Path) -> None:
 
 def test_floor_met_by_the_zig_glibc_2_17_build(tmp_path: Path) -> None:
     name = "zig-x86_64-linux-gnu.2.17-libm"
-    assert parse_floor(TRUTH[name]["max_versions"]["GLIBC"]) <= (2, 17)
+    assert numeric_version(TRUTH[name]["max_versions"]["GLIBC"]) <= (2, 17)
     artifact = _check(tmp_path, name, 'max-glibc = "2.17"')
     assert artifact["findings"] == []
 
@@ -67,7 +71,7 @@ def test_library_outside_the_allow_list(tmp_path: Path) -> None:
 
 def test_glibcxx_floor(tmp_path: Path) -> None:
     name = "gxx-libstdcxx-dynamic"
-    assert parse_floor(TRUTH[name]["max_versions"]["GLIBCXX"]) > (3, 4, 19)
+    assert numeric_version(TRUTH[name]["max_versions"]["GLIBCXX"]) > (3, 4, 19)
     artifact = _check(tmp_path, name, '[allow.max-versions]\nGLIBCXX = "3.4.19"')
     (lg102,) = _findings(artifact, "LG102")
     assert "GLIBCXX_" in lg102["message"]

@@ -8,12 +8,12 @@ same manifest.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import pytest
 
-from linkguard.versions import parse_floor
 from tests.conftest import DATA, load_manifest, run_json
+from tests.truth import numeric_version
 
 SET = DATA / "elf"
 FIXTURES = {Path(f["file"]).name: f for f in load_manifest(SET / "manifest.json")}
@@ -61,25 +61,28 @@ def _floor(tmp_path: Path, name: str, floor: str) -> Dict[str, Any]:
     return artifact
 
 
+# (fixture, tag, the tag's glibc floor per PEP 513/571/599/600, the expected codes: LG102 when readelf's highest
+# GLIBC_ need is above that floor). The expectation is literal; the test re-derives it with its own comparison.
 @pytest.mark.parametrize(
-    ("name", "tag", "glibc"),
+    ("name", "tag", "glibc", "expected"),
     [
-        ("zig-aarch64-linux-gnu-dynamic", "manylinux2014", "2.17"),
-        ("zig-aarch64-linux-gnu-dynamic", "manylinux_2_17", "2.17"),
-        ("zig-aarch64-linux-gnu-dynamic", "manylinux2010", "2.12"),
-        ("zig-x86_64-linux-gnu.2.17-libm", "manylinux1", "2.5"),
-        ("gcc-glibc-dynamic-libm", "manylinux_2_28", "2.28"),
+        ("zig-aarch64-linux-gnu-dynamic", "manylinux2014", "2.17", []),  # needs 2.17
+        ("zig-aarch64-linux-gnu-dynamic", "manylinux_2_17", "2.17", []),
+        ("zig-aarch64-linux-gnu-dynamic", "manylinux2010", "2.12", ["LG102"]),
+        ("zig-x86_64-linux-gnu.2.17-libm", "manylinux1", "2.5", []),  # needs 2.2.5
+        ("gcc-glibc-dynamic-libm", "manylinux_2_28", "2.28", ["LG102"]),  # needs 2.34
     ],
 )
-def test_manylinux_tags_are_the_pep_glibc_floors(tmp_path: Path, name: str, tag: str, glibc: str) -> None:
+def test_manylinux_tags_are_the_pep_glibc_floors(
+    tmp_path: Path, name: str, tag: str, glibc: str, expected: List[str]
+) -> None:
     needed = FIXTURES[name]["truth"]["max_versions"]["GLIBC"]
+    assert (numeric_version(needed) > numeric_version(glibc)) == bool(expected)
     artifact = _floor(tmp_path, name, tag)
     codes = [f["code"] for f in artifact["findings"]]
-    if parse_floor(needed) > parse_floor(glibc):
-        assert codes == ["LG102"]
+    assert codes == expected
+    if expected:
         assert f"GLIBC_{needed} > {tag}" in artifact["findings"][0]["message"]
-    else:
-        assert codes == []
 
 
 def test_musllinux_passes_musl_dynamic_and_fails_every_glibc_version(tmp_path: Path) -> None:
@@ -99,7 +102,7 @@ def test_musllinux_passes_musl_dynamic_and_fails_every_glibc_version(tmp_path: P
 def test_the_command_line_takes_tags_too() -> None:
     name = "zig-aarch64-linux-gnu-dynamic"
     needed = FIXTURES[name]["truth"]["max_versions"]["GLIBC"]
-    assert parse_floor(needed) > parse_floor("2.12")
+    assert numeric_version(needed) > numeric_version("2.12")
     args = ["--allow-dynamic", name, str(SET / "bin" / name)]
     code, report = run_json(["--max-glibc", "manylinux2010", *args])
     assert code == 1 and [f["code"] for f in report["artifacts"][0]["findings"]] == ["LG102"]

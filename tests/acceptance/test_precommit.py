@@ -17,16 +17,21 @@ from typing import Dict, List
 
 import pytest
 
+from tests.truth import missing, require_tool
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / "tests" / "data" / "elf" / "bin"
 GOOD = BIN / "musl-gcc-static"
 BAD = BIN / "gcc-glibc-dynamic-libm"
 
-pytestmark = [
-    pytest.mark.skipif(shutil.which("pre-commit") is None, reason="pre-commit is not installed"),
-    pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
-    pytest.mark.skipif(not (ROOT / ".git").exists(), reason="try-repo needs this repository's git checkout"),
-]
+
+@pytest.fixture(autouse=True, scope="module")
+def _real_clients() -> None:
+    """pre-commit (the dev extra) and git run for real; a source tree without .git cannot be tried."""
+    require_tool("pre-commit", "run the hooks (the dev extra installs it)")
+    require_tool("git", "give pre-commit a repository")
+    if not (ROOT / ".git").exists():
+        missing("try-repo needs this repository's git checkout (a source tree without .git)")
 
 
 def git(cwd: Path, *args: str) -> None:

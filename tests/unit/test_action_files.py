@@ -6,13 +6,14 @@ zizmor, check-jsonschema and pre-commit run when installed (each test says so wh
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
 import pytest
+
+from tests.conftest import toml
+from tests.truth import require_module, require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION = ROOT / "action.yml"
@@ -20,7 +21,7 @@ WORKFLOWS = [*sorted((ROOT / ".github" / "workflows").glob("*.yml")), ROOT / "te
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
 LOCK = ROOT / ".github" / "action-requirements.lock"
 
-yaml = pytest.importorskip("yaml", reason="PyYAML (installed with pre-commit) reads the action files")
+yaml = require_module("yaml", reason="PyYAML (installed with pre-commit) reads the action files")
 
 
 def load(path: Path) -> Any:
@@ -127,9 +128,7 @@ SUPPORTED_PYTHONS = [f"3.{minor}" for minor in range(9, 16)]
 
 def test_lock_pins_exactly_what_pyproject_declares() -> None:
     """Same packages; every pin inside pyproject's range; for each Python, one pin exactly where pyproject needs one."""
-    if sys.version_info < (3, 11):
-        pytest.skip("tomllib needs Python 3.11")
-    import tomllib
+    tomllib = toml()
     from packaging.markers import Marker
     from packaging.requirements import Requirement
 
@@ -172,8 +171,7 @@ def test_hooks_manifest_shape() -> None:
 
 
 def run_tool(command: List[str]) -> subprocess.CompletedProcess:
-    if shutil.which(command[0]) is None:
-        pytest.skip(f"{command[0]} is not installed")
+    require_tool(command[0], "check the workflow files (.ci/run installs zizmor and check-jsonschema)")
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
 
 

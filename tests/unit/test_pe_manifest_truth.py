@@ -7,10 +7,11 @@ compared with the recorded truth; a missing tool skips with its reason, or fails
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, FrozenSet, List
 
 import pytest
 
@@ -36,6 +37,28 @@ def _need(tool: str) -> str:
     return str(path)
 
 
+@functools.cache
+def _objdump_targets() -> FrozenSet[str]:
+    """The BFD targets the host's objdump reads: `objdump -i` prints a version line, then one target name per
+    unindented line, up to the first blank line (then the architecture tables)."""
+    lines = pf.run(["objdump", "-i"]).stdout.splitlines()[1:]
+    targets = []
+    for line in lines:
+        if not line.strip():
+            break
+        if not line.startswith(" "):
+            targets.append(line.strip())
+    return frozenset(targets)
+
+
+def _need_objdump(target: str, what: str) -> None:
+    """objdump, able to read `target`: Debian's default binutils reads pei-i386 and pei-x86-64 but not
+    pei-aarch64-little (binutils-multiarch does). Decided from the host's objdump, never from its mere presence."""
+    _need("objdump")
+    if target not in _objdump_targets():
+        missing(f"this host's objdump cannot read {target} (Debian: binutils-multiarch): cannot re-check {what}")
+
+
 def _same_version(tool: str) -> bool:
     return bool(pf.tool_version(tool) == MANIFEST["tools"][tool])
 
@@ -55,7 +78,7 @@ def test_sha256_and_size(fx: Dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("fx", FIXTURES, ids=_ids(FIXTURES))
 def test_objdump_facts(fx: Dict[str, Any]) -> None:
-    _need("objdump")
+    _need_objdump(fx["truth"]["objdump"]["format"], f"{fx['name']}'s objdump -p truth")
     facts, raw = pf.objdump_p(_path(fx))
     assert facts == fx["truth"]["objdump"]
     if _same_version("objdump"):
@@ -77,7 +100,7 @@ def test_readobj_facts(fx: Dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("fx", FIXTURES, ids=_ids(FIXTURES))
 def test_sections_and_strings(fx: Dict[str, Any]) -> None:
-    _need("objdump")
+    _need_objdump(fx["truth"]["objdump"]["format"], f"{fx['name']}'s objdump -h section names")
     _need("strings")
     path = _path(fx)
     assert pf.section_names(path) == fx["truth"]["sections"]
@@ -291,7 +314,8 @@ def test_malformed_file_and_tool_reactions(entry: Dict[str, Any]) -> None:
     assert path.is_file() and pf.sha256(str(path)) == entry["sha256"]
     # every corruption is visible to an independent tool: an error exit, or imports it no longer prints
     assert entry["objdump"]["exit_code"] or entry["llvm_readobj"]["exit_code"]
-    _need("objdump")
+    source = next(f for f in FIXTURES if f["file"] == entry["derived_from"].removeprefix("../"))
+    _need_objdump(source["truth"]["objdump"]["format"], f"objdump's reaction to malformed/{entry['file']}")
     readobj = _need("llvm-readobj")
     got_objdump = mal.tool_reaction(["objdump", "-p"], str(path))
     got_readobj = mal.tool_reaction([readobj, "--coff-imports"], str(path))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from typing import Dict, List, Optional, Tuple
 
@@ -11,6 +10,7 @@ import pytest
 from linkguard.model import ArtifactReport, Finding, Report, Severity
 from linkguard.report import Rendered, RenderOptions
 from linkguard.report import github as gh
+from tests.truth import require_module
 from tests.unit._report_samples import HOSTILE_NAME, WORKSPACE, clean_report, many_report, mixed_report
 
 Command = Tuple[str, Dict[str, str], str]
@@ -87,8 +87,7 @@ def test_the_log_cannot_issue_commands() -> None:
 
 
 def test_toolkit_and_local_escaping_agree() -> None:
-    if importlib.util.find_spec("actions_toolkit") is None:
-        pytest.skip("actions-toolkit (the github extra) is not installed")
+    require_module("actions_toolkit", "the github extra's actions-toolkit is the reference escaping")
     properties = {"file": f"dist/{HOSTILE_NAME}\r\n", "title": "t: a, b %"}
     message = "100% done\r\n::error::no"
     assert gh._toolkit_command("error", properties, message) == gh._own_command("error", properties, message)

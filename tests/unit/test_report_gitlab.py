@@ -12,10 +12,11 @@ import pytest
 from linkguard.cli import main
 from linkguard.report import RenderOptions
 from linkguard.report.gitlab import GitlabReporter
+from tests.truth import require_module
 from tests.unit._ci_hostile import ci_commands, hostile_tree
 from tests.unit._report_samples import WORKSPACE, clean_report, many_report, mixed_report
 
-jsonschema = pytest.importorskip("jsonschema", reason="jsonschema (the test extra) validates the report")
+jsonschema = require_module("jsonschema", reason="jsonschema (the test extra) validates the report")
 
 SCHEMA = Path(__file__).resolve().parents[1] / "data" / "schemas" / "gitlab-codeclimate.json"
 SCHEMA_SHA256 = "66b43685a7569ad97e773a552f0d9d98e35b45c03fbe31b6a478c1af8d737a92"

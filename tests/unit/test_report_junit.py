@@ -11,11 +11,12 @@ import pytest
 from linkguard.cli import main
 from linkguard.report import RenderOptions
 from linkguard.report.junit import JunitReporter
+from tests.truth import require_module
 from tests.unit._ci_hostile import AZURE_MEMBER, AZURE_NAME, GITHUB_NAME, ci_commands, hostile_tree
 from tests.unit._report_samples import WORKSPACE, clean_report, many_report, mixed_report
 
-xmlschema = pytest.importorskip("xmlschema", reason="xmlschema (the test extra) validates JUnit XML")
-junitparser = pytest.importorskip("junitparser", reason="junitparser (the test extra) reads JUnit XML")
+xmlschema = require_module("xmlschema", reason="xmlschema (the test extra) validates JUnit XML")
+junitparser = require_module("junitparser", reason="junitparser (the test extra) reads JUnit XML")
 
 XSD = Path(__file__).resolve().parents[1] / "data" / "schemas" / "junit-10.xsd"
 XSD_SHA256 = "feb190c00a51272bebd8ddbbdd5ba06fcbc65d913fffbca660d8815439527042"

@@ -4,7 +4,6 @@ package, with the table and autolink extensions) and asserted on the HTML: one r
 
 from __future__ import annotations
 
-import os
 from html.parser import HTMLParser
 from types import ModuleType
 from typing import List, Optional, Tuple
@@ -16,11 +15,11 @@ from linkguard.report import RenderOptions
 from linkguard.report.markdown import (
     REPORTER,
     artifact_verdict,
-    escape_html,
     escape_markdown,
     markdown_with_code,
     summary_markdown,
 )
+from tests.truth import require_module
 from tests.unit._report_samples import DYNAMIC, LG101_DYNAMIC, clean_report, many_report, mixed_report
 
 GITHUB_LIMIT = 1024 * 1024
@@ -48,13 +47,7 @@ OUR_TAGS |= {"code", "ul", "li", "blockquote"}
 
 
 def cmark() -> ModuleType:
-    try:
-        import cmarkgfm
-    except ImportError:
-        if os.environ.get("LINKGUARD_REQUIRE_TOOLS") == "1":
-            pytest.fail("cmarkgfm (GitHub's markdown engine) is required here: pip install cmarkgfm")
-        pytest.skip("cmarkgfm (GitHub's markdown engine) is not installed: pip install cmarkgfm")
-    return cmarkgfm
+    return require_module("cmarkgfm", "GitHub's markdown engine renders the summary (the test extra)")
 
 
 def render_html(markdown: str) -> str:
@@ -252,10 +245,6 @@ def test_escape_markdown(raw: str, escaped: str) -> None:
 
 def test_markdown_with_code_keeps_only_paired_spans() -> None:
     assert markdown_with_code("run `a|b` then `x") == "run <code>a\\|b</code> then \\`x"
-
-
-def test_escape_html_for_summary_elements() -> None:
-    assert escape_html('<a href="x">&') == "&lt;a href=&quot;x&quot;&gt;&amp;"
 
 
 def test_heading_for_each_outcome() -> None:

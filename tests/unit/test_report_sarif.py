@@ -13,9 +13,10 @@ import pytest
 from linkguard.report import RenderOptions
 from linkguard.report.sarif import FINGERPRINT_KEY, LINE_HASH_KEY, SRCROOT, SarifReporter
 from linkguard.rules import specs
+from tests.truth import require_module
 from tests.unit._report_samples import HOSTILE_NAME, WORKSPACE, clean_report, many_report, mixed_report
 
-jsonschema = pytest.importorskip("jsonschema", reason="jsonschema (the test extra) validates SARIF")
+jsonschema = require_module("jsonschema", reason="jsonschema (the test extra) validates SARIF")
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "data" / "sarif" / "sarif-schema-2.1.0.json"
 SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"

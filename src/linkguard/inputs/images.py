@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Set, Tuple, TypeVar
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Set, Tuple
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
 METADATA = ("manifest.json", "index.json", "oci-layout", "repositories")
 MAX_DOC = 4 << 20  # a manifest or index larger than this is not read
 MAX_INDEX_DEPTH = 4
-
-E = TypeVar("E")
 
 
 @dataclass(frozen=True)

@@ -281,15 +281,8 @@ def skipped_dict(skipped: Skipped) -> Dict[str, Any]:
     return {"path": printable(skipped.path), "reason": skipped.reason}
 
 
-def report_dict(report: Report) -> Dict[str, Any]:
-    entry = head_dict(RunInfo(report.tool_version, report.fail_on), report.totals)
-    entry["artifacts"] = [artifact_dict(a) for a in report.artifacts]
-    entry["skipped_files"] = [skipped_dict(s) for s in report.skipped]
-    return entry
-
-
 class JsonStream:
-    """The same bytes as `json.dumps(report_dict(report))`, written as the run goes.
+    """The JSON report (head_dict, then artifact_dict and skipped_dict per entry), written as the run goes.
 
     The summary comes first in the document but is known last, so artifacts and skipped files are spooled (to
     memory, then to a temporary file past a few MiB) and the document is assembled in `finish`.

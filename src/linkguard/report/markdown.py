@@ -100,11 +100,6 @@ def markdown_with_code(text: str) -> str:
     return "".join(out)
 
 
-def escape_html(text: str) -> str:
-    """Text inside a raw HTML block (e.g. <summary>), where markdown escapes would show literally."""
-    return "".join(_HTML_ENTITIES.get(ch, ch) for ch in printable(text))
-
-
 def printable_lines(text: str) -> str:
     """`printable()` per line, keeping the line breaks so they can become <br>."""
     return "\n".join(printable(line) for line in text.splitlines() or [""])
