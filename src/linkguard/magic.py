@@ -129,6 +129,5 @@ def trailing_zip(tail: bytes, size: int, read_at: Callable[[int, int], bytes]) -
     start = size - len(tail) + at - directory
     if directory == 0 or count == 0 or start < 0:
         return False  # an empty archive has nothing in it to check
-        return False
     first = tail[start - (size - len(tail)) :][:4] if start >= size - len(tail) else read_at(start, 4)
     return first == b"PK\x01\x02"

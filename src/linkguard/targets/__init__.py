@@ -51,7 +51,6 @@ class TargetSystem:
     _cache_read: bool = False
     notes: List[str] = field(default_factory=list)
     entrypoint: Optional[str] = None  # an image's: the program it starts (inside the image)
-    entrypoint_asked: Optional[str] = None  # as the config names it
 
     def runs(self, machine: str) -> bool:
         return machine in RUNS_ON.get(self.cpu, (self.cpu,))
@@ -129,9 +128,7 @@ def _image(tarball: str, limits: Optional[Limits]) -> TargetSystem:
         ld_library_path=tuple(d for d in ld_path.split(":") if d),
         notes=list(fs.notes),
     )
-    entry, asked = fs.entrypoint()
-    target.entrypoint = entry
-    target.entrypoint_asked = asked
+    target.entrypoint = fs.entrypoint()[0]
     return target
 
 

@@ -177,11 +177,3 @@ def inside(directory: str, host_path: str) -> Optional[str]:
     if real == directory or not real.startswith(directory.rstrip("/") + "/"):
         return None
     return "/" + posixpath.relpath(real, directory)
-
-
-def split_search_path(entries: Tuple[str, ...]) -> List[str]:
-    """DT_RPATH/DT_RUNPATH strings (each may hold several colon-separated directories) as one list."""
-    out: List[str] = []
-    for entry in entries:
-        out.extend(entry.split(":"))
-    return out
