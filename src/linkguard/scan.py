@@ -59,7 +59,7 @@ def judge(path: str, location: str, inspection: Inspection, policy: Policy) -> A
 
     path_policy = policy.for_path(path, inspection)
     verdicts: Tuple[TargetVerdict, ...] = ()
-    if path_policy.run_targets and isinstance(inspection, ElfFacts):
+    if path_policy.run_targets and isinstance(inspection, (ElfFacts, PeFacts, MachoFacts)):
         verdicts = _verdicts(path_policy.run_targets, inspection, location, path, policy)
     findings = evaluate(inspection, path_policy, verdicts)
     if isinstance(inspection, (ElfFacts, PeFacts, MachoFacts)):
@@ -76,7 +76,7 @@ def judge(path: str, location: str, inspection: Inspection, policy: Policy) -> A
 
 
 def _verdicts(
-    specs: Tuple[str, ...], facts: ElfFacts, location: str, path: str, policy: Policy
+    specs: Tuple[str, ...], facts: ElfFacts | PeFacts | MachoFacts, location: str, path: str, policy: Policy
 ) -> Tuple[TargetVerdict, ...]:
     """One verdict per target (each target opened once per process and its libraries read once)."""
     from linkguard.resolve import verdicts

@@ -178,7 +178,10 @@ def test_bad_job_outputs_and_summary(bad: ActRun) -> None:
     assert outputs["json"].endswith("linkguard.json")
     (summary,) = bad.summaries()
     assert summary.startswith("## ❌ linkguard: failed (2 errors, 0 warnings)")
-    row = "| build/action-hostile/a,b\\:c%0A\\:\\:error\\:\\:x | ❌ fail | dynamic | glibc 2.34 | — | <details><summary>LG101"
+    row = (
+        "| build/action-hostile/a,b\\:c%0A\\:\\:error\\:\\:x | ❌ fail | dynamic | glibc 2.34 | — | "
+        "<details><summary>LG101"
+    )
     assert row in summary
     assert "**Totals:** 3 artifacts checked" in summary
     assert "outcome=failure errors=2 failed=true exit-code=1" in bad.log()

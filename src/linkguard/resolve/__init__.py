@@ -8,8 +8,8 @@ import posixpath
 from dataclasses import replace
 from typing import Callable, List, Optional, Tuple
 
-from linkguard.model import ElfFacts, LibraryFacts, TargetNeed, TargetVerdict
-from linkguard.resolve import glibc, musl
+from linkguard.model import ElfFacts, LibraryFacts, MachoFacts, PeFacts, TargetNeed, TargetVerdict
+from linkguard.resolve import glibc, musl, native
 from linkguard.targets import TargetSystem
 
 MUSL_ARCH = {"x86_64": "x86_64", "aarch64": "aarch64", "i386": "i386", "arm": "armhf", "riscv": "riscv64"}
@@ -102,14 +102,34 @@ def install_path_of(target: TargetSystem, location: str) -> Optional[str]:
     return inside(target.fs.directory, location)
 
 
+def _other_os(spec: str, facts: ElfFacts | PeFacts | MachoFacts, path: str) -> TargetVerdict:
+    """An artifact for another OS than the target's: it cannot be executed there at all."""
+    kind = {ElfFacts: "ELF (Linux)", PeFacts: "Windows (PE)", MachoFacts: "Mach-O (macOS)"}[type(facts)]
+    system = "Windows" if spec in native.WINDOWS else "macOS" if spec in native.MACOS else "Linux"
+    need = TargetNeed("arch", kind, path)
+    return TargetVerdict(spec, False, f"{path}: cannot execute: a {kind} program on a {system} system", (need,))
+
+
 def verdicts(
-    specs: Tuple[str, ...], facts: ElfFacts, location: str, path: str, open_target: Callable[[str], TargetSystem]
+    specs: Tuple[str, ...],
+    facts: ElfFacts | PeFacts | MachoFacts,
+    location: str,
+    path: str,
+    open_target: Callable[[str], TargetSystem],
 ) -> Tuple[TargetVerdict, ...]:
     """One verdict per target for the artifact at host `location` (display `path`)."""
     from linkguard.targets import IMAGE, image_member, package_files
 
     out = []
     for spec in specs:
+        if spec in native.names():
+            judged = native.judge(spec, facts, path) if not isinstance(facts, ElfFacts) else None
+            out.append(judged or _other_os(spec, facts, path))
+            continue
+        if not isinstance(facts, ElfFacts):
+            if spec != IMAGE:
+                out.append(_other_os(spec, facts, path))
+            continue
         if spec == IMAGE:
             member = image_member(path, location)
             if member is None:

@@ -31,6 +31,19 @@ _FIXES = {
         "Link statically (`musl-gcc -static`, Go `CGO_ENABLED=0`), or run it on a base with that loader.",
         "targets-missing-loader",
     ),
+    "windows-dll": (
+        "It imports a DLL that a bare Windows of that release does not have (a compiler runtime, a library).",
+        "Link the runtime statically (MSVC `/MT`, MinGW `-static`), or ship the DLL in the program's own directory "
+        "(the application directory is searched first), or install its redistributable on the target.",
+        "targets-windows-dll",
+    ),
+    "os-floor": (
+        "It needs a newer Windows or macOS than the target (its subsystem version, an import, its runtime or its "
+        "minimum OS version says so).",
+        "Build for the target's release: the LG104 fix for the floor named (subsystem version, "
+        "MACOSX_DEPLOYMENT_TARGET, an older Go or Rust toolchain), or run it on a newer release.",
+        "targets-os-floor",
+    ),
     "arch": (
         "It was built for another CPU than the target's.",
         "Build for the target's architecture (`GOARCH`, `--target` of cargo or zig).",
@@ -69,13 +82,20 @@ class WontStart:
                 continue
             first = next((m for m in verdict.missing if not m.weak), None)
             others: Tuple[str, ...] = tuple(_need(m) for m in verdict.missing if m is not first)
-            cause, fix, remedy = _FIXES[first.kind] if first is not None else _FIXES["library"]
+            cause, fix, remedy = _FIXES[_fix_key(verdict.loader, first.kind if first is not None else "library")]
             yield self.spec.finding(
                 severity,
                 f"will not start on {verdict.target}: {verdict.message}",
                 evidence=others + verdict.notes,
                 explanation=Explanation(cause=cause, fix=fix, remedy=remedy, evidence=()),
             )
+
+
+def _fix_key(loader: object, kind: str) -> str:
+    """Which fix: by what failed, in the terms of the target's loader (Windows and dyld are not ld.so)."""
+    if loader in ("windows", "dyld"):
+        return {"library": "windows-dll" if loader == "windows" else "library", "version": "os-floor"}.get(kind, kind)
+    return kind
 
 
 def _need(need: TargetNeed) -> str:

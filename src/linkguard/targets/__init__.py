@@ -90,7 +90,8 @@ def open_target(spec: str, limits: Optional[Limits] = None) -> TargetSystem:
         if data is None:
             raise TargetError(
                 f"--target {spec!r}: neither a directory (a root filesystem: an extracted image, a chroot, or /), "
-                f"an image tarball, `image`, nor a named base ({', '.join(bases.names())})"
+                f"an image tarball, `image`, nor a named base ({', '.join(bases.names())}, windows-7 ... windows-11, "
+                "macos-11 ... macos-15)"
             )
         named = TargetSystem(
             spec=spec, fs=bases.BaseFs(data), cpu=str(data["cpu"]), cpu_assumed=False, multiarch=bool(data["multiarch"])
