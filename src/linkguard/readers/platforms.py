@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from linkguard.versions import numeric_prefix
+from linkguard.versions import leading_number, numeric_prefix
 
 
 @dataclass(frozen=True)
@@ -102,10 +102,10 @@ def _go_numbers(go_version: str) -> Optional[Tuple[int, ...]]:
     head = text.split(" ", 1)[0].split("-", 1)[0]
     parts: List[int] = []
     for part in head.split(".")[:2]:
-        digits = "".join(ch for ch in part if ch.isdigit())
-        if not digits or not part.startswith(digits):
+        number = leading_number(part)  # ASCII digits only: "go1.²1" names no Go release
+        if number is None:
             break
-        parts.append(int(digits))
+        parts.append(number)
     return tuple(parts) if len(parts) == 2 else None
 
 
