@@ -373,6 +373,15 @@ class MachoDylib:
 
 
 @dataclass(frozen=True)
+class MachoBuild:
+    """One LC_BUILD_VERSION (or LC_VERSION_MIN_*): a platform the slice runs on and its oldest version there."""
+
+    platform: str  # "macos" | "maccatalyst" | "ios" | ...
+    minos: str
+    sdk: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class MachoSlice:
     """One architecture of a Mach-O file (the only one of a thin file)."""
 
@@ -384,7 +393,7 @@ class MachoSlice:
     dylibs: Tuple[MachoDylib, ...] = ()
     rpaths: Tuple[str, ...] = ()
     id_dylib: Optional[str] = None
-    minos: Optional[str] = None  # LC_BUILD_VERSION minos, or LC_VERSION_MIN_* version
+    minos: Optional[str] = None  # of the primary build: the macOS one when there is one, else the first
     sdk: Optional[str] = None
     platform: Optional[str] = None  # "macos" | "ios" | ...
     signature: str = "none"  # "none" | "adhoc" | "linker-signed" | "signed" | "present" (unreadable blob)
@@ -393,6 +402,16 @@ class MachoSlice:
     offset: int = 0  # of the slice in the file
     size: int = 0
     original: Optional[MachoSlice] = None  # the program behind UPX, from its unpacked load commands
+    builds: Tuple[MachoBuild, ...] = ()  # every platform's floor in load-command order (zippered: macos, maccatalyst)
+
+    @property
+    def macos_floors(self) -> Tuple[MachoBuild, ...]:
+        """The builds dyld checks on macOS: every `macos` one (a zippered slice's Mac Catalyst floor is an iOS
+        version that macOS maps to its own, so it is kept as a fact but not compared with `max-macos`)."""
+        builds = self.builds
+        if not builds and self.minos is not None and self.platform is not None:
+            builds = (MachoBuild(self.platform, self.minos, self.sdk),)
+        return tuple(b for b in builds if b.platform == "macos")
 
     @property
     def foreign(self) -> Tuple[MachoDylib, ...]:

@@ -16,10 +16,10 @@ b_info (12 bytes) whose block decompresses to the original mach header and load 
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import IO, Dict, List, Optional, Tuple
 
-from linkguard.model import DYNAMIC, OS_ONLY, MachoDylib, MachoFacts, MachoSlice, Packing, Toolchain
+from linkguard.model import DYNAMIC, OS_ONLY, MachoBuild, MachoDylib, MachoFacts, MachoSlice, Packing, Toolchain
 from linkguard.readers import platforms
 from linkguard.readers.budget import Budget
 from linkguard.readers.native import Malformed, Window, find_all, printable_name, unpack
@@ -137,9 +137,7 @@ class _Commands:
     dylibs: List[MachoDylib]
     rpaths: List[str]
     id_dylib: Optional[str] = None
-    minos: Optional[str] = None
-    sdk: Optional[str] = None
-    platform: Optional[str] = None
+    builds: List[MachoBuild] = field(default_factory=list)  # every LC_BUILD_VERSION / LC_VERSION_MIN_*, in order
     code_signature: Optional[Tuple[int, int]] = None
     segments: Optional[List[Tuple[str, int, int]]] = None  # (segname, fileoff, filesize)
     go_section: Optional[Tuple[int, int]] = None  # (offset, size) of __go_buildinfo
@@ -172,14 +170,13 @@ def _parse_commands(header: _Header, cmds: bytes, what: str) -> _Commands:
                 out.dylibs.append(MachoDylib(name, kind, platform, note))
         elif cmd == LC_RPATH:
             out.rpaths.append(_lc_str(body, order, what, index))
-        elif cmd == LC_BUILD_VERSION:
+        elif cmd == LC_BUILD_VERSION:  # a zippered slice has two: macos and maccatalyst; keep every one
             platform, minos, sdk = unpack(order + "III", body, 8)
-            out.platform = PLATFORMS.get(platform, f"platform-{platform}")
-            out.minos, out.sdk = _version(minos), _version(sdk)
-        elif cmd in VERSION_MIN and out.minos is None:
+            name = PLATFORMS.get(platform, f"platform-{platform}")
+            out.builds.append(MachoBuild(name, _version(minos), _version(sdk)))
+        elif cmd in VERSION_MIN:
             version, sdk = unpack(order + "II", body, 8)
-            out.platform = VERSION_MIN[cmd]
-            out.minos, out.sdk = _version(version), _version(sdk)
+            out.builds.append(MachoBuild(VERSION_MIN[cmd], _version(version), _version(sdk)))
         elif cmd == LC_CODE_SIGNATURE:
             out.code_signature = unpack(order + "II", body, 8)
         elif cmd in (LC_SEGMENT, LC_SEGMENT_64):
@@ -373,6 +370,7 @@ def _slice(
     header: _Header, commands: _Commands, signature: str, toolchain: Optional[Toolchain], offset: int, size: int
 ) -> MachoSlice:
     linkage = DYNAMIC if any(not d.platform for d in commands.dylibs) else OS_ONLY
+    primary = _primary_build(commands.builds)
     return MachoSlice(
         machine=_cpu_name(header.cputype, header.cpusubtype),
         bits=header.bits,
@@ -382,14 +380,20 @@ def _slice(
         dylibs=tuple(commands.dylibs),
         rpaths=tuple(commands.rpaths),
         id_dylib=commands.id_dylib,
-        minos=commands.minos,
-        sdk=commands.sdk,
-        platform=commands.platform,
+        minos=primary.minos if primary else None,
+        sdk=primary.sdk if primary else None,
+        platform=primary.platform if primary else None,
+        builds=tuple(commands.builds),
         signature=signature,
         toolchain=toolchain,
         offset=offset,
         size=size,
     )
+
+
+def _primary_build(builds: List[MachoBuild]) -> Optional[MachoBuild]:
+    """The build the summary fields show: the first macOS one (what dyld on macOS checks), else the first."""
+    return next((b for b in builds if b.platform == "macos"), builds[0] if builds else None)
 
 
 # ----------------------------------------------------------------------------------------------- facts

@@ -122,6 +122,7 @@ def slice_dict(piece: MachoSlice) -> Dict[str, Any]:
         "minos": piece.minos,
         "sdk": piece.sdk,
         "platform": piece.platform,
+        "builds": [{"platform": b.platform, "minos": b.minos, "sdk": b.sdk} for b in piece.builds],
         "signature": piece.signature,
         "offset": piece.offset,
         "size": piece.size,

@@ -5,7 +5,8 @@ allowed, while an OS floor applies to every Windows and macOS artifact (there is
 and its configuration (`max-windows`, `max-macos`) is separate from the symbol-version floors.
 The Windows floor is the highest of: the subsystem version (the loader refuses newer images), imports that
 exist only on newer Windows (data/windows.json: UCRT API sets, ProcessPrng, ...), and the Go toolchain's own
-floor. The macOS floor is each slice's minos (LC_BUILD_VERSION or LC_VERSION_MIN_MACOSX).
+floor. The macOS floor is each slice's minos (LC_BUILD_VERSION or LC_VERSION_MIN_MACOSX): every macOS one, so
+a zippered slice (macOS and Mac Catalyst build versions) is judged on its macOS floor whatever the command order.
 """
 
 from __future__ import annotations
@@ -94,12 +95,9 @@ class OsTooNew:
             over: List[str] = []
             for piece in inspection.slices:
                 program = piece.effective
-                if program.minos is None:
-                    continue
-                if program.platform not in (None, "macos"):
-                    continue
-                if version_tuple(program.minos) > version_tuple(floor):
-                    over.append(f"{piece.machine}: minos {program.minos} (sdk {program.sdk or 'unknown'})")
+                for build in program.macos_floors:  # every macOS build of the slice (zippered: not the Catalyst one)
+                    if version_tuple(build.minos) > version_tuple(floor):
+                        over.append(f"{piece.machine}: minos {build.minos} (sdk {build.sdk or 'unknown'})")
             if not over:
                 return
             message = f"needs a newer macOS than {floor}: " + "; ".join(over)
