@@ -370,6 +370,12 @@ class MachoDylib:
     kind: str = "load"  # "load" | "weak" | "reexport" | "lazy" | "upward"
     platform: bool = False  # under /usr/lib/ or /System/Library/ (readers/platforms.py)
     note: Optional[str] = None  # why a non-platform location matters (Homebrew prefix, @rpath, ...)
+    resolved: Optional[str] = None  # where the file system finds `path` (`..`, `.`, `//` resolved), when different
+
+    @property
+    def location(self) -> str:
+        """The install name as the file system resolves it: what platform and remedy decisions look at."""
+        return self.resolved or self.path
 
 
 @dataclass(frozen=True)

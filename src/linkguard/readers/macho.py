@@ -167,7 +167,8 @@ def _parse_commands(header: _Header, cmds: bytes, what: str) -> _Commands:
                 kind = DYLIB_KINDS[cmd]
                 platform = platforms.macos_platform_dylib(name)
                 note = None if platform else platforms.macos_location_note(name)
-                out.dylibs.append(MachoDylib(name, kind, platform, note))
+                where = platforms.macos_install_path(name)
+                out.dylibs.append(MachoDylib(name, kind, platform, note, where if where != name else None))
         elif cmd == LC_RPATH:
             out.rpaths.append(_lc_str(body, order, what, index))
         elif cmd == LC_BUILD_VERSION:  # a zippered slice has two: macos and maccatalyst; keep every one

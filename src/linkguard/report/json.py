@@ -116,7 +116,10 @@ def slice_dict(piece: MachoSlice) -> Dict[str, Any]:
         "endian": piece.endian,
         "type": piece.type,
         "linkage": piece.linkage,
-        "dylibs": [{"path": d.path, "kind": d.kind, "platform": d.platform, "note": d.note} for d in piece.dylibs],
+        "dylibs": [
+            {"path": d.path, "kind": d.kind, "platform": d.platform, "note": d.note, "resolved": d.resolved}
+            for d in piece.dylibs
+        ],
         "rpaths": list(piece.rpaths),
         "id_dylib": piece.id_dylib,
         "minos": piece.minos,

@@ -85,7 +85,8 @@ def _macho_dynamic(spec: RuleSpec, facts: MachoFacts, severity: Severity) -> Ite
         for dylib in piece.effective.foreign:
             note = dylib.note
             kind = "" if dylib.kind == "load" else f" ({_kind_text(dylib.kind)})"
-            evidence.append(f"{piece.machine}: {dylib.path}{kind}" + (f" [{note}]" if note else ""))
+            where = f" (resolves to {dylib.resolved})" if dylib.resolved else ""
+            evidence.append(f"{piece.machine}: {dylib.path}{where}{kind}" + (f" [{note}]" if note else ""))
         if piece.effective.rpaths:
             evidence.append(f"{piece.machine}: LC_RPATH " + ":".join(piece.effective.rpaths))
     yield spec.finding(
@@ -160,7 +161,7 @@ def library_not_allowed(
         names = list(dict.fromkeys(i.dll for i in facts.foreign))
         extra = [n for n in names if not any(fnmatch.fnmatchcase(n.lower(), p) for p in patterns)]
     else:
-        paths = list(dict.fromkeys(d.path for s in facts.slices for d in s.effective.foreign))
+        paths = list(dict.fromkeys(d.location for s in facts.slices for d in s.effective.foreign))
         extra = [n for n in paths if not any(fnmatch.fnmatchcase(n, p) for p in allowance.libraries)]
     if not extra:
         return
