@@ -93,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths")
     parser.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="pass when the paths hold no executable at all (default: fail with LG902 no-artifacts)",
+    )
+    parser.add_argument(
         "--goreleaser",
         metavar="DIR",
         help="also check the binaries goreleaser listed in DIR/artifacts.json (usually dist/), each with its "
@@ -405,6 +410,8 @@ def _policy(args: argparse.Namespace) -> Policy:
         policy = replace(policy, severities={**policy.severities, **levels})
     if args.exclude:
         policy = replace(policy, exclude=(*policy.exclude, *args.exclude))
+    if args.allow_empty:
+        policy = replace(policy, allow_empty=True)
     if args.jobs is not None:
         if args.jobs < 0:
             raise ConfigError("--jobs must be 0 (one per core) or more")

@@ -55,6 +55,7 @@ TOP_KEYS = (
     "only-branches",
     "max-windows",  # LG104 os-too-new floors, kept as "windows"/"macos" in max_versions
     "max-macos",
+    "allow-empty",  # a run that finds no executable passes instead of failing with LG902
 )
 ALLOW_KEYS = (
     "paths",
@@ -157,12 +158,16 @@ def policy_from_table(table: Mapping[str, Any], source: Optional[str] = None) ->
     jobs = table.get("jobs", 0)
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 0:
         raise ConfigError(f"{where}: jobs must be a non-negative integer, not {jobs!r}")
+    allow_empty = table.get("allow-empty", False)
+    if not isinstance(allow_empty, bool):
+        raise ConfigError(f"{where}: allow-empty must be true or false, not {allow_empty!r}")
     only = table.get("only-branches")
     if only is not None:
         only = _string(only, f"{where}: only-branches")
     return replace(
         policy,
         max_versions=floors,
+        allow_empty=allow_empty,
         severities=severities,
         allowances=allowances,
         exclude=exclude,

@@ -156,9 +156,13 @@ class Unreadable:
     reason: str
     # "corrupt" | "truncated" | "permission" | "too-large" | "budget" | "io" | "archive" | "unsupported" (a zip
     # method or version that cannot be read) | "encrypted", or "internal": a bug in linkguard met while reading
-    # this artifact, counted apart so that bugs are visible
+    # this artifact, counted apart so that bugs are visible; or EMPTY_RUN: not an artifact at all, but the run
+    # itself, which met none (LG902; never counted as an artifact)
     kind: str = "corrupt"
+    evidence: Tuple[str, ...] = ()  # more lines for the finding (the paths an empty run looked at)
 
+
+EMPTY_RUN = "empty"  # Unreadable.kind of the one outcome a run that met no artifact reports (LG902, not LG901)
 
 Inspection = Union[ElfFacts, "PeFacts", "MachoFacts", Unreadable]
 
@@ -251,7 +255,8 @@ class Tally:
         if isinstance(outcome, Skipped):
             self.skipped += 1
             return
-        self.artifacts += 1
+        if outcome.problem is None or outcome.problem.kind != EMPTY_RUN:
+            self.artifacts += 1
         for finding in outcome.findings:
             self.counts[finding.severity] += 1
 

@@ -171,6 +171,7 @@ class Policy:
     source: Optional[str] = None  # the config file read, for messages
     targets: Mapping[str, Target] = field(default_factory=dict)  # display path -> target a build tool declared
     today: Optional[datetime.date] = None  # the date expiries are judged on; None: the real date
+    allow_empty: bool = False  # a run that meets no artifact passes (else LG902 no-artifacts)
 
     def for_path(self, path: str, inspection: Optional[Inspection] = None) -> PathPolicy:
         """The policy for one artifact: the first live allowance matching its path and target."""

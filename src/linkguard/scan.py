@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from dataclasses import replace
 from typing import IO, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union, cast
 
@@ -25,6 +25,7 @@ from linkguard.errors import describe_with_class
 from linkguard.inputs.files import Candidate, FileArtifact, Problem, walk
 from linkguard.magic import sniff, sniff_archive
 from linkguard.model import (
+    EMPTY_RUN,
     Artifact,
     ArtifactReport,
     ElfFacts,
@@ -48,6 +49,8 @@ IN_PROCESS_FILES = 8  # fewer files than this (and small ones) are checked witho
 IN_PROCESS_BYTES = 64 << 20
 ARCHIVE_BYTES_PER_SECOND = 4 << 20  # time allowed for an archive beyond the per-artifact limit, by its size
 RETAINED_ALIASES = 4096  # outcomes kept for files that later paths may alias
+EMPTY_PATHS_SHOWN = 20  # paths an empty run names in its evidence
+EMPTY_REASONS_SHOWN = 3  # skip reasons it counts
 REPORT_BUG = "this is a bug in linkguard: please report it with the file if you can share it"
 
 
@@ -208,15 +211,44 @@ def scan(arguments: Sequence[str], policy: Policy, progress: Optional[Progress] 
 
 
 def check(arguments: Sequence[str], policy: Policy, progress: Optional[Progress] = None) -> Iterator[Outcome]:
-    """Every outcome under `arguments`, in walk order, as soon as it is known."""
+    """Every outcome under `arguments`, in walk order, as soon as it is known; when none is an artifact (and the
+    policy does not allow an empty run), one last outcome for the run itself, which LG902 judges."""
     found = 0
+    skipped: Counter[str] = Counter()
     for done, outcomes in enumerate(_dealiased(walk(arguments), policy), 1):
         for outcome in outcomes:
             if not isinstance(outcome, Skipped):
                 found += 1
+            else:
+                skipped[outcome.reason] += 1
             yield outcome
         if progress is not None and outcomes:
             progress(done, found, outcomes[-1].path)
+    if not found and not policy.allow_empty:
+        outcome = empty_run(arguments, skipped, policy)
+        if outcome.findings:  # none when LG902 is switched off (`--severity no-artifacts=off`)
+            yield outcome
+
+
+def empty_run(arguments: Sequence[str], skipped: Counter[str], policy: Policy) -> ArtifactReport:
+    """The outcome of a run that met no artifact: LG902 on the paths looked at (never counted as an artifact)."""
+    looked = ", ".join(arguments) if arguments else "(no path)"
+    evidence = [f"looked at: {path}" for path in arguments[:EMPTY_PATHS_SHOWN]]
+    if len(arguments) > EMPTY_PATHS_SHOWN:
+        evidence.append(f"and {len(arguments) - EMPTY_PATHS_SHOWN} more paths")
+    total = sum(skipped.values())
+    if total:
+        reasons = "; ".join(f"{n} {reason}" for reason, n in skipped.most_common(EMPTY_REASONS_SHOWN))
+        evidence.append(f"{total} skipped: {reasons}" + (", ..." if len(skipped) > EMPTY_REASONS_SHOWN else ""))
+    else:
+        evidence.append("no file at all under these paths")
+    evidence.append("pass --allow-empty (config allow-empty = true, Action input allow-empty) if this is expected")
+    reason = f"no executable artifacts found in: {looked}"
+    if len(reason) > 300:
+        reason = reason[:297] + "..."
+    problem = Unreadable(reason, EMPTY_RUN, tuple(evidence))
+    path = arguments[0] if len(arguments) == 1 else looked
+    return judge(path, arguments[0] if arguments else "", problem, policy)
 
 
 # An item of work: a candidate to check, or a path that is the same file as an earlier one.

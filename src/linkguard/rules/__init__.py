@@ -11,6 +11,7 @@ from linkguard.rules.base import Rule, RuleSpec
 from linkguard.rules.dynamic_link import DynamicLink
 from linkguard.rules.glibc_too_new import GlibcTooNew
 from linkguard.rules.library_not_allowed import LibraryNotAllowed
+from linkguard.rules.no_artifacts import NoArtifacts
 from linkguard.rules.os_too_new import OsTooNew
 from linkguard.rules.static_glibc_nss import StaticGlibcNss
 from linkguard.rules.unreadable import CannotRead
@@ -24,6 +25,7 @@ RULES: Tuple[Rule, ...] = (
     UpxPacked(),
     StaticGlibcNss(),
     CannotRead(),
+    NoArtifacts(),
 )
 
 
