@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import IO, Mapping, Optional, Protocol, Tuple, Union
+from typing import IO, Mapping, Optional, Protocol, Set, Tuple, Union
 
 # Linkage values (DESIGN.md vocabulary). "object" covers ET_REL/ET_CORE, which are not run as programs.
 STATIC = "static"
@@ -224,6 +224,7 @@ class ArtifactReport:
     findings: Tuple[Finding, ...] = ()
     allowance: Optional[str] = None  # the reason of the policy allowance that applied, if any
     alias_of: Optional[str] = None  # the path this same file was first met under in this run (symlink, hard link)
+    matched_allowances: Tuple[int, ...] = ()  # indices of the policy's allowances that matched it (expired too)
 
     @property
     def worst(self) -> Optional[Severity]:
@@ -240,6 +241,7 @@ class Totals:
     warnings: int
     notes: int
     failed: bool
+    notices: Tuple[str, ...] = ()  # about the run, not an artifact: e.g. an allowance that matched nothing
 
 
 class Tally:
@@ -250,6 +252,8 @@ class Tally:
         self.artifacts = 0
         self.skipped = 0
         self.counts = {s: 0 for s in Severity}
+        self.matched_allowances: Set[int] = set()
+        self.notices: Tuple[str, ...] = ()  # set by whoever knows the policy, once the run is over
 
     def add(self, outcome: Union[ArtifactReport, Skipped]) -> None:
         if isinstance(outcome, Skipped):
@@ -257,6 +261,7 @@ class Tally:
             return
         if outcome.problem is None or outcome.problem.kind != EMPTY_RUN:
             self.artifacts += 1
+        self.matched_allowances.update(outcome.matched_allowances)
         for finding in outcome.findings:
             self.counts[finding.severity] += 1
 
@@ -271,6 +276,7 @@ class Tally:
             warnings=self.counts[Severity.WARNING],
             notes=self.counts[Severity.NOTE],
             failed=failed,
+            notices=self.notices,
         )
 
 
@@ -280,10 +286,12 @@ class Report:
     skipped: Tuple[Skipped, ...] = ()
     fail_on: Optional[Severity] = Severity.ERROR  # None: never fail
     tool_version: str = ""
+    notices: Tuple[str, ...] = ()  # about the run: Totals.notices
 
     @property
     def totals(self) -> Totals:
         tally = Tally(self.fail_on)
+        tally.notices = self.notices
         for artifact in self.artifacts:
             tally.add(artifact)
         for skipped in self.skipped:

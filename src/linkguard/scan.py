@@ -68,8 +68,16 @@ def judge(path: str, location: str, inspection: Inspection, policy: Policy) -> A
             facts=inspection,
             findings=findings,
             allowance=path_policy.allowance.reason if path_policy.allowance else None,
+            matched_allowances=path_policy.matched,
         )
-    return ArtifactReport(path=path, location=location, format="unreadable", problem=inspection, findings=findings)
+    return ArtifactReport(
+        path=path,
+        location=location,
+        format="unreadable",
+        problem=inspection,
+        findings=findings,
+        matched_allowances=path_policy.matched,
+    )
 
 
 def internal_error(exc: BaseException) -> Unreadable:
@@ -207,7 +215,14 @@ def scan(arguments: Sequence[str], policy: Policy, progress: Optional[Progress] 
             skipped.append(outcome)
         else:
             artifacts.append(outcome)
-    return Report(artifacts=tuple(artifacts), skipped=tuple(skipped), fail_on=policy.fail_on, tool_version=__version__)
+    notices = policy.unmatched_allowances(i for a in artifacts for i in a.matched_allowances)
+    return Report(
+        artifacts=tuple(artifacts),
+        skipped=tuple(skipped),
+        fail_on=policy.fail_on,
+        tool_version=__version__,
+        notices=notices,
+    )
 
 
 def check(arguments: Sequence[str], policy: Policy, progress: Optional[Progress] = None) -> Iterator[Outcome]:

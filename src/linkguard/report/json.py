@@ -229,7 +229,7 @@ def artifact_dict(artifact: ArtifactReport) -> Dict[str, Any]:
 
 
 def head_dict(info: RunInfo, totals: Totals) -> Dict[str, Any]:
-    return {
+    head = {
         "version": SCHEMA_VERSION,
         "tool": {"name": "linkguard", "version": info.tool_version},
         "summary": {
@@ -242,6 +242,9 @@ def head_dict(info: RunInfo, totals: Totals) -> Dict[str, Any]:
             "fail_on": info.fail_on.value if info.fail_on else "never",
         },
     }
+    if totals.notices:  # only when there are some: reports of runs without them stay byte for byte as they were
+        head["notices"] = [printable(notice) for notice in totals.notices]
+    return head
 
 
 def skipped_dict(skipped: Skipped) -> Dict[str, Any]:

@@ -156,6 +156,7 @@ class TextReporter:
             lines.append("Causes and fixes (--verbose shows each artifact's evidence, cause and fix):")
             for group in causes.groups:
                 lines.extend(self._group_lines(group))
+        lines.extend(_one_line(f"note: {notice}") for notice in totals.notices)
         verdict = "FAILED" if totals.failed else "passed"
         line = (
             f"linkguard: {_plural(totals.artifacts, 'artifact')} checked, {totals.skipped} skipped; "
