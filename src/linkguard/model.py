@@ -422,6 +422,11 @@ class MachoSlice:
     size: int = 0
     original: Optional[MachoSlice] = None  # the program behind UPX, from its unpacked load commands
     builds: Tuple[MachoBuild, ...] = ()  # every platform's floor in load-command order (zippered: macos, maccatalyst)
+    # Load commands beyond what one slice may list (limits.py): counted, never silently dropped. `linkage` is
+    # judged on all of them.
+    dylibs_omitted: int = 0
+    foreign_omitted: int = 0  # of those, the dylibs that are not part of macOS
+    rpaths_omitted: int = 0
 
     @property
     def macos_floors(self) -> Tuple[MachoBuild, ...]:

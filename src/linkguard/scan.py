@@ -131,12 +131,16 @@ def _check_file(artifact: FileArtifact, policy: Policy) -> Iterator[Outcome]:
             yield judge(artifact.path, artifact.location, Unreadable(f"cannot read: {exc.strerror}", "io"), policy)
             return
         if sniff(head) is not None:
+            # The rules run inside the artifact's time bound too: what they make of hostile facts is bounded
+            # like the reading of them (rules.bounded), and so is the time they take.
+            outcome: Outcome
             with deadline(policy.limits.seconds):
                 inspection = read_artifact(_Opened(artifact, handle), policy.limits)
-            if inspection is None:
-                yield Skipped(artifact.path, NOT_ELF)
-            else:
-                yield judge(artifact.path, artifact.location, inspection, policy)
+                if inspection is None:
+                    outcome = Skipped(artifact.path, NOT_ELF)
+                else:
+                    outcome = judge(artifact.path, artifact.location, inspection, policy)
+            yield outcome
             return
 
     kind = sniff_archive(head)

@@ -121,6 +121,9 @@ def slice_dict(piece: MachoSlice) -> Dict[str, Any]:
             for d in piece.dylibs
         ],
         "rpaths": list(piece.rpaths),
+        "dylibs_omitted": piece.dylibs_omitted,
+        "foreign_omitted": piece.foreign_omitted,
+        "rpaths_omitted": piece.rpaths_omitted,
         "id_dylib": piece.id_dylib,
         "minos": piece.minos,
         "sdk": piece.sdk,

@@ -65,14 +65,15 @@ def _pe_evidence(item: PeImport) -> str:
 
 
 def _macho_dynamic(spec: RuleSpec, facts: MachoFacts, severity: Severity) -> Iterator[Finding]:
-    needing = [s for s in facts.slices if s.effective.foreign]
+    needing = [s for s in facts.slices if s.effective.foreign or s.effective.foreign_omitted]
     if not needing:
         return
     parts: List[str] = []
     for piece in needing:
         label = f"{piece.machine} slice" if facts.fat else "it"
-        parts.append(f"{label} needs {dylib_names(piece.effective.foreign)}")
-    clean = [s.machine for s in facts.slices if not s.effective.foreign]
+        more = piece.effective.foreign_omitted
+        parts.append(f"{label} needs {dylib_names(piece.effective.foreign)}" + (f" and {more} more" if more else ""))
+    clean = [s.machine for s in facts.slices if not (s.effective.foreign or s.effective.foreign_omitted)]
     message = "; ".join(parts) + " (not part of macOS)"
     if clean:
         plural = len(clean) > 1
@@ -87,8 +88,13 @@ def _macho_dynamic(spec: RuleSpec, facts: MachoFacts, severity: Severity) -> Ite
             kind = "" if dylib.kind == "load" else f" ({_kind_text(dylib.kind)})"
             where = f" (resolves to {dylib.resolved})" if dylib.resolved else ""
             evidence.append(f"{piece.machine}: {dylib.path}{where}{kind}" + (f" [{note}]" if note else ""))
+        if piece.effective.foreign_omitted:
+            evidence.append(f"{piece.machine}: and {piece.effective.foreign_omitted} more dylibs not part of macOS")
         if piece.effective.rpaths:
-            evidence.append(f"{piece.machine}: LC_RPATH " + ":".join(piece.effective.rpaths))
+            more = piece.effective.rpaths_omitted
+            evidence.append(
+                f"{piece.machine}: LC_RPATH " + ":".join(piece.effective.rpaths) + (f" and {more} more" if more else "")
+            )
     yield spec.finding(
         severity,
         message,
