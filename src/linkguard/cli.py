@@ -124,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --target: keep LG101 even for artifacts that start on every target",
     )
     parser.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="pass when the paths hold no executable at all (default: fail with LG902 no-artifacts)",
+    )
+    parser.add_argument(
         "--goreleaser",
         metavar="DIR",
         help="also check the binaries goreleaser listed in DIR/artifacts.json (usually dist/), each with its "
@@ -269,12 +274,14 @@ def run(args: argparse.Namespace) -> int:
     progress = _ProgressLine.for_run(fmt)
     try:
         if all(streaming(reporter) for reporter, _ in reporters):
-            failed = _stream(paths, policy, progress, reporters, options, ratchet)
+            failed, notices = _stream(paths, policy, progress, reporters, options, ratchet)
         else:
-            failed = _collect(paths, policy, progress, reporters, options, fmt, ratchet)
+            failed, notices = _collect(paths, policy, progress, reporters, options, fmt, ratchet)
     finally:
         if progress is not None:
             progress.close()
+    for notice in notices:
+        print(f"linkguard: note: {notice}", file=sys.stderr)
     if ratchet is not None and args.update_baseline:
         text, removed = ratchet.updated()
         _write(text, ratchet.baseline.source)
@@ -318,7 +325,7 @@ def _collect(
     options: RenderOptions,
     fmt: str,
     ratchet: Optional[Ratchet] = None,
-) -> bool:
+) -> Tuple[bool, Tuple[str, ...]]:
     """Check everything, then render each output from the whole Report (formats that need all of it)."""
     from linkguard.scan import scan
 
@@ -344,7 +351,8 @@ def _collect(
     _write(text, main_path)
     if fmt == "github":
         _write_github_files(rendered.step_summary, {**rendered.step_outputs, **side_outputs})
-    return report.totals.failed
+    totals = report.totals
+    return totals.failed, totals.notices
 
 
 def _stream(
@@ -354,7 +362,7 @@ def _stream(
     reporters: List[Tuple[Reporter, Optional[str]]],
     options: RenderOptions,
     ratchet: Optional[Ratchet] = None,
-) -> bool:
+) -> Tuple[bool, Tuple[str, ...]]:
     """Check and write at once: every output is written as outcomes arrive; only the totals are kept."""
     from contextlib import ExitStack
 
@@ -395,11 +403,12 @@ def _stream(
                     stream.artifact(outcome)
         if progress is not None:
             progress.close()
+        tally.notices = policy.unmatched_allowances(tally.matched_allowances)
         totals = tally.totals
         for stream in streams:
             stream.finish(totals)
     _stdout_flush()
-    return totals.failed
+    return totals.failed, totals.notices
 
 
 def _stdout_write(text: str) -> None:
@@ -528,6 +537,8 @@ def _policy(args: argparse.Namespace) -> Policy:
     if args.require_static:
         policy = replace(policy, require_static=True)
     _open_targets(policy)
+    if args.allow_empty:
+        policy = replace(policy, allow_empty=True)
     if args.jobs is not None:
         if args.jobs < 0:
             raise ConfigError("--jobs must be 0 (one per core) or more")

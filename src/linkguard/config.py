@@ -57,6 +57,7 @@ TOP_KEYS = (
     "max-macos",
     "target",  # where the artifacts must run: root filesystem directories (--target)
     "require-static",  # keep LG101 even where every target provides every need
+    "allow-empty",  # a run that finds no executable passes instead of failing with LG902
 )
 ALLOW_KEYS = (
     "paths",
@@ -162,6 +163,9 @@ def policy_from_table(table: Mapping[str, Any], source: Optional[str] = None) ->
     jobs = table.get("jobs", 0)
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 0:
         raise ConfigError(f"{where}: jobs must be a non-negative integer, not {jobs!r}")
+    allow_empty = table.get("allow-empty", False)
+    if not isinstance(allow_empty, bool):
+        raise ConfigError(f"{where}: allow-empty must be true or false, not {allow_empty!r}")
     only = table.get("only-branches")
     if only is not None:
         only = _string(only, f"{where}: only-branches")
@@ -172,6 +176,7 @@ def policy_from_table(table: Mapping[str, Any], source: Optional[str] = None) ->
         run_targets=run_targets,
         require_static=require_static,
         max_versions=floors,
+        allow_empty=allow_empty,
         severities=severities,
         allowances=allowances,
         exclude=exclude,

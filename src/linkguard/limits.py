@@ -19,6 +19,16 @@ class Limits:
     inflate_bytes: int = 128 * MiB
 
 
+# What one artifact may put in the report, whatever its input holds (the rest is counted and the report says so).
+MAX_LISTED_PER_SLICE = 128  # Mach-O dylibs listed per slice (as many again of those not part of macOS), rpaths below
+MAX_LISTED_PER_FILE = 1024  # dylibs listed over all slices of a universal file: a slice's share is at least 16
+MAX_RPATHS_PER_SLICE = 32
+MAX_BUILDS_PER_SLICE = 8
+MAX_FINDINGS = 32  # per artifact
+MAX_EVIDENCE_LINES = 64  # per finding
+MAX_MESSAGE_CHARS = 4000  # per finding message, and per evidence line
+
+
 @dataclass(frozen=True)
 class ArchiveLimits:
     """Bounds on reading release archives (see inputs/archives.py)."""

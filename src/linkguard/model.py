@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import IO, Mapping, Optional, Protocol, Tuple, Union
+from typing import IO, Mapping, Optional, Protocol, Set, Tuple, Union
 
 # Linkage values (DESIGN.md vocabulary). "object" covers ET_REL/ET_CORE, which are not run as programs.
 STATIC = "static"
@@ -171,9 +171,13 @@ class Unreadable:
     reason: str
     # "corrupt" | "truncated" | "permission" | "too-large" | "budget" | "io" | "archive" | "unsupported" (a zip
     # method or version that cannot be read) | "encrypted", or "internal": a bug in linkguard met while reading
-    # this artifact, counted apart so that bugs are visible
+    # this artifact, counted apart so that bugs are visible; or EMPTY_RUN: not an artifact at all, but the run
+    # itself, which met none (LG902; never counted as an artifact)
     kind: str = "corrupt"
+    evidence: Tuple[str, ...] = ()  # more lines for the finding (the paths an empty run looked at)
 
+
+EMPTY_RUN = "empty"  # Unreadable.kind of the one outcome a run that met no artifact reports (LG902, not LG901)
 
 Inspection = Union[ElfFacts, "PeFacts", "MachoFacts", Unreadable]
 
@@ -271,6 +275,7 @@ class ArtifactReport:
     allowance: Optional[str] = None  # the reason of the policy allowance that applied, if any
     alias_of: Optional[str] = None  # the path this same file was first met under in this run (symlink, hard link)
     targets: Tuple[TargetVerdict, ...] = ()  # one verdict per --target, when targets are given
+    matched_allowances: Tuple[int, ...] = ()  # indices of the policy's allowances that matched it (expired too)
 
     @property
     def worst(self) -> Optional[Severity]:
@@ -287,6 +292,7 @@ class Totals:
     warnings: int
     notes: int
     failed: bool
+    notices: Tuple[str, ...] = ()  # about the run, not an artifact: e.g. an allowance that matched nothing
 
 
 class Tally:
@@ -297,12 +303,16 @@ class Tally:
         self.artifacts = 0
         self.skipped = 0
         self.counts = {s: 0 for s in Severity}
+        self.matched_allowances: Set[int] = set()
+        self.notices: Tuple[str, ...] = ()  # set by whoever knows the policy, once the run is over
 
     def add(self, outcome: Union[ArtifactReport, Skipped]) -> None:
         if isinstance(outcome, Skipped):
             self.skipped += 1
             return
-        self.artifacts += 1
+        if outcome.problem is None or outcome.problem.kind != EMPTY_RUN:
+            self.artifacts += 1
+        self.matched_allowances.update(outcome.matched_allowances)
         for finding in outcome.findings:
             self.counts[finding.severity] += 1
 
@@ -317,6 +327,7 @@ class Tally:
             warnings=self.counts[Severity.WARNING],
             notes=self.counts[Severity.NOTE],
             failed=failed,
+            notices=self.notices,
         )
 
 
@@ -326,10 +337,12 @@ class Report:
     skipped: Tuple[Skipped, ...] = ()
     fail_on: Optional[Severity] = Severity.ERROR  # None: never fail
     tool_version: str = ""
+    notices: Tuple[str, ...] = ()  # about the run: Totals.notices
 
     @property
     def totals(self) -> Totals:
         tally = Tally(self.fail_on)
+        tally.notices = self.notices
         for artifact in self.artifacts:
             tally.add(artifact)
         for skipped in self.skipped:
@@ -442,6 +455,21 @@ class MachoDylib:
     kind: str = "load"  # "load" | "weak" | "reexport" | "lazy" | "upward"
     platform: bool = False  # under /usr/lib/ or /System/Library/ (readers/platforms.py)
     note: Optional[str] = None  # why a non-platform location matters (Homebrew prefix, @rpath, ...)
+    resolved: Optional[str] = None  # where the file system finds `path` (`..`, `.`, `//` resolved), when different
+
+    @property
+    def location(self) -> str:
+        """The install name as the file system resolves it: what platform and remedy decisions look at."""
+        return self.resolved or self.path
+
+
+@dataclass(frozen=True)
+class MachoBuild:
+    """One LC_BUILD_VERSION (or LC_VERSION_MIN_*): a platform the slice runs on and its oldest version there."""
+
+    platform: str  # "macos" | "maccatalyst" | "ios" | ...
+    minos: str
+    sdk: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -456,7 +484,7 @@ class MachoSlice:
     dylibs: Tuple[MachoDylib, ...] = ()
     rpaths: Tuple[str, ...] = ()
     id_dylib: Optional[str] = None
-    minos: Optional[str] = None  # LC_BUILD_VERSION minos, or LC_VERSION_MIN_* version
+    minos: Optional[str] = None  # of the primary build: the macOS one when there is one, else the first
     sdk: Optional[str] = None
     platform: Optional[str] = None  # "macos" | "ios" | ...
     signature: str = "none"  # "none" | "adhoc" | "linker-signed" | "signed" | "present" (unreadable blob)
@@ -465,6 +493,21 @@ class MachoSlice:
     offset: int = 0  # of the slice in the file
     size: int = 0
     original: Optional[MachoSlice] = None  # the program behind UPX, from its unpacked load commands
+    builds: Tuple[MachoBuild, ...] = ()  # every platform's floor in load-command order (zippered: macos, maccatalyst)
+    # Load commands beyond what one slice may list (limits.py): counted, never silently dropped. `linkage` is
+    # judged on all of them.
+    dylibs_omitted: int = 0
+    foreign_omitted: int = 0  # of those, the dylibs that are not part of macOS
+    rpaths_omitted: int = 0
+
+    @property
+    def macos_floors(self) -> Tuple[MachoBuild, ...]:
+        """The builds dyld checks on macOS: every `macos` one (a zippered slice's Mac Catalyst floor is an iOS
+        version that macOS maps to its own, so it is kept as a fact but not compared with `max-macos`)."""
+        builds = self.builds
+        if not builds and self.minos is not None and self.platform is not None:
+            builds = (MachoBuild(self.platform, self.minos, self.sdk),)
+        return tuple(b for b in builds if b.platform == "macos")
 
     @property
     def foreign(self) -> Tuple[MachoDylib, ...]:

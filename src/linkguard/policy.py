@@ -12,10 +12,10 @@ import fnmatch
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Mapping, Optional, Tuple
+from typing import Callable, Iterable, Mapping, Optional, Tuple
 
 from linkguard.limits import ArchiveLimits, Limits
-from linkguard.model import ElfFacts, Inspection, Severity
+from linkguard.model import ElfFacts, Inspection, MachoFacts, MachoSlice, PeFacts, Severity
 
 # ELF machine (ElfFacts.machine) -> Go's GOARCH for the same CPU; big/little endian and word size pick the variant.
 _GOARCH = {
@@ -78,6 +78,48 @@ def target_from_facts(facts: ElfFacts) -> Target:
     return Target(goos="linux", goarch=goarch, names=tuple(names))
 
 
+# PE machine (PeFacts.machine) -> GOARCH, and the CPU word of Rust's/LLVM's triples for Windows.
+_PE_GOARCH = {"x86_64": "amd64", "i386": "386", "aarch64": "arm64", "arm": "arm"}
+_PE_CPU = {"i386": "i686", "arm": "thumbv7a", "arm64ec": "arm64ec"}
+# Mach-O CPU (MachoSlice.machine) -> GOARCH, and the CPU word of Rust's/LLVM's Apple triples.
+_MACHO_GOARCH = {"x86_64": "amd64", "arm64": "arm64", "arm64e": "arm64", "i386": "386", "arm": "arm", "ppc64": "ppc64"}
+_MACHO_CPU = {"arm64": "aarch64", "ppc": "powerpc", "ppc64": "powerpc64"}
+
+
+def target_from_pe(facts: PeFacts) -> Target:
+    """`windows` and GOARCH from the PE header's machine, with triples that leave the ABI open (`x86_64-pc-windows`,
+    `x86_64-windows`): the header does not say whether MSVC or MinGW linked it."""
+    goarch = _PE_GOARCH.get(facts.machine, "")
+    cpu = _PE_CPU.get(facts.machine, facts.machine)
+    names = [f"{cpu}-pc-windows", f"{cpu}-windows"] + ([f"windows/{goarch}"] if goarch else [])
+    return Target(goos="windows", goarch=goarch, names=tuple(names))
+
+
+def target_from_slice(piece: MachoSlice) -> Target:
+    """`darwin` and GOARCH from one Mach-O slice's CPU, with Apple triples (`aarch64-apple-darwin`, `arm64-apple-macos`
+    as clang spells it, `aarch64-macos` as zig does). A slice built for iOS or another Apple OS gets no GOOS."""
+    goarch = _MACHO_GOARCH.get(piece.machine, "")
+    cpu = _MACHO_CPU.get(piece.machine, piece.machine)
+    platform = piece.effective.platform
+    if platform not in (None, "macos"):
+        return Target(goos="", goarch=goarch, names=(f"{piece.machine}-apple-{platform}",))
+    names = [f"{cpu}-apple-darwin", f"{piece.machine}-apple-macos", f"{cpu}-macos"]
+    names += [f"darwin/{goarch}"] if goarch else []
+    return Target(goos="darwin", goarch=goarch, names=tuple(dict.fromkeys(names)))
+
+
+def targets_from_facts(inspection: Optional[Inspection]) -> Tuple[Target, ...]:
+    """Every target the facts name: one for ELF and PE, one per slice of a Mach-O file (a universal file has several).
+    Empty when the facts are unknown (an unreadable artifact)."""
+    if isinstance(inspection, ElfFacts):
+        return (target_from_facts(inspection.effective),)
+    if isinstance(inspection, PeFacts):
+        return (target_from_pe(inspection),)
+    if isinstance(inspection, MachoFacts):
+        return tuple(target_from_slice(piece) for piece in inspection.slices)
+    return ()
+
+
 @dataclass(frozen=True)
 class Allowance:
     """A relaxation for artifacts matching its paths and targets, always with a reason that reports show.
@@ -135,6 +177,7 @@ class PathPolicy:
     expired: Tuple[Allowance, ...] = ()  # allowances that matched but are past their date
     run_targets: Tuple[str, ...] = ()  # where the artifact must run (--target): each gets a verdict (LG105)
     require_static: bool = False  # LG101 even when every target provides every need
+    matched: Tuple[int, ...] = ()  # indices (in Policy.allowances) of every allowance that matched, expired or not
 
     def severity(self, code: str, name: str, default: Severity) -> Optional[Severity]:
         """The level for a rule here, or None when it is switched off."""
@@ -177,17 +220,25 @@ class Policy:
     today: Optional[datetime.date] = None  # the date expiries are judged on; None: the real date
     run_targets: Tuple[str, ...] = ()  # --target / `target`: root filesystems every artifact must start on
     require_static: bool = False
+    allow_empty: bool = False  # a run that meets no artifact passes (else LG902 no-artifacts)
 
     def for_path(self, path: str, inspection: Optional[Inspection] = None) -> PathPolicy:
-        """The policy for one artifact: the first live allowance matching its path and target."""
+        """The policy for one artifact: the first live allowance matching its path and every one of its targets.
+
+        A universal Mach-O file has one target per slice: an allowance that selects by target applies to it only
+        when it matches every slice (`goarch = "arm64"` does not cover an x86_64+arm64 file; `goos = "darwin"`
+        does), since one verdict covers the whole file.
+        """
         # Deriving a target costs a little per artifact: only when an allowance selects by target.
         by_target = path in self.targets or any(a.goos or a.goarch or a.targets for a in self.allowances)
-        target = self.target_for(path, inspection) if by_target else None
+        targets: Tuple[Optional[Target], ...] = self.targets_for(path, inspection) if by_target else (None,)
         allowance: Optional[Allowance] = None
         expired = []
-        for candidate in self.allowances:
-            if not candidate.matches(path, target):
+        matched = []
+        for index, candidate in enumerate(self.allowances):
+            if not all(candidate.matches(path, target) for target in targets):
                 continue
+            matched.append(index)
             if candidate.expires is not None and candidate.expired(self.today or datetime.date.today()):
                 expired.append(candidate)
                 continue
@@ -208,6 +259,7 @@ class Policy:
             expired=tuple(expired) if allowance is None else (),
             run_targets=run_targets,
             require_static=require_static,
+            matched=tuple(matched),
         )
 
     def all_run_targets(self) -> Tuple[str, ...]:
@@ -218,12 +270,30 @@ class Policy:
         return tuple(dict.fromkeys(named))
 
     def target_for(self, path: str, inspection: Optional[Inspection] = None) -> Optional[Target]:
-        """The declared target (from goreleaser's list), completed from the ELF facts when there are any."""
+        """The one target of a single-target artifact (see `targets_for`), or None when there is none."""
+        targets = self.targets_for(path, inspection)
+        return targets[0] if targets and targets[0] is not None else None
+
+    def targets_for(self, path: str, inspection: Optional[Inspection] = None) -> Tuple[Optional[Target], ...]:
+        """The declared target (goreleaser's list), completed from the header facts of ELF, PE and each Mach-O
+        slice; (None,) when neither is known."""
         declared = self.targets.get(path)
-        derived = target_from_facts(inspection.effective) if isinstance(inspection, ElfFacts) else None
-        if declared is not None and derived is not None:
-            return declared.merged(derived)
-        return declared or derived
+        derived = targets_from_facts(inspection)
+        if not derived:
+            return (declared,)
+        if declared is None:
+            return derived
+        return tuple(declared.merged(target) for target in derived)
+
+    def unmatched_allowances(self, matched: Iterable[int]) -> Tuple[str, ...]:
+        """One line per allowance that matched no artifact of a run: a selector that never applies is a policy
+        that silently protects nothing (a moved path, a target that is never derived)."""
+        used = set(matched)
+        return tuple(
+            f"allow[{index}] ({allowance.selector}; reason: {allowance.reason}) matched no artifact in this run"
+            for index, allowance in enumerate(self.allowances)
+            if index not in used
+        )
 
     def excluded(self, path: str) -> bool:
         return bool(self.exclude) and _matcher(tuple(self.exclude))(path)

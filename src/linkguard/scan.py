@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import os
 import time
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from dataclasses import replace
 from typing import IO, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union, cast
 
@@ -27,6 +27,7 @@ from linkguard.inputs.files import Candidate, FileArtifact, Problem, walk
 from linkguard.inputs.members import NOT_INSPECTED
 from linkguard.magic import ZIP_TAIL, sniff, sniff_archive, trailing_zip
 from linkguard.model import (
+    EMPTY_RUN,
     Artifact,
     ArtifactReport,
     ElfFacts,
@@ -50,6 +51,8 @@ IN_PROCESS_FILES = 8  # fewer files than this (and small ones) are checked witho
 IN_PROCESS_BYTES = 64 << 20
 ARCHIVE_BYTES_PER_SECOND = 4 << 20  # time allowed for an archive beyond the per-artifact limit, by its size
 RETAINED_ALIASES = 4096  # outcomes kept for files that later paths may alias
+EMPTY_PATHS_SHOWN = 20  # paths an empty run names in its evidence
+EMPTY_REASONS_SHOWN = 3  # skip reasons it counts
 REPORT_BUG = "this is a bug in linkguard: please report it with the file if you can share it"
 
 
@@ -71,8 +74,16 @@ def judge(path: str, location: str, inspection: Inspection, policy: Policy) -> A
             findings=findings,
             allowance=path_policy.allowance.reason if path_policy.allowance else None,
             targets=verdicts,
+            matched_allowances=path_policy.matched,
         )
-    return ArtifactReport(path=path, location=location, format="unreadable", problem=inspection, findings=findings)
+    return ArtifactReport(
+        path=path,
+        location=location,
+        format="unreadable",
+        problem=inspection,
+        findings=findings,
+        matched_allowances=path_policy.matched,
+    )
 
 
 def _verdicts(
@@ -147,11 +158,14 @@ def _check_file(artifact: FileArtifact, policy: Policy) -> Iterator[Outcome]:
             yield judge(artifact.path, artifact.location, Unreadable(f"cannot read: {exc.strerror}", "io"), policy)
             return
         if executable:
+            # The rules run inside the artifact's time bound too: what they make of hostile facts is bounded
+            # like the reading of them (rules.bounded), and so is the time they take.
             with deadline(policy.limits.seconds):
                 inspection = read_artifact(_Opened(artifact, handle), policy.limits)
-            if inspection is not None:
+                judged = None if inspection is None else judge(artifact.path, artifact.location, inspection, policy)
+            if judged is not None:
                 program = True
-                yield judge(artifact.path, artifact.location, inspection, policy)
+                yield judged
     if kind is None:
         if not program:
             yield Skipped(artifact.path, NOT_INSPECTED)
@@ -268,19 +282,55 @@ def scan(arguments: Sequence[str], policy: Policy, progress: Optional[Progress] 
             skipped.append(outcome)
         else:
             artifacts.append(outcome)
-    return Report(artifacts=tuple(artifacts), skipped=tuple(skipped), fail_on=policy.fail_on, tool_version=__version__)
+    notices = policy.unmatched_allowances(i for a in artifacts for i in a.matched_allowances)
+    return Report(
+        artifacts=tuple(artifacts),
+        skipped=tuple(skipped),
+        fail_on=policy.fail_on,
+        tool_version=__version__,
+        notices=notices,
+    )
 
 
 def check(arguments: Sequence[str], policy: Policy, progress: Optional[Progress] = None) -> Iterator[Outcome]:
-    """Every outcome under `arguments`, in walk order, as soon as it is known."""
+    """Every outcome under `arguments`, in walk order, as soon as it is known; when none is an artifact (and the
+    policy does not allow an empty run), one last outcome for the run itself, which LG902 judges."""
     found = 0
+    skipped: Counter[str] = Counter()
     for done, outcomes in enumerate(_dealiased(walk(arguments), policy), 1):
         for outcome in outcomes:
             if not isinstance(outcome, Skipped):
                 found += 1
+            else:
+                skipped[outcome.reason] += 1
             yield outcome
         if progress is not None and outcomes:
             progress(done, found, outcomes[-1].path)
+    if not found and not policy.allow_empty:
+        outcome = empty_run(arguments, skipped, policy)
+        if outcome.findings:  # none when LG902 is switched off (`--severity no-artifacts=off`)
+            yield outcome
+
+
+def empty_run(arguments: Sequence[str], skipped: Counter[str], policy: Policy) -> ArtifactReport:
+    """The outcome of a run that met no artifact: LG902 on the paths looked at (never counted as an artifact)."""
+    looked = ", ".join(arguments) if arguments else "(no path)"
+    evidence = [f"looked at: {path}" for path in arguments[:EMPTY_PATHS_SHOWN]]
+    if len(arguments) > EMPTY_PATHS_SHOWN:
+        evidence.append(f"and {len(arguments) - EMPTY_PATHS_SHOWN} more paths")
+    total = sum(skipped.values())
+    if total:
+        reasons = "; ".join(f"{n} {reason}" for reason, n in skipped.most_common(EMPTY_REASONS_SHOWN))
+        evidence.append(f"{total} skipped: {reasons}" + (", ..." if len(skipped) > EMPTY_REASONS_SHOWN else ""))
+    else:
+        evidence.append("no file at all under these paths")
+    evidence.append("pass --allow-empty (config allow-empty = true, Action input allow-empty) if this is expected")
+    reason = f"no executable artifacts found in: {looked}"
+    if len(reason) > 300:
+        reason = reason[:297] + "..."
+    problem = Unreadable(reason, EMPTY_RUN, tuple(evidence))
+    path = arguments[0] if len(arguments) == 1 else looked
+    return judge(path, arguments[0] if arguments else "", problem, policy)
 
 
 # An item of work: a candidate to check, or a path that is the same file as an earlier one.

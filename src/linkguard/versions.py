@@ -20,26 +20,76 @@ MAX_SYMBOLS_SHOWN = 3  # symbols named after a version (`GLIBC_2.29 <- exp, log,
 
 # The legacy manylinux names and the glibc each one stands for (PEP 513, PEP 571, PEP 599; PEP 600 keeps them).
 MANYLINUX_ALIASES = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
-_PEP600 = re.compile(r"manylinux_(\d+)_(\d+)")
-_PEP656 = re.compile(r"musllinux_(\d+)_(\d+)")
-MUSL_ONLY: Tuple[int, ...] = ()  # the floor of a musllinux tag: below every glibc version, so any need exceeds it
+_PEP600 = re.compile(r"manylinux_([0-9]{1,9})_([0-9]{1,9})")  # [0-9], not \d: \d matches every Unicode digit
+_PEP656 = re.compile(r"musllinux_([0-9]{1,9})_([0-9]{1,9})")
+# One dotted part: ASCII digits only (str.isdigit accepts "²", which int() refuses; int() accepts "٣" and "1_0"),
+# and few enough that int() never meets its digit limit. Anything else is not a number to compare.
+_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+class Version(Tuple[int, ...]):
+    """A version as written, (11, 0) for "11.0", that compares with trailing zeros ignored: 11 == 11.0 == 11.0.0,
+    GCC_3 == GCC_3.0, Windows 10 == 10.0. Every parser here returns one, so no caller can compare "11" and
+    "11.0" as different; its parts stay as written, so it prints as written (`format_version`)."""
+
+    __slots__ = ()
+
+    def key(self) -> Tuple[int, ...]:
+        return _stripped(self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, tuple) and _stripped(self) == _stripped(other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(_stripped(self))
+
+    def __lt__(self, other: Tuple[int, ...]) -> bool:
+        return _stripped(self) < _stripped(other)
+
+    def __le__(self, other: Tuple[int, ...]) -> bool:
+        return _stripped(self) <= _stripped(other)
+
+    def __gt__(self, other: Tuple[int, ...]) -> bool:
+        return _stripped(self) > _stripped(other)
+
+    def __ge__(self, other: Tuple[int, ...]) -> bool:
+        return _stripped(self) >= _stripped(other)
+
+
+def _stripped(parts: Tuple[int, ...]) -> Tuple[int, ...]:
+    end = len(parts)
+    while end and parts[end - 1] == 0:
+        end -= 1
+    return tuple(parts[:end])
+
+
+def is_number(text: str) -> bool:
+    """True for a run of ASCII digits short enough to compare ("29", "0"); False for "²", "٣", "1_0", ""."""
+    return _NUMBER.fullmatch(text) is not None
+
+
+MUSL_ONLY = Version()  # the floor of a musllinux tag: below every glibc version, so any need exceeds it
 
 
 @functools.lru_cache(maxsize=4096)
-def split_version(name: str) -> Optional[Tuple[str, Tuple[int, ...]]]:
-    """("GLIBC", (2, 29)) for "GLIBC_2.29"; None when the part after the first "_" is not dotted numbers."""
+def split_version(name: str) -> Optional[Tuple[str, Version]]:
+    """("GLIBC", (2, 29)) for "GLIBC_2.29"; None when the part after the first "_" is not dotted ASCII numbers.
+
+    glibc's loader matches version names as exact strings, so a name such as "GLIBC_2.²" is a need that no glibc
+    defines: it stays a listed need (like GLIBC_PRIVATE) but is no floor to compare.
+    """
     family, sep, rest = name.partition("_")
-    if not sep or not rest:
+    if not sep or not is_dotted(rest):
         return None
-    parts = rest.split(".")
-    if not all(p.isdigit() for p in parts):
-        return None
-    return family, tuple(int(p) for p in parts)
+    return family, Version(int(p) for p in rest.split("."))
 
 
 def is_dotted(text: str) -> bool:
-    """True for a plain dotted version: "2.17", "3.4.19"."""
-    return bool(text) and all(p.isdigit() for p in text.split("."))
+    """True for a plain dotted version of ASCII numbers: "2.17", "3.4.19"; not "2.²", "2.", ""."""
+    return bool(text) and all(is_number(p) for p in text.split("."))
 
 
 def is_platform_tag(text: str) -> bool:
@@ -47,27 +97,27 @@ def is_platform_tag(text: str) -> bool:
     return text in MANYLINUX_ALIASES or bool(_PEP600.fullmatch(text) or _PEP656.fullmatch(text))
 
 
-def parse_floor(text: str) -> Tuple[int, ...]:
+def parse_floor(text: str) -> Version:
     """(2, 17) for "2.17", "GLIBC_2.17", "manylinux_2_17" or "manylinux2014"; () for "musllinux_1_2".
 
     ValueError for anything else. The empty tuple sorts below every version, so a musllinux floor is exceeded
     by any glibc symbol version: musl binaries carry none.
     """
     if text in MANYLINUX_ALIASES:
-        return MANYLINUX_ALIASES[text]
+        return Version(MANYLINUX_ALIASES[text])
     tag = _PEP600.fullmatch(text)
     if tag:
-        return int(tag.group(1)), int(tag.group(2))
+        return Version((int(tag.group(1)), int(tag.group(2))))
     if _PEP656.fullmatch(text):
         return MUSL_ONLY
     if "_" in text:
         split = split_version(text)
-        if split is None:
+        if split is None or split[0] not in FLOOR_FAMILIES:  # "2.1_7" is no GLIBC_ name: not 7
             raise ValueError(f"not a numeric version: {text!r}")
         return split[1]
     if not is_dotted(text):
         raise ValueError(f"not a numeric version: {text!r}")
-    return tuple(int(p) for p in text.split("."))
+    return Version(int(p) for p in text.split("."))
 
 
 def floor_label(family: str, floor: str) -> str:
@@ -81,13 +131,13 @@ def format_version(version: Tuple[int, ...]) -> str:
 
 def max_versions(names: Iterable[str]) -> Dict[str, str]:
     """Highest numeric version per floor family, e.g. {"GLIBC": "2.34", "GLIBCXX": "3.4.29"}."""
-    best: Dict[str, Tuple[int, ...]] = {}
+    best: Dict[str, Version] = {}
     for name in names:
         split = split_version(name)
         if split is None or split[0] not in FLOOR_FAMILIES:
             continue
         family, version = split
-        if version > best.get(family, ()):
+        if version > best.get(family, MUSL_ONLY):
             best[family] = version
     return {family: format_version(best[family]) for family in FLOOR_FAMILIES if family in best}
 
@@ -108,14 +158,21 @@ def need_text(version: str, symbols: Sequence[str]) -> str:
     return f"{version} <- {symbols_text(symbols)}"
 
 
-def numeric_prefix(text: str) -> Tuple[int, ...]:
-    """ "10.0" -> (10, 0), "13.0.1" -> (13, 0, 1); the first non-numeric part ends it (OS versions)."""
+def numeric_prefix(text: str) -> Version:
+    """ "10.0" -> (10, 0), "13.0.1" -> (13, 0, 1); the first part that is not an ASCII number ends it (OS
+    versions). Compared with trailing zeros ignored, so a floor "11" equals a minos "11.0"."""
     parts: List[int] = []
     for part in text.split("."):
-        if not part.isdigit():
+        if not is_number(part):
             break
         parts.append(int(part))
-    return tuple(parts)
+    return Version(parts)
+
+
+def leading_number(text: str) -> Optional[int]:
+    """12 for "12rc1", None for "rc1" or "²": the ASCII digits a part starts with (Go's "go1.21rc2")."""
+    match = _NUMBER.match(text)
+    return int(match.group()) if match else None
 
 
 # ---------------------------------------------------------------------------------------- Windows releases

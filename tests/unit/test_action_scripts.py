@@ -220,6 +220,7 @@ def run_check(tmp_path: Path, python: Optional[Path] = None, **inputs: str) -> s
         "INPUT_MAX_WINDOWS": "",
         "INPUT_MAX_MACOS": "",
         "INPUT_ARGS": "",
+        "INPUT_ALLOW_EMPTY": "false",
         "INPUT_ANNOTATIONS": "true",
         "INPUT_SUMMARY": "true",
         "INPUT_SARIF": "",
@@ -341,3 +342,17 @@ def test_shellcheck_is_clean(tmp_path: Path, step_id: str) -> None:
     script.write_text(step["run"], encoding="utf-8")
     run = subprocess.run(["shellcheck", "--shell", step["shell"], str(script)], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout
+
+
+@pytest.mark.parametrize(("value", "passed"), [("true", True), ("false", False), ("True", True), ("FALSE", False)])
+def test_allow_empty_input_reaches_linkguard(tmp_path: Path, value: str, passed: bool) -> None:
+    run = run_check(tmp_path, allow_empty=value)
+    assert run.returncode == 0, run.stdout + run.stderr
+    options = recorded(tmp_path)
+    assert ("--allow-empty" in options[: options.index("--")]) is passed
+
+
+def test_allow_empty_input_must_be_a_boolean(tmp_path: Path) -> None:
+    run = run_check(tmp_path, allow_empty="yes")
+    assert run.returncode == 2
+    assert "input 'allow-empty' must be true or false" in run.stdout

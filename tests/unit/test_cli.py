@@ -56,7 +56,7 @@ def test_internal_error_is_exit_3_without_traceback(
 def test_non_elf_files_are_counted_as_skipped(tmp_path: Path) -> None:
     (tmp_path / "README").write_text("hello")
     (tmp_path / "script.sh").write_text("#!/bin/sh\n")
-    code, report = run_json([str(tmp_path)])
+    code, report = run_json(["--allow-empty", str(tmp_path)])
     assert code == 0
     assert report["summary"]["skipped"] == 2 and report["summary"]["artifacts"] == 0
     assert not report["summary"]["failed"]
@@ -101,5 +101,5 @@ def test_version_and_module_entry_point() -> None:
 
 def test_output_file(tmp_path: Path) -> None:
     out = tmp_path / "report.json"
-    code, stdout = run_cli(["--format", "json", "--output", str(out), str(tmp_path)])
+    code, stdout = run_cli(["--format", "json", "--allow-empty", "--output", str(out), str(tmp_path)])
     assert code == 0 and stdout == "" and '"version": 1' in out.read_text()

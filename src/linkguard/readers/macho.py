@@ -16,15 +16,17 @@ b_info (12 bytes) whose block decompresses to the original mach header and load 
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import IO, Dict, List, Optional, Tuple
 
-from linkguard.model import DYNAMIC, OS_ONLY, MachoDylib, MachoFacts, MachoSlice, Packing, Toolchain
+from linkguard.limits import MAX_BUILDS_PER_SLICE, MAX_LISTED_PER_FILE, MAX_LISTED_PER_SLICE, MAX_RPATHS_PER_SLICE
+from linkguard.model import DYNAMIC, OS_ONLY, MachoBuild, MachoDylib, MachoFacts, MachoSlice, Packing, Toolchain
 from linkguard.readers import platforms
 from linkguard.readers.budget import Budget
 from linkguard.readers.corrupt import Corrupt
 from linkguard.readers.native import StructReader, find_all, printable_name, unpack
 from linkguard.readers.upx.layout import FORMATS, ID_RE, id_version, short_pack_header
+from linkguard.versions import numeric_prefix
 
 MH_MAGIC, MH_MAGIC_64 = 0xFEEDFACE, 0xFEEDFACF
 FAT_MAGIC, FAT_MAGIC_64 = 0xCAFEBABE, 0xCAFEBABF
@@ -138,9 +140,13 @@ class _Commands:
     dylibs: List[MachoDylib]
     rpaths: List[str]
     id_dylib: Optional[str] = None
-    minos: Optional[str] = None
-    sdk: Optional[str] = None
-    platform: Optional[str] = None
+    builds: List[MachoBuild] = field(default_factory=list)  # every LC_BUILD_VERSION / LC_VERSION_MIN_*, in order
+    listed: int = MAX_LISTED_PER_SLICE  # dylibs this slice may list (its share of the file's, limits.py)
+    dylibs_omitted: int = 0
+    foreign_omitted: int = 0
+    rpaths_omitted: int = 0
+    any_foreign: bool = False  # over every dylib command, listed or not
+    top_macos: Optional[MachoBuild] = None  # the highest macOS build version, kept even past the cap
     code_signature: Optional[Tuple[int, int]] = None
     segments: Optional[List[Tuple[str, int, int]]] = None  # (segname, fileoff, filesize)
     go_section: Optional[Tuple[int, int]] = None  # (offset, size) of __go_buildinfo
@@ -148,12 +154,15 @@ class _Commands:
     main: bool = False
 
 
-def _parse_commands(header: _Header, cmds: bytes, what: str) -> _Commands:
-    """Walk the load commands in `cmds` (exactly sizeofcmds bytes), bounds-checking each one."""
+def _parse_commands(header: _Header, cmds: bytes, what: str, listed: int = MAX_LISTED_PER_SLICE) -> _Commands:
+    """Walk the load commands in `cmds` (exactly sizeofcmds bytes), bounds-checking each one. Every command is
+    checked; at most `listed` dylibs (and as many again not part of macOS) and MAX_RPATHS_PER_SLICE rpaths are kept,
+    the rest counted, so the facts of one slice stay a size a report can carry."""
     if header.ncmds > MAX_COMMANDS:
         raise Corrupt(f"corrupt Mach-O ({what}): {header.ncmds} load commands (at most {MAX_COMMANDS})")
     order = header.order
-    out = _Commands(dylibs=[], rpaths=[], segments=[])
+    out = _Commands(dylibs=[], rpaths=[], segments=[], listed=listed)
+    platform_kept = foreign_kept = 0
     pos = 0
     for index in range(header.ncmds):
         if pos + 8 > len(cmds):
@@ -169,18 +178,28 @@ def _parse_commands(header: _Header, cmds: bytes, what: str) -> _Commands:
             else:
                 kind = DYLIB_KINDS[cmd]
                 platform = platforms.macos_platform_dylib(name)
-                note = None if platform else platforms.macos_location_note(name)
-                out.dylibs.append(MachoDylib(name, kind, platform, note))
+                out.any_foreign = out.any_foreign or not platform
+                if (platform_kept if platform else foreign_kept) >= listed:
+                    out.dylibs_omitted += 1
+                    out.foreign_omitted += 0 if platform else 1
+                else:
+                    platform_kept, foreign_kept = platform_kept + platform, foreign_kept + (not platform)
+                    note = None if platform else platforms.macos_location_note(name)
+                    where = platforms.macos_install_path(name)
+                    out.dylibs.append(MachoDylib(name, kind, platform, note, where if where != name else None))
         elif cmd == LC_RPATH:
-            out.rpaths.append(_lc_str(body, order, what, index))
-        elif cmd == LC_BUILD_VERSION:
+            rpath = _lc_str(body, order, what, index)
+            if len(out.rpaths) < MAX_RPATHS_PER_SLICE:
+                out.rpaths.append(rpath)
+            else:
+                out.rpaths_omitted += 1
+        elif cmd == LC_BUILD_VERSION:  # a zippered slice has two: macos and maccatalyst; keep every one
             platform, minos, sdk = unpack(order + "III", body, 8)
-            out.platform = PLATFORMS.get(platform, f"platform-{platform}")
-            out.minos, out.sdk = _version(minos), _version(sdk)
-        elif cmd in VERSION_MIN and out.minos is None:
+            name = PLATFORMS.get(platform, f"platform-{platform}")
+            _add_build(out, MachoBuild(name, _version(minos), _version(sdk)))
+        elif cmd in VERSION_MIN:
             version, sdk = unpack(order + "II", body, 8)
-            out.platform = VERSION_MIN[cmd]
-            out.minos, out.sdk = _version(version), _version(sdk)
+            _add_build(out, MachoBuild(VERSION_MIN[cmd], _version(version), _version(sdk)))
         elif cmd == LC_CODE_SIGNATURE:
             out.code_signature = unpack(order + "II", body, 8)
         elif cmd in (LC_SEGMENT, LC_SEGMENT_64):
@@ -191,6 +210,22 @@ def _parse_commands(header: _Header, cmds: bytes, what: str) -> _Commands:
             out.main = True
         pos += cmdsize
     return out
+
+
+def _add_build(out: _Commands, build: MachoBuild) -> None:
+    """Keep a build version unless it repeats one kept or the slice already has MAX_BUILDS_PER_SLICE - 1; the
+    highest macOS floor is kept apart, so it is judged however many build versions precede it."""
+    if build.platform == "macos" and (
+        out.top_macos is None or numeric_prefix(build.minos) > numeric_prefix(out.top_macos.minos)
+    ):
+        out.top_macos = build
+    if build not in out.builds and len(out.builds) < MAX_BUILDS_PER_SLICE - 1:
+        out.builds.append(build)
+
+
+def _all_builds(commands: _Commands) -> List[MachoBuild]:
+    top = commands.top_macos
+    return commands.builds + ([top] if top is not None and top not in commands.builds else [])
 
 
 def _lc_str(body: bytes, order: str, what: str, index: int) -> str:
@@ -368,7 +403,9 @@ def _original(plain: bytes, packed: _Header) -> Tuple[Optional[MachoSlice], Opti
 def _slice(
     header: _Header, commands: _Commands, signature: str, toolchain: Optional[Toolchain], offset: int, size: int
 ) -> MachoSlice:
-    linkage = DYNAMIC if any(not d.platform for d in commands.dylibs) else OS_ONLY
+    linkage = DYNAMIC if commands.any_foreign else OS_ONLY
+    builds = _all_builds(commands)
+    primary = _primary_build(builds)
     return MachoSlice(
         machine=_cpu_name(header.cputype, header.cpusubtype),
         bits=header.bits,
@@ -378,9 +415,13 @@ def _slice(
         dylibs=tuple(commands.dylibs),
         rpaths=tuple(commands.rpaths),
         id_dylib=commands.id_dylib,
-        minos=commands.minos,
-        sdk=commands.sdk,
-        platform=commands.platform,
+        minos=primary.minos if primary else None,
+        sdk=primary.sdk if primary else None,
+        platform=primary.platform if primary else None,
+        builds=tuple(builds),
+        dylibs_omitted=commands.dylibs_omitted,
+        foreign_omitted=commands.foreign_omitted,
+        rpaths_omitted=commands.rpaths_omitted,
         signature=signature,
         toolchain=toolchain,
         offset=offset,
@@ -388,15 +429,20 @@ def _slice(
     )
 
 
+def _primary_build(builds: List[MachoBuild]) -> Optional[MachoBuild]:
+    """The build the summary fields show: the first macOS one (what dyld on macOS checks), else the first."""
+    return next((b for b in builds if b.platform == "macos"), builds[0] if builds else None)
+
+
 # ----------------------------------------------------------------------------------------------- facts
 
 
-def read_slice(window: StructReader, what: str) -> MachoSlice:
+def read_slice(window: StructReader, what: str, listed: int = MAX_LISTED_PER_SLICE) -> MachoSlice:
     header = _parse_header(window.exact(0, 32 if window.size >= 32 else 28, f"{what}: mach header"), what)
     if header.sizeofcmds > MAX_SIZEOFCMDS:
         raise Corrupt(f"corrupt Mach-O ({what}): sizeofcmds {header.sizeofcmds} is implausibly large")
     cmds = window.exact(header.size, header.sizeofcmds, f"{what}: load commands")
-    commands = _parse_commands(header, cmds, what)
+    commands = _parse_commands(header, cmds, what, listed)
     signature = _signature(window, commands.code_signature)
     toolchain = _go(window, commands)
     piece = _slice(header, commands, signature, toolchain, window.base, window.size)
@@ -425,6 +471,7 @@ def read_facts(stream: IO[bytes], size: int, budget: Budget) -> MachoFacts:
     table = window.exact(8, entry * count, "universal architecture table")
     slices: List[MachoSlice] = []
     warnings: List[str] = []
+    listed = max(16, min(MAX_LISTED_PER_SLICE, MAX_LISTED_PER_FILE // count))  # each slice's share of the report
     for i in range(count):
         if is64:
             cputype, cpusubtype, offset, length = unpack(">IIQQ", table, entry * i)
@@ -436,7 +483,7 @@ def read_facts(stream: IO[bytes], size: int, budget: Budget) -> MachoFacts:
                 f"lies outside the file ({size} bytes)",
                 "truncated" if offset + length > size else "corrupt",
             )
-        piece = read_slice(StructReader(stream, offset, length, budget), f"slice {i}")
+        piece = read_slice(StructReader(stream, offset, length, budget), f"slice {i}", listed)
         if _cpu_name(cputype, cpusubtype).rstrip("e") != piece.machine.rstrip("e"):
             warnings.append(
                 f"slice {i}: universal header says {_cpu_name(cputype, cpusubtype)}, header {piece.machine}"

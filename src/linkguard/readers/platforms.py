@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import posixpath
 import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from linkguard.versions import numeric_prefix
+from linkguard.versions import leading_number, numeric_prefix
 
 
 @dataclass(frozen=True)
@@ -122,10 +123,10 @@ def _go_numbers(go_version: str) -> Optional[Tuple[int, ...]]:
     head = text.split(" ", 1)[0].split("-", 1)[0]
     parts: List[int] = []
     for part in head.split(".")[:2]:
-        digits = "".join(ch for ch in part if ch.isdigit())
-        if not digits or not part.startswith(digits):
+        number = leading_number(part)  # ASCII digits only: "go1.²1" names no Go release
+        if number is None:
             break
-        parts.append(int(digits))
+        parts.append(number)
     return tuple(parts) if len(parts) == 2 else None
 
 
@@ -133,15 +134,27 @@ def _note(entry: Dict[str, Any]) -> str:
     return f" ({entry['note']})" if entry.get("note") else ""
 
 
+def macos_install_path(path: str) -> str:
+    """Where the file system finds an absolute install name: `.` and `..` resolved lexically, `//` as `/`
+    (`/usr/lib/../../opt/homebrew/lib/libfoo.dylib` is Homebrew's). /usr/lib and /System/Library are real
+    directories on macOS, so lexical resolution is what the kernel does. An @rpath/@loader_path name is left as
+    written: dyld resolves it by its own search, and it is never part of macOS."""
+    if not path.startswith("/"):
+        return path
+    return "/" + posixpath.normpath(path).lstrip("/")
+
+
 def macos_platform_dylib(path: str) -> bool:
     """True when a bare macOS provides the dylib or framework at install name `path`."""
-    return any(path.startswith(p["prefix"]) for p in _load("macos.json")["platform_prefixes"])
+    where = macos_install_path(path)
+    return any(where.startswith(p["prefix"]) for p in _load("macos.json")["platform_prefixes"])
 
 
 def macos_location_note(path: str) -> Optional[str]:
     """Why a non-platform install name is a problem (Homebrew, MacPorts, @rpath, ...), if the prefix is known."""
+    where = macos_install_path(path)
     for entry in _load("macos.json")["not_platform_prefixes"]:
-        if path.startswith(entry["prefix"]):
+        if where.startswith(entry["prefix"]):
             why: str = entry["why"]
             return why
     return None

@@ -36,7 +36,7 @@ def _foreign_pe(facts: NativeFacts) -> List[str]:
 def _foreign_macho(facts: NativeFacts) -> List[str]:
     if not isinstance(facts, MachoFacts):
         return []
-    return [d.path for s in facts.slices for d in s.effective.foreign]
+    return [d.location for s in facts.slices for d in s.effective.foreign]  # `..` resolved: /usr/lib/../../opt/...
 
 
 def _go(facts: NativeFacts) -> Optional[str]:

@@ -120,12 +120,19 @@ def slice_dict(piece: MachoSlice) -> Dict[str, Any]:
         "endian": piece.endian,
         "type": piece.type,
         "linkage": piece.linkage,
-        "dylibs": [{"path": d.path, "kind": d.kind, "platform": d.platform, "note": d.note} for d in piece.dylibs],
+        "dylibs": [
+            {"path": d.path, "kind": d.kind, "platform": d.platform, "note": d.note, "resolved": d.resolved}
+            for d in piece.dylibs
+        ],
         "rpaths": list(piece.rpaths),
+        "dylibs_omitted": piece.dylibs_omitted,
+        "foreign_omitted": piece.foreign_omitted,
+        "rpaths_omitted": piece.rpaths_omitted,
         "id_dylib": piece.id_dylib,
         "minos": piece.minos,
         "sdk": piece.sdk,
         "platform": piece.platform,
+        "builds": [{"platform": b.platform, "minos": b.minos, "sdk": b.sdk} for b in piece.builds],
         "signature": piece.signature,
         "offset": piece.offset,
         "size": piece.size,
@@ -262,7 +269,7 @@ def target_dict(verdict: TargetVerdict) -> Dict[str, Any]:
 
 
 def head_dict(info: RunInfo, totals: Totals) -> Dict[str, Any]:
-    return {
+    head = {
         "version": SCHEMA_VERSION,
         "tool": {"name": "linkguard", "version": info.tool_version},
         "summary": {
@@ -275,6 +282,9 @@ def head_dict(info: RunInfo, totals: Totals) -> Dict[str, Any]:
             "fail_on": info.fail_on.value if info.fail_on else "never",
         },
     }
+    if totals.notices:  # only when there are some: reports of runs without them stay byte for byte as they were
+        head["notices"] = [printable(notice) for notice in totals.notices]
+    return head
 
 
 def skipped_dict(skipped: Skipped) -> Dict[str, Any]:

@@ -148,6 +148,14 @@ def result(
     return entry
 
 
+def _notifications(report: Report) -> Dict[str, Any]:
+    """Notices about the run (an allowance that matched nothing) as the invocation's tool notifications."""
+    notices = report.notices
+    if not notices:
+        return {}
+    return {"toolExecutionNotifications": [{"level": "warning", "message": {"text": n}} for n in notices]}
+
+
 def sarif_dict(report: Report, options: RenderOptions) -> Dict[str, Any]:
     rules = rules_list()
     rule_index = {rule["id"]: index for index, rule in enumerate(rules)}
@@ -162,7 +170,7 @@ def sarif_dict(report: Report, options: RenderOptions) -> Dict[str, Any]:
     run: Dict[str, Any] = {
         "tool": {"driver": driver},
         "results": results,
-        "invocations": [{"executionSuccessful": True}],
+        "invocations": [{"executionSuccessful": True, **_notifications(report)}],
     }
     if options.sarif_category:
         run["automationDetails"] = {"id": automation_id(options.sarif_category)}

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from linkguard.describe import linkage_line, original_line, packing_line
-from linkguard.model import ArtifactReport, Finding, Report, Severity, Skipped, Totals
+from linkguard.model import EMPTY_RUN, ArtifactReport, Finding, Report, Severity, Skipped, Totals
 from linkguard.report import Rendered, RenderOptions, RunInfo
 from linkguard.report.escape import neutralize
 
@@ -124,7 +124,8 @@ class TextReporter:
             return []  # a rendering choice: the totals still count every artifact
         facts = artifact.facts
         if facts is None:
-            head = f"{artifact.path}  unreadable"
+            empty = artifact.problem is not None and artifact.problem.kind == EMPTY_RUN
+            head = f"{artifact.path}  {'nothing to check' if empty else 'unreadable'}"
         elif facts.packing is not None:
             head = f"{artifact.path}  packed: {packing_line(facts.packing)}{original_line(facts)}"
         else:
@@ -173,6 +174,7 @@ class TextReporter:
             lines.append("Causes and fixes (--verbose shows each artifact's evidence, cause and fix):")
             for group in causes.groups:
                 lines.extend(self._group_lines(group))
+        lines.extend(_one_line(f"note: {notice}") for notice in totals.notices)
         verdict = "FAILED" if totals.failed else "passed"
         line = (
             f"linkguard: {_plural(totals.artifacts, 'artifact')} checked, {totals.skipped} skipped; "

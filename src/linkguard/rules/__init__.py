@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import List, Sequence, Tuple
 
+from linkguard.limits import MAX_EVIDENCE_LINES, MAX_FINDINGS, MAX_MESSAGE_CHARS
 from linkguard.model import Finding, Inspection, TargetVerdict
 from linkguard.policy import PathPolicy
 from linkguard.rules.base import Rule, RuleSpec
 from linkguard.rules.dynamic_link import DynamicLink
 from linkguard.rules.glibc_too_new import GlibcTooNew
 from linkguard.rules.library_not_allowed import LibraryNotAllowed
+from linkguard.rules.no_artifacts import NoArtifacts
 from linkguard.rules.os_too_new import OsTooNew
 from linkguard.rules.static_glibc_nss import StaticGlibcNss
 from linkguard.rules.unreadable import CannotRead
@@ -26,6 +28,7 @@ RULES: Tuple[Rule, ...] = (
     UpxPacked(),
     StaticGlibcNss(),
     CannotRead(),
+    NoArtifacts(),
 )
 
 
@@ -56,4 +59,29 @@ def evaluate(inspection: Inspection, policy: PathPolicy, verdicts: Sequence[Targ
     if notes:
         suffix = policy.expiry_suffix()
         findings = [replace(f, message=f.message + suffix, evidence=(*notes, *f.evidence)) for f in findings]
-    return tuple(findings)
+    return bounded(findings)
+
+
+def bounded(findings: List[Finding]) -> Tuple[Finding, ...]:
+    """What one artifact may put in the report: at most MAX_FINDINGS findings, MAX_EVIDENCE_LINES evidence lines
+    each, MAX_MESSAGE_CHARS per text; what is left out is counted in the last line kept."""
+    kept = [_bounded_finding(f) for f in findings[:MAX_FINDINGS]]
+    if len(findings) > MAX_FINDINGS:
+        last = kept[-1]
+        more = f"and {len(findings) - MAX_FINDINGS} more findings not listed (at most {MAX_FINDINGS} per artifact)"
+        kept[-1] = replace(last, evidence=(*last.evidence, more))
+    return tuple(kept)
+
+
+def _bounded_finding(finding: Finding) -> Finding:
+    evidence = finding.evidence
+    if len(evidence) > MAX_EVIDENCE_LINES:
+        hidden = len(evidence) - MAX_EVIDENCE_LINES + 1
+        evidence = (*evidence[: MAX_EVIDENCE_LINES - 1], f"and {hidden} more lines")
+    if len(finding.message) <= MAX_MESSAGE_CHARS and all(len(line) <= MAX_MESSAGE_CHARS for line in evidence):
+        return finding if evidence is finding.evidence else replace(finding, evidence=evidence)
+    return replace(finding, message=_clip(finding.message), evidence=tuple(_clip(line) for line in evidence))
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 30] + f" ... ({len(text)} characters)"

@@ -97,14 +97,15 @@ def _pe_evidence(item: PeImport) -> str:
 
 
 def _macho_dynamic(spec: RuleSpec, facts: MachoFacts, severity: Severity) -> Iterator[Finding]:
-    needing = [s for s in facts.slices if s.effective.foreign]
+    needing = [s for s in facts.slices if s.effective.foreign or s.effective.foreign_omitted]
     if not needing:
         return
     parts: List[str] = []
     for piece in needing:
         label = f"{piece.machine} slice" if facts.fat else "it"
-        parts.append(f"{label} needs {dylib_names(piece.effective.foreign)}")
-    clean = [s.machine for s in facts.slices if not s.effective.foreign]
+        more = piece.effective.foreign_omitted
+        parts.append(f"{label} needs {dylib_names(piece.effective.foreign)}" + (f" and {more} more" if more else ""))
+    clean = [s.machine for s in facts.slices if not (s.effective.foreign or s.effective.foreign_omitted)]
     message = "; ".join(parts) + " (not part of macOS)"
     if clean:
         plural = len(clean) > 1
@@ -117,9 +118,15 @@ def _macho_dynamic(spec: RuleSpec, facts: MachoFacts, severity: Severity) -> Ite
         for dylib in piece.effective.foreign:
             note = dylib.note
             kind = "" if dylib.kind == "load" else f" ({_kind_text(dylib.kind)})"
-            evidence.append(f"{piece.machine}: {dylib.path}{kind}" + (f" [{note}]" if note else ""))
+            where = f" (resolves to {dylib.resolved})" if dylib.resolved else ""
+            evidence.append(f"{piece.machine}: {dylib.path}{where}{kind}" + (f" [{note}]" if note else ""))
+        if piece.effective.foreign_omitted:
+            evidence.append(f"{piece.machine}: and {piece.effective.foreign_omitted} more dylibs not part of macOS")
         if piece.effective.rpaths:
-            evidence.append(f"{piece.machine}: LC_RPATH " + ":".join(piece.effective.rpaths))
+            more = piece.effective.rpaths_omitted
+            evidence.append(
+                f"{piece.machine}: LC_RPATH " + ":".join(piece.effective.rpaths) + (f" and {more} more" if more else "")
+            )
     yield spec.finding(
         severity,
         message,
@@ -192,7 +199,7 @@ def library_not_allowed(
         names = list(dict.fromkeys(i.dll for i in facts.foreign))
         extra = [n for n in names if not any(fnmatch.fnmatchcase(n.lower(), p) for p in patterns)]
     else:
-        paths = list(dict.fromkeys(d.path for s in facts.slices for d in s.effective.foreign))
+        paths = list(dict.fromkeys(d.location for s in facts.slices for d in s.effective.foreign))
         extra = [n for n in paths if not any(fnmatch.fnmatchcase(n, p) for p in allowance.libraries)]
     if not extra:
         return

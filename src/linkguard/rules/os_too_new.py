@@ -8,7 +8,8 @@ exist only on newer Windows (data/windows.json: UCRT API sets, ProcessPrng, ...)
 10) and the Go toolchain's own floor; the remedy follows the kind of the highest floor (remedies/native.py).
 `max-windows` is an NT version (config reads "windows-7" or "6.1" through versions.parse_windows_version), and
 findings name both: "Windows 7 (NT 6.1)". The macOS floor is each slice's minos (LC_BUILD_VERSION or
-LC_VERSION_MIN_MACOSX).
+LC_VERSION_MIN_MACOSX): every macOS one, so a zippered slice (macOS and Mac Catalyst build versions) is judged on
+its macOS floor whatever the command order.
 """
 
 from __future__ import annotations
@@ -104,12 +105,9 @@ class OsTooNew:
             over: List[str] = []
             for piece in inspection.slices:
                 program = piece.effective
-                if program.minos is None:
-                    continue
-                if program.platform not in (None, "macos"):
-                    continue
-                if version_tuple(program.minos) > version_tuple(floor):
-                    over.append(f"{piece.machine}: minos {program.minos} (sdk {program.sdk or 'unknown'})")
+                for build in program.macos_floors:  # every macOS build of the slice (zippered: not the Catalyst one)
+                    if version_tuple(build.minos) > version_tuple(floor):
+                        over.append(f"{piece.machine}: minos {build.minos} (sdk {build.sdk or 'unknown'})")
             if not over:
                 return
             message = f"needs a newer macOS than {floor}: " + "; ".join(over)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from linkguard.model import Finding, Inspection, Severity, Unreadable
+from linkguard.model import EMPTY_RUN, Finding, Inspection, Severity, Unreadable
 from linkguard.policy import PathPolicy
 from linkguard.rules.base import RuleSpec
 
@@ -29,5 +29,5 @@ class CannotRead:
     )
 
     def check(self, inspection: Inspection, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:
-        if isinstance(inspection, Unreadable):
+        if isinstance(inspection, Unreadable) and inspection.kind != EMPTY_RUN:  # an empty run is LG902
             yield self.spec.finding(severity, inspection.reason, evidence=(f"kind: {inspection.kind}",))
