@@ -269,11 +269,6 @@ class Policy:
             named.extend(allowance.run_targets or ())
         return tuple(dict.fromkeys(named))
 
-    def target_for(self, path: str, inspection: Optional[Inspection] = None) -> Optional[Target]:
-        """The one target of a single-target artifact (see `targets_for`), or None when there is none."""
-        targets = self.targets_for(path, inspection)
-        return targets[0] if targets and targets[0] is not None else None
-
     def targets_for(self, path: str, inspection: Optional[Inspection] = None) -> Tuple[Optional[Target], ...]:
         """The declared target (goreleaser's list), completed from the header facts of ELF, PE and each Mach-O
         slice; (None,) when neither is known."""

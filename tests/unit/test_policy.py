@@ -66,10 +66,10 @@ def test_every_selector_given_must_match() -> None:
 
 def test_declared_target_is_completed_from_the_facts() -> None:
     policy = Policy(targets={"dist/app": Target(goos="linux", goarch="arm64", names=("linux_arm64_v8.0",))})
-    target = policy.target_for("dist/app", _facts("aarch64"))
+    (target,) = policy.targets_for("dist/app", _facts("aarch64"))
     assert target is not None and target.goarch == "arm64"
     assert {"linux_arm64_v8.0", "aarch64-linux"} <= set(target.names)
-    assert policy.target_for("dist/other", None) is None
+    assert policy.targets_for("dist/other", None) == (None,)
 
 
 def test_an_expired_allowance_no_longer_applies_and_says_when() -> None:
