@@ -279,3 +279,31 @@ def test_the_job_summary_has_a_column_per_target() -> None:
         cells = [c.strip() for c in row.strip("|").split("|")][-2:]
         expected = ["✅" if RUNS[name]["runs"][probe]["status"] == 0 else "❌" for name in ("bullseye", "trixie")]
         assert cells == expected, (probe, row)
+
+
+def _doc_block(after: str) -> List[str]:
+    """The command lines of the first ```sh block after the paragraph starting with `after` in docs/targets.md."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "targets.md").read_text(encoding="utf-8")
+    block = text[text.index(after) :].split("```sh\n", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line and not line.startswith("#")]
+
+
+def test_the_scratch_recipe_runs_as_written(tmp_path: Path) -> None:
+    """docs/targets.md's scratch recipe, its command as written, on a dynamic and a static probe as dist/server."""
+    import shutil
+    import subprocess
+    import sys
+
+    (command,) = _doc_block("**scratch or distroless.**")
+    for probe, expected in (("hello-gcc", 1), ("hello-musl-static", 0)):
+        dist = tmp_path / probe / "dist"
+        dist.mkdir(parents=True)
+        shutil.copy(TARGETS / "payload" / "bin" / probe, dist / "server")
+        shell = command.replace("linkguard ", f"{sys.executable} -m linkguard --no-config ")
+        src = str(Path(__file__).resolve().parents[2] / "src")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+        done = subprocess.run(["bash", "-c", shell], cwd=dist.parent, capture_output=True, text=True, env=env)
+        assert done.returncode == expected, done.stdout + done.stderr
+        if expected:
+            assert "will not start on empty: dist/server: cannot execute: No such file or directory" in done.stdout
+            assert "(its program interpreter /lib64/ld-linux-x86-64.so.2 is not in the target)" in done.stdout
