@@ -134,27 +134,27 @@ def _already(loaded: Sequence[Loaded], name: str) -> Optional[Loaded]:
 def _map(name: str, needer: Loaded, main: Loaded, search: Search) -> Optional[Loaded]:
     facts = needer.facts
     if "/" in name:
-        return _try(name, name, needer, search.target, "path", search) if name.startswith("/") else None
+        return try_path(name, name, needer, search.target, "path", search) if name.startswith("/") else None
     if not facts.runpath:
         chain: Optional[Loaded] = needer
         did_main = False
         while chain is not None:
             if chain.facts.rpath and not chain.facts.runpath:
-                hit = _in_dirs(name, chain.facts.rpath, chain, needer, "rpath", search)
+                hit = in_dirs(name, chain.facts.rpath, chain, needer, "rpath", search)
                 if hit is not None:
                     return hit
                 did_main = did_main or chain is main
             chain = chain.loader
         if not did_main and main.facts.rpath and not main.facts.runpath:
-            hit = _in_dirs(name, main.facts.rpath, main, needer, "rpath", search)
+            hit = in_dirs(name, main.facts.rpath, main, needer, "rpath", search)
             if hit is not None:
                 return hit
     for directory in search.ld_library_path:
-        hit = _try(posixpath.join(directory, name), name, needer, search.target, "ld_library_path", search)
+        hit = try_path(posixpath.join(directory, name), name, needer, search.target, "ld_library_path", search)
         if hit is not None:
             return hit
     if facts.runpath:
-        hit = _in_dirs(name, facts.runpath, needer, needer, "runpath", search)
+        hit = in_dirs(name, facts.runpath, needer, needer, "runpath", search)
         if hit is not None:
             return hit
     if facts.nodeflib:
@@ -162,17 +162,17 @@ def _map(name: str, needer: Loaded, main: Loaded, search: Search) -> Optional[Lo
     if search.cache is not None:
         path = search.cache.lookup(name, facts.machine, facts.bits)  # type: ignore[attr-defined]
         if path is not None:
-            hit = _try(path, name, needer, search.target, "cache", search)
+            hit = try_path(path, name, needer, search.target, "cache", search)
             if hit is not None:
                 return hit
     for directory in search.default_dirs:
-        hit = _try(posixpath.join(directory, name), name, needer, search.target, "default", search)
+        hit = try_path(posixpath.join(directory, name), name, needer, search.target, "default", search)
         if hit is not None:
             return hit
     return None
 
 
-def _in_dirs(
+def in_dirs(
     name: str, entries: Sequence[str], owner: Loaded, needer: Loaded, how: str, search: Search
 ) -> Optional[Loaded]:
     """Search the directories of one DT_RPATH/DT_RUNPATH: `owner` is the object whose path list it is."""
@@ -184,7 +184,7 @@ def _in_dirs(
             if directory is None:
                 continue
             files = owner.files if uses_origin else search.target
-            hit = _try(
+            hit = try_path(
                 directory.rstrip("/") + "/" + name, name, needer, files, "origin" if uses_origin else how, search
             )
             if hit is not None:
@@ -192,7 +192,7 @@ def _in_dirs(
     return None
 
 
-def _try(path: str, name: str, needer: Loaded, files: Files, how: str, search: Search) -> Optional[Loaded]:
+def try_path(path: str, name: str, needer: Loaded, files: Files, how: str, search: Search) -> Optional[Loaded]:
     facts = files.object(path)
     if facts is None:
         return None

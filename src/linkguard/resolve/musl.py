@@ -14,7 +14,8 @@ from collections import deque
 from typing import Deque, List, Optional, Sequence, Tuple
 
 from linkguard.model import LibraryFacts, TargetNeed, TargetResolution
-from linkguard.resolve.glibc import Files, Loaded, Search, expand
+from linkguard.resolve.glibc import Files, Loaded, Search, in_dirs
+from linkguard.resolve.glibc import try_path as _try
 
 RESERVED = ("c", "pthread", "rt", "m", "dl", "util", "xnet")  # load_library's "c.pthread.rt.m.dl.util.xnet."
 DEFAULT_PATH = ("/lib", "/usr/local/lib", "/usr/lib")
@@ -79,35 +80,15 @@ def _load(name: str, needer: Loaded, search: Search, sys_path: Sequence[str]) ->
     chain: Optional[Loaded] = needer
     while chain is not None:
         paths = chain.facts.runpath or chain.facts.rpath
-        origin = posixpath.dirname(chain.path)
-        for entry in paths:
-            for part in entry.split(":"):
-                uses_origin = "$ORIGIN" in part or "${ORIGIN}" in part
-                expanded = expand(part, origin, search, chain.facts.machine)
-                if expanded is None:
-                    continue
-                directory = expanded
-                files = chain.files if uses_origin else search.target
-                how = "origin" if uses_origin else ("runpath" if chain.facts.runpath else "rpath")
-                hit = _try(directory.rstrip("/") + "/" + name, name, needer, files, how, search)
-                if hit is not None:
-                    return hit
+        hit = in_dirs(name, paths, chain, needer, "runpath" if chain.facts.runpath else "rpath", search)
+        if hit is not None:
+            return hit
         chain = chain.loader
     for directory in sys_path:
         hit = _try(posixpath.join(directory, name), name, needer, search.target, "default", search)
         if hit is not None:
             return hit
     return None
-
-
-def _try(path: str, name: str, needer: Loaded, files: Files, how: str, search: Search) -> Optional[Loaded]:
-    facts = files.object(path)
-    if facts is None or facts.machine != needer.facts.machine or facts.bits != needer.facts.bits:
-        return None
-    search.resolved.append(
-        TargetResolution(name, path, how, needer.path, "target" if files is search.target else "bundled")
-    )
-    return Loaded(path, facts, files, needer, (path, name))
 
 
 def message(program_path: str, need: TargetNeed) -> str:
