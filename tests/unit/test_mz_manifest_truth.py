@@ -61,7 +61,8 @@ def test_cli_skips_the_set_on_disk_and_in_a_zip(tmp_path: Path, capsys: pytest.C
     with zipfile.ZipFile(archive, "w") as bundle:
         for entry in FIXTURES:
             bundle.write(SET / entry["file"], Path(entry["file"]).name)
-    assert cli.main(["--no-config", "--format", "json", str(SET / "bin"), str(archive)]) == 0
+    # --allow-empty: a run that checks nothing is LG902 otherwise (tests/acceptance/test_empty_run.py)
+    assert cli.main(["--no-config", "--allow-empty", "--format", "json", str(SET / "bin"), str(archive)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["summary"]["errors"] == 0 and report["summary"]["artifacts"] == 0
     assert report["summary"]["skipped"] == len(FIXTURES) + 1  # the files, and the zip ("N members are not ...")
