@@ -114,9 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--target",
         action="append",
         default=[],
-        metavar="DIR",
-        help="a root filesystem the artifacts must start on (repeatable): each ELF program is resolved as that "
-        "system's own loader would, and LG105 says what it would print (docs/targets.md)",
+        metavar="TARGET",
+        help="a system the artifacts must start on (repeatable): a root filesystem directory, an image tarball, "
+        "`image` (the image an artifact was found in), or a named base (debian-12, manylinux_2_28, rhel-9, "
+        "alpine-3.20, windows-10, macos-13, ...); each program is resolved as that system's own loader would, and "
+        "LG105 says what it would print (docs/targets.md)",
     )
     parser.add_argument(
         "--require-static",
