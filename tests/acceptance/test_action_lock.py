@@ -85,7 +85,7 @@ def test_lock_installs_and_linkguard_runs(python: str, tmp_path: Path) -> None:
     assert result["formatter"] == "_toolkit_command"
     assert result["linkguard"].startswith(str(ROOT / "src"))
     # linkguard itself comes from the checkout (asserted above); a development install leaves its egg-info in src/
-    installed = {name for name in result["dists"] if name not in ("pip", "setuptools", "linkguard")}
+    installed = {name for name in result["dists"] if name not in ("pip", "setuptools", "linkguard-static")}
     expected = {"pyelftools", "actions-toolkit"} | (set() if result["tomllib"] else {"tomli"})
     assert installed == expected
     # every declared dependency of what was installed is either installed too or known to be unused
