@@ -93,3 +93,15 @@ def test_the_root_view_follows_links_inside_the_root_only(tmp_path: Path) -> Non
 )
 def test_musl_answers_its_own_names_itself(name: str, reserved: bool) -> None:
     assert musl.is_reserved(name) is reserved
+
+
+def test_a_weak_version_need_is_a_warning_not_a_failure() -> None:
+    """ld.so only warns for a weak version need (VER_FLG_WEAK): the program starts, LG105 says so as a warning."""
+    from linkguard.model import Severity, TargetNeed, TargetVerdict
+    from linkguard.rules.wont_start import WontStart
+
+    weak = TargetNeed("version", "GLIBC_2.99", "/app", library="/lib/x86_64-linux-gnu/libc.so.6", weak=True)
+    (finding,) = WontStart().check_verdicts([TargetVerdict("debian-12", True, missing=(weak,))], Severity.ERROR)
+    assert finding.severity is Severity.WARNING
+    assert "starts on debian-12, but its loader warns" in finding.message and "GLIBC_2.99" in finding.message
+    assert not list(WontStart().check_verdicts([TargetVerdict("debian-12", True)], Severity.ERROR))

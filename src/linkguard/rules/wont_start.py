@@ -78,6 +78,15 @@ class WontStart:
 
     def check_verdicts(self, verdicts: Sequence[TargetVerdict], severity: Severity) -> Iterator[Finding]:
         for verdict in verdicts:
+            weak = [m for m in verdict.missing if m.weak]
+            if verdict.starts and weak:
+                # ld.so only warns for a weak version need ("weak version `X' not found"): a warning, not LG105's
+                # error, since the program does start (the symbols bound to it are resolved without a version).
+                yield self.spec.finding(
+                    Severity.WARNING if severity is Severity.ERROR else severity,
+                    f"starts on {verdict.target}, but its loader warns: "
+                    + "; ".join(_need(m).removeprefix("also: ") for m in weak),
+                )
             if verdict.starts:
                 continue
             first = next((m for m in verdict.missing if not m.weak), None)
