@@ -90,7 +90,7 @@ def test_lock_installs_and_linkguard_runs(python: str, tmp_path: Path) -> None:
     assert installed == expected
     # every declared dependency of what was installed is either installed too or known to be unused
     for name, requires in result["dists"].items():
-        if name == "linkguard":
+        if name == "linkguard-static":
             continue  # its requirements are the lock's subject, checked against pyproject in test_action_files.py
         for requirement in requires:
             if "extra ==" in requirement:
