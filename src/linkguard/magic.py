@@ -7,7 +7,7 @@ imports the other.
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import IO, Callable, Optional
 
 ELF_MAGIC = b"\x7fELF"
 AR_MAGIC = b"!<arch>\n"
@@ -131,3 +131,22 @@ def trailing_zip(tail: bytes, size: int, read_at: Callable[[int, int], bytes]) -
         return False  # an empty archive has nothing in it to check
     first = tail[start - (size - len(tail)) :][:4] if start >= size - len(tail) else read_at(start, 4)
     return first == b"PK\x01\x02"
+
+
+def ends_with_zip(stream: IO[bytes], size: int, head: bytes = b"") -> bool:
+    """trailing_zip() on a seekable stream of `size` bytes whose first bytes (`head`) were read already: one read of
+    its last ZIP_TAIL bytes (none when `head` is the whole file), and one more of 4 bytes where the directory says."""
+    if size < 22:
+        return False
+    if size <= len(head):
+        start, tail = 0, head[:size]
+    else:
+        start = max(0, size - ZIP_TAIL)
+        stream.seek(start)
+        tail = stream.read(size - start)
+
+    def read_at(offset: int, length: int) -> bytes:
+        stream.seek(offset)
+        return stream.read(length)
+
+    return trailing_zip(tail, start + len(tail), read_at)

@@ -25,7 +25,7 @@ from linkguard.config import Policy
 from linkguard.errors import describe_with_class
 from linkguard.inputs.files import Candidate, FileArtifact, Problem, walk
 from linkguard.inputs.members import NOT_INSPECTED
-from linkguard.magic import ZIP_TAIL, sniff, sniff_archive, trailing_zip
+from linkguard.magic import ends_with_zip, sniff, sniff_archive
 from linkguard.model import (
     EMPTY_RUN,
     Artifact,
@@ -152,7 +152,7 @@ def _check_file(artifact: FileArtifact, policy: Policy) -> Iterator[Outcome]:
             head = handle.read(HEAD)
             executable = sniff(head) is not None
             kind = None if executable else sniff_archive(head)
-            if kind is None and _ends_with_zip(handle, artifact.size, head):
+            if kind is None and ends_with_zip(handle, artifact.size, head):
                 kind = "zip"
         except OSError as exc:  # EISDIR races, EIO
             yield judge(artifact.path, artifact.location, Unreadable(f"cannot read: {exc.strerror}", "io"), policy)
@@ -176,24 +176,6 @@ def _check_file(artifact: FileArtifact, policy: Policy) -> Iterator[Outcome]:
     stop_at = time.monotonic() + limit
     with deadline(limit):
         yield from _archive(artifact, kind, policy, stop_at, counted=not program)
-
-
-def _ends_with_zip(handle: IO[bytes], size: int, head: bytes) -> bool:
-    """Whether unzip and zipfile would open this file as a zip found from its end; one read of its tail."""
-    if size < 22:
-        return False
-    if size <= len(head):
-        start, tail = 0, head
-    else:
-        start = max(0, size - ZIP_TAIL)
-        handle.seek(start)
-        tail = handle.read(size - start)
-
-    def read_at(offset: int, length: int) -> bytes:
-        handle.seek(offset)
-        return handle.read(length)
-
-    return trailing_zip(tail, start + len(tail), read_at)
 
 
 def _archive(

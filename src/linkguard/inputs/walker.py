@@ -49,7 +49,7 @@ from linkguard.inputs.streams import (
     read_exact,
 )
 from linkguard.limits import ArchiveLimits
-from linkguard.magic import ZIP_TAIL, sniff, sniff_archive, trailing_zip
+from linkguard.magic import ends_with_zip, sniff, sniff_archive
 from linkguard.model import Skipped, Unreadable
 
 CONTAINER_NAMES = {"tar": "tar archive", "zip": "zip archive", "ar": "ar archive"}
@@ -218,19 +218,11 @@ class ArchiveWalker:
 
     @staticmethod
     def _ends_with_zip(source: Source, size: int, head: bytes) -> bool:
-        """magic.trailing_zip on a member whose bytes can be read at random; one read of its tail."""
+        """magic.ends_with_zip on a member whose bytes can be read at random; one read of its tail."""
         if not source.seekable or size < 22:
             return False
         with source.open() as stream:
-            start = max(0, size - ZIP_TAIL)
-            stream.seek(start)
-            tail = stream.read(size - start)
-
-            def read_at(offset: int, length: int) -> bytes:
-                stream.seek(offset)
-                return stream.read(length)
-
-            return trailing_zip(tail, start + len(tail), read_at)
+            return ends_with_zip(stream, size, head)
 
     def inspected(self, artifact: MemberArtifact) -> Entry:
         """Inspection's verdict on one member; its time is inspection's to bound, so the archive clock restarts."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import platform
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from linkguard.limits import Limits
 from linkguard.targets import bases
@@ -98,37 +98,34 @@ def open_target(spec: str, limits: Optional[Limits] = None) -> TargetSystem:
         )
         _OPENED[spec] = named
         return named
-    fs = RootFs(spec, spec, limits)
+    _OPENED[spec] = _system(spec, RootFs(spec, spec, limits))
+    return _OPENED[spec]
+
+
+def _system(spec: str, fs: RootFs | ImageFs, **more: Any) -> TargetSystem:
+    """A root filesystem or an image as a target: its CPU from the loaders it holds (this machine's when none), its
+    layout (Debian's multiarch directories or not)."""
     cpu = next((machine for loader, machine in LOADERS if fs.host_path(loader) is not None), None)
-    assumed = cpu is None
-    if cpu is None:
-        cpu = HOST_MACHINES.get(platform.machine(), platform.machine())
     triplets = ("x86_64-linux-gnu", "aarch64-linux-gnu", "i386-linux-gnu", "arm-linux-gnueabihf")
-    multiarch = any(fs.is_dir(f"/usr/lib/{t}") or fs.is_dir(f"/lib/{t}") for t in triplets)
-    target = TargetSystem(spec=spec, fs=fs, cpu=cpu, cpu_assumed=assumed, multiarch=multiarch)
-    _OPENED[spec] = target
-    return target
+    return TargetSystem(
+        spec=spec,
+        fs=fs,
+        cpu=cpu or HOST_MACHINES.get(platform.machine(), platform.machine()),
+        cpu_assumed=cpu is None,
+        multiarch=any(fs.is_dir(f"/usr/lib/{t}") or fs.is_dir(f"/lib/{t}") for t in triplets),
+        **more,
+    )
 
 
 def _image(tarball: str, limits: Optional[Limits]) -> TargetSystem:
-    from linkguard.targets.image import ImageError, ImageFs
+    from linkguard.targets.image import ImageError
 
     try:
         fs = ImageFs(tarball, limits)
     except ImageError as exc:
         raise TargetError(f"--target {tarball!r}: {exc}") from exc
-    cpu = next((machine for loader, machine in LOADERS if fs.host_path(loader) is not None), None)
-    triplets = ("x86_64-linux-gnu", "aarch64-linux-gnu", "i386-linux-gnu", "arm-linux-gnueabihf")
     ld_path = fs.environment().get("LD_LIBRARY_PATH", "")
-    target = TargetSystem(
-        spec=tarball,
-        fs=fs,
-        cpu=cpu or HOST_MACHINES.get(platform.machine(), platform.machine()),
-        cpu_assumed=cpu is None,
-        multiarch=any(fs.is_dir(f"/usr/lib/{t}") or fs.is_dir(f"/lib/{t}") for t in triplets),
-        ld_library_path=tuple(d for d in ld_path.split(":") if d),
-        notes=list(fs.notes),
-    )
+    target = _system(tarball, fs, ld_library_path=tuple(d for d in ld_path.split(":") if d), notes=list(fs.notes))
     target.entrypoint = fs.entrypoint()[0]
     return target
 

@@ -30,7 +30,6 @@ class RootFs:
         self._objects: Dict[str, Optional[LibraryFacts]] = {}
         self._by_path: Dict[str, Optional[LibraryFacts]] = {}
         self._walked: Dict[str, Optional[str]] = {}
-        self._problems: Dict[str, str] = {}
 
     def host_path(self, path: str) -> Optional[str]:
         """The host path of the regular file at `path` inside the root, following links inside it; None if absent."""
@@ -69,19 +68,10 @@ class RootFs:
             key = os.path.realpath(found)
             if key not in self._objects:
                 read = read_object(found, self._limits)
-                if isinstance(read, Unreadable):
-                    self._problems[key] = read.reason
-                    self._objects[key] = None
-                else:
-                    self._objects[key] = read
+                self._objects[key] = None if isinstance(read, Unreadable) else read
             facts = self._objects[key]
         self._by_path[path] = facts
         return facts
-
-    def problem(self, path: str) -> Optional[str]:
-        """Why the object at `path` could not be read, if that was the reason object() gave None."""
-        found = self.host_path(path)
-        return self._problems.get(os.path.realpath(found)) if found else None
 
     def _walk(self, path: str) -> Optional[str]:
         if path not in self._walked:
