@@ -98,3 +98,13 @@ def test_each_fix_for_a_named_os_base_is_proven(remedy: str, base: str, before: 
     failing, fixed = report["artifacts"]
     assert not failing["targets"][0]["starts"] and fixed["targets"][0]["starts"]
     assert next(f for f in failing["findings"] if f["code"] == "LG105")["remedy"] == remedy
+
+
+def test_a_dotnet_assembly_starts_where_its_clr_ships() -> None:
+    """hello-anycpu.exe is built for CLR v4.0.30319 (Mono's pedump, recorded in tests/data/dotnet): Windows 8 and
+    later ship .NET 4.x; Windows 7 ships 3.5.1 (CLR v2.0.50727) only."""
+    exe = DATA / "dotnet" / "bin" / "hello-anycpu.exe"
+    _code, report = run_json(["--target", "windows-7", "--target", "windows-10", str(exe)])
+    seven, ten = report["artifacts"][0]["targets"]
+    assert not seven["starts"] and ten["starts"]
+    assert seven["missing"][0]["name"] == ".NET runtime (v4.0.30319)"

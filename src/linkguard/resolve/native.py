@@ -2,8 +2,8 @@
 
 Where it is cheap, and no more: a PE program starts on `windows-N` when every DLL it imports (not delay-loads) is
 one a bare Windows provides (the platform data of readers/platforms.py) and no floor it carries (subsystem,
-imports, UCRT, toolchain, machine) is newer than N; a .NET assembly needs the .NET runtime, which a bare Windows
-has only as .NET Framework 4.x (v4.0.30319 assemblies start, others need it installed). A Mach-O program starts on
+imports, UCRT, toolchain, machine) is newer than N; a .NET assembly starts only on the CLR that release ships
+(Windows 7: v2.0.50727; 8 and later: v4.0.30319). A Mach-O program starts on
 `macos-N` when one of its macOS slices has no dylib outside the OS (a weak one only warns) and a `minos` of N or
 older. Resolution inside packages (a DLL beside the program, @rpath into a bundle) is not done here.
 """
@@ -24,7 +24,10 @@ WINDOWS = {
     "windows-11": "10.0.22000",
 }
 MACOS = {f"macos-{major}": f"{major}.0" for major in (11, 12, 13, 14, 15)}
-CLR_IN_WINDOWS = "v4.0.30319"  # .NET Framework 4.x ships with Windows 8 and later (and 4.8 with every 10 and 11)
+# The CLR a bare Windows has: Windows 7 ships .NET Framework 3.5.1 (CLR v2.0.50727), Windows 8 and later ship 4.x
+# (CLR v4.0.30319; 3.5 is an optional feature there, off by default).
+CLR_IN_WINDOWS = {"windows-7": "v2.0.50727"}
+CLR_DEFAULT = "v4.0.30319"
 
 
 def names() -> Tuple[str, ...]:
@@ -52,7 +55,7 @@ def _windows(spec: str, target: str, facts: PeFacts, path: str) -> TargetVerdict
             missing.append(TargetNeed("library", entry.dll, path))
         else:
             notes.append(f"delay-loads {entry.dll}, which a bare {spec} lacks: fails only when first called")
-    if facts.clr is not None and facts.clr.version != CLR_IN_WINDOWS:
+    if facts.clr is not None and facts.clr.version != CLR_IN_WINDOWS.get(spec, CLR_DEFAULT):
         missing.append(TargetNeed("library", f".NET runtime ({facts.clr.version or 'unknown CLR'})", path))
     for floor in facts.floors:
         if _newer(floor.version, target):
