@@ -265,6 +265,51 @@ class TargetVerdict:
 
 
 @dataclass(frozen=True)
+class PackageInfo:
+    """The unit an artifact ships and installs in: a wheel, an npm package, a `.app`/`.framework` bundle, or the
+    release archive or directory given (the default package, kind "tree")."""
+
+    kind: str  # "wheel" | "npm" | "app" | "framework" | "tree"
+    root: str  # the package's display path: "dist/x.whl", "dist/pkg.tgz!package", "build/Foo.app"
+    name: Optional[str] = None
+    version: Optional[str] = None
+    tags: Tuple[str, ...] = ()  # wheel: every expanded `python-abi-platform` tag (WHEEL's `Tag:` lines)
+    os: Tuple[str, ...] = ()  # npm package.json `os`, as written (`!win32` included)
+    cpu: Tuple[str, ...] = ()  # npm `cpu`
+    libc: Tuple[str, ...] = ()  # npm `libc` (`glibc` | `musl`)
+
+
+@dataclass(frozen=True)
+class Provision:
+    """Who satisfies one need of an artifact where it lives (its package, its host, the OS its tag declares), as
+    the format's own loader would find it."""
+
+    need: str  # the library, DLL or dylib as the artifact names it
+    provided_by: Optional[str]  # "os" | "host:cpython" | "host:node" | "bundled:<path inside the package>" | None
+    path: Optional[str] = None  # display path of the file that satisfies it, when bundled
+    how: Optional[str] = None  # the search rule that found it: "DT_RUNPATH $ORIGIN/../x.libs", "module directory", ...
+    looked: Tuple[str, ...] = ()  # where the loader looked, when nobody provides it
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an artifact lives: its package, the host program that loads it, and who provides each of its needs."""
+
+    package: Optional[PackageInfo] = None
+    host: Optional[str] = None  # "cpython" | "node": the program that loads this plugin
+    host_notes: Tuple[str, ...] = ()  # e.g. the host's own OS floor, when above the module's
+    provisions: Tuple[Provision, ...] = ()
+
+    def provider(self, need: str) -> Optional[str]:
+        """`provided_by` of a need (case-insensitive, as Windows and macOS loaders compare names), else None."""
+        folded = need.lower()
+        for provision in self.provisions:
+            if provision.need.lower() == folded:
+                return provision.provided_by
+        return None
+
+
+@dataclass(frozen=True)
 class ArtifactReport:
     path: str
     location: str
@@ -276,6 +321,7 @@ class ArtifactReport:
     alias_of: Optional[str] = None  # the path this same file was first met under in this run (symlink, hard link)
     targets: Tuple[TargetVerdict, ...] = ()  # one verdict per --target, when targets are given
     matched_allowances: Tuple[int, ...] = ()  # indices of the policy's allowances that matched it (expired too)
+    placement: Optional[Placement] = None  # its package, host and who provides its needs, when it lives in one
 
     @property
     def worst(self) -> Optional[Severity]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from linkguard.limits import MAX_EVIDENCE_LINES, MAX_FINDINGS, MAX_MESSAGE_CHARS
-from linkguard.model import Finding, Inspection, TargetVerdict
+from linkguard.model import Finding, Inspection, Placement, TargetVerdict
 from linkguard.policy import PathPolicy
 from linkguard.rules.base import Rule, RuleSpec
 from linkguard.rules.dynamic_link import DynamicLink
@@ -36,11 +36,18 @@ def specs() -> Tuple[RuleSpec, ...]:
     return tuple(rule.spec for rule in RULES)
 
 
-def evaluate(inspection: Inspection, policy: PathPolicy, verdicts: Sequence[TargetVerdict] = ()) -> Tuple[Finding, ...]:
+def evaluate(
+    inspection: Inspection,
+    policy: PathPolicy,
+    verdicts: Sequence[TargetVerdict] = (),
+    placement: Optional[Placement] = None,
+) -> Tuple[Finding, ...]:
     """All findings for one artifact under its path policy, in registry order.
 
-    `verdicts` (one per target) feed LG105; when there are targets and the artifact starts on every one, LG101 is
-    not raised (the user said where it runs) unless the policy says `require-static`.
+    `placement` (the artifact's package, host and provisions) feeds the rules that declare `placed = True`: they
+    are asked through `check_placed` instead of `check`. `verdicts` (one per target) feed LG105; when there are
+    targets and the artifact starts on every one, LG101 is not raised (the user said where it runs) unless the
+    policy says `require-static`.
 
     Where an allowance matched but has expired, every finding says so: the date in its message, the
     allowance first in its evidence.
@@ -53,7 +60,11 @@ def evaluate(inspection: Inspection, policy: PathPolicy, verdicts: Sequence[Targ
             continue
         if isinstance(rule, WontStart):
             findings.extend(rule.check_verdicts(verdicts, severity))
-        elif not (starts_everywhere and isinstance(rule, DynamicLink)):
+        elif starts_everywhere and isinstance(rule, DynamicLink):
+            continue
+        elif getattr(rule, "placed", False):
+            findings.extend(rule.check_placed(inspection, policy, severity, placement))  # type: ignore[attr-defined]
+        else:
             findings.extend(rule.check(inspection, policy, severity))
     notes = policy.expiry_notes()
     if notes:
