@@ -220,6 +220,7 @@ def run_check(tmp_path: Path, python: Optional[Path] = None, **inputs: str) -> s
         "INPUT_MAX_WINDOWS": "",
         "INPUT_MAX_MACOS": "",
         "INPUT_ARGS": "",
+        "INPUT_TARGET": "",
         "INPUT_ALLOW_EMPTY": "false",
         "INPUT_ANNOTATIONS": "true",
         "INPUT_SUMMARY": "true",
@@ -356,3 +357,26 @@ def test_allow_empty_input_must_be_a_boolean(tmp_path: Path) -> None:
     run = run_check(tmp_path, allow_empty="yes")
     assert run.returncode == 2
     assert "input 'allow-empty' must be true or false" in run.stdout
+
+
+def test_target_input_reaches_linkguard_one_per_line_verbatim(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    run = run_check(tmp_path, target=f"debian-12\n\n  rootfs dir/with space \r\n$(touch {marker})\nwindows-10")
+    assert run.returncode == 0, run.stdout + run.stderr
+    options = recorded(tmp_path)
+    before = options[: options.index("--")]
+    targets = [before[i + 1] for i, option in enumerate(before) if option == "--target"]
+    assert targets == ["debian-12", "rootfs dir/with space", f"$(touch {marker})", "windows-10"]
+    assert not marker.exists()
+
+
+def test_target_input_empty_adds_no_target(tmp_path: Path) -> None:
+    run = run_check(tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "--target" not in recorded(tmp_path)
+
+
+def test_target_input_refuses_an_option(tmp_path: Path) -> None:
+    run = run_check(tmp_path, target="--format=json")
+    assert run.returncode == 2
+    assert "input 'target': '--format=json' is not a target" in run.stdout
