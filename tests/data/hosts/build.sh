@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Build the host fixtures (extension modules and addons whose host is known) from src/, then record the
+# truth (make_manifest.py). Needs: gcc and Debian python3-dev (/usr/include/python3.11, libpython3.11.so),
+# `python3 -m ziglang` (PyPI ziglang 0.17.1), llvm-dlltool (Debian llvm), npm (node-api-headers@1.9.0), and for
+# the truth nm (binutils), llvm-readobj and llvm-objdump (Debian llvm).
+# Windows import libraries are made from the .def files in src/ (python312.dll, python3.dll, vcruntime140*.dll,
+# msvcp140.dll) and from node-api-headers' own def/node_api.def (which names NODE.EXE), as a linker would get
+# them from the SDK or node-gyp: the DLL names in the fixtures' import tables are real.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+cd "$HERE"
+PY=${PYTHON:-python3}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+DLLTOOL=$(command -v llvm-dlltool || command -v llvm-dlltool-14)
+PYINC=/usr/include/python3.11
+
+(cd "$WORK" && npm pack --silent node-api-headers@1.9.0 >/dev/null && tar xzf node-api-headers-1.9.0.tgz)
+NAPI=$WORK/package
+for def in python312 python3 vcruntime140 vcruntime140_1 msvcp140; do
+    "$DLLTOOL" -m i386:x86-64 -d "src/$def.def" -l "$WORK/$def.lib"
+done
+"$DLLTOOL" -m i386:x86-64 -d "$NAPI/def/node_api.def" -l "$WORK/node.lib"
+
+rm -rf bin
+mkdir -p bin/linux bin/windows bin/macos
+ZCC="$PY -m ziglang cc -Os -s"
+WIN="$ZCC -target x86_64-windows-gnu -shared"
+
+# Linux (gcc, Debian python3-dev)
+gcc -O2 -s -shared -fPIC -I"$PYINC" -o bin/linux/hostmod.cpython-311-x86_64-linux-gnu.so src/hostmod.c
+gcc -O2 -s -shared -fPIC -I"$PYINC" -o bin/linux/linkspython.cpython-311-x86_64-linux-gnu.so src/hostmod.c \
+    -L/usr/lib/x86_64-linux-gnu -lpython3.11  # links libpython: what manylinux forbids
+gcc -O2 -s -shared -fPIC -I"$NAPI/include" -o bin/linux/addon.node src/addon.c
+gcc -O2 -s -shared -fPIC -o bin/linux/noinit.cpython-311-x86_64-linux-gnu.so src/winmod.c -DNO_INIT \
+    -D'__declspec(x)='  # named like a module, exports no PyInit_: no host
+
+# Windows (zig cc, x86_64-windows-gnu)
+$WIN -o bin/windows/winmod.cp312-win_amd64.pyd src/winmod.c "$WORK/python312.lib" \
+    -DWITH_VCRUNTIME "$WORK/vcruntime140.lib" "$WORK/vcruntime140_1.lib"
+$WIN -o bin/windows/winmod.pyd src/winmod.c "$WORK/python3.lib" -DWITH_VCRUNTIME "$WORK/vcruntime140.lib" \
+    "$WORK/vcruntime140_1.lib"  # abi3: imports python3.dll
+$WIN -o bin/windows/winmod_msvcp.cp312-win_amd64.pyd src/winmod.c "$WORK/python312.lib" -DWITH_VCRUNTIME \
+    "$WORK/vcruntime140.lib" "$WORK/vcruntime140_1.lib" -DWITH_MSVCP "$WORK/msvcp140.lib"
+$WIN -o bin/windows/foo.pyd src/winmod.c "$WORK/python312.lib" -DNO_INIT -DWITH_VCRUNTIME \
+    "$WORK/vcruntime140.lib" "$WORK/vcruntime140_1.lib"  # a .pyd by name only: no PyInit_, no host
+$WIN -o bin/windows/addon.node src/addon.c -I"$NAPI/include" "$WORK/node.lib"
+
+# macOS (zig cc, aarch64-macos, -undefined dynamic_lookup)
+$PY -m ziglang cc -Os -target aarch64-macos -shared -Wl,-undefined,dynamic_lookup \
+    -o bin/macos/machomod.cpython-312-darwin.so src/machomod.c
+
+rm -f bin/*/*.lib bin/*/*.pdb
+"$PY" make_manifest.py

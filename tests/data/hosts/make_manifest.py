@@ -1,0 +1,120 @@
+"""Write manifest.json for the host fixtures with truth from independent tools only (run by build.sh).
+
+Per file: sha256, and the literal output lines of `nm -D --defined-only` and `readelf -d` NEEDED (ELF),
+`llvm-readobj --coff-imports --coff-exports` (PE: DLL names and export names), `llvm-objdump --macho
+--exports-trie` and `--dylibs-used` (Mach-O). The only hand-written fields are in INTENT below: what the source
+defines (the entry point it exports, hence the host) and why the fixture exists; main() checks that every
+intended entry is among the exports the tools list, so intent and truth cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any, Dict, List
+
+HERE = Path(__file__).resolve().parent
+
+# file -> (the host entries its source defines, the host that loads it, why the fixture exists)
+INTENT: Dict[str, Any] = {
+    "bin/linux/hostmod.cpython-311-x86_64-linux-gnu.so": (["PyInit_hostmod"], "cpython", "gcc + Python.h"),
+    "bin/linux/linkspython.cpython-311-x86_64-linux-gnu.so": (
+        ["PyInit_hostmod"],
+        "cpython",
+        "links libpython3.11.so.1.0, which manylinux forbids (auditwheel: not in any policy's whitelist)",
+    ),
+    "bin/linux/addon.node": (["napi_register_module_v1"], "node", "gcc + node_api.h (NAPI_MODULE_INIT)"),
+    "bin/linux/noinit.cpython-311-x86_64-linux-gnu.so": ([], None, "named like a module, exports no PyInit_"),
+    "bin/windows/winmod.cp312-win_amd64.pyd": (["PyInit_winmod"], "cpython", "imports python312.dll + vcruntime"),
+    "bin/windows/winmod.pyd": (["PyInit_winmod"], "cpython", "abi3: imports python3.dll + vcruntime"),
+    "bin/windows/winmod_msvcp.cp312-win_amd64.pyd": (
+        ["PyInit_winmod"],
+        "cpython",
+        "also imports msvcp140.dll, which CPython does not ship",
+    ),
+    "bin/windows/foo.pyd": ([], None, "a .pyd by name only: exports hostmod_helper, no PyInit_"),
+    "bin/windows/addon.node": (
+        ["napi_register_module_v1"],
+        "node",
+        "zig cc against node-api-headers' def/node_api.def (NAME NODE.EXE)",
+    ),
+    "bin/macos/machomod.cpython-312-darwin.so": (
+        ["_PyInit_machomod"],
+        "cpython",
+        "zig cc -target aarch64-macos -undefined dynamic_lookup",
+    ),
+}
+
+
+def run(args: List[str]) -> List[str]:
+    out = subprocess.run(args, capture_output=True, text=True, check=True)
+    return [line.rstrip() for line in out.stdout.splitlines() if line.strip()]
+
+
+def version(args: List[str]) -> str:
+    return run(args)[0].strip()
+
+
+def elf_truth(path: str) -> Dict[str, Any]:
+    nm = run(["nm", "-D", "--defined-only", path])
+    needed = [m.group(1) for line in run(["readelf", "-d", path]) if (m := re.search(r"\(NEEDED\).*\[(.*)\]", line))]
+    return {"nm_defined": nm, "exports": [line.split()[-1] for line in nm], "needed": needed}
+
+
+def pe_truth(path: str) -> Dict[str, Any]:
+    lines = run(["llvm-readobj", "--coff-imports", "--coff-exports", path])
+    imports, exports, block = [], [], ""
+    for line in lines:
+        text = line.strip()
+        if text.startswith(("Import {", "Export {", "DelayImport {")):
+            block = text.split()[0]
+        elif text.startswith("Name: ") and block == "Import":
+            imports.append(text[6:])
+        elif text.startswith("Name: ") and block == "Export":
+            exports.append(text[6:])
+    return {"llvm_readobj": lines, "imports": imports, "exports": exports}
+
+
+def macho_truth(path: str) -> Dict[str, Any]:
+    trie = run(["llvm-objdump", "--macho", "--exports-trie", path])
+    used = run(["llvm-objdump", "--macho", "--dylibs-used", path])
+    exports = [line.split()[-1] for line in trie if line.startswith("0x")]
+    dylibs = [line.strip().split(" (")[0] for line in used[1:]]
+    return {"exports_trie": trie, "dylibs_used": used, "exports": exports, "dylibs": dylibs[1:]}
+
+
+def main() -> None:
+    fixtures = []
+    for file, (entries, host, why) in INTENT.items():
+        path = HERE / file
+        truth = {"linux": elf_truth, "windows": pe_truth, "macos": macho_truth}[file.split("/")[1]](str(path))
+        missing = [e for e in entries if e not in truth["exports"]]
+        assert not missing, f"{file}: the tools list no {missing}"
+        fixtures.append(
+            {
+                "file": file,
+                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                "host_entries": entries,
+                "host": host,
+                "why": why,
+                "truth": truth,
+            }
+        )
+    manifest = {
+        "generated_by": "tests/data/hosts/build.sh + make_manifest.py",
+        "tools": {
+            "nm": version(["nm", "--version"]),
+            "llvm-readobj": next(x.strip() for x in run(["llvm-readobj", "--version"]) if "version" in x),
+            "zig": version(["python3", "-m", "ziglang", "version"]),
+            "gcc": version(["gcc", "--version"]),
+        },
+        "fixtures": fixtures,
+    }
+    (HERE / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
