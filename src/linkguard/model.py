@@ -29,6 +29,20 @@ def libc_from_interpreter(interpreter: Optional[str]) -> Optional[str]:
     return None
 
 
+# The exported names that name the program which loads a plugin (readers/exports.py reads them; a Mach-O name
+# carries one more leading underscore): CPython's PyInit_<module> (PEP 489), Node-API's napi_register_module_v1
+# and a context-aware Node addon's node_register_module_v<ABI>.
+HOST_ENTRIES = (("cpython", "PyInit_"), ("node", "napi_register_module_v"), ("node", "node_register_module_v"))
+
+
+def host_from_entries(entries: Tuple[str, ...]) -> Optional[str]:
+    """The host ("cpython" | "node") that the exported entry points name, else None; CPython first when both."""
+    for host, prefix in HOST_ENTRIES:
+        if any(e.startswith(prefix) or e.startswith("_" + prefix) for e in entries):
+            return host
+    return None
+
+
 class Severity(str, enum.Enum):
     """Finding severity; ordered by `rank`."""
 

@@ -21,20 +21,16 @@ from __future__ import annotations
 import struct
 from typing import Callable, List, Optional, Sequence, Set, Tuple
 
-# The exported names that identify a host, without the Mach-O underscore.
-HOST_ENTRY_PREFIXES = (b"PyInit_", b"napi_register_module_v", b"node_register_module_v")
+from linkguard.model import HOST_ENTRIES
+
+# The exported names that identify a host (model.HOST_ENTRIES), without the Mach-O underscore, as bytes.
+HOST_ENTRY_PREFIXES = tuple(prefix.encode() for _host, prefix in HOST_ENTRIES)
 MAX_HOST_ENTRIES = 16  # a module exports one; a few modules in one file is rare; more is kept out of the report
 MAX_STRING_TABLE = 64 << 20  # a larger string table is not searched (no extension module comes near it)
 MAX_EXPORT_NAMES = 1 << 16
 MAX_TRIE_NODES = 1 << 14
 
 ReadAt = Callable[[int, int], bytes]
-
-
-def is_host_entry(name: str) -> bool:
-    """Whether `name` (as the format writes it; a Mach-O leading underscore is allowed) names a host entry."""
-    raw = name.encode("utf-8", "replace")
-    return any(raw.startswith(p) or raw.startswith(b"_" + p) for p in HOST_ENTRY_PREFIXES)
 
 
 def _mentions_entry(strings: bytes) -> bool:
@@ -207,4 +203,3 @@ def macho_symtab_entries(read_at: ReadAt, order: str, bits: int, symtab: Tuple[i
         if strx in starts and not ntype & N_STAB and ntype & N_EXT and ntype & N_TYPE == N_SECT
     ]
     return _bounded(found)
-
