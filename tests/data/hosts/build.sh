@@ -17,7 +17,7 @@ PYINC=/usr/include/python3.11
 
 (cd "$WORK" && npm pack --silent node-api-headers@1.9.0 >/dev/null && tar xzf node-api-headers-1.9.0.tgz)
 NAPI=$WORK/package
-for def in python312 python3 vcruntime140 vcruntime140_1 msvcp140; do
+for def in python38 python312 python3 vcruntime140 vcruntime140_1 msvcp140; do
     "$DLLTOOL" -m i386:x86-64 -d "src/$def.def" -l "$WORK/$def.lib"
 done
 "$DLLTOOL" -m i386:x86-64 -d "$NAPI/def/node_api.def" -l "$WORK/node.lib"
@@ -44,6 +44,10 @@ $WIN -o bin/windows/winmod_msvcp.cp312-win_amd64.pyd src/winmod.c "$WORK/python3
     "$WORK/vcruntime140.lib" "$WORK/vcruntime140_1.lib" -DWITH_MSVCP "$WORK/msvcp140.lib"
 $WIN -o bin/windows/foo.pyd src/winmod.c "$WORK/python312.lib" -DNO_INIT -DWITH_VCRUNTIME \
     "$WORK/vcruntime140.lib" "$WORK/vcruntime140_1.lib"  # a .pyd by name only: no PyInit_, no host
+x86_64-w64-mingw32-gcc -O2 -s -shared -Wl,--no-insert-timestamp -o bin/windows/winmod_mingw.cp38-win_amd64.pyd \
+    src/winmod.c "$WORK/python38.lib"  # MinGW's msvcrt.dll: the module alone runs on Vista; CPython 3.8 too
+x86_64-w64-mingw32-gcc -O2 -s -shared -Wl,--no-insert-timestamp -o bin/windows/winmod_mingw.cp312-win_amd64.pyd \
+    src/winmod.c "$WORK/python312.lib"  # the same module for CPython 3.12, which needs Windows 8.1
 $WIN -o bin/windows/addon.node src/addon.c -I"$NAPI/include" "$WORK/node.lib"
 
 # macOS (zig cc, aarch64-macos, -undefined dynamic_lookup)

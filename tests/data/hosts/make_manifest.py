@@ -35,6 +35,16 @@ INTENT: Dict[str, Any] = {
         "cpython",
         "also imports msvcp140.dll, which CPython does not ship",
     ),
+    "bin/windows/winmod_mingw.cp38-win_amd64.pyd": (
+        ["PyInit_winmod"],
+        "cpython",
+        "MinGW (msvcrt.dll): runs on the Windows Vista CPython 3.8 supports",
+    ),
+    "bin/windows/winmod_mingw.cp312-win_amd64.pyd": (
+        ["PyInit_winmod"],
+        "cpython",
+        "MinGW (msvcrt.dll): the module runs on Vista, CPython 3.12 needs Windows 8.1",
+    ),
     "bin/windows/foo.pyd": ([], None, "a .pyd by name only: exports hostmod_helper, no PyInit_"),
     "bin/windows/addon.node": (
         ["napi_register_module_v1"],
@@ -110,6 +120,7 @@ def main() -> None:
             "llvm-readobj": next(x.strip() for x in run(["llvm-readobj", "--version"]) if "version" in x),
             "zig": version(["python3", "-m", "ziglang", "version"]),
             "gcc": version(["gcc", "--version"]),
+            "x86_64-w64-mingw32-gcc": version(["x86_64-w64-mingw32-gcc", "--version"]),
         },
         "fixtures": fixtures,
     }
