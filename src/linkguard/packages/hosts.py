@@ -22,13 +22,13 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any, Dict, FrozenSet, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from linkguard.model import ElfFacts, MachoFacts, PeFacts, host_from_entries
 from linkguard.versions import numeric_prefix
 
-_VERSIONED_DLL = re.compile(r"python3(\d+)\.dll")  # python312.dll; python3.dll (the stable ABI) has no minor
-_SIXTY_FOUR_BIT = ("x86_64", "aarch64")
+# python312.dll, python313t.dll (free-threaded), python312_d.dll (debug); python3.dll (the stable ABI) has no minor
+_VERSIONED_DLL = re.compile(r"python3(\d+)t?(?:_d)?\.dll")
 
 
 @dataclass(frozen=True)
@@ -60,21 +60,30 @@ def host_of(facts: ElfFacts | PeFacts | MachoFacts) -> Optional[Host]:
 
 def _windows_host(name: str, facts: PeFacts, entries: Tuple[str, ...]) -> Host:
     data = _data()[name]["windows"]
-    names = {
-        str(entry["name"]).lower()
-        for entry in data["libraries"]
-        if facts.machine in entry.get("machines", [facts.machine])
-    }
     notes: List[str] = []
+    python: Optional[str] = None  # the CPython version the module imports, when it imports one
+    own: Set[str] = set()
     if name == "cpython":
-        versions = sorted({m.group(1) for dll in facts.needed if (m := _VERSIONED_DLL.fullmatch(dll.lower()))})
-        if len(versions) == 1:
-            names.add(f"python3{versions[0]}.dll")
-            notes.extend(_os_floor_note(f"3.{versions[0]}", facts))
-        elif len(versions) > 1:
-            dlls = ", ".join(f"python3{v}.dll" for v in versions)
+        found = {m.group(1): dll.lower() for dll in facts.needed if (m := _VERSIONED_DLL.fullmatch(dll.lower()))}
+        if len(found) == 1:
+            ((minor, dll),) = found.items()
+            python = f"3.{minor}"
+            own.add(dll)
+            notes.extend(_os_floor_note(python, facts))
+        elif len(found) > 1:
+            dlls = ", ".join(sorted(found.values()))
             notes.append(f"imports {dlls}: no one CPython provides more than its own python3X.dll")
+    names = own | {str(entry["name"]).lower() for entry in data["libraries"] if _ships(entry, facts.machine, python)}
     return Host(name, notes=tuple(notes), libraries=frozenset(names), entries=entries)
+
+
+def _ships(entry: Dict[str, Any], machine: str, python: Optional[str]) -> bool:
+    """Whether the host ships this library for `machine` (and CPython `python`: None when the module is abi3,
+    which only a supported CPython, 3.9 or newer, loads)."""
+    if machine not in entry.get("machines", [machine]):
+        return False
+    since = entry.get("since")
+    return since is None or python is None or numeric_prefix(python) >= numeric_prefix(since)
 
 
 def _os_floor_note(python: str, facts: PeFacts) -> List[str]:
