@@ -17,42 +17,54 @@ PYINC=/usr/include/python3.11
 
 (cd "$WORK" && npm pack --silent node-api-headers@1.9.0 >/dev/null && tar xzf node-api-headers-1.9.0.tgz)
 NAPI=$WORK/package
-for def in python38 python312 python3 vcruntime140 vcruntime140_1 msvcp140; do
+for def in python38 python312 python3 vcruntime140 vcruntime140_1 msvcp140 libdep; do
     "$DLLTOOL" -m i386:x86-64 -d "src/$def.def" -l "$WORK/$def.lib"
 done
 "$DLLTOOL" -m i386:x86-64 -d "$NAPI/def/node_api.def" -l "$WORK/node.lib"
 
 rm -rf bin
 mkdir -p bin/linux bin/windows bin/macos
+: > build-log.jsonl
 ZCC="$PY -m ziglang cc -Os -s"
 WIN="$ZCC -target x86_64-windows-gnu -shared"
+MINGW="x86_64-w64-mingw32-gcc -O2 -s -shared -Wl,--no-insert-timestamp"
+LINUX="gcc -O2 -s -shared -fPIC"
+
+# fx FILE "COMMAND": run it, and log the command with $WORK and $NAPI left unexpanded (build-log.jsonl)
+fx() {
+    echo "== $1"
+    bash -c "$2"
+    "$PY" -c 'import json, sys; print(json.dumps({"file": sys.argv[1], "build": sys.argv[2]}))' "$1" "$2" >> build-log.jsonl
+}
+export WORK NAPI PY
 
 # Linux (gcc, Debian python3-dev)
-gcc -O2 -s -shared -fPIC -I"$PYINC" -o bin/linux/hostmod.cpython-311-x86_64-linux-gnu.so src/hostmod.c
-gcc -O2 -s -shared -fPIC -I"$PYINC" -o bin/linux/linkspython.cpython-311-x86_64-linux-gnu.so src/hostmod.c \
-    -L/usr/lib/x86_64-linux-gnu -lpython3.11  # links libpython: what manylinux forbids
-gcc -O2 -s -shared -fPIC -I"$NAPI/include" -o bin/linux/addon.node src/addon.c
-gcc -O2 -s -shared -fPIC -o bin/linux/noinit.cpython-311-x86_64-linux-gnu.so src/winmod.c -DNO_INIT \
-    -D'__declspec(x)='  # named like a module, exports no PyInit_: no host
+fx bin/linux/hostmod.cpython-311-x86_64-linux-gnu.so \
+   "$LINUX -I$PYINC -o bin/linux/hostmod.cpython-311-x86_64-linux-gnu.so src/hostmod.c"
+fx bin/linux/linkspython.cpython-311-x86_64-linux-gnu.so \
+   "$LINUX -I$PYINC -o bin/linux/linkspython.cpython-311-x86_64-linux-gnu.so src/hostmod.c -L/usr/lib/x86_64-linux-gnu -lpython3.11"
+fx bin/linux/addon.node "$LINUX -I\$NAPI/include -o bin/linux/addon.node src/addon.c"
+fx bin/linux/noinit.cpython-311-x86_64-linux-gnu.so \
+   "$LINUX -D'__declspec(x)=' -DNO_INIT -o bin/linux/noinit.cpython-311-x86_64-linux-gnu.so src/winmod.c"
 
-# Windows (zig cc, x86_64-windows-gnu)
-$WIN -o bin/windows/winmod.cp312-win_amd64.pyd src/winmod.c "$WORK/python312.lib" \
-    -DWITH_VCRUNTIME "$WORK/vcruntime140.lib" "$WORK/vcruntime140_1.lib"
-$WIN -o bin/windows/winmod.pyd src/winmod.c "$WORK/python3.lib" -DWITH_VCRUNTIME "$WORK/vcruntime140.lib" \
-    "$WORK/vcruntime140_1.lib"  # abi3: imports python3.dll
-$WIN -o bin/windows/winmod_msvcp.cp312-win_amd64.pyd src/winmod.c "$WORK/python312.lib" -DWITH_VCRUNTIME \
-    "$WORK/vcruntime140.lib" "$WORK/vcruntime140_1.lib" -DWITH_MSVCP "$WORK/msvcp140.lib"
-$WIN -o bin/windows/foo.pyd src/winmod.c "$WORK/python312.lib" -DNO_INIT -DWITH_VCRUNTIME \
-    "$WORK/vcruntime140.lib" "$WORK/vcruntime140_1.lib"  # a .pyd by name only: no PyInit_, no host
-x86_64-w64-mingw32-gcc -O2 -s -shared -Wl,--no-insert-timestamp -o bin/windows/winmod_mingw.cp38-win_amd64.pyd \
-    src/winmod.c "$WORK/python38.lib"  # MinGW's msvcrt.dll: the module alone runs on Vista; CPython 3.8 too
-x86_64-w64-mingw32-gcc -O2 -s -shared -Wl,--no-insert-timestamp -o bin/windows/winmod_mingw.cp312-win_amd64.pyd \
-    src/winmod.c "$WORK/python312.lib"  # the same module for CPython 3.12, which needs Windows 8.1
-$WIN -o bin/windows/addon.node src/addon.c -I"$NAPI/include" "$WORK/node.lib"
+# Windows (zig cc x86_64-windows-gnu: the UCRT; MinGW-w64 gcc: msvcrt.dll)
+VC="-DWITH_VCRUNTIME \$WORK/vcruntime140.lib \$WORK/vcruntime140_1.lib"
+fx bin/windows/winmod.cp312-win_amd64.pyd "$WIN -o bin/windows/winmod.cp312-win_amd64.pyd src/winmod.c \$WORK/python312.lib $VC"
+fx bin/windows/winmod.pyd "$WIN -o bin/windows/winmod.pyd src/winmod.c \$WORK/python3.lib $VC"
+fx bin/windows/winmod_msvcp.cp312-win_amd64.pyd \
+   "$WIN -o bin/windows/winmod_msvcp.cp312-win_amd64.pyd src/winmod.c \$WORK/python312.lib $VC -DWITH_MSVCP \$WORK/msvcp140.lib"
+fx bin/windows/foo.pyd "$WIN -DNO_INIT -o bin/windows/foo.pyd src/winmod.c \$WORK/python312.lib $VC"
+fx bin/windows/winmod_mingw.cp38-win_amd64.pyd \
+   "$MINGW -o bin/windows/winmod_mingw.cp38-win_amd64.pyd src/winmod.c \$WORK/python38.lib"
+fx bin/windows/winmod_mingw.cp312-win_amd64.pyd \
+   "$MINGW -o bin/windows/winmod_mingw.cp312-win_amd64.pyd src/winmod.c \$WORK/python312.lib"
+fx bin/windows/addon.node "$WIN -I\$NAPI/include -o bin/windows/addon.node src/addon.c \$WORK/node.lib"
+fx bin/windows/addon_dep.node \
+   "$WIN -I\$NAPI/include -DWITH_DEP -o bin/windows/addon_dep.node src/addon.c \$WORK/node.lib \$WORK/libdep.lib"
 
 # macOS (zig cc, aarch64-macos, -undefined dynamic_lookup)
-$PY -m ziglang cc -Os -target aarch64-macos -shared -Wl,-undefined,dynamic_lookup \
-    -o bin/macos/machomod.cpython-312-darwin.so src/machomod.c
+fx bin/macos/machomod.cpython-312-darwin.so \
+   "$PY -m ziglang cc -Os -target aarch64-macos -shared -Wl,-undefined,dynamic_lookup -o bin/macos/machomod.cpython-312-darwin.so src/machomod.c"
 
 rm -f bin/*/*.lib bin/*/*.pdb
 "$PY" make_manifest.py

@@ -1,6 +1,6 @@
 """Write manifest.json for the host fixtures with truth from independent tools only (run by build.sh).
 
-Per file: sha256, and the literal output lines of `nm -D --defined-only` and `readelf -d` NEEDED (ELF),
+Per file: its build command (build-log.jsonl), sha256, and the literal output lines of `nm -D --defined-only` and `readelf -d` NEEDED (ELF),
 `llvm-readobj --coff-imports --coff-exports` (PE: DLL names and export names), `llvm-objdump --macho
 --exports-trie` and `--dylibs-used` (Mach-O). The only hand-written fields are in INTENT below: what the source
 defines (the entry point it exports, hence the host) and why the fixture exists; main() checks that every
@@ -51,6 +51,11 @@ INTENT: Dict[str, Any] = {
         "node",
         "zig cc against node-api-headers' def/node_api.def (NAME NODE.EXE)",
     ),
+    "bin/windows/addon_dep.node": (
+        ["napi_register_module_v1"],
+        "node",
+        "also imports libdep.dll, which neither Windows nor Node provides",
+    ),
     "bin/macos/machomod.cpython-312-darwin.so": (
         ["_PyInit_machomod"],
         "cpython",
@@ -97,6 +102,11 @@ def macho_truth(path: str) -> Dict[str, Any]:
 
 
 def main() -> None:
+    builds = {}
+    for line in (HERE / "build-log.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        builds[record["file"]] = record["build"]
+    assert set(builds) == set(INTENT), "build.sh and INTENT list different files"
     fixtures = []
     for file, (entries, host, why) in INTENT.items():
         path = HERE / file
@@ -105,7 +115,9 @@ def main() -> None:
         assert not missing, f"{file}: the tools list no {missing}"
         fixtures.append(
             {
+                "name": Path(file).name,
                 "file": file,
+                "build": builds[file],
                 "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
                 "host_entries": entries,
                 "host": host,
