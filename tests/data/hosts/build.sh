@@ -2,7 +2,7 @@
 # Build the host fixtures (extension modules and addons whose host is known) from src/, then record the
 # truth (make_manifest.py). Needs: gcc and Debian python3-dev (/usr/include/python3.11, libpython3.11.so),
 # `python3 -m ziglang` (PyPI ziglang 0.17.1), llvm-dlltool (Debian llvm), npm (node-api-headers@1.9.0), and for
-# the truth nm (binutils), llvm-readobj and llvm-objdump (Debian llvm).
+# the truth nm (binutils), delvewheel 1.13.2 (PyPI), llvm-readobj and llvm-objdump (Debian llvm).
 # Windows import libraries are made from the .def files in src/ (python312.dll, python3.dll, vcruntime140*.dll,
 # msvcp140.dll) and from node-api-headers' own def/node_api.def (which names NODE.EXE), as a linker would get
 # them from the SDK or node-gyp: the DLL names in the fixtures' import tables are real.
@@ -65,6 +65,22 @@ fx bin/windows/addon_dep.node \
 # macOS (zig cc, aarch64-macos, -undefined dynamic_lookup)
 fx bin/macos/machomod.cpython-312-darwin.so \
    "$PY -m ziglang cc -Os -target aarch64-macos -shared -Wl,-undefined,dynamic_lookup -o bin/macos/machomod.cpython-312-darwin.so src/machomod.c"
+
+# Wheels (make_wheel.py) around the Windows modules, for `delvewheel show` (the truth of what CPython provides, as
+# delvewheel 1.13.2 decides it) and one `delvewheel repair` that bundles msvcp140.dll (the fix linkguard gives)
+mkdir -p "$WORK/dlls"
+$ZCC -target x86_64-windows-gnu -shared -o "$WORK/dlls/msvcp140.dll" src/msvcp140_stub.c
+wheel() { # wheel CASE TAG MODULE: bin/wheels/CASE/winmod-1.0-TAG.whl
+    mkdir -p "bin/wheels/$1"
+    fx "bin/wheels/$1/winmod-1.0-$2.whl" "\$PY make_wheel.py bin/wheels/$1/winmod-1.0-$2.whl $2 $3"
+}
+wheel cp312 cp312-cp312-win_amd64 bin/windows/winmod.cp312-win_amd64.pyd
+wheel abi3 cp39-abi3-win_amd64 bin/windows/winmod.pyd
+wheel cp38 cp38-cp38-win_amd64 bin/windows/winmod_mingw.cp38-win_amd64.pyd
+wheel msvcp-before cp312-cp312-win_amd64 bin/windows/winmod_msvcp.cp312-win_amd64.pyd
+mkdir -p bin/wheels/msvcp-repaired
+fx bin/wheels/msvcp-repaired/winmod-1.0-cp312-cp312-win_amd64.whl \
+   "delvewheel repair --add-path \$WORK/dlls -w bin/wheels/msvcp-repaired bin/wheels/msvcp-before/winmod-1.0-cp312-cp312-win_amd64.whl"
 
 rm -f bin/*/*.lib bin/*/*.pdb
 "$PY" make_manifest.py

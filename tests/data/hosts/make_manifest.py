@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -101,12 +103,52 @@ def macho_truth(path: str) -> Dict[str, Any]:
     return {"exports_trie": trie, "dylibs_used": used, "exports": exports, "dylibs": dylibs[1:]}
 
 
+# wheel -> why it exists; the truth is `zipinfo -1` and, for a wheel not yet repaired, `delvewheel show`
+WHEELS: Dict[str, str] = {
+    "bin/wheels/cp312/winmod-1.0-cp312-cp312-win_amd64.whl": "imports only what CPython 3.12 ships",
+    "bin/wheels/abi3/winmod-1.0-cp39-abi3-win_amd64.whl": "abi3: python3.dll and the VC++ runtime CPython ships",
+    "bin/wheels/cp38/winmod-1.0-cp38-cp38-win_amd64.whl": "MinGW module for CPython 3.8 (msvcrt.dll)",
+    "bin/wheels/msvcp-before/winmod-1.0-cp312-cp312-win_amd64.whl": "needs msvcp140.dll, not bundled",
+    "bin/wheels/msvcp-repaired/winmod-1.0-cp312-cp312-win_amd64.whl": "the same after `delvewheel repair`",
+}
+
+
+def delvewheel_show(path: str) -> Dict[str, List[str]]:
+    """`delvewheel show` split into the DLLs it would copy and those it assumes the user's environment has."""
+    lines = run(["delvewheel", "show", path])
+    out: Dict[str, List[str]] = {"lines": lines, "copied": [], "assumed_present": []}
+    section = ""
+    for line in lines:
+        if line.startswith("The following DLLs will be copied"):
+            section = "copied"
+        elif line.startswith("The following DLLs are assumed to be present"):
+            section = "assumed_present"
+        elif line.startswith(" ") and section and line.strip() != "None":
+            out[section].append(line.split()[0])
+        elif not line.startswith(" "):
+            section = ""
+    return out
+
+
+def wheel_truth(path: str) -> Dict[str, Any]:
+    truth: Dict[str, Any] = {"zipinfo": run(["zipinfo", "-1", path])}
+    if "repaired" not in path:
+        truth["delvewheel_show"] = delvewheel_show(path)
+    else:
+        with zipfile.ZipFile(path) as archive:
+            archive.extract("winmod/winmod_msvcp.cp312-win_amd64.pyd", HERE / "_extract")
+        pyd = HERE / "_extract" / "winmod" / "winmod_msvcp.cp312-win_amd64.pyd"
+        truth["pyd"] = pe_truth(str(pyd))
+        shutil.rmtree(HERE / "_extract")
+    return truth
+
+
 def main() -> None:
     builds = {}
     for line in (HERE / "build-log.jsonl").read_text().splitlines():
         record = json.loads(line)
         builds[record["file"]] = record["build"]
-    assert set(builds) == set(INTENT), "build.sh and INTENT list different files"
+    assert set(builds) == set(INTENT) | set(WHEELS), "build.sh and INTENT/WHEELS list different files"
     fixtures = []
     for file, (entries, host, why) in INTENT.items():
         path = HERE / file
@@ -125,6 +167,18 @@ def main() -> None:
                 "truth": truth,
             }
         )
+    for file, why in WHEELS.items():
+        path = HERE / file
+        fixtures.append(
+            {
+                "name": f"{Path(file).parent.name}/{Path(file).name}",
+                "file": file,
+                "build": builds[file],
+                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                "why": why,
+                "truth": wheel_truth(str(path)),
+            }
+        )
     manifest = {
         "generated_by": "tests/data/hosts/build.sh + make_manifest.py",
         "tools": {
@@ -133,6 +187,7 @@ def main() -> None:
             "zig": version(["python3", "-m", "ziglang", "version"]),
             "gcc": version(["gcc", "--version"]),
             "x86_64-w64-mingw32-gcc": version(["x86_64-w64-mingw32-gcc", "--version"]),
+            "delvewheel": run(["python3", "-c", "import delvewheel._version as v; print(v.__version__)"])[0],
         },
         "fixtures": fixtures,
     }
