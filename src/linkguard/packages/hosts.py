@@ -54,7 +54,11 @@ def host_of(facts: ElfFacts | PeFacts | MachoFacts) -> Optional[Host]:
     if isinstance(program, PeFacts):
         return _windows_host(name, program, entries)
     if name == "cpython":
-        return Host(name, entries=entries, forbidden=_forbidden_libpython(program))
+        forbidden = _forbidden_libpython(program)
+        notes = tuple(
+            f"an extension module links {need}, which CPython provides itself ({why})" for need, why in forbidden
+        )
+        return Host(name, notes=notes, entries=entries, forbidden=forbidden)
     return Host(name, entries=entries)
 
 
@@ -119,15 +123,6 @@ def _forbidden_libpython(facts: ElfFacts | MachoFacts) -> Tuple[Tuple[str, str],
     markers = tuple(data["macos"]["forbidden"])
     why = data["macos"]["forbidden_source"]
     return tuple((need, why) for need in facts.needed if any(m in need for m in markers))
-
-
-def shipped_by(host: str) -> Tuple[str, ...]:
-    """The library names (or patterns) the host installs beside itself on Windows, for messages."""
-    data = _data()[host]["windows"]
-    names = [str(entry["name"]) for entry in data["libraries"]]
-    if "versioned_dll" in data:
-        names.insert(0, str(data["versioned_dll"]))
-    return tuple(names)
 
 
 @cache
