@@ -65,7 +65,7 @@ def test_cpython_provides_what_delvewheel_assumes_present_and_not_what_it_copies
     present is provided by the host or is part of Windows; and the host provides nothing the module does not
     import that delvewheel would copy."""
     module = next(n for n in fixture["truth"]["zipinfo"] if n.endswith(".pyd"))
-    facts = facts_of(SET / "bin" / "windows" / Path(module).name)
+    facts = facts_of(SET / by_name(Path(module).name)["file"])
     host = host_of(facts)
     assert host is not None and host.name == "cpython"
     shown = fixture["truth"]["delvewheel_show"]

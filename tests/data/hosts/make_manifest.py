@@ -66,6 +66,9 @@ INTENT: Dict[str, Any] = {
 }
 
 
+THIRD_PARTY_BUILD = "third-party, not built here: tests/data/pe/thirdparty/sources.json"
+
+
 def run(args: List[str]) -> List[str]:
     out = subprocess.run(args, capture_output=True, text=True, check=True)
     return [line.rstrip() for line in out.stdout.splitlines() if line.strip()]
@@ -103,6 +106,18 @@ def macho_truth(path: str) -> Dict[str, Any]:
     return {"exports_trie": trie, "dylibs_used": used, "exports": exports, "dylibs": dylibs[1:]}
 
 
+# Real third-party plugins already committed in tests/data/pe/thirdparty (sources.json says where each came from):
+# file -> (host entries, host, why)
+THIRDPARTY: Dict[str, Any] = {
+    "../pe/thirdparty/_speedups.cp312-win_amd64.pyd": (["PyInit__speedups"], "cpython", "MarkupSafe 2.1.5, MSVC"),
+    "../pe/thirdparty/_speedups.cp312-win32.pyd": (["PyInit__speedups"], "cpython", "MarkupSafe 2.1.5, MSVC, x86"),
+    "../pe/thirdparty/lz4-napi.win32-x64-msvc.node": (
+        ["napi_register_module_v1"],
+        "node",
+        "lz4-napi, Rust napi-rs, MSVC",
+    ),
+}
+
 # wheel -> why it exists; the truth is `zipinfo -1` and, for a wheel not yet repaired, `delvewheel show`
 WHEELS: Dict[str, str] = {
     "bin/wheels/cp312/winmod-1.0-cp312-cp312-win_amd64.whl": "imports only what CPython 3.12 ships",
@@ -110,6 +125,7 @@ WHEELS: Dict[str, str] = {
     "bin/wheels/cp38/winmod-1.0-cp38-cp38-win_amd64.whl": "MinGW module for CPython 3.8 (msvcrt.dll)",
     "bin/wheels/msvcp-before/winmod-1.0-cp312-cp312-win_amd64.whl": "needs msvcp140.dll, not bundled",
     "bin/wheels/msvcp-repaired/winmod-1.0-cp312-cp312-win_amd64.whl": "the same after `delvewheel repair`",
+    "../pe/thirdparty/MarkupSafe-2.1.5-cp312-cp312-win_amd64.whl": "a real MSVC-built wheel (sources.json)",
 }
 
 
@@ -148,18 +164,20 @@ def main() -> None:
     for line in (HERE / "build-log.jsonl").read_text().splitlines():
         record = json.loads(line)
         builds[record["file"]] = record["build"]
-    assert set(builds) == set(INTENT) | set(WHEELS), "build.sh and INTENT/WHEELS list different files"
+    built = set(INTENT) | {w for w in WHEELS if not w.startswith("../")}
+    assert set(builds) == built, "build.sh and INTENT/WHEELS list different files"
     fixtures = []
-    for file, (entries, host, why) in INTENT.items():
+    for file, (entries, host, why) in {**INTENT, **THIRDPARTY}.items():
         path = HERE / file
-        truth = {"linux": elf_truth, "windows": pe_truth, "macos": macho_truth}[file.split("/")[1]](str(path))
+        kind = "windows" if file.startswith("../pe/") else file.split("/")[1]
+        truth = {"linux": elf_truth, "windows": pe_truth, "macos": macho_truth}[kind](str(path))
         missing = [e for e in entries if e not in truth["exports"]]
         assert not missing, f"{file}: the tools list no {missing}"
         fixtures.append(
             {
                 "name": Path(file).name,
                 "file": file,
-                "build": builds[file],
+                "build": builds.get(file, THIRD_PARTY_BUILD),
                 "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
                 "host_entries": entries,
                 "host": host,
@@ -173,7 +191,7 @@ def main() -> None:
             {
                 "name": f"{Path(file).parent.name}/{Path(file).name}",
                 "file": file,
-                "build": builds[file],
+                "build": builds.get(file, THIRD_PARTY_BUILD),
                 "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
                 "why": why,
                 "truth": wheel_truth(str(path)),
