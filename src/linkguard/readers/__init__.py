@@ -139,11 +139,18 @@ def _elf_host_entries(image: Any) -> tuple[str, ...]:
     from linkguard.readers.exports import elf_host_entries
 
     info = image.dynamic_info()
-    if info is None:
+    if info is None or info.strtab is None:
         return ()
+    strings: Optional[bytes] = info.string_reader(image).whole()  # read once for DT_NEEDED: shared
+
+    def read_at(offset: int, size: int) -> bytes:
+        if strings is not None and (offset, size) == info.strtab:
+            return strings
+        return bytes(image.read(offset, size))
+
     try:
         return elf_host_entries(
-            image.read, image.header.order, image.bits, info.strtab, info.symtab_offset, info.symbol_count
+            read_at, image.header.order, image.bits, info.strtab, info.symtab_offset, info.symbol_count
         )
     except PARSE_ERRORS as exc:
         image.warnings.append(f"exported symbols unreadable: {describe(exc)}")
