@@ -1,10 +1,11 @@
 """Write manifest.json for the host fixtures with truth from independent tools only (run by build.sh).
 
-Per file: its build command (build-log.jsonl), sha256, and the literal output lines of `nm -D --defined-only` and `readelf -d` NEEDED (ELF),
-`llvm-readobj --coff-imports --coff-exports` (PE: DLL names and export names), `llvm-objdump --macho
---exports-trie` and `--dylibs-used` (Mach-O). The only hand-written fields are in INTENT below: what the source
-defines (the entry point it exports, hence the host) and why the fixture exists; main() checks that every
-intended entry is among the exports the tools list, so intent and truth cannot drift apart.
+Per file: its build command (build-log.jsonl), sha256, and the literal output lines of `nm -D --defined-only`
+and `readelf -d` NEEDED (ELF), `llvm-readobj --coff-imports --coff-exports` (PE: DLL names and export names),
+`llvm-objdump --macho --exports-trie` and `--dylibs-used` (Mach-O); per wheel `zipinfo -1` and `delvewheel show`
+(or, once repaired, the repaired module's imports). The only hand-written fields are in INTENT, THIRDPARTY and
+WHEELS: what the source defines (the entry point it exports, hence the host) and why the fixture exists; main()
+checks that every intended entry is among the exports the tools list, so intent and truth cannot drift apart.
 """
 
 from __future__ import annotations
