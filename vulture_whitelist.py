@@ -27,3 +27,4 @@ _.host_notes
 _.provides
 _.host_of
 _.os_provided
+_.forbidden  # Host.forbidden (packages/hosts.py): the libpython an extension links, for LG101 once placement lands

@@ -29,6 +29,20 @@ def libc_from_interpreter(interpreter: Optional[str]) -> Optional[str]:
     return None
 
 
+# The exported names that name the program which loads a plugin (readers/exports.py reads them; a Mach-O name
+# carries one more leading underscore): CPython's PyInit_<module> (PEP 489), Node-API's napi_register_module_v1
+# and a context-aware Node addon's node_register_module_v<ABI>.
+HOST_ENTRIES = (("cpython", "PyInit_"), ("node", "napi_register_module_v"), ("node", "node_register_module_v"))
+
+
+def host_from_entries(entries: Tuple[str, ...]) -> Optional[str]:
+    """The host ("cpython" | "node") that the exported entry points name, else None; CPython first when both."""
+    for host, prefix in HOST_ENTRIES:
+        if any(e.startswith(prefix) or e.startswith("_" + prefix) for e in entries):
+            return host
+    return None
+
+
 class Severity(str, enum.Enum):
     """Finding severity; ordered by `rank`."""
 
@@ -136,6 +150,7 @@ class ElfFacts:
     toolchain: Optional[Toolchain] = None
     packing: Optional[Packing] = None
     warnings: Tuple[str, ...] = ()  # parts that could not be read; the facts above are then partial
+    host_entries: Tuple[str, ...] = ()  # exported PyInit_*, napi_register_module_v1, ...: its host (readers/exports.py)
 
     @property
     def libc_from_interpreter(self) -> Optional[str]:
@@ -472,6 +487,7 @@ class PeFacts:
     rpath: Tuple[str, ...] = ()
     runpath: Tuple[str, ...] = ()
     format: str = "pe"
+    host_entries: Tuple[str, ...] = ()  # export-table names that name the host (readers/exports.py)
 
     @property
     def needed(self) -> Tuple[str, ...]:
@@ -545,6 +561,7 @@ class MachoSlice:
     dylibs_omitted: int = 0
     foreign_omitted: int = 0  # of those, the dylibs that are not part of macOS
     rpaths_omitted: int = 0
+    host_entries: Tuple[str, ...] = ()  # exported `_PyInit_*`, `_napi_register_module_v1`, ... (readers/exports.py)
 
     @property
     def macos_floors(self) -> Tuple[MachoBuild, ...]:
@@ -612,6 +629,11 @@ class MachoFacts:
     @property
     def packing(self) -> Optional[Packing]:
         return next((s.packing for s in self.slices if s.packing is not None), None)
+
+    @property
+    def host_entries(self) -> Tuple[str, ...]:
+        """The host entry points any slice exports (each slice's original behind UPX when seen through)."""
+        return tuple(dict.fromkeys(e for s in self.slices for e in s.effective.host_entries))
 
     @property
     def effective(self) -> MachoFacts:

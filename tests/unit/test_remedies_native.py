@@ -20,6 +20,8 @@ BUILD_CHANGE: Dict[str, Tuple[str, str, str]] = {
     "macho-go-cgo": ("CGO_ENABLED=0", "", "LG101"),
     "ucrt-floor": ("x86_64-w64-mingw32-gcc", 'max-windows = "6.1"\n', "LG104"),
     "macos-deployment-target": ("-target aarch64-macos.11.0", 'max-macos = "11.0"\n', "LG104"),
+    # the wheel delvewheel repaired: msvcp140.dll bundled in winmod.libs/ (passes once packages are judged whole)
+    "cpython-bundle-dll": ("delvewheel repair", "", "LG101"),
 }
 # remedy id -> fixtures built the broken way, with the config that makes the rule fire
 BEFORE: Dict[str, Tuple[List[str], str]] = {
@@ -40,6 +42,8 @@ BEFORE: Dict[str, Tuple[List[str], str]] = {
     "arm64-windows-floor": (["pe/zig-c-arm64.exe", "pe/go-windows-arm64.exe"], 'max-windows = "windows-8.1"\n'),
     "macos-deployment-target": (["macho/zig-c-x86_64-macos12"], 'max-macos = "11.0"\n'),
     "native-upx": (["pe/upx394-mingw-c.exe", "macho/upx394-zig-c-x86_64"], ""),
+    "cpython-bundle-dll": (["hosts/winmod_msvcp.cp312-win_amd64.pyd"], ""),
+    "node-addon-bundle-dll": (["hosts/addon_dep.node"], ""),
 }
 
 
@@ -60,7 +64,7 @@ def _findings(path: str, config: str, tmp_path: Path) -> List[Dict[str, str]]:
     _, text = run_cli(args)
     report = json.loads(text)
     validate_report(report)
-    return list(report["artifacts"][0]["findings"])
+    return [finding for artifact in report["artifacts"] for finding in artifact["findings"]]  # every member too
 
 
 @pytest.mark.parametrize("remedy", [r for r in REMEDIES_NATIVE if r.proven_by != NOT_PROVEN], ids=lambda r: r.id)

@@ -129,7 +129,32 @@ def read_elf(source: Source, budget: Budget, *, see_through: bool = True) -> Elf
     if packing is not None:
         # The wrapper's own toolchain evidence is the packer's stub; the original carries the real evidence.
         return replace(facts, packing=packing, warnings=tuple(image.warnings))
-    return replace(facts, toolchain=_toolchain(image, facts), warnings=tuple(image.warnings))
+    entries = _elf_host_entries(image) if facts.type == "DYN" else ()
+    return replace(facts, toolchain=_toolchain(image, facts), warnings=tuple(image.warnings), host_entries=entries)
+
+
+def _elf_host_entries(image: Any) -> tuple[str, ...]:
+    """Exported host entry points of a shared object (readers/exports.py); a table that cannot be read leaves a
+    warning and no entries, since the linkage facts stand without them."""
+    from linkguard.readers.exports import elf_host_entries
+
+    info = image.dynamic_info()
+    if info is None or info.strtab is None:
+        return ()
+    strings: Optional[bytes] = info.string_reader(image).whole()  # read once for DT_NEEDED: shared
+
+    def read_at(offset: int, size: int) -> bytes:
+        if strings is not None and (offset, size) == info.strtab:
+            return strings
+        return bytes(image.read(offset, size))
+
+    try:
+        return elf_host_entries(
+            read_at, image.header.order, image.bits, info.strtab, info.symtab_offset, info.symbol_count
+        )
+    except PARSE_ERRORS as exc:
+        image.warnings.append(f"exported symbols unreadable: {describe(exc)}")
+        return ()
 
 
 def read_library(host_path: str, limits: Limits) -> LibraryFacts | Unreadable:

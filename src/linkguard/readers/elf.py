@@ -675,6 +675,12 @@ class _StringReader:
         self._blocks: Dict[int, bytes] = {}
         self._whole: Optional[bytes] = None
 
+    def whole(self) -> Optional[bytes]:
+        """The table's bytes when it is small enough to keep whole (read once, shared with `get`), else None."""
+        if self._whole is None and self._size <= _WHOLE_STRTAB:
+            self._whole = self._image.read(self._offset, self._size)
+        return self._whole
+
     def get(self, index: int) -> str:
         if index >= self._size:
             return ""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field, replace
-from typing import IO, Dict, List, Optional, Tuple
+from typing import IO, Callable, Dict, List, Optional, Tuple
 
 from linkguard.limits import MAX_BUILDS_PER_SLICE, MAX_LISTED_PER_FILE, MAX_LISTED_PER_SLICE, MAX_RPATHS_PER_SLICE
 from linkguard.model import DYNAMIC, OS_ONLY, MachoBuild, MachoDylib, MachoFacts, MachoSlice, Packing, Toolchain
@@ -83,6 +83,9 @@ LC_LOAD_WEAK_DYLIB, LC_REEXPORT_DYLIB, LC_LAZY_LOAD_DYLIB, LC_LOAD_UPWARD_DYLIB 
 )
 LC_RPATH, LC_CODE_SIGNATURE, LC_MAIN = 0x8000001C, 0x1D, 0x80000028
 LC_BUILD_VERSION = 0x32
+# Where the exported symbols are (readers/exports.py): the export trie (LC_DYLD_EXPORTS_TRIE with chained
+# fixups, else export_off/export_size of LC_DYLD_INFO(_ONLY)), else LC_SYMTAB's external symbols.
+LC_SYMTAB, LC_DYLD_INFO, LC_DYLD_INFO_ONLY, LC_DYLD_EXPORTS_TRIE = 0x2, 0x22, 0x80000022, 0x80000033
 VERSION_MIN = {0x24: "macos", 0x25: "ios", 0x2F: "tvos", 0x30: "watchos"}
 DYLIB_KINDS = {
     LC_LOAD_DYLIB: "load",
@@ -152,6 +155,8 @@ class _Commands:
     go_section: Optional[Tuple[int, int]] = None  # (offset, size) of __go_buildinfo
     unixthread: bool = False
     main: bool = False
+    exports_trie: Optional[Tuple[int, int]] = None  # (offset, size) in the slice
+    symtab: Optional[Tuple[int, int, int, int]] = None  # (symoff, nsyms, stroff, strsize)
 
 
 def _parse_commands(header: _Header, cmds: bytes, what: str, listed: int = MAX_LISTED_PER_SLICE) -> _Commands:
@@ -208,6 +213,13 @@ def _parse_commands(header: _Header, cmds: bytes, what: str, listed: int = MAX_L
             out.unixthread = True
         elif cmd == LC_MAIN:
             out.main = True
+        elif cmd == LC_DYLD_EXPORTS_TRIE:
+            out.exports_trie = unpack(order + "II", body, 8)
+        elif cmd in (LC_DYLD_INFO, LC_DYLD_INFO_ONLY) and out.exports_trie is None:
+            trie = unpack(order + "II", body, 40)  # export_off, export_size after rebase/bind/weak/lazy pairs
+            out.exports_trie = trie if trie[1] else None
+        elif cmd == LC_SYMTAB:
+            out.symtab = unpack(order + "IIII", body, 8)
         pos += cmdsize
     return out
 
@@ -397,7 +409,9 @@ def _original(plain: bytes, packed: _Header) -> Tuple[Optional[MachoSlice], Opti
         commands = _parse_commands(header, cmds, "original behind UPX")
     except Corrupt as exc:
         return None, str(exc)
-    return _slice(header, commands, "none", None, 0, 0), None
+    piece = _slice(header, commands, "none", None, 0, 0)
+    entries = _host_entries(lambda at, length: plain[at : at + length], header, commands)
+    return (replace(piece, host_entries=entries) if entries else piece), None
 
 
 def _slice(
@@ -429,6 +443,18 @@ def _slice(
     )
 
 
+def _host_entries(read_at: Callable[[int, int], bytes], header: _Header, commands: _Commands) -> Tuple[str, ...]:
+    """Exported host entry points of one slice (readers/exports.py): the export trie, else LC_SYMTAB."""
+    from linkguard.readers import exports
+
+    if commands.exports_trie is not None:
+        offset, size = commands.exports_trie
+        return exports.macho_trie_entries(read_at(offset, min(size, exports.MAX_STRING_TABLE)))
+    if commands.symtab is not None:
+        return exports.macho_symtab_entries(read_at, header.order, header.bits, commands.symtab)
+    return ()
+
+
 def _primary_build(builds: List[MachoBuild]) -> Optional[MachoBuild]:
     """The build the summary fields show: the first macOS one (what dyld on macOS checks), else the first."""
     return next((b for b in builds if b.platform == "macos"), builds[0] if builds else None)
@@ -446,6 +472,9 @@ def read_slice(window: StructReader, what: str, listed: int = MAX_LISTED_PER_SLI
     signature = _signature(window, commands.code_signature)
     toolchain = _go(window, commands)
     piece = _slice(header, commands, signature, toolchain, window.base, window.size)
+    entries = _host_entries(lambda at, length: window.read(at, length), header, commands)
+    if entries:
+        piece = replace(piece, host_entries=entries)
     # A packed executable keeps only segments + LC_UNIXTHREAD (p_mach.cpp canUnpack); a packed dylib keeps its
     # load commands (dyld must load its dependencies before UPX's init runs), so dylibs are always searched.
     packed_shape = (commands.unixthread and not commands.dylibs and header.filetype in (2, 8)) or header.filetype == 6

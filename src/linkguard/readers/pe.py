@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import struct
 from dataclasses import dataclass, replace
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -462,6 +463,18 @@ def _export_name(image: PeImage) -> Optional[str]:
         return None
 
 
+def _host_entries(image: PeImage) -> Tuple[str, ...]:
+    """Export names that name the host (PyInit_*, napi_register_module_v1; readers/exports.py)."""
+    from linkguard.readers.exports import pe_host_entries
+
+    rva, size = image.directory(DIR_EXPORT)
+    try:
+        return pe_host_entries(lambda at, length: image.at_rva(at, length, "export names"), rva, size)
+    except (Corrupt, struct.error) as exc:
+        image.warnings.append(f"export names unreadable: {exc}")
+        return ()
+
+
 def _signed(image: PeImage) -> bool:
     offset, size = image.directory(DIR_SECURITY)
     if offset == 0 or size == 0:
@@ -631,6 +644,7 @@ def read_facts(image: PeImage, packing: Optional[Packing]) -> PeFacts:
         bound_imports=read_bound_imports(image),
         signed=_signed(image),
         soname=_export_name(image),
+        host_entries=_host_entries(image),
         floors=windows_floors(header, all_imports, toolchain),
         toolchain=toolchain,
         packing=packing,

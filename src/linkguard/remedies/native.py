@@ -8,10 +8,11 @@ info): the first row that applies wins, so rows are ordered most specific first.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence, Tuple, Union
 
-from linkguard.model import MachoFacts, OsFloor, PeFacts
+from linkguard.model import MachoFacts, OsFloor, PeFacts, host_from_entries
 from linkguard.remedies import Explanation
 from linkguard.versions import numeric_prefix
 
@@ -89,6 +90,28 @@ def _rust_msvc(facts: NativeFacts) -> Optional[str]:
 def _python(facts: NativeFacts) -> Optional[str]:
     hits = [d for d in _foreign_pe(facts) if d.startswith("python")]
     return f"imports {hits[0]}: a Python extension module" if hits else None
+
+
+# What CPython installs beside python.exe, for choosing the wording only (packages/hosts.py decides what a host
+# provides, from data/hosts.json; tests/unit/test_hosts.py checks the two agree): its python3X.dll (free-threaded
+# `t`, debug `_d`), python3.dll, vcruntime140.dll and vcruntime140_1.dll.
+_CPYTHON_SHIPS = re.compile(r"python3\d*t?(_d)?\.dll|vcruntime140(_1)?\.dll")
+_NODE_SHIPS = ("node.exe", "node.dll")
+
+
+def _plugin_needing(host: str, shipped: Callable[[str], bool]) -> Callable[[NativeFacts], Optional[str]]:
+    """A Windows plugin of `host` (by its exported entry point) that imports DLLs neither Windows nor `host` has."""
+
+    def applies(facts: NativeFacts) -> Optional[str]:
+        if not isinstance(facts, PeFacts) or host_from_entries(facts.host_entries) != host:
+            return None
+        extra = [dll for dll in dict.fromkeys(i.dll for i in facts.foreign) if not shipped(dll.lower())]
+        if not extra:
+            return None
+        entry = facts.host_entries[0]
+        return f"exports {entry} (loaded by {host}) and imports {', '.join(extra)}, which {host} does not ship"
+
+    return applies
 
 
 def _any_pe(facts: NativeFacts) -> Optional[str]:
@@ -188,6 +211,38 @@ REMEDIES_NATIVE: Tuple[NativeRemedy, ...] = (
         fix="Link with `-static` (or `zig cc -target x86_64-windows-gnu`, which never links those DLLs).",
         proven_by="pe/mingw-cxx-thread-static.exe",
         applies=_mingw_runtime,
+    ),
+    NativeRemedy(
+        id="cpython-bundle-dll",
+        codes=("LG101",),
+        cause=(
+            "A CPython extension module needs a DLL that neither Windows nor CPython provides: CPython installs "
+            "only its python3X.dll, python3.dll and vcruntime140.dll/vcruntime140_1.dll beside python.exe "
+            "(msvcp140.dll, the C++ runtime, is not among them)."
+        ),
+        fix=(
+            "Bundle it in the wheel: `delvewheel repair --add-path <dir with the DLL> <wheel>` copies it into "
+            "`<package>.libs/` under a unique name and adds that directory at import (cibuildwheel: "
+            "`CIBW_REPAIR_WHEEL_COMMAND_WINDOWS`); do not link the interpreter's module with /MT or ask users to "
+            "install a redistributable."
+        ),
+        proven_by="hosts/msvcp-repaired/winmod-1.0-cp312-cp312-win_amd64.whl",
+        applies=_plugin_needing("cpython", lambda dll: _CPYTHON_SHIPS.fullmatch(dll) is not None),
+    ),
+    NativeRemedy(
+        id="node-addon-bundle-dll",
+        codes=("LG101",),
+        cause=(
+            "A Node.js addon needs a DLL that neither Windows nor Node provides (Node provides node.exe, or "
+            "node.dll, and the N-API it exports)."
+        ),
+        fix=(
+            "Ship the DLL in the same directory as the .node file (Node loads addons with libuv's uv_dlopen, "
+            "LoadLibraryExW(LOAD_WITH_ALTERED_SEARCH_PATH), so Windows looks there first): with prebuildify, in "
+            "`prebuilds/win32-<arch>/` beside the addon; or link the library statically (" + NOT_PROVEN + ")."
+        ),
+        proven_by=NOT_PROVEN,
+        applies=_plugin_needing("node", lambda dll: dll in _NODE_SHIPS),
     ),
     NativeRemedy(
         id="rust-msvc-crt-static",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 import textwrap
-from typing import IO, Any, Callable, Dict, List, Optional, Union
+from typing import IO, Any, Callable, Dict, List, Optional, Tuple, Union
 
 from linkguard.describe import printable
 from linkguard.model import (
@@ -56,7 +56,14 @@ def facts_dict(facts: Facts) -> Dict[str, Any]:
         "toolchain": toolchain_dict(facts.toolchain),
         "packing": packing_dict(facts.packing),
         "warnings": list(facts.warnings),
+        **_host_entries(facts.host_entries),
     }
+
+
+def _host_entries(entries: Tuple[str, ...]) -> Dict[str, Any]:
+    """`host_entries` only when there are some (the exported PyInit_*, napi_register_module_v1, ... that name the
+    program loading this plugin): additive to the v1 contract, absent for the programs and libraries it had."""
+    return {"host_entries": list(entries)} if entries else {}
 
 
 def _native_common(facts: Union[PeFacts, MachoFacts]) -> Dict[str, Any]:
@@ -77,6 +84,7 @@ def _native_common(facts: Union[PeFacts, MachoFacts]) -> Dict[str, Any]:
         "toolchain": toolchain_dict(facts.toolchain),
         "packing": packing_dict(facts.packing),
         "warnings": list(facts.warnings),
+        **_host_entries(facts.host_entries),
     }
 
 
@@ -139,6 +147,7 @@ def slice_dict(piece: MachoSlice) -> Dict[str, Any]:
         "toolchain": toolchain_dict(piece.toolchain),
         "packing": packing_dict(piece.packing),
         "original": None if piece.original is None else slice_dict(piece.original),
+        **_host_entries(piece.host_entries),
     }
 
 
