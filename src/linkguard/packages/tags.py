@@ -152,7 +152,7 @@ class WheelPolicy:
         return f"{self.name}_{arch}"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _document() -> Mapping[str, object]:
     text = resources.files("linkguard").joinpath("data").joinpath("wheel_policies.json").read_text(encoding="utf-8")
     loaded: Mapping[str, object] = json.loads(text)
@@ -166,7 +166,7 @@ def policy_source() -> str:
     return f"auditwheel {source['auditwheel']} ({source['generated_by']})"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def policies(family: str) -> Tuple[WheelPolicy, ...]:
     """The policies of "manylinux" or "musllinux", `linux` first, then by rising priority (auditwheel's order)."""
     raw = _document()[family]
@@ -274,9 +274,7 @@ class PolicyCheck:
         return not (self.versions or self.external or self.blacklisted)
 
 
-def check_policy(
-    family: str, policy: WheelPolicy, arch: str, facts: ElfFacts, bundled: FrozenSet[str]
-) -> PolicyCheck:
+def check_policy(family: str, policy: WheelPolicy, arch: str, facts: ElfFacts, bundled: FrozenSet[str]) -> PolicyCheck:
     """One ELF against one policy, as auditwheel's symbol, reference (no grafting) and blacklist policies judge it.
 
     `bundled` are the needs the wheel itself satisfies (auditwheel's "RPATH FTW": resolved inside the wheel).

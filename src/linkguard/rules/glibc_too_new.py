@@ -37,9 +37,9 @@ class GlibcTooNew:
         """Inside a wheel with a portable Linux tag the tag's policy is the floor, and LG106 judges it: no second
         finding for the same version need."""
         package = placement.package if placement is not None else None
-        if package is not None and package.kind == "wheel" and isinstance(inspection, ElfFacts):
-            if any(tag.kind in tags.PORTABLE_LINUX for tag in tags.package_platforms(package)):
-                return iter(())
+        portable = package is not None and any(t.kind in tags.PORTABLE_LINUX for t in tags.package_platforms(package))
+        if portable and package is not None and package.kind == "wheel" and isinstance(inspection, ElfFacts):
+            return iter(())
         return self.check(inspection, policy, severity)
 
     def check(self, inspection: Inspection, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:

@@ -387,7 +387,7 @@ def _npm(package: PackageInfo, facts: Binary) -> List[Broken]:
                     f"this file is {_describe(facts)}, for {', '.join(sorted(binary_os))}",
                     (f"npm installs it on: {', '.join(sorted(installs))}",),
                     "the package's `os` does not name the system its binary runs on",
-                    f"set `\"os\"` to {sorted(binary_os & {'linux', 'darwin', 'win32'})} or put the right binary in "
+                    f'set `"os"` to {sorted(binary_os & {"linux", "darwin", "win32"})} or put the right binary in '
                     f"the package (prebuildify/node-gyp `--platform`, goreleaser per-OS packages) ({NOT_PROVEN})",
                 )
             )
@@ -402,7 +402,7 @@ def _npm(package: PackageInfo, facts: Binary) -> List[Broken]:
                     f"this file is {_describe(facts)} ({', '.join(cpus)} in npm's names)",
                     (f"npm installs it on: {', '.join(sorted(installs))}",),
                     "the package's `cpu` does not name the machine its binary was built for",
-                    f"set `\"cpu\"` to {list(cpus)} or build for the declared cpu (`prebuildify --arch`, "
+                    f'set `"cpu"` to {list(cpus)} or build for the declared cpu (`prebuildify --arch`, '
                     f"`node-gyp rebuild --arch`, `zig cc -target`) ({NOT_PROVEN})",
                 )
             )
@@ -417,7 +417,7 @@ def _npm(package: PackageInfo, facts: Binary) -> List[Broken]:
                     f"this file is built for {libc}",
                     tuple(f"needs {need}" for need in facts.needed if need.startswith("libc.")),
                     "the package's `libc` does not name the C library its binary links",
-                    f"set `\"libc\"` to [\"{libc}\"] or build for the declared one (`zig cc -target "
+                    f'set `"libc"` to ["{libc}"] or build for the declared one (`zig cc -target '
                     f"<arch>-linux-{'musl' if libc == 'glibc' else 'gnu'}`, prebuildify `--tag-libc`) ({NOT_PROVEN})",
                 )
             )
