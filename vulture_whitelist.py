@@ -27,3 +27,4 @@ _.host_notes
 _.provides
 _.host_of
 _.os_provided
+_.python  # packages/tags.WheelTag.python: the PEP 425 triple is kept whole; LG106 reads abi and platform

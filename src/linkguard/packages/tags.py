@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from linkguard import versions
 from linkguard.model import ElfFacts, MachoFacts, PackageInfo, PeFacts
 
 # ------------------------------------------------------------------------------------------------ wheel tags
@@ -41,17 +42,6 @@ def expand_tags(text: str) -> Tuple[WheelTag, ...]:
     return tuple(WheelTag(p, a, plat) for p in pythons for a in abis for plat in platforms)
 
 
-def tags_of_filename(filename: str) -> Tuple[WheelTag, ...]:
-    """The tags of a wheel file name (`name-version[-build]-python-abi-platform.whl`)."""
-    stem = filename.rsplit("/", 1)[-1]
-    if not stem.lower().endswith(".whl"):
-        return ()
-    fields = stem[: -len(".whl")].split("-")
-    if len(fields) not in (5, 6):
-        return ()
-    return expand_tags("-".join(fields[-3:]))
-
-
 @dataclass(frozen=True)
 class PlatformTag:
     """What one platform tag promises."""
@@ -67,11 +57,11 @@ class PlatformTag:
         return self.text
 
 
-# PEP 600's legacy aliases, as auditwheel's policy file lists them.
-LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
-_PEP600 = re.compile(r"^(manylinux|musllinux)_(\d+)_(\d+)_(.+)$")
+# PEP 600's legacy aliases (the one table, in versions.py; auditwheel's policy file lists the same).
+LEGACY_MANYLINUX = versions.MANYLINUX_ALIASES
+_PEP600 = re.compile(r"^(manylinux|musllinux)_([0-9]+)_([0-9]+)_(.+)$")
 _LEGACY = re.compile(r"^(manylinux1|manylinux2010|manylinux2014)_(.+)$")
-_MACOS = re.compile(r"^macosx_(\d+)_(\d+)_(.+)$")
+_MACOS = re.compile(r"^macosx_([0-9]+)_([0-9]+)_(.+)$")
 WINDOWS_MACHINES = {"win32": "i386", "win_amd64": "x86_64", "win_arm64": "aarch64"}
 
 # packaging.tags._mac_binary_formats, read backwards: the slices a multi-architecture tag promises. A wheel tagged
@@ -126,13 +116,13 @@ def windows_python_dll(abi: str) -> Optional[str]:
     `cp313t` -> python313t.dll (the free-threaded build); None for an ABI that names no CPython DLL."""
     if abi == "abi3":
         return "python3.dll"
-    found = re.match(r"^cp3(\d+)(t?)$", abi)
+    found = re.match(r"^cp3([0-9]+)(t?)$", abi)
     if found:
         return f"python3{found.group(1)}{found.group(2)}.dll"
     return None
 
 
-PYTHON_DLL = re.compile(r"^python3\d*t?\.dll$", re.IGNORECASE)
+PYTHON_DLL = re.compile(r"^python3[0-9]*t?\.dll$", re.IGNORECASE)
 
 # ----------------------------------------------------------------------------------- manylinux policies
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union
 
+from linkguard import versions
 from linkguard.model import ElfFacts, Finding, Inspection, MachoFacts, PackageInfo, PeFacts, Placement, Severity
 from linkguard.packages import tags
 from linkguard.policy import PathPolicy
@@ -214,6 +215,8 @@ def _linux(tag: tags.PlatformTag, facts: ElfFacts, bundled: FrozenSet[str]) -> O
     if overall.priority >= policy.priority:
         return None
     check = next(c for c in checks if c.policy is policy)
+    if check.consistent:  # cannot happen while policies only grow (PEP 600, auditwheel validates it): a guard
+        return None
     portable = overall.tag(arch)
     evidence = (
         *(f"needs {line}, above {policy.name}" for line in check.versions),
@@ -249,16 +252,6 @@ def _linux(tag: tags.PlatformTag, facts: ElfFacts, bundled: FrozenSet[str]) -> O
     return Broken(remedy, f"tagged `{tag.text}`", "; ".join(needs), evidence, cause, fix)
 
 
-def _version(text: Optional[str]) -> Optional[Tuple[int, int]]:
-    if not text:
-        return None
-    parts = text.split(".")
-    try:
-        return int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
-    except ValueError:
-        return None
-
-
 def _macos(tag: tags.PlatformTag, facts: MachoFacts) -> Optional[Broken]:
     promised = tags.macos_slices(tag.arch or "")
     present = {s.machine for s in facts.slices}
@@ -280,8 +273,8 @@ def _macos(tag: tags.PlatformTag, facts: MachoFacts) -> Optional[Broken]:
         if piece.machine not in promised:
             continue
         floor = max(declared, tags.ARM64_MACOS_FLOOR) if piece.machine in ("arm64", "arm64e") else declared
-        minos = _version(piece.minos)
-        if minos is not None and minos > floor:
+        minos = versions.numeric_prefix(piece.minos or "")
+        if minos and minos > floor:
             over.append(f"{piece.machine}: minos {piece.minos} > {floor[0]}.{floor[1]}")
     if not over:
         return None

@@ -62,72 +62,217 @@ DLLTOOL_MACHINE = {"x86_64-windows-gnu": "i386:x86-64", "aarch64-windows-gnu": "
 
 # wheel file name -> (binary, consistent as built, why, extra members)
 WHEEL_SPECS: List[Dict[str, Any]] = [
-    {"wheel": "demo-1.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
-     "binary": "ext-x86_64-glibc217.so", "consistent": True, "why": "built with zig at glibc 2.17"},
-    {"wheel": "demo-1.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", "name": "glibc228-as-2014",
-     "binary": "ext-x86_64-glibc228.so", "consistent": False, "why": "needs GLIBC_2.28 (statx), tagged 2.17"},
-    {"wheel": "demo-1.0-cp312-cp312-manylinux_2_28_x86_64.whl",
-     "binary": "ext-x86_64-glibc228.so", "consistent": True, "why": "needs GLIBC_2.28, tagged 2.28"},
-    {"wheel": "demo-1.0-cp312-cp312-manylinux2014_x86_64.whl", "name": "bundled",
-     "binary": "ext-x86_64-foo.so", "libs": ["libfoo.so"], "consistent": True,
-     "why": "needs libfoo.so, bundled in demo.libs/ through DT_RUNPATH $ORIGIN/../demo.libs"},
-    {"wheel": "demo-1.0-cp312-cp312-manylinux2014_x86_64.whl", "name": "bundled-deleted",
-     "binary": "ext-x86_64-foo.so", "consistent": False, "why": "needs libfoo.so, which demo.libs/ lacks"},
-    {"wheel": "demo-1.0-cp312-cp312-linux_x86_64.whl",
-     "binary": "ext-x86_64-glibc217.so", "consistent": False, "why": "linux_x86_64 is not a portable tag"},
-    {"wheel": "demo-1.0-cp312-cp312-manylinux_2_17_aarch64.manylinux2014_aarch64.whl",
-     "binary": "ext-aarch64-glibc217.so", "consistent": True, "why": "aarch64 at glibc 2.17"},
-    {"wheel": "demo-1.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", "name": "aarch64-as-x86_64",
-     "binary": "ext-aarch64-glibc217.so", "consistent": False, "why": "an aarch64 ELF in an x86_64 wheel"},
-    {"wheel": "demo-1.0-cp312-cp312-manylinux_2_17_i686.manylinux2014_i686.whl",
-     "binary": "ext-i686-glibc217.so", "consistent": True, "why": "i686 at glibc 2.17"},
-    {"wheel": "demo-1.0-cp312-cp312-musllinux_1_2_x86_64.whl",
-     "binary": "ext-x86_64-musl.so", "consistent": True, "why": "a musl extension tagged musllinux_1_2"},
-    {"wheel": "demo-1.0-cp312-cp312-musllinux_1_2_x86_64.whl", "name": "glibc-as-musl",
-     "binary": "ext-x86_64-glibc217.so", "consistent": False, "why": "a glibc extension tagged musllinux"},
-    {"wheel": "demo-1.0-cp312-cp312-macosx_10_9_x86_64.whl",
-     "binary": "ext-x86_64-macos10.9.so", "consistent": True, "why": "minos 10.9, x86_64"},
-    {"wheel": "demo-1.0-cp312-cp312-macosx_10_9_x86_64.whl", "name": "minos11-as-10.9",
-     "binary": "ext-x86_64-macos11.0.so", "consistent": False, "why": "minos 11.0 tagged 10.9"},
-    {"wheel": "demo-1.0-cp312-cp312-macosx_11_0_arm64.whl",
-     "binary": "ext-arm64-macos11.0.so", "consistent": True, "why": "arm64, minos 11.0"},
-    {"wheel": "demo-1.0-cp312-cp312-macosx_10_9_universal2.whl",
-     "binary": "ext-universal2.so", "consistent": True,
-     "why": "x86_64 minos 10.9; arm64 minos 11.0, the first arm64 macOS (delocate reads 10_9 as 11.0 for arm64)"},
-    {"wheel": "demo-1.0-cp312-cp312-macosx_11_0_universal2.whl",
-     "binary": "ext-universal2.so", "consistent": True, "why": "both slices, minos at most 11.0"},
-    {"wheel": "demo-1.0-cp312-cp312-macosx_10_9_universal2.whl", "name": "x86_64-only-universal2",
-     "binary": "ext-x86_64-macos10.9.so", "consistent": False, "why": "universal2 without an arm64 slice"},
-    {"wheel": "demo-1.0-cp312-cp312-win_amd64.whl",
-     "binary": "ext-x86_64-py312.pyd", "consistent": True, "why": "x86-64 PE importing python312.dll"},
-    {"wheel": "demo-1.0-cp312-cp312-win_amd64.whl", "name": "arm64-as-amd64",
-     "binary": "ext-aarch64-py312.pyd", "consistent": False, "why": "an ARM64 PE tagged win_amd64"},
-    {"wheel": "demo-1.0-cp312-cp312-win_arm64.whl",
-     "binary": "ext-aarch64-py312.pyd", "consistent": True, "why": "ARM64 PE"},
-    {"wheel": "demo-1.0-cp312-cp312-win32.whl",
-     "binary": "ext-x86-py312.pyd", "consistent": True, "why": "i386 PE"},
-    {"wheel": "demo-1.0-cp312-abi3-win_amd64.whl",
-     "binary": "ext-x86_64-py3.pyd", "consistent": True, "why": "abi3 importing python3.dll"},
-    {"wheel": "demo-1.0-cp312-abi3-win_amd64.whl", "name": "abi3-imports-python312",
-     "binary": "ext-x86_64-py312.pyd", "consistent": False, "why": "abi3 importing python312.dll"},
-    {"wheel": "demo-1.0-cp311-cp311-win_amd64.whl", "name": "cp311-imports-python312",
-     "binary": "ext-x86_64-py312.pyd", "consistent": False, "why": "cp311 importing python312.dll"},
+    {
+        "wheel": "demo-1.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "binary": "ext-x86_64-glibc217.so",
+        "consistent": True,
+        "why": "built with zig at glibc 2.17",
+    },
+    {
+        "wheel": "demo-1.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "name": "glibc228-as-2014",
+        "binary": "ext-x86_64-glibc228.so",
+        "consistent": False,
+        "why": "needs GLIBC_2.28 (statx), tagged 2.17",
+    },
+    {
+        "wheel": "demo-1.0-cp312-cp312-manylinux_2_28_x86_64.whl",
+        "binary": "ext-x86_64-glibc228.so",
+        "consistent": True,
+        "why": "needs GLIBC_2.28, tagged 2.28",
+    },
+    {
+        "wheel": "demo-1.0-cp312-cp312-manylinux2014_x86_64.whl",
+        "name": "bundled",
+        "binary": "ext-x86_64-foo.so",
+        "libs": ["libfoo.so"],
+        "consistent": True,
+        "why": "needs libfoo.so, bundled in demo.libs/ through DT_RUNPATH $ORIGIN/../demo.libs",
+    },
+    {
+        "wheel": "demo-1.0-cp312-cp312-manylinux2014_x86_64.whl",
+        "name": "bundled-deleted",
+        "binary": "ext-x86_64-foo.so",
+        "consistent": False,
+        "why": "needs libfoo.so, which demo.libs/ lacks",
+    },
+    {
+        "wheel": "demo-1.0-cp312-cp312-linux_x86_64.whl",
+        "binary": "ext-x86_64-glibc217.so",
+        "consistent": False,
+        "why": "linux_x86_64 is not a portable tag",
+    },
+    {
+        "wheel": "demo-1.0-cp312-cp312-linux_x86_64.whl",
+        "name": "repair-before",
+        "binary": "ext-x86_64-foo.so",
+        "consistent": False,
+        "why": "linux_x86_64, needs libfoo.so (not bundled)",
+    },
+    {
+        "wheel": "demo-1.0-cp312-cp312-linux_x86_64.whl",
+        "name": "repair",
+        "repair": "manylinux_2_17_x86_64",
+        "binary": "ext-x86_64-foo.so",
+        "consistent": True,
+        "why": "the repair-before wheel after `auditwheel repair --plat manylinux_2_17_x86_64` (libfoo grafted)",
+    },
+    {
+        "wheel": "demo-1.0-cp312-cp312-manylinux_2_17_aarch64.manylinux2014_aarch64.whl",
+        "binary": "ext-aarch64-glibc217.so",
+        "consistent": True,
+        "why": "aarch64 at glibc 2.17",
+    },
+    {
+        "wheel": "demo-1.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "name": "aarch64-as-x86_64",
+        "binary": "ext-aarch64-glibc217.so",
+        "consistent": False,
+        "why": "an aarch64 ELF in an x86_64 wheel",
+    },
+    {
+        "wheel": "demo-1.0-cp312-cp312-manylinux_2_17_i686.manylinux2014_i686.whl",
+        "binary": "ext-i686-glibc217.so",
+        "consistent": True,
+        "why": "i686 at glibc 2.17",
+    },
+    {
+        "wheel": "demo-1.0-cp312-cp312-musllinux_1_2_x86_64.whl",
+        "binary": "ext-x86_64-musl.so",
+        "consistent": True,
+        "why": "a musl extension tagged musllinux_1_2",
+    },
+    {
+        "wheel": "demo-1.0-cp312-cp312-musllinux_1_2_x86_64.whl",
+        "name": "glibc-as-musl",
+        "binary": "ext-x86_64-glibc217.so",
+        "consistent": False,
+        "why": "a glibc extension tagged musllinux",
+    },
+    {
+        "wheel": "demo-1.0-cp312-cp312-macosx_10_9_x86_64.whl",
+        "binary": "ext-x86_64-macos10.9.so",
+        "consistent": True,
+        "why": "minos 10.9, x86_64",
+    },
+    {
+        "wheel": "demo-1.0-cp312-cp312-macosx_10_9_x86_64.whl",
+        "name": "minos11-as-10.9",
+        "binary": "ext-x86_64-macos11.0.so",
+        "consistent": False,
+        "why": "minos 11.0 tagged 10.9",
+    },
+    {
+        "wheel": "demo-1.0-cp312-cp312-macosx_11_0_arm64.whl",
+        "binary": "ext-arm64-macos11.0.so",
+        "consistent": True,
+        "why": "arm64, minos 11.0",
+    },
+    {
+        "wheel": "demo-1.0-cp312-cp312-macosx_10_9_universal2.whl",
+        "binary": "ext-universal2.so",
+        "consistent": True,
+        "why": "x86_64 minos 10.9; arm64 minos 11.0, the first arm64 macOS (delocate reads 10_9 as 11.0 for arm64)",
+    },
+    {
+        "wheel": "demo-1.0-cp312-cp312-macosx_11_0_universal2.whl",
+        "binary": "ext-universal2.so",
+        "consistent": True,
+        "why": "both slices, minos at most 11.0",
+    },
+    {
+        "wheel": "demo-1.0-cp312-cp312-macosx_10_9_universal2.whl",
+        "name": "x86_64-only-universal2",
+        "binary": "ext-x86_64-macos10.9.so",
+        "consistent": False,
+        "why": "universal2 without an arm64 slice",
+    },
+    {
+        "wheel": "demo-1.0-cp312-cp312-win_amd64.whl",
+        "binary": "ext-x86_64-py312.pyd",
+        "consistent": True,
+        "why": "x86-64 PE importing python312.dll",
+    },
+    {
+        "wheel": "demo-1.0-cp312-cp312-win_amd64.whl",
+        "name": "arm64-as-amd64",
+        "binary": "ext-aarch64-py312.pyd",
+        "consistent": False,
+        "why": "an ARM64 PE tagged win_amd64",
+    },
+    {
+        "wheel": "demo-1.0-cp312-cp312-win_arm64.whl",
+        "binary": "ext-aarch64-py312.pyd",
+        "consistent": True,
+        "why": "ARM64 PE",
+    },
+    {"wheel": "demo-1.0-cp312-cp312-win32.whl", "binary": "ext-x86-py312.pyd", "consistent": True, "why": "i386 PE"},
+    {
+        "wheel": "demo-1.0-cp312-abi3-win_amd64.whl",
+        "binary": "ext-x86_64-py3.pyd",
+        "consistent": True,
+        "why": "abi3 importing python3.dll",
+    },
+    {
+        "wheel": "demo-1.0-cp312-abi3-win_amd64.whl",
+        "name": "abi3-imports-python312",
+        "binary": "ext-x86_64-py312.pyd",
+        "consistent": False,
+        "why": "abi3 importing python312.dll",
+    },
+    {
+        "wheel": "demo-1.0-cp311-cp311-win_amd64.whl",
+        "name": "cp311-imports-python312",
+        "binary": "ext-x86_64-py312.pyd",
+        "consistent": False,
+        "why": "cp311 importing python312.dll",
+    },
 ]
 
 # npm package directory -> (package.json fields, binary, consistent, why)
 NPM_SPECS: List[Dict[str, Any]] = [
-    {"dir": "linux-x64-gnu", "fields": {"os": ["linux"], "cpu": ["x64"], "libc": ["glibc"]},
-     "binary": "ext-x86_64-glibc217.so", "consistent": True, "why": "glibc x86-64 ELF"},
-    {"dir": "linux-x64-musl", "fields": {"os": ["linux"], "cpu": ["x64"], "libc": ["musl"]},
-     "binary": "ext-x86_64-glibc217.so", "consistent": False, "why": "glibc ELF declared musl"},
-    {"dir": "win32-x64", "fields": {"os": ["win32"], "cpu": ["x64"]},
-     "binary": "ext-aarch64-py312.pyd", "consistent": False, "why": "ARM64 PE declared x64"},
-    {"dir": "not-windows", "fields": {"os": ["!win32"], "cpu": ["arm64"]},
-     "binary": "ext-aarch64-py312.pyd", "consistent": False, "why": "a PE in a package that excludes win32"},
-    {"dir": "darwin-arm64", "fields": {"os": ["darwin"], "cpu": ["arm64"]},
-     "binary": "ext-arm64-macos11.0.so", "consistent": True, "why": "arm64 Mach-O"},
-    {"dir": "darwin-arm64-has-x64", "fields": {"os": ["darwin"], "cpu": ["arm64"]},
-     "binary": "ext-x86_64-macos10.9.so", "consistent": False, "why": "declares arm64, has only x86_64"},
+    {
+        "dir": "linux-x64-gnu",
+        "fields": {"os": ["linux"], "cpu": ["x64"], "libc": ["glibc"]},
+        "binary": "ext-x86_64-glibc217.so",
+        "consistent": True,
+        "why": "glibc x86-64 ELF",
+    },
+    {
+        "dir": "linux-x64-musl",
+        "fields": {"os": ["linux"], "cpu": ["x64"], "libc": ["musl"]},
+        "binary": "ext-x86_64-glibc217.so",
+        "consistent": False,
+        "why": "glibc ELF declared musl",
+    },
+    {
+        "dir": "win32-x64",
+        "fields": {"os": ["win32"], "cpu": ["x64"]},
+        "binary": "ext-aarch64-py312.pyd",
+        "consistent": False,
+        "why": "ARM64 PE declared x64",
+    },
+    {
+        "dir": "not-windows",
+        "fields": {"os": ["!win32"], "cpu": ["arm64"]},
+        "binary": "ext-aarch64-py312.pyd",
+        "consistent": False,
+        "why": "a PE in a package that excludes win32",
+    },
+    {
+        "dir": "darwin-arm64",
+        "fields": {"os": ["darwin"], "cpu": ["arm64"]},
+        "binary": "ext-arm64-macos11.0.so",
+        "consistent": True,
+        "why": "arm64 Mach-O",
+    },
+    {
+        "dir": "darwin-arm64-has-x64",
+        "fields": {"os": ["darwin"], "cpu": ["arm64"]},
+        "binary": "ext-x86_64-macos10.9.so",
+        "consistent": False,
+        "why": "declares arm64, has only x86_64",
+    },
 ]
 
 
@@ -161,14 +306,24 @@ def build_binaries() -> List[str]:
         for name, target in MACHO_BUILDS.items():
             run([*ZIG, "-target", target, "-shared", "-O2", "-o", str(BIN / name), "ext.c"], cwd=SRC)
             commands.append(f"zig cc -target {target} -shared -O2 -o {name} ext.c")
-        run([LLVM_LIPO, "-create", str(BIN / "ext-x86_64-macos10.9.so"), str(BIN / "ext-arm64-macos11.0.so"),
-             "-output", str(BIN / "ext-universal2.so")])
+        run(
+            [
+                LLVM_LIPO,
+                "-create",
+                str(BIN / "ext-x86_64-macos10.9.so"),
+                str(BIN / "ext-arm64-macos11.0.so"),
+                "-output",
+                str(BIN / "ext-universal2.so"),
+            ]
+        )
         commands.append("llvm-lipo -create ext-x86_64-macos10.9.so ext-arm64-macos11.0.so -output ext-universal2.so")
         for name, (target, python) in PE_BUILDS.items():
             implib = scratch / f"{python}-{target}.lib"
             run([LLVM_DLLTOOL, "-m", DLLTOOL_MACHINE[target], "-d", str(SRC / f"{python}.def"), "-l", str(implib)])
             run([*ZIG, "-target", target, "-shared", "-O2", "-s", "-o", str(BIN / name), "ext.c", str(implib)], cwd=SRC)
-            commands.append(f"llvm-dlltool -d {python}.def; zig cc -target {target} -shared -o {name} ext.c {python}.lib")
+            commands.append(
+                f"llvm-dlltool -d {python}.def; zig cc -target {target} -shared -o {name} ext.c {python}.lib"
+            )
     for leftover in BIN.glob("*.pdb"):
         leftover.unlink()
     for leftover in BIN.glob("*.lib"):
@@ -186,7 +341,9 @@ def wheel_path(spec: Dict[str, Any]) -> Path:
 def pack_wheel(spec: Dict[str, Any]) -> Path:
     name, version, python, abi, platform = spec["wheel"][: -len(".whl")].split("-")
     dist_info = f"{name}-{version}.dist-info"
-    tags = [f"{py}-{abi_}-{plat}" for py in python.split(".") for abi_ in abi.split(".") for plat in platform.split(".")]
+    tags = [
+        f"{py}-{abi_}-{plat}" for py in python.split(".") for abi_ in abi.split(".") for plat in platform.split(".")
+    ]
     suffix = ".pyd" if spec["binary"].endswith(".pyd") else ".so"
     files: Dict[str, bytes] = {f"demo/_demo{suffix}": (BIN / spec["binary"]).read_bytes()}
     for library in spec.get("libs", []):
@@ -216,6 +373,24 @@ def pack_npm(spec: Dict[str, Any]) -> Path:
     (folder / "package.json").write_text(json.dumps(package, indent=2) + "\n")
     shutil.copyfile(BIN / spec["binary"], folder / "prebuilds" / "addon.node")
     return folder
+
+
+def repaired(spec: Dict[str, Any]) -> Path:
+    """`auditwheel repair --plat <plat>` run on the "<name>-before" wheel: the fix LG106 names for a library the
+    policy lacks. libfoo.so is found in bin/ (LD_LIBRARY_PATH), copied into demo.libs/ under a hashed name, and the
+    extension's need and RUNPATH rewritten (auditwheel uses patchelf)."""
+    import os
+
+    source = wheel_path({"wheel": spec["wheel"], "name": spec["name"] + "-before"})
+    out = WHEELS / spec["name"]
+    out.mkdir(parents=True, exist_ok=True)
+    environment = {**os.environ, "LD_LIBRARY_PATH": str(BIN)}
+    command = ["auditwheel", "repair", "--plat", spec["repair"], "-w", str(out), str(source)]
+    done = subprocess.run(command, capture_output=True, text=True, env=environment)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
+    (made,) = out.glob("*.whl")
+    return made
 
 
 def auditwheel_show(wheel: Path) -> Dict[str, Any]:
@@ -252,10 +427,14 @@ def macho_truth(path: Path) -> Dict[str, Any]:
     slices = []
     for part in re.split(r"\n(?=\S+ \(architecture \w+\):|\S+:\n)", text):
         arch = re.search(r"\(architecture (\w+)\)", part)
-        minos = re.search(r"minos ([0-9.]+)", part) or re.search(r"cmd LC_VERSION_MIN_MACOSX.*?version ([0-9.]+)", part, re.S)
+        minos = re.search(r"minos ([0-9.]+)", part) or re.search(
+            r"cmd LC_VERSION_MIN_MACOSX.*?version ([0-9.]+)", part, re.S
+        )
         cputype = re.search(r"MH_MAGIC_64\s+(\w+)", part)
         if minos:
-            slices.append({"arch": arch.group(1) if arch else (cputype.group(1) if cputype else None), "minos": minos.group(1)})
+            slices.append(
+                {"arch": arch.group(1) if arch else (cputype.group(1) if cputype else None), "minos": minos.group(1)}
+            )
     return {"tool": "llvm-objdump --macho --private-headers --arch=all", "slices": slices}
 
 
@@ -280,37 +459,44 @@ def binary_truth(path: Path) -> Dict[str, Any]:
 
 def main() -> int:
     commands = build_binaries()
-    binaries = {p.name: {"file": f"bin/{p.name}", "sha256": sha256(p), "truth": binary_truth(p)} for p in sorted(BIN.iterdir())}
+    binaries = {
+        p.name: {"file": f"bin/{p.name}", "sha256": sha256(p), "truth": binary_truth(p)} for p in sorted(BIN.iterdir())
+    }
     if WHEELS.exists():
         shutil.rmtree(WHEELS)
     if NPM.exists():
         shutil.rmtree(NPM)
     wheels = []
     for spec in WHEEL_SPECS:
-        path = pack_wheel(spec)
+        path = repaired(spec) if "repair" in spec else pack_wheel(spec)
+        with zipfile.ZipFile(path) as archive:
+            members = archive.namelist()
         record: Dict[str, Any] = {
             "file": str(path.relative_to(HERE)),
             "sha256": sha256(path),
             "binary": spec["binary"],
-            "member": "demo/_demo" + (".pyd" if spec["binary"].endswith(".pyd") else ".so"),
-            "bundled": [f"demo.libs/{library}" for library in spec.get("libs", [])],
+            "member": next(m for m in members if m.startswith("demo/_demo")),
+            "bundled": sorted(m for m in members if m.startswith("demo.libs/")),
+            "members": members,
             "consistent": spec["consistent"],
             "why": spec["why"],
         }
-        if "linux" in spec["wheel"]:
+        if "linux" in path.name:
             record["auditwheel"] = auditwheel_show(path)
         wheels.append(record)
     packages = []
     for spec in NPM_SPECS:
         folder = pack_npm(spec)
-        packages.append({
-            "dir": str(folder.relative_to(HERE)),
-            "package_json": spec["fields"],
-            "binary": spec["binary"],
-            "member": "prebuilds/addon.node",
-            "consistent": spec["consistent"],
-            "why": spec["why"],
-        })
+        packages.append(
+            {
+                "dir": str(folder.relative_to(HERE)),
+                "package_json": spec["fields"],
+                "binary": spec["binary"],
+                "member": "prebuilds/addon.node",
+                "consistent": spec["consistent"],
+                "why": spec["why"],
+            }
+        )
     from importlib.metadata import version
 
     document = {

@@ -1,0 +1,174 @@
+"""LG106 platform-tag on the real fixtures of tests/data/tags, judged on Placements built from the manifest.
+
+Until package recognition (issue 18's core) places artifacts during a scan, each binary is read by linkguard's own
+readers and placed here: the package's tags are the wheel's own WHEEL `Tag:` lines (read with zipfile), npm's fields
+its package.json, and the bundled needs the files the manifest lists in the wheel's `.libs/`. The expected verdict
+is the manifest's literal `consistent`; for Linux wheels it must also be auditwheel's (recorded by build.py), and the
+highest consistent tag LG106 names must be the one `auditwheel show` printed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import pytest
+
+from linkguard.inputs.files import FileArtifact
+from linkguard.limits import Limits
+from linkguard.model import ElfFacts, Finding, Inspection, PackageInfo, Placement, Provision
+from linkguard.packages import tags
+from linkguard.policy import Policy
+from linkguard.readers import read_artifact
+from linkguard.rules import evaluate
+from linkguard.rules.glibc_too_new import GlibcTooNew
+from linkguard.rules.platform_tag import PlatformTag
+from tests.conftest import DATA
+
+SET = DATA / "tags"
+MANIFEST: Dict[str, Any] = json.loads((SET / "manifest.json").read_text())
+RULE = PlatformTag()
+
+
+def inspect(path: Path) -> Inspection:
+    facts = read_artifact(FileArtifact(str(path), str(path), path.stat().st_size), Limits())
+    assert facts is not None, path
+    return facts
+
+
+def member_facts(record: Dict[str, Any], member: str, folder: Path) -> Inspection:
+    """A wheel member read by linkguard's readers, from the bytes the wheel holds (auditwheel repair rewrote some)."""
+    with zipfile.ZipFile(SET / record["file"]) as archive:
+        data = archive.read(member)
+    path = folder / member.replace("/", "_")
+    path.write_bytes(data)
+    return inspect(path)
+
+
+def wheel_tags(wheel: Path) -> Tuple[str, ...]:
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/WHEEL"))
+        text = archive.read(name).decode()
+    return tuple(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Tag:"))
+
+
+def wheel_placement(record: Dict[str, Any]) -> Placement:
+    wheel = SET / record["file"]
+    package = PackageInfo("wheel", record["file"], name="demo", version="1.0", tags=wheel_tags(wheel))
+    provisions = tuple(Provision(path.rsplit("/", 1)[1], f"bundled:{path}") for path in record["bundled"])
+    return Placement(package=package, host="cpython", provisions=provisions)
+
+
+def npm_placement(record: Dict[str, Any]) -> Placement:
+    fields = json.loads((SET / record["dir"] / "package.json").read_text())
+    package = PackageInfo(
+        "npm",
+        record["dir"],
+        name=fields["name"],
+        version=fields["version"],
+        os=tuple(fields.get("os", ())),
+        cpu=tuple(fields.get("cpu", ())),
+        libc=tuple(fields.get("libc", ())),
+    )
+    return Placement(package=package, host="node")
+
+
+def lg106(facts: Inspection, placement: Placement) -> List[Finding]:
+    policy = Policy().for_path("x", facts)
+    return list(RULE.check_placed(facts, policy, RULE.spec.default_severity, placement))
+
+
+WHEELS = MANIFEST["wheels"]
+NPM = MANIFEST["npm"]
+
+
+@pytest.mark.parametrize("record", WHEELS, ids=[w["file"] for w in WHEELS])
+def test_wheel_verdict(record: Dict[str, Any], tmp_path: Path) -> None:
+    facts = member_facts(record, record["member"], tmp_path)
+    findings = lg106(facts, wheel_placement(record))
+    assert bool(findings) == (not record["consistent"]), (record["why"], [f.message for f in findings])
+    for finding in findings:
+        assert finding.code == "LG106" and finding.fix and finding.cause
+        assert "tagged" in finding.message or "declares" in finding.message
+
+
+def _declared_policy(record: Dict[str, Any]) -> Optional[str]:
+    """The manylinux/musllinux tag of a Linux wheel's file name, for auditwheel's verdict."""
+    stem = record["file"].rsplit("/", 1)[-1][: -len(".whl")]
+    for tag in tags.expand_tags("-".join(stem.split("-")[-3:])):
+        parsed = tags.parse_platform(tag.platform)
+        if parsed.kind in tags.PORTABLE_LINUX:
+            return parsed.text
+    return None
+
+
+LINUX = [w for w in WHEELS if "auditwheel" in w]
+
+
+@pytest.mark.parametrize("record", LINUX, ids=[w["file"] for w in LINUX])
+def test_linux_verdicts_are_auditwheels(record: Dict[str, Any], tmp_path: Path) -> None:
+    """The manifest's verdict is auditwheel's, and so is the highest consistent tag LG106 reports."""
+    shown = record["auditwheel"]
+    highest = shown["highest_consistent"]
+    declared = _declared_policy(record)
+    if highest is None:  # auditwheel refused the wheel (no ELF of the tag's arch or libc): not consistent
+        assert not record["consistent"]
+        assert re.search(r"architecture|libc|platform", shown["output"])
+        return
+    same = declared is not None and _priority(highest) >= _priority(declared)
+    assert same == record["consistent"], (declared, highest)
+    facts = member_facts(record, record["member"], tmp_path)
+    assert isinstance(facts, ElfFacts)
+    findings = lg106(facts, wheel_placement(record))
+    if findings:
+        assert f"auditwheel would call it consistent with: {highest}" in findings[0].evidence
+    family = "musllinux" if highest.startswith("musllinux") else "manylinux"
+    arch = tags.policy_arch(facts)
+    assert arch is not None
+    only = tags.parse_platform(declared).policy if declared and family == "musllinux" else None
+    bundled = frozenset(p.rsplit("/", 1)[1] for p in record["bundled"])
+    overall, _ = tags.highest_consistent(family, arch, facts, bundled, only=only)
+    assert overall.tag(arch) == highest
+
+
+def _priority(tag: str) -> int:
+    parsed = tags.parse_platform(tag)
+    if parsed.kind == "linux":
+        return 0
+    policy = tags.policy_named(parsed.kind, parsed.policy or "")
+    assert policy is not None, tag
+    return policy.priority
+
+
+@pytest.mark.parametrize("record", [w for w in WHEELS if w["bundled"]], ids=lambda w: w["file"])
+def test_bundled_library_is_itself_checked(record: Dict[str, Any], tmp_path: Path) -> None:
+    for member in record["bundled"]:
+        assert lg106(member_facts(record, member, tmp_path), wheel_placement(record)) == []
+
+
+@pytest.mark.parametrize("record", NPM, ids=[n["dir"] for n in NPM])
+def test_npm_verdict(record: Dict[str, Any]) -> None:
+    facts = inspect(SET / record["dir"] / record["member"])
+    findings = lg106(facts, npm_placement(record))
+    assert bool(findings) == (not record["consistent"]), (record["why"], [f.message for f in findings])
+
+
+def test_lg102_yields_to_lg106_in_a_manylinux_wheel() -> None:
+    """A GLIBC floor configured on the command line and a manylinux2014 tag judge the same need: one finding."""
+    record = next(w for w in WHEELS if w["binary"] == "ext-x86_64-glibc228.so" and not w["consistent"])
+    facts = inspect(SET / "bin" / record["binary"])
+    from linkguard.config import policy_from_table
+
+    table = {"max-glibc": "2.17", "allow": [{"paths": ["*"], "reason": "plug-in", "dynamic": True}]}
+    policy = policy_from_table(table).for_path("x", facts)
+    outside = evaluate(facts, policy)
+    assert [f.code for f in outside].count("LG102") == 1
+    inside = evaluate(facts, policy, placement=wheel_placement(record))
+    assert [f.code for f in inside].count("LG102") == 0 and [f.code for f in inside].count("LG106") == 1
+    linux_tagged = PackageInfo("wheel", "x.whl", tags=("cp312-cp312-linux_x86_64",))
+    policy_rule = GlibcTooNew()
+    kept = list(policy_rule.check_placed(facts, policy, policy_rule.spec.default_severity, Placement(linux_tagged)))
+    assert [f.code for f in kept] == ["LG102"]  # linux_* names no policy: LG102 still judges the floor
