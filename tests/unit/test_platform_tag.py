@@ -172,3 +172,32 @@ def test_lg102_yields_to_lg106_in_a_manylinux_wheel() -> None:
     policy_rule = GlibcTooNew()
     kept = list(policy_rule.check_placed(facts, policy, policy_rule.spec.default_severity, Placement(linux_tagged)))
     assert [f.code for f in kept] == ["LG102"]  # linux_* names no policy: LG102 still judges the floor
+
+
+def _record(name: str) -> Dict[str, Any]:
+    return next(w for w in WHEELS if w["file"].startswith(f"wheels/{name}/"))
+
+
+def test_zig_floor_fix_is_proven_by_the_fixtures(tmp_path: Path) -> None:
+    """Before: statx pulls GLIBC_2.28 into a manylinux2014 wheel; LG106 says rebuild with zig at 2.17. After: the
+    same source built with `-target x86_64-linux-gnu.2.17` is what auditwheel calls manylinux2014-consistent."""
+    before = _record("glibc228-as-2014")
+    (finding,) = lg106(member_facts(before, before["member"], tmp_path), wheel_placement(before))
+    assert finding.remedy == "wheel-glibc-floor" and "zig cc -target x86_64-linux-gnu.2.17" in (finding.fix or "")
+    assert "proven here" in (finding.fix or "")
+    assert any("-target x86_64-linux-gnu.2.17" in c and "ext-x86_64-glibc217.so" in c for c in MANIFEST["commands"])
+    after = next(w for w in WHEELS if w["binary"] == "ext-x86_64-glibc217.so" and "manylinux2014" in w["file"])
+    assert _priority(after["auditwheel"]["highest_consistent"]) >= _priority("manylinux2014_x86_64")
+    assert lg106(member_facts(after, after["member"], tmp_path), wheel_placement(after)) == []
+
+
+def test_repair_fix_is_proven_by_the_fixtures(tmp_path: Path) -> None:
+    """Before: libfoo.so needed, not bundled; LG106 says `auditwheel repair --plat`. After: auditwheel repair's own
+    output wheel, with libfoo grafted into demo.libs/, is consistent per auditwheel and LG106."""
+    before = _record("repair-before")
+    (finding,) = lg106(member_facts(before, before["member"], tmp_path), wheel_placement(before))
+    assert "auditwheel repair --plat" in (finding.fix or "") and "proven here" in (finding.fix or "")
+    after = _record("repair")
+    assert after["bundled"] and "manylinux_2_17_x86_64" in after["file"]
+    assert _priority(after["auditwheel"]["highest_consistent"]) >= _priority("manylinux_2_17_x86_64")
+    assert lg106(member_facts(after, after["member"], tmp_path), wheel_placement(after)) == []

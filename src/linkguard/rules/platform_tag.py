@@ -22,7 +22,8 @@ Binary = Union[ElfFacts, PeFacts, MachoFacts]
 
 # Fixes that a fixture in tests/data/tags shows working here (the "after" build is judged consistent by the
 # independent tool); every other fix says "not proven here".
-PROVEN_ZIG = "proven here: tests/data/tags ext-x86_64-glibc217.so, built so, auditwheel show judges it manylinux"
+PROVEN_ZIG = "proven here: tests/data/tags ext-x86_64-glibc217.so, built so, is manylinux2014 per auditwheel show"
+PROVEN_REPAIR = "proven here: tests/data/tags wheels/repair, the repaired wheel, is manylinux2014 per auditwheel show"
 NOT_PROVEN = "not proven here"
 
 
@@ -193,7 +194,7 @@ def _linux(tag: tags.PlatformTag, facts: ElfFacts, bundled: FrozenSet[str]) -> O
             (f"auditwheel would call it consistent with: {portable}", f"policies: {tags.policy_source()}"),
             "`linux_*` is what a plain `bdist_wheel` writes on Linux; PyPI refuses it",
             f"`auditwheel repair --plat {portable if overall.name != 'linux' else 'manylinux_2_17_' + arch} <wheel>` "
-            f"(cibuildwheel runs it by default) ({NOT_PROVEN})",
+            f"(cibuildwheel runs it by default) ({PROVEN_REPAIR})",
         )
     family = tag.kind
     wanted = "musl" if family == "musllinux" else "glibc"
@@ -246,7 +247,7 @@ def _linux(tag: tags.PlatformTag, facts: ElfFacts, bundled: FrozenSet[str]) -> O
         cause = "the binary needs a library the policy does not let a wheel take from the system"
         fix = (
             f"`auditwheel repair --plat {tag.text} <wheel>` copies {', '.join(check.external)} into the wheel's "
-            f"`.libs/` and sets RUNPATH (cibuildwheel runs it by default) ({NOT_PROVEN})"
+            f"`.libs/` and sets RUNPATH (cibuildwheel runs it by default) ({PROVEN_REPAIR})"
         )
         remedy = "wheel-external-library"
     return Broken(remedy, f"tagged `{tag.text}`", "; ".join(needs), evidence, cause, fix)

@@ -433,7 +433,10 @@ def macho_truth(path: Path) -> Dict[str, Any]:
         cputype = re.search(r"MH_MAGIC_64\s+(\w+)", part)
         if minos:
             slices.append(
-                {"arch": arch.group(1) if arch else (cputype.group(1) if cputype else None), "minos": minos.group(1)}
+                {
+                    "arch": arch.group(1) if arch else (cputype.group(1).lower() if cputype else None),
+                    "minos": minos.group(1),
+                }
             )
     return {"tool": "llvm-objdump --macho --private-headers --arch=all", "slices": slices}
 
