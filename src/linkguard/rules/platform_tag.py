@@ -189,8 +189,9 @@ def _linux(tag: tags.PlatformTag, facts: ElfFacts, bundled: FrozenSet[str]) -> O
         portable = overall.tag(arch)
         return Broken(
             "wheel-linux-tag",
-            f"tagged `{tag.text}`, not a portable tag",
-            "pip installs it on every Linux of that architecture, whatever its C library and version",
+            f"tagged `{tag.text}`",
+            "that is not a portable tag: pip installs it on every Linux of that architecture, whatever its C "
+            "library and version",
             (f"auditwheel would call it consistent with: {portable}", f"policies: {tags.policy_source()}"),
             "`linux_*` is what a plain `bdist_wheel` writes on Linux; PyPI refuses it",
             f"`auditwheel repair --plat {portable if overall.name != 'linux' else 'manylinux_2_17_' + arch} <wheel>` "

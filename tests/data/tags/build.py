@@ -479,7 +479,7 @@ def main() -> int:
             "sha256": sha256(path),
             "binary": spec["binary"],
             "member": next(m for m in members if m.startswith("demo/_demo")),
-            "bundled": sorted(m for m in members if m.startswith("demo.libs/")),
+            "bundled": sorted(m for m in members if m.startswith("demo.libs/") and not m.endswith("/")),
             "members": members,
             "consistent": spec["consistent"],
             "why": spec["why"],
