@@ -201,3 +201,43 @@ def test_repair_fix_is_proven_by_the_fixtures(tmp_path: Path) -> None:
     assert after["bundled"] and "manylinux_2_17_x86_64" in after["file"]
     assert _priority(after["auditwheel"]["highest_consistent"]) >= _priority("manylinux_2_17_x86_64")
     assert lg106(member_facts(after, after["member"], tmp_path), wheel_placement(after)) == []
+
+
+def _binary(name: str) -> Inspection:
+    return inspect(SET / "bin" / name)
+
+
+def _tagged(*tag_lines: str) -> Placement:
+    return Placement(PackageInfo("wheel", "x.whl", tags=tag_lines))
+
+
+def test_a_binary_in_a_pure_wheel_and_in_another_os_wheel() -> None:
+    (pure,) = lg106(_binary("ext-x86_64-glibc217.so"), _tagged("py3-none-any"))
+    assert pure.remedy == "wheel-pure-tag"
+    (other,) = lg106(_binary("ext-x86_64-glibc217.so"), _tagged("cp312-cp312-macosx_11_0_arm64"))
+    assert other.remedy == "wheel-format" and "Mach-O" in other.message
+    (pe,) = lg106(_binary("ext-x86_64-py312.pyd"), _tagged("cp312-cp312-manylinux_2_17_x86_64"))
+    assert pe.remedy == "wheel-format"
+
+
+def test_every_tag_is_a_promise() -> None:
+    """A wheel tagged for two policies is judged against both; two names of one policy give one finding."""
+    one = lg106(_binary("ext-x86_64-glibc228.so"), _tagged("cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64"))
+    assert len(one) == 1
+    both = lg106(_binary("ext-x86_64-glibc228.so"), _tagged("cp312-cp312-manylinux_2_12_x86_64.manylinux_2_17_x86_64"))
+    assert sorted(f.message.split("`")[1] for f in both) == ["manylinux_2_12_x86_64", "manylinux_2_17_x86_64"]
+    kept = lg106(_binary("ext-x86_64-glibc228.so"), _tagged("cp312-cp312-manylinux_2_28_x86_64.manylinux_2_34_x86_64"))
+    assert kept == []
+
+
+def test_a_cpython_module_may_import_python3_dll() -> None:
+    """python3.dll ships with every CPython 3: a cp312 module importing it loads; an abi3 tag is not needed."""
+    assert lg106(_binary("ext-x86_64-py3.pyd"), _tagged("cp312-cp312-win_amd64")) == []
+
+
+def test_no_package_no_finding() -> None:
+    facts = _binary("ext-x86_64-glibc228.so")
+    policy = Policy().for_path("x", facts)
+    assert list(RULE.check_placed(facts, policy, RULE.spec.default_severity, None)) == []
+    assert list(RULE.check_placed(facts, policy, RULE.spec.default_severity, Placement())) == []
+    assert list(RULE.check(facts, policy, RULE.spec.default_severity)) == []
