@@ -63,3 +63,12 @@ def test_npm_package(record: Dict[str, Any]) -> None:
         assert package[key] == fields.get(key, [])
     assert ("LG106" in _codes(artifact)) == (not record["consistent"]), record["why"]
     assert Path(package["root"]).name == folder.name
+
+
+@pytest.mark.parametrize("record", MANIFEST["npm"], ids=[n["tarball"] for n in MANIFEST["npm"]])
+def test_npm_tarball(record: Dict[str, Any]) -> None:
+    """The same package as `npm pack` made it: members under `package/`."""
+    _, report = run_json([str(SET / record["tarball"])])
+    artifact = _artifact(report, "!package/" + record["member"])
+    assert artifact["package"]["kind"] == "npm"
+    assert ("LG106" in _codes(artifact)) == (not record["consistent"]), record["why"]

@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import subprocess
+import tarfile
 from pathlib import Path
 from typing import Any, Dict, Tuple
 
@@ -37,6 +38,12 @@ def test_every_file_has_its_recorded_sha256() -> None:
     for record in MANIFEST["npm"]:
         member = SET / record["dir"] / record["member"]
         assert _sha(member) == MANIFEST["binaries"][record["binary"]]["sha256"], member
+        tarball = SET / record["tarball"]
+        assert _sha(tarball) == record["tarball_sha256"], tarball
+        with tarfile.open(tarball) as archive:
+            packed = archive.extractfile(f"package/{record['member']}")
+            assert packed is not None
+            assert hashlib.sha256(packed.read()).hexdigest() == MANIFEST["binaries"][record["binary"]]["sha256"]
 
 
 LINUX = [w for w in MANIFEST["wheels"] if "auditwheel" in w]

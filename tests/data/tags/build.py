@@ -375,6 +375,12 @@ def pack_npm(spec: Dict[str, Any]) -> Path:
     return folder
 
 
+def npm_tarball(folder: Path) -> Path:
+    """`npm pack` of an npm package folder: the tarball npm publishes (members under `package/`)."""
+    name = run(["npm", "pack", "--silent", "--pack-destination", str(NPM / "tarballs"), str(folder)]).strip()
+    return NPM / "tarballs" / name.splitlines()[-1]
+
+
 def repaired(spec: Dict[str, Any]) -> Path:
     """`auditwheel repair --plat <plat>` run on the "<name>-before" wheel: the fix LG106 names for a library the
     policy lacks. libfoo.so is found in bin/ (LD_LIBRARY_PATH), copied into demo.libs/ under a hashed name, and the
@@ -384,7 +390,7 @@ def repaired(spec: Dict[str, Any]) -> Path:
     source = wheel_path({"wheel": spec["wheel"], "name": spec["name"] + "-before"})
     out = WHEELS / spec["name"]
     out.mkdir(parents=True, exist_ok=True)
-    environment = {**os.environ, "LD_LIBRARY_PATH": str(BIN)}
+    environment = {**os.environ, "LD_LIBRARY_PATH": str(BIN), "SOURCE_DATE_EPOCH": "1767225600"}
     command = ["auditwheel", "repair", "--plat", spec["repair"], "-w", str(out), str(source)]
     done = subprocess.run(command, capture_output=True, text=True, env=environment)
     if done.returncode != 0:
@@ -490,12 +496,16 @@ def main() -> int:
     packages = []
     for spec in NPM_SPECS:
         folder = pack_npm(spec)
+        (NPM / "tarballs").mkdir(exist_ok=True)
+        tarball = npm_tarball(folder)
         packages.append(
             {
                 "dir": str(folder.relative_to(HERE)),
                 "package_json": spec["fields"],
                 "binary": spec["binary"],
                 "member": "prebuilds/addon.node",
+                "tarball": str(tarball.relative_to(HERE)),
+                "tarball_sha256": sha256(tarball),
                 "consistent": spec["consistent"],
                 "why": spec["why"],
             }
