@@ -241,3 +241,14 @@ def test_no_package_no_finding() -> None:
     assert list(RULE.check_placed(facts, policy, RULE.spec.default_severity, None)) == []
     assert list(RULE.check_placed(facts, policy, RULE.spec.default_severity, Placement())) == []
     assert list(RULE.check(facts, policy, RULE.spec.default_severity)) == []
+
+
+def test_libpython_is_named_as_such() -> None:
+    """auditwheel show counts a libpython need as external (it resolves nowhere in the wheel); the fix differs."""
+    from dataclasses import replace
+
+    facts = _binary("ext-x86_64-glibc217.so")
+    assert isinstance(facts, ElfFacts)
+    linked = replace(facts, needed=("libpython3.12.so.1.0", *facts.needed))
+    (finding,) = lg106(linked, _tagged("cp312-cp312-manylinux_2_17_x86_64"))
+    assert finding.remedy == "wheel-libpython" and "libpython3.12.so.1.0" in finding.message

@@ -8,6 +8,7 @@ a Windows extension to, and npm's three fields. What it does not check is listed
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -25,6 +26,7 @@ Binary = Union[ElfFacts, PeFacts, MachoFacts]
 PROVEN_ZIG = "proven here: tests/data/tags ext-x86_64-glibc217.so, built so, is manylinux2014 per auditwheel show"
 PROVEN_REPAIR = "proven here: tests/data/tags wheels/repair, the repaired wheel, is manylinux2014 per auditwheel show"
 NOT_PROVEN = "not proven here"
+LIBPYTHON = re.compile(r"^libpython[0-9]+\.[0-9]+m?\.so(\.[0-9])*$")  # auditwheel's LIBPYTHON_RE
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,16 @@ def _linux(tag: tags.PlatformTag, facts: ElfFacts, bundled: FrozenSet[str]) -> O
             f"`auditwheel repair --plat {portable}`"
         )
         remedy = "wheel-glibc-floor"
+    elif any(LIBPYTHON.match(name) for name in check.external):
+        cause = (
+            "an extension module linked against libpython: the interpreter that imports it provides those "
+            "symbols, and many Pythons (the manylinux images', conda's, a static build) have no libpython to load"
+        )
+        fix = (
+            "link without libpython (`python3-config --ldflags` without `--embed`; setuptools and maturin do "
+            f"not add it); `auditwheel repair` drops the need ({NOT_PROVEN})"
+        )
+        remedy = "wheel-libpython"
     else:
         cause = "the binary needs a library the policy does not let a wheel take from the system"
         fix = (
