@@ -28,3 +28,4 @@ _.provides
 _.host_of
 _.os_provided
 _.forbidden  # Host.forbidden (packages/hosts.py): the libpython an extension links, for LG101 once placement lands
+_.python  # packages/tags.WheelTag.python: the PEP 425 triple is kept whole; LG106 reads abi and platform

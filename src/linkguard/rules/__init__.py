@@ -14,6 +14,7 @@ from linkguard.rules.glibc_too_new import GlibcTooNew
 from linkguard.rules.library_not_allowed import LibraryNotAllowed
 from linkguard.rules.no_artifacts import NoArtifacts
 from linkguard.rules.os_too_new import OsTooNew
+from linkguard.rules.platform_tag import PlatformTag
 from linkguard.rules.static_glibc_nss import StaticGlibcNss
 from linkguard.rules.unreadable import CannotRead
 from linkguard.rules.upx_packed import UpxPacked
@@ -25,6 +26,7 @@ RULES: Tuple[Rule, ...] = (
     LibraryNotAllowed(),
     OsTooNew(),
     WontStart(),
+    PlatformTag(),
     UpxPacked(),
     StaticGlibcNss(),
     CannotRead(),

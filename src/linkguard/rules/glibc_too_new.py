@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Iterator, List
+from typing import Iterator, List, Optional
 
 from linkguard import remedies, versions
-from linkguard.model import ElfFacts, Finding, Inspection, Severity
+from linkguard.model import ElfFacts, Finding, Inspection, Placement, Severity
+from linkguard.packages import tags
 from linkguard.policy import PathPolicy
 from linkguard.rules.base import RuleSpec
 
@@ -27,6 +28,19 @@ class GlibcTooNew:
         ),
         security_severity=None,  # not a security rule: a too-new glibc floor stops the program from starting elsewhere
     )
+
+    placed = True
+
+    def check_placed(
+        self, inspection: Inspection, policy: PathPolicy, severity: Severity, placement: Optional[Placement]
+    ) -> Iterator[Finding]:
+        """Inside a wheel with a portable Linux tag the tag's policy is the floor, and LG106 judges it: no second
+        finding for the same version need."""
+        package = placement.package if placement is not None else None
+        portable = package is not None and any(t.kind in tags.PORTABLE_LINUX for t in tags.package_platforms(package))
+        if portable and package is not None and package.kind == "wheel" and isinstance(inspection, ElfFacts):
+            return iter(())
+        return self.check(inspection, policy, severity)
 
     def check(self, inspection: Inspection, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:
         if not isinstance(inspection, ElfFacts) or not policy.max_versions:

@@ -1,0 +1,100 @@
+"""packages/tags.py: wheel tags parsed as packaging parses them, auditwheel's policies, npm's fields."""
+
+from __future__ import annotations
+
+import pytest
+
+from linkguard.model import ElfFacts, PackageInfo, PeFacts, VersionNeed
+from linkguard.packages import tags
+
+
+def test_compressed_tag_sets_expand_to_every_combination() -> None:
+    expanded = tags.expand_tags("cp38.cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64")
+    assert [(t.python, t.abi, t.platform) for t in expanded] == [
+        ("cp38", "abi3", "manylinux_2_17_x86_64"),
+        ("cp38", "abi3", "manylinux2014_x86_64"),
+        ("cp39", "abi3", "manylinux_2_17_x86_64"),
+        ("cp39", "abi3", "manylinux2014_x86_64"),
+    ]
+    assert tags.expand_tags("four-parts-is-wrong") == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "arch", "version", "policy"),
+    [
+        ("manylinux1_x86_64", "manylinux", "x86_64", (2, 5), "manylinux_2_5"),
+        ("manylinux2010_i686", "manylinux", "i686", (2, 12), "manylinux_2_12"),
+        ("manylinux2014_aarch64", "manylinux", "aarch64", (2, 17), "manylinux_2_17"),
+        ("manylinux_2_28_x86_64", "manylinux", "x86_64", (2, 28), "manylinux_2_28"),
+        ("musllinux_1_2_armv7l", "musllinux", "armv7l", (1, 2), "musllinux_1_2"),
+        ("macosx_10_9_universal2", "macosx", "universal2", (10, 9), None),
+        ("macosx_11_0_arm64", "macosx", "arm64", (11, 0), None),
+        ("win_amd64", "windows", "win_amd64", None, None),
+        ("linux_x86_64", "linux", "x86_64", None, None),
+        ("any", "any", None, None, None),
+        ("ios_13_0_arm64_iphoneos", "other", None, None, None),
+    ],
+)
+def test_platform_tags(text: str, kind: str, arch: object, version: object, policy: object) -> None:
+    tag = tags.parse_platform(text)
+    assert (tag.kind, tag.arch, tag.version, tag.policy) == (kind, arch, version, policy)
+
+
+def test_macos_groups_promise_every_member() -> None:
+    assert tags.macos_slices("universal2") == {"x86_64", "arm64"}
+    assert tags.macos_slices("intel") == {"x86_64", "i386"}
+    assert tags.macos_slices("arm64") == {"arm64"}
+
+
+def test_python_dll_of_abi() -> None:
+    assert tags.windows_python_dll("abi3") == "python3.dll"
+    assert tags.windows_python_dll("cp312") == "python312.dll"
+    assert tags.windows_python_dll("cp313t") == "python313t.dll"
+    assert tags.windows_python_dll("none") is None
+
+
+def test_legacy_aliases_are_auditwheels() -> None:
+    for alias, (major, minor) in tags.LEGACY_MANYLINUX.items():
+        policy = tags.policy_named("manylinux", alias)
+        assert policy is not None and policy.name == f"manylinux_{major}_{minor}"
+
+
+def _elf(needed: tuple, needs: tuple = (), machine: str = "x86_64", bits: int = 64) -> ElfFacts:
+    return ElfFacts(machine, bits, "little", "DYN", "shared-library", needed=needed, version_needs=needs)
+
+
+def test_highest_consistent_follows_the_newest_version_need() -> None:
+    facts = _elf(("libc.so.6",), (VersionNeed("libc.so.6", "GLIBC_2.2.5"), VersionNeed("libc.so.6", "GLIBC_2.28")))
+    overall, checks = tags.highest_consistent("manylinux", "x86_64", facts, frozenset())
+    assert overall.name == "manylinux_2_28"
+    failing = {c.policy.name for c in checks if not c.consistent}
+    assert "manylinux_2_17" in failing and "manylinux_2_28" not in failing
+
+
+def test_external_library_is_consistent_only_when_bundled() -> None:
+    facts = _elf(("libfoo.so", "libc.so.6"), (VersionNeed("libc.so.6", "GLIBC_2.2.5"),))
+    assert tags.highest_consistent("manylinux", "x86_64", facts, frozenset())[0].name == "linux"
+    assert tags.highest_consistent("manylinux", "x86_64", facts, frozenset({"libfoo.so"}))[0].name == "manylinux_2_5"
+
+
+def test_blacklisted_symbol_lowers_the_policy() -> None:
+    needs = (VersionNeed("libc.so.6", "GLIBC_2.2.5", symbols=("__issignaling",)),)
+    overall, _ = tags.highest_consistent("manylinux", "x86_64", _elf(("libc.so.6",), needs), frozenset())
+    assert overall.name == "manylinux_2_24"  # the first policy whose libc.so.6 blacklist is empty
+
+
+def test_os_provided_is_the_most_portable_tags_whitelist() -> None:
+    wheel = PackageInfo("wheel", "x.whl", tags=("cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64",))
+    provided = tags.os_provided(wheel, _elf(("libc.so.6",)))
+    assert "libstdc++.so.6" in provided and "libc.so.6" in provided and "libcrypt.so.1" not in provided
+    musl = PackageInfo("wheel", "x.whl", tags=("cp312-cp312-musllinux_1_2_x86_64",))
+    assert tags.os_provided(musl, _elf(())) == {"libc.musl-x86_64.so.1", "libz.so.1"}
+    pe = PeFacts("x86_64", 64, "DLL", "dynamic", "PE32+", "windows", "6.0", "6.0")
+    assert tags.os_provided(wheel, pe) == frozenset()
+    assert tags.os_provided(PackageInfo("npm", "p"), _elf(())) == frozenset()
+
+
+def test_npm_lists_with_negations() -> None:
+    assert tags.npm_installs_on(["!win32"], tags.NPM_ALL_OS) == tags.NPM_ALL_OS - {"win32"}
+    assert tags.npm_installs_on(["linux", "darwin", "!darwin"], tags.NPM_ALL_OS) == {"linux"}
+    assert tags.npm_installs_on([], tags.NPM_ALL_CPU) == tags.NPM_ALL_CPU
