@@ -202,13 +202,14 @@ def test_pe_export_names_in_a_tiny_directory() -> None:
 
 
 def _lines(args: List[str]) -> List[str]:
-    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    """The tool's output lines, run from the repository root on a relative path (the manifest names files so)."""
+    out = subprocess.run(args, capture_output=True, text=True, check=True, cwd=DATA.parents[1]).stdout
     return [line.rstrip() for line in out.splitlines() if line.strip()]
 
 
 @pytest.mark.parametrize("fixture", MODULES, ids=lambda f: f["name"])
 def test_manifest_truth_is_still_what_the_tools_say(fixture: Dict[str, Any]) -> None:
-    path = str(SET / fixture["file"])
+    path = str((SET / fixture["file"]).relative_to(DATA.parents[1]))
     truth = fixture["truth"]
     if "nm_defined" in truth:
         assert _lines([require_tool("nm"), "-D", "--defined-only", path]) == truth["nm_defined"]
