@@ -155,8 +155,10 @@ class ArchiveView(PackageView):
         names: Iterable[str],
         facts: Mapping[str, Facts],
         texts: Optional[Callable[[Set[str], int], Dict[str, bytes]]] = None,
+        separator: str = "!",
     ) -> None:
         super().__init__(display_root)
+        self.separator = separator  # between the archive's path and a member's, as the walk shows members
         self._facts = {member_name(k): v for k, v in facts.items()}
         self._texts = texts
         self._read_texts: Dict[str, Optional[bytes]] = {}
@@ -171,6 +173,11 @@ class ArchiveView(PackageView):
 
     def listing(self, directory: str) -> Optional[FrozenSet[str]]:
         return self._tree.get(directory)
+
+    def display(self, relative: str) -> str:
+        if not relative or not self.display_root:
+            return relative or self.display_root
+        return f"{self.display_root}{self.separator}{relative}"
 
     def facts(self, relative: str) -> Optional[Facts]:
         return self._facts.get(relative)

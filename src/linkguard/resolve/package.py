@@ -432,7 +432,7 @@ _DIRECTORY_VIEWS: Dict[str, DirectoryView] = {}  # per process: one view per dir
 def on_disk(path: str, location: str, root: str, facts: Facts, read: Callable[[str, int], object]) -> Placement:
     """The placement of a file found under the directory argument `root` (a file argument is its own package)."""
     if not root:
-        view: PackageView = ArchiveView(posixpath.dirname(path), (posixpath.basename(path),), {})
+        view: PackageView = ArchiveView(posixpath.dirname(path), (posixpath.basename(path),), {}, separator="/")
         placement = place(facts, posixpath.basename(path), view)
         package = placement.package
         return replace(placement, package=replace(package, root=path)) if package is not None else placement
