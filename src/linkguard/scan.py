@@ -85,6 +85,10 @@ def judge(
     verdicts: Tuple[TargetVerdict, ...] = ()
     if path_policy.run_targets and isinstance(inspection, (ElfFacts, PeFacts, MachoFacts)):
         verdicts = _verdicts(path_policy.run_targets, inspection, location, path, policy)
+        if placement is not None:
+            from linkguard.resolve.package import with_targets
+
+            placement = with_targets(placement, verdicts)
     findings = evaluate(inspection, path_policy, verdicts, placement)
     if isinstance(inspection, (ElfFacts, PeFacts, MachoFacts)):
         return ArtifactReport(

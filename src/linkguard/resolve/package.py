@@ -22,7 +22,17 @@ import re
 from dataclasses import replace
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
-from linkguard.model import ElfFacts, LibraryFacts, MachoFacts, MachoSlice, PackageInfo, PeFacts, Placement, Provision
+from linkguard.model import (
+    ElfFacts,
+    LibraryFacts,
+    MachoFacts,
+    MachoSlice,
+    PackageInfo,
+    PeFacts,
+    Placement,
+    Provision,
+    TargetVerdict,
+)
 from linkguard.packages import detect
 from linkguard.packages.hosts import Host, host_of
 from linkguard.packages.tags import os_provided
@@ -443,3 +453,24 @@ def on_disk(path: str, location: str, root: str, facts: Facts, read: Callable[[s
         directory = _DIRECTORY_VIEWS[root] = DirectoryView(root, root, read)
     relative = os.path.relpath(location, root).replace(os.sep, "/")
     return place(facts, relative, directory)
+
+
+def with_targets(placement: Placement, verdicts: Sequence[TargetVerdict]) -> Placement:
+    """A need nothing where the artifact lives provides, but a target resolves for the program itself:
+    `target:<target>` (the first target that resolves it)."""
+    if not verdicts or all(p.provided_by is not None for p in placement.provisions):
+        return placement
+    provisions = []
+    for provision in placement.provisions:
+        if provision.provided_by is None:
+            for verdict in verdicts:
+                hit = next(
+                    (r for r in verdict.resolved if r.needed == provision.need and r.provided_by == "target"), None
+                )
+                if hit is not None:
+                    provision = Provision(
+                        provision.need, f"target:{verdict.target}", hit.path, f"the target's {hit.by}"
+                    )
+                    break
+        provisions.append(provision)
+    return replace(placement, provisions=tuple(provisions))
