@@ -22,8 +22,10 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def run(*command: str) -> "subprocess.CompletedProcess[str]":
-    return subprocess.run(command, cwd=HERE, capture_output=True, text=True, check=False, env={"PATH": os.environ["PATH"]})
+def run(*command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command, cwd=HERE, capture_output=True, text=True, check=False, env={"PATH": os.environ["PATH"]}
+    )
 
 
 def lines(text: str, *keys: str) -> list[str]:
@@ -66,7 +68,11 @@ def main() -> None:
         relative = str(path.relative_to(HERE))
         listing = run("unzip", "-Z1", relative) if path.suffix == ".whl" else run("tar", "-tf", relative)
         archives[relative] = {"sha256": sha256(path), "members": listing.stdout.splitlines()}
-    manifest = {"tools": {"readelf": run("readelf", "--version").stdout.splitlines()[0]}, "files": files, "archives": archives}
+    manifest = {
+        "tools": {"readelf": run("readelf", "--version").stdout.splitlines()[0]},
+        "files": files,
+        "archives": archives,
+    }
     (HERE / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
 
 

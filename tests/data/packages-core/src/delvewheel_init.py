@@ -4,7 +4,8 @@
 # start delvewheel patch
 def _delvewheel_patch_1_5_0():
     import os
-    libs_dir = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, 'winfoo.libs'))
+
+    libs_dir = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, "winfoo.libs"))
     if os.path.isdir(libs_dir):
         os.add_dll_directory(libs_dir)
 
