@@ -208,3 +208,20 @@ def test_huge_metadata_is_not_read_whole(tmp_path: Path) -> None:
     (artifact,) = report["artifacts"]
     assert artifact["package"]["name"] is None
     assert any("over" in note for note in artifact["package"]["notes"])
+
+
+def test_text_and_summary_group_artifacts_by_package() -> None:
+    from tests.conftest import run_cli
+
+    _, text = run_cli(["--jobs", "1", str(HERE / "dist/foo-1.0-cp311-cp311-linux_x86_64.whl")])
+    lines = text.splitlines()
+    assert (
+        lines[0]
+        == f"package wheel foo 1.0 at {HERE}/dist/foo-1.0-cp311-cp311-linux_x86_64.whl (cp311-cp311-linux_x86_64)"
+    )
+    assert sum(line.startswith("package ") for line in lines) == 1  # one heading for its three artifacts
+    _, summary = run_cli(
+        ["--jobs", "1", "--format", "markdown", str(HERE / "dist/winfoo-1.0-cp311-cp311-win_amd64.whl")]
+    )
+    assert "**Packages**" in summary
+    assert "- package wheel winfoo 1.0 at " in summary and ": 2 artifacts" in summary
