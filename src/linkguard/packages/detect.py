@@ -72,10 +72,14 @@ def ancestors(relative: str) -> List[str]:
     return out
 
 
-def find(relative: str, listing: Listing) -> Found:
-    """The innermost package holding the file at `relative` (a path inside the tree)."""
+def find(relative: str, listing: Listing, known: Optional[Dict[str, Optional[Found]]] = None) -> Found:
+    """The innermost package holding the file at `relative` (a path inside the tree); `known` remembers, per
+    directory, the package rooted there (or None), so each directory of a tree is looked at once."""
+    known = {} if known is None else known
     for directory in ancestors(relative):
-        found = _package_at(directory, listing)
+        if directory not in known:
+            known[directory] = _package_at(directory, listing)
+        found = known[directory]
         if found is not None:
             return found
     return Found("tree", "")
@@ -94,7 +98,7 @@ def _package_at(directory: str, listing: Listing) -> Optional[Found]:
         return None
     if "package.json" in names:
         return Found("npm", directory)
-    infos = [n for n in names if n.endswith(".dist-info")]
+    infos = [n for n in names if n[-10:] == ".dist-info"]
     if len(infos) == 1:
         inside = listing.listing(posixpath.join(directory, infos[0]))
         if inside is not None and "WHEEL" in inside:

@@ -43,6 +43,7 @@ class PackageView:
         self.display_root = display_root
         self._packages: Dict[str, Tuple[Found, PackageInfo]] = {}  # by directory
         self._described: Dict[Found, PackageInfo] = {}
+        self._rooted: Dict[str, Optional[Found]] = {}  # by directory: the package rooted there, if any
 
     def package(self, relative: str) -> Tuple[Found, PackageInfo]:
         """The innermost package holding the file at `relative`, recognised once per directory."""
@@ -50,7 +51,7 @@ class PackageView:
         cache = self._packages
         described = self._described
         if directory not in cache:
-            found = find(relative, self)
+            found = find(relative, self, self._rooted)
             if found not in described:
                 archive = self.display_root if not found.root else ""
                 described[found] = describe(found, self.display(found.root), self.text, archive)

@@ -138,20 +138,22 @@ def elf_provisions(
     facts = facts.effective
     if not facts.needed:
         return []
-    program = glibc.Loaded(
-        posixpath.join(PKG, inside),
-        LibraryFacts(facts.machine, facts.bits, facts.soname, facts.needed, facts.rpath, facts.runpath),
-        _ElfFiles(scope),
-        None,
-    )
-    search = glibc.Search(target=_Nowhere(), cache=None, default_dirs=(), lib="lib64" if facts.bits == 64 else "lib")
     found: Dict[str, str] = {}
-    if facts.rpath or facts.runpath:
+    if facts.rpath or facts.runpath:  # only a search path can reach into the package: without one, nothing to do
+        program = glibc.Loaded(
+            posixpath.join(PKG, inside),
+            LibraryFacts(facts.machine, facts.bits, facts.soname, facts.needed, facts.rpath, facts.runpath),
+            _ElfFiles(scope),
+            None,
+        )
+        lib = "lib64" if facts.bits == 64 else "lib"
+        search = glibc.Search(target=_Nowhere(), cache=None, default_dirs=(), lib=lib)
         glibc.resolve(program.path, program.facts, program.files, facts.interpreter or "", search)
         for hit in search.resolved:
             if hit.required_by == program.path and hit.provided_by == "bundled":
                 found.setdefault(hit.needed, hit.path)
     out: List[Provision] = []
+    looked: Optional[Tuple[str, ...]] = None  # the same for every need of this object: computed once
     for need in facts.needed:
         path = found.get(need)
         if path is not None:
@@ -163,7 +165,9 @@ def elf_provisions(
         elif host is not None and host.provides(need):
             out.append(Provision(need, f"host:{host.name}", how=f"{host.name} provides it"))
         else:
-            out.append(Provision(need, None, looked=tuple(_elf_looked(facts, inside, scope))))
+            if looked is None:
+                looked = tuple(_elf_looked(facts, inside, scope))
+            out.append(Provision(need, None, looked=looked))
     return out
 
 
@@ -200,6 +204,8 @@ def _elf_how(facts: ElfFacts, inside: str, directory: str) -> str:
 
 
 def _elf_looked(facts: ElfFacts, inside: str, scope: _Scope) -> List[str]:
+    if not facts.rpath and not facts.runpath:
+        return [LD_DEFAULTS]
     looked: List[str] = []
     for tag, entry in _elf_entries(facts):
         directory = _origin_dir(entry, inside, facts.machine)
@@ -451,8 +457,10 @@ def on_disk(path: str, location: str, root: str, facts: Facts, read: Callable[[s
         if len(_DIRECTORY_VIEWS) >= MAX_DIRECTORY_VIEWS:
             _DIRECTORY_VIEWS.clear()
         directory = _DIRECTORY_VIEWS[root] = DirectoryView(root, root, read)
-    relative = os.path.relpath(location, root).replace(os.sep, "/")
-    return place(facts, relative, directory)
+    prefix = root.rstrip(os.sep) + os.sep
+    # The walk joins the root and the names below it: a prefix, not a relpath (which stats nothing but is slow).
+    relative = location[len(prefix) :] if location.startswith(prefix) else os.path.relpath(location, root)
+    return place(facts, relative.replace(os.sep, "/"), directory)
 
 
 def with_targets(placement: Placement, verdicts: Sequence[TargetVerdict]) -> Placement:
