@@ -20,10 +20,3 @@ _.filter_cto  # readers/upx/layout._PackHeader: UPX's PackHeader field, parsed i
 # The vocabulary of remedy rows' `when`/`unless` flags, documented here and checked by
 # tests/unit/test_remedies.py::test_rows_name_only_known_flags_and_fields.
 FLAGS
-
-# ISSUE-18-SKELETON: the package/host/tag interfaces laid down before their users land; remove once wired.
-_.host
-_.host_notes
-_.provides
-_.host_of
-_.os_provided
