@@ -439,7 +439,7 @@ def _alias_outcomes(candidate: FileArtifact, primary: Optional[List[Outcome]], p
     inspection: Optional[Inspection] = first.facts if first.facts is not None else first.problem
     if inspection is None:
         return check_candidate(candidate, policy)
-    report = judge(candidate.path, candidate.location, inspection, policy)
+    report = judge(candidate.path, candidate.location, inspection, policy, _placement(candidate, inspection, policy))
     return [replace(report, alias_of=first.alias_of or first.path)]
 
 

@@ -22,7 +22,11 @@ from tests.conftest import run_json
 from tests.truth import require_runnable, require_tool
 
 HERE = Path(__file__).resolve().parents[1] / "data" / "packages-core"
-MANIFEST: Dict[str, Any] = json.loads((HERE / "manifest.json").read_text())
+_RECORDED: Dict[str, Any] = json.loads((HERE / "manifest.json").read_text())
+MANIFEST: Dict[str, Dict[str, Any]] = {
+    "files": {entry["file"]: entry for entry in _RECORDED["files"]},
+    "archives": {entry["file"]: entry for entry in _RECORDED["archives"]},
+}
 EXPECTED: Dict[str, Any] = json.loads((HERE / "expected.json").read_text())["artifacts"]
 
 
@@ -225,3 +229,39 @@ def test_text_and_summary_group_artifacts_by_package() -> None:
     )
     assert "**Packages**" in summary
     assert "- package wheel winfoo 1.0 at " in summary and ": 2 artifacts" in summary
+
+
+def test_a_dll_the_wheel_lacks_names_every_directory_searched(tmp_path: Path) -> None:
+    """The .pyd imports helper-5d1b7a.dll (llvm-readobj, manifest.json); without it in winfoo.libs/ nobody has it."""
+    imports = MANIFEST["files"]["tree/winfoo-wheel/winfoo/_ext.pyd"]["llvm-readobj --coff-imports"]
+    assert "Name: helper-5d1b7a.dll" in imports
+    import shutil
+
+    wheel = tmp_path / "winfoo-wheel"
+    shutil.copytree(HERE / "tree/winfoo-wheel", wheel)
+    (wheel / "winfoo.libs" / "helper-5d1b7a.dll").unlink()
+    _, report = run_json(["--jobs", "1", str(tmp_path)])
+    (artifact,) = [a for a in report["artifacts"] if a["path"].endswith("_ext.pyd")]
+    (provision,) = [p for p in artifact["provisions"] if p["need"] == "helper-5d1b7a.dll"]
+    assert provision["provided_by"] is None
+    assert provision["looked"][0] == f"{tmp_path}/winfoo-wheel/winfoo/ (the directory of the loading module)"
+    assert provision["looked"][1] == f"{tmp_path}/winfoo-wheel/winfoo.libs/ (added by winfoo/__init__.py)"
+    assert [f["code"] for f in artifact["findings"]] == ["LG101"]
+    assert any(line.startswith("helper-5d1b7a.dll: not in its package") for line in artifact["findings"][0]["evidence"])
+
+
+def test_a_wheel_inside_a_release_tarball_is_a_wheel(tmp_path: Path) -> None:
+    """Nested archives: the wheel's members resolve against the wheel, whose tags come from its file name."""
+    import tarfile
+
+    release = tmp_path / "release.tar"
+    with tarfile.open(release, "w") as archive:
+        archive.add(HERE / "dist/foo-1.0-cp311-cp311-linux_x86_64.whl", "dist/foo-1.0-cp311-cp311-linux_x86_64.whl")
+    _, report = run_json(["--jobs", "1", str(release)])
+    by_path = {a["path"]: a for a in report["artifacts"]}
+    ext = by_path[f"{release}!dist/foo-1.0-cp311-cp311-linux_x86_64.whl!foo/_ext.so"]
+    assert ext["package"]["kind"] == "wheel"
+    assert ext["package"]["root"] == f"{release}!dist/foo-1.0-cp311-cp311-linux_x86_64.whl"
+    assert ext["package"]["tags"] == ["cp311-cp311-linux_x86_64"]
+    assert [p["provided_by"] for p in ext["provisions"]] == ["bundled:foo.libs/libbar.so"]
+    assert ext["findings"] == []

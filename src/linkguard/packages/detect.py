@@ -156,7 +156,7 @@ def _wheel(found: Found, display_root: str, texts: Texts, archive_name: str) -> 
                 else:
                     notes.append(f"{info}/WHEEL: tag {value.strip()!r} is not python-abi-platform; ignored")
     if not tags:
-        match = WHEEL_FILE.match(posixpath.basename(archive_name))
+        match = WHEEL_FILE.match(posixpath.basename(archive_name).rpartition("!")[2])
         if match:
             tags = expand_tag(f"{match['py']}-{match['abi']}-{match['plat']}")
             notes.append("tags taken from the wheel's file name (WHEEL has no Tag: line)")

@@ -20,6 +20,8 @@ from linkguard.packages.detect import Found, describe, find
 
 Facts = Union[ElfFacts, PeFacts, MachoFacts]
 MAX_DIRECTORY_VIEWS = 64  # directory roots whose listings and facts one process keeps
+METADATA_NAMES = frozenset({"WHEEL", "METADATA", "package.json", "Info.plist", "__init__.py"})
+MAX_PREFETCHED = 256  # metadata members read together in one pass over an archive
 
 
 def library_of(facts: ElfFacts) -> LibraryFacts:
@@ -192,8 +194,21 @@ class ArchiveView(PackageView):
             if self._texts is None or not self.exists(relative):
                 self._read_texts[relative] = None
             else:
-                self._read_texts.update({relative: None, **self._texts({relative}, cap)})
+                # A tar is read again from its start for this: ask for every metadata file at once, not one a pass.
+                wanted = {relative, *(n for n in self._metadata_names() if n not in self._read_texts)}
+                self._read_texts.update({**dict.fromkeys(wanted), **self._texts(wanted, cap)})
         return self._read_texts[relative]
+
+    def _metadata_names(self) -> Set[str]:
+        """The members package recognition and resolution may read (WHEEL, METADATA, package.json, Info.plist,
+        __init__.py), at most MAX_PREFETCHED of them."""
+        out: Set[str] = set()
+        for directory, names in self._tree.items():
+            for name in names & METADATA_NAMES:
+                out.add(posixpath.join(directory, name) if directory else name)
+                if len(out) >= MAX_PREFETCHED:
+                    return out
+        return out
 
 
 def zip_texts(location: str) -> Callable[[Set[str], int], Dict[str, bytes]]:

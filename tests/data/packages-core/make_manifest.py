@@ -35,7 +35,7 @@ def lines(text: str, *keys: str) -> list[str]:
 def record(path: Path) -> dict[str, object] | None:
     head = path.read_bytes()[:4]
     relative = str(path.relative_to(HERE))
-    entry: dict[str, object] = {"sha256": sha256(path)}
+    entry: dict[str, object] = {"file": str(path.relative_to(HERE)), "sha256": sha256(path)}
     if head == b"\x7fELF":
         entry["readelf -d"] = lines(run("readelf", "-d", relative).stdout, "(NEEDED)", "(RPATH)", "(RUNPATH)")
         if os.access(path, os.X_OK) and path.suffix == "" and "bin" in path.parts:
@@ -57,17 +57,17 @@ def record(path: Path) -> dict[str, object] | None:
 
 
 def main() -> None:
-    files: dict[str, object] = {}
+    files: list[dict[str, object]] = []
     for path in sorted((HERE / "tree").rglob("*")):
         if path.is_file() and not path.is_symlink():
             entry = record(path)
             if entry is not None:
-                files[str(path.relative_to(HERE))] = entry
-    archives: dict[str, object] = {}
+                files.append(entry)
+    archives: list[dict[str, object]] = []
     for path in sorted((HERE / "dist").iterdir()):
         relative = str(path.relative_to(HERE))
         listing = run("unzip", "-Z1", relative) if path.suffix == ".whl" else run("tar", "-tf", relative)
-        archives[relative] = {"sha256": sha256(path), "members": listing.stdout.splitlines()}
+        archives.append({"file": relative, "sha256": sha256(path), "members": listing.stdout.splitlines()})
     manifest = {
         "tools": {"readelf": run("readelf", "--version").stdout.splitlines()[0]},
         "files": files,
