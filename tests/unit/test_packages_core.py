@@ -265,3 +265,31 @@ def test_a_wheel_inside_a_release_tarball_is_a_wheel(tmp_path: Path) -> None:
     assert ext["package"]["tags"] == ["cp311-cp311-linux_x86_64"]
     assert [p["provided_by"] for p in ext["provisions"]] == ["bundled:foo.libs/libbar.so"]
     assert ext["findings"] == []
+
+
+def test_host_and_declared_platform_plug_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hosts' and tags' answers (stubs until their owners fill them) become `host:<name>` and `os` provisions,
+    and a need so provided is no finding: here a host that provides the wheel's DLL, a platform that provides libc."""
+    from dataclasses import replace
+
+    import linkguard.resolve.package as placing
+    from linkguard.config import policy_from_table
+    from linkguard.packages.hosts import Host
+    from linkguard.scan import scan
+
+    class Loader(Host):
+        def provides(self, need: str) -> bool:
+            return need.lower() == "helper-5d1b7a.dll"
+
+    monkeypatch.setattr(placing, "host_of", lambda facts: Loader("cpython", ("a note",)))
+    monkeypatch.setattr(placing, "os_provided", lambda package, facts: frozenset({"libc.so.6"}))
+    policy = replace(policy_from_table({}), jobs=1)
+    report = scan([str(HERE / "dist/winfoo-1.0-cp311-cp311-win_amd64.whl"), str(HERE / "tree/release")], policy)
+    by_name = {Path(a.path).name: a for a in report.artifacts}
+    pyd = by_name["_ext.pyd"]
+    assert pyd.placement is not None and pyd.placement.host == "cpython" and pyd.placement.host_notes == ("a note",)
+    assert pyd.placement.provider("helper-5d1b7a.dll") == "host:cpython"  # the host is asked before the package
+    prog = by_name["prog"]
+    assert prog.placement is not None and prog.placement.provider("libc.so.6") == "os"
+    (finding,) = prog.findings
+    assert finding.message.startswith("needs the loader /lib64/ld-linux-x86-64.so.2")
