@@ -293,3 +293,12 @@ def test_host_and_declared_platform_plug_in(monkeypatch: pytest.MonkeyPatch) -> 
     assert prog.placement is not None and prog.placement.provider("libc.so.6") == "os"
     (finding,) = prog.findings
     assert finding.message.startswith("needs the loader /lib64/ld-linux-x86-64.so.2")
+
+
+def test_an_origin_entry_that_leaves_the_package_is_not_the_packages() -> None:
+    """Given `bin/` alone, prog's RUNPATH $ORIGIN/../foo.libs points outside what was given: not bundled."""
+    _, report = run_json(["--jobs", "1", str(HERE / "tree/release/bin")])
+    prog = next(a for a in report["artifacts"] if a["path"].endswith("/prog"))
+    (provision,) = [p for p in prog["provisions"] if p["need"] == "libbar.so"]
+    assert provision["provided_by"] is None
+    assert provision["looked"][0] == "$ORIGIN/../foo.libs (DT_RUNPATH): leaves the package"
