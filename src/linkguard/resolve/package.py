@@ -193,7 +193,10 @@ def _origin_dir(entry: str, inside: str, machine: str) -> Optional[str]:
     expanded = glibc.expand(entry, origin, search, machine)
     if expanded is None:
         return None
-    return normalized("", posixpath.normpath(expanded)[len(PKG) + 1 :]) if expanded.startswith(PKG) else None
+    path = posixpath.normpath(expanded)  # `..` resolved first: what climbs above the package root has left it
+    if path == PKG:
+        return ""
+    return path[len(PKG) + 1 :] if path.startswith(PKG + "/") else None
 
 
 def _elf_how(facts: ElfFacts, inside: str, directory: str) -> str:
