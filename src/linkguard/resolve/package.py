@@ -164,11 +164,27 @@ def elf_provisions(
             out.append(Provision(need, "os", how=f"the platform {_declared(scope.package)} provides it"))
         elif host is not None and host.provides(need):
             out.append(Provision(need, f"host:{host.name}", how=f"{host.name} provides it"))
+        elif not facts.rpath and not facts.runpath:
+            out.append(_system_only(need))
         else:
             if looked is None:
                 looked = tuple(_elf_looked(facts, inside, scope))
             out.append(Provision(need, None, looked=looked))
     return out
+
+
+_SYSTEM_ONLY: Dict[str, Provision] = {}  # frozen, so shared: most objects of a tree name the same few libraries
+MAX_SYSTEM_ONLY = 4096
+
+
+def _system_only(need: str) -> Provision:
+    """The provision of a need that only the system's directories could satisfy (no search path in the object)."""
+    provision = _SYSTEM_ONLY.get(need)
+    if provision is None:
+        if len(_SYSTEM_ONLY) >= MAX_SYSTEM_ONLY:
+            _SYSTEM_ONLY.clear()
+        provision = _SYSTEM_ONLY[need] = Provision(need, None, looked=(LD_DEFAULTS,))
+    return provision
 
 
 def _declared(package: PackageInfo) -> str:
