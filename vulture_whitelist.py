@@ -21,11 +21,6 @@ _.filter_cto  # readers/upx/layout._PackHeader: UPX's PackHeader field, parsed i
 # tests/unit/test_remedies.py::test_rows_name_only_known_flags_and_fields.
 FLAGS
 
-# ISSUE-18-SKELETON: the package/host/tag interfaces laid down before their users land; remove once wired.
-_.host
-_.host_notes
-_.provides
-_.host_of
-_.os_provided
-_.forbidden  # Host.forbidden (packages/hosts.py): the libpython an extension links, for LG101 once placement lands
+# packages: names used where vulture cannot see
+_.forbidden  # Host.forbidden (packages/hosts.py)
 _.python  # packages/tags.WheelTag.python: the PEP 425 triple is kept whole; LG106 reads abi and platform

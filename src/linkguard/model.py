@@ -292,6 +292,7 @@ class PackageInfo:
     os: Tuple[str, ...] = ()  # npm package.json `os`, as written (`!win32` included)
     cpu: Tuple[str, ...] = ()  # npm `cpu`
     libc: Tuple[str, ...] = ()  # npm `libc` (`glibc` | `musl`)
+    notes: Tuple[str, ...] = ()  # metadata that could not be read or parsed (a broken WHEEL, package.json not JSON)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,21 @@ import os
 import time
 from collections import Counter, OrderedDict, deque
 from dataclasses import replace
-from typing import IO, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union, cast
+from typing import (
+    IO,
+    TYPE_CHECKING,
+    Callable,
+    Deque,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+    cast,
+)
 
 from linkguard import __version__
 from linkguard.config import Policy
@@ -34,6 +48,7 @@ from linkguard.model import (
     Inspection,
     MachoFacts,
     PeFacts,
+    Placement,
     Report,
     Skipped,
     TargetVerdict,
@@ -42,6 +57,9 @@ from linkguard.model import (
 )
 from linkguard.readers import deadline, read_artifact
 from linkguard.readers.budget import BudgetExceeded
+
+if TYPE_CHECKING:
+    from linkguard.resolve.package import ArchiveMembers
 
 Outcome = Union[ArtifactReport, Skipped]
 Progress = Callable[[int, int, str], None]  # (paths done, artifacts so far, last path)
@@ -56,15 +74,22 @@ EMPTY_REASONS_SHOWN = 3  # skip reasons it counts
 REPORT_BUG = "this is a bug in linkguard: please report it with the file if you can share it"
 
 
-def judge(path: str, location: str, inspection: Inspection, policy: Policy) -> ArtifactReport:
-    """Findings for one inspected artifact under the policy for its path."""
+def judge(
+    path: str, location: str, inspection: Inspection, policy: Policy, placement: Optional[Placement] = None
+) -> ArtifactReport:
+    """Findings for one inspected artifact under the policy for its path; `placement`: where it lives (its
+    package, host and who provides each need), when known."""
     from linkguard.rules import evaluate  # here, not at the top: a run that meets no artifact never loads the rules
 
     path_policy = policy.for_path(path, inspection)
     verdicts: Tuple[TargetVerdict, ...] = ()
     if path_policy.run_targets and isinstance(inspection, (ElfFacts, PeFacts, MachoFacts)):
         verdicts = _verdicts(path_policy.run_targets, inspection, location, path, policy)
-    findings = evaluate(inspection, path_policy, verdicts)
+        if placement is not None:
+            from linkguard.resolve.package import with_targets
+
+            placement = with_targets(placement, verdicts)
+    findings = evaluate(inspection, path_policy, verdicts, placement)
     if isinstance(inspection, (ElfFacts, PeFacts, MachoFacts)):
         return ArtifactReport(
             path=path,
@@ -75,6 +100,7 @@ def judge(path: str, location: str, inspection: Inspection, policy: Policy) -> A
             allowance=path_policy.allowance.reason if path_policy.allowance else None,
             targets=verdicts,
             matched_allowances=path_policy.matched,
+            placement=placement,
         )
     return ArtifactReport(
         path=path,
@@ -162,7 +188,12 @@ def _check_file(artifact: FileArtifact, policy: Policy) -> Iterator[Outcome]:
             # like the reading of them (rules.bounded), and so is the time they take.
             with deadline(policy.limits.seconds):
                 inspection = read_artifact(_Opened(artifact, handle), policy.limits)
-                judged = None if inspection is None else judge(artifact.path, artifact.location, inspection, policy)
+                placement = _placement(artifact, inspection, policy)
+                judged = (
+                    None
+                    if inspection is None
+                    else judge(artifact.path, artifact.location, inspection, policy, placement)
+                )
             if judged is not None:
                 program = True
                 yield judged
@@ -200,6 +231,10 @@ def _archive(
     not_inspected = 0
     checked = 0
     entries = 0
+    # Executable members are judged once the walk is over, when every member of their package is known (a tar
+    # streams: a bundled library may come after the module that needs it); outcomes keep the walk's order.
+    members = _members(artifact, kind, policy)
+    held: List[Union[Skipped, Tuple[str, str, Inspection]]] = []
     for entry in expand(
         artifact.path, artifact.location, artifact.size, kind, policy.archives, read, policy.excluded, deadline
     ):
@@ -207,12 +242,24 @@ def _archive(
         if isinstance(entry, Skipped):
             if entry.reason == NOT_INSPECTED:
                 not_inspected += 1  # a jar has tens of thousands: counted once per archive, not listed one by one
+                members.add(entry.path)
+            elif held:
+                held.append(entry)
             else:
                 yield entry
         else:
             checked += 1
             inspection = entry.inspection if isinstance(entry, MemberResult) else entry.unreadable
-            yield judge(entry.path, entry.location, inspection, policy)
+            if isinstance(inspection, (ElfFacts, PeFacts, MachoFacts)):
+                members.add(entry.path, inspection)
+            held.append((entry.path, entry.location, inspection))
+    for item in held:
+        if isinstance(item, Skipped):
+            yield item
+            continue
+        path, location, inspection = item
+        facts = inspection if isinstance(inspection, (ElfFacts, PeFacts, MachoFacts)) else None
+        yield judge(path, location, inspection, policy, None if facts is None else members.placement(path, facts))
     if not entries and counted:
         yield Skipped(artifact.path, f"{kind} archive with no files in it")  # reported, never dropped
     # Only an archive in which nothing was checked is skipped: one whose members were checked (or failed) is
@@ -220,6 +267,28 @@ def _archive(
     if not_inspected and not checked and counted:
         what = "1 member is not an executable" if not_inspected == 1 else f"{not_inspected} members are not executables"
         yield Skipped(artifact.path, f"archive: {what} (ELF, PE or Mach-O)")
+
+
+def _placement(artifact: FileArtifact, inspection: Optional[Inspection], policy: Policy) -> Optional[Placement]:
+    """Where a file on disk lives: the package around it under its directory argument (resolve/package.py)."""
+    if not isinstance(inspection, (ElfFacts, PeFacts, MachoFacts)):
+        return None
+    from linkguard.resolve.package import on_disk
+
+    def read(location: str, size: int) -> object:
+        return read_artifact(FileArtifact(location, location, size), policy.limits)
+
+    return on_disk(artifact.path, artifact.location, artifact.root, inspection, read)
+
+
+def _members(artifact: FileArtifact, kind: str, policy: Policy) -> ArchiveMembers:
+    """The gatherer of one archive's members (resolve/package.py), with random access to its small text members
+    for a zip and one more pass for a tar."""
+    from linkguard.packages.view import tar_texts, zip_texts
+    from linkguard.resolve.package import ArchiveMembers
+
+    texts = zip_texts(artifact.location) if kind == "zip" else tar_texts(artifact.location, policy.archives.max_members)
+    return ArchiveMembers(artifact.path, texts)
 
 
 class _Opened:
@@ -370,7 +439,7 @@ def _alias_outcomes(candidate: FileArtifact, primary: Optional[List[Outcome]], p
     inspection: Optional[Inspection] = first.facts if first.facts is not None else first.problem
     if inspection is None:
         return check_candidate(candidate, policy)
-    report = judge(candidate.path, candidate.location, inspection, policy)
+    report = judge(candidate.path, candidate.location, inspection, policy, _placement(candidate, inspection, policy))
     return [replace(report, alias_of=first.alias_of or first.path)]
 
 

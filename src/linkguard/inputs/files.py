@@ -24,6 +24,7 @@ class FileArtifact:
     identity: Optional[Tuple[int, int]] = None  # (st_dev, st_ino): the same file reached by another path
     links: int = 1  # st_nlink
     via_link: bool = False  # reached through a symlink inside the roots
+    root: str = ""  # the directory argument it was found under (the default package's root); "" for a file argument
 
     def open(self) -> IO[bytes]:
         return open(self.location, "rb")
@@ -88,7 +89,7 @@ def _directory(top: str, roots: List[str]) -> Iterator[Candidate]:
             continue
         try:
             if entry.is_symlink():
-                yield from _link(entry.path, roots)
+                yield from _link(entry.path, roots, top)
             elif entry.is_dir(follow_symlinks=False):
                 listing = _listing(entry.path)
                 if isinstance(listing, Problem):
@@ -96,7 +97,7 @@ def _directory(top: str, roots: List[str]) -> Iterator[Candidate]:
                 else:
                     stack.append(iter(listing))
             else:
-                yield _file(entry.path, entry.path, entry.stat(follow_symlinks=False))
+                yield _file(entry.path, entry.path, entry.stat(follow_symlinks=False), root=top)
         except OSError as exc:
             yield Problem(entry.path, entry.path, Unreadable(f"cannot stat: {exc.strerror}", "io"))
 
@@ -110,7 +111,7 @@ def _listing(directory: str) -> Union[List[os.DirEntry[str]], Problem]:
         return Problem(directory, directory, Unreadable(f"cannot list directory: {exc.strerror}", kind))
 
 
-def _link(path: str, roots: List[str]) -> Iterator[Candidate]:
+def _link(path: str, roots: List[str], root: str = "") -> Iterator[Candidate]:
     target = os.path.realpath(path)
     if not any(target == r or target.startswith(r.rstrip(os.sep) + os.sep) for r in roots):
         yield Skipped(path, f"symlink to {os.readlink(path)} leaves the given roots; not followed")
@@ -123,10 +124,10 @@ def _link(path: str, roots: List[str]) -> Iterator[Candidate]:
     if stat.S_ISDIR(st.st_mode):
         yield Skipped(path, "symlink to a directory inside the roots; its files are checked there")
         return
-    yield _file(path, path, st, via_link=True)
+    yield _file(path, path, st, via_link=True, root=root)
 
 
-def _file(path: str, location: str, st: os.stat_result, via_link: bool = False) -> Candidate:
+def _file(path: str, location: str, st: os.stat_result, via_link: bool = False, root: str = "") -> Candidate:
     mode = st.st_mode
     if stat.S_ISREG(mode):
         return FileArtifact(
@@ -136,6 +137,7 @@ def _file(path: str, location: str, st: os.stat_result, via_link: bool = False) 
             identity=(st.st_dev, st.st_ino),
             links=st.st_nlink,
             via_link=via_link,
+            root=root,
         )
     kind = (
         "FIFO"

@@ -17,6 +17,7 @@ from linkguard.model import (
     MachoSlice,
     Packing,
     PeFacts,
+    Placement,
     Report,
     Skipped,
     TargetVerdict,
@@ -242,8 +243,42 @@ def artifact_dict(artifact: ArtifactReport) -> Dict[str, Any]:
     entry["alias_of"] = None if artifact.alias_of is None else printable(artifact.alias_of)
     if artifact.targets:
         entry["targets"] = [target_dict(v) for v in artifact.targets]
+    if artifact.placement is not None:
+        entry.update(placement_dict(artifact.placement))
     entry["findings"] = [finding_dict(f) for f in artifact.findings]
     return entry
+
+
+def placement_dict(placement: Placement) -> Dict[str, Any]:
+    """Where the artifact lives: `package`, `host` (and its notes), and one `provisions` entry per need."""
+    package = placement.package
+    return {
+        "package": None
+        if package is None
+        else {
+            "kind": package.kind,
+            "name": None if package.name is None else printable(package.name),
+            "version": None if package.version is None else printable(package.version),
+            "root": printable(package.root),
+            "tags": [printable(t) for t in package.tags],
+            "os": [printable(t) for t in package.os],
+            "cpu": [printable(t) for t in package.cpu],
+            "libc": [printable(t) for t in package.libc],
+            "notes": [printable(n) for n in package.notes],
+        },
+        "host": placement.host,
+        "host_notes": [printable(n) for n in placement.host_notes],
+        "provisions": [
+            {
+                "need": printable(p.need),
+                "provided_by": None if p.provided_by is None else printable(p.provided_by),
+                "path": None if p.path is None else printable(p.path),
+                "how": None if p.how is None else printable(p.how),
+                "looked": [printable(w) for w in p.looked],
+            }
+            for p in placement.provisions
+        ],
+    }
 
 
 def target_dict(verdict: TargetVerdict) -> Dict[str, Any]:

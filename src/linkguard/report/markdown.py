@@ -154,7 +154,7 @@ def summary_markdown(report: Report, max_bytes: Optional[int] = None) -> str:
     ordered = ranked(report) + [a for a in report.artifacts if not a.findings]
     targets = _targets(report)
     table_head = _table_head(targets)
-    head = [_heading(report), "", _totals_line(report), ""]
+    head = [_heading(report), "", _totals_line(report), "", *_packages_section(report)]
     full = [_row(a, report.fail_on, details=True, targets=targets) for a in ordered]
     fixed = sum(_size(line) for line in (*head, *table_head))
     if max_bytes is None or fixed + sum(_size(row) for row in full) + _RESERVED_BYTES <= max_bytes:
@@ -192,6 +192,36 @@ def summary_markdown(report: Report, max_bytes: Optional[int] = None) -> str:
             "cause and fix is listed below the table. The complete report is in the log and in the JSON report."
         )
     return _join([*head, note, ""], rows, causes, table_head)
+
+
+MAX_PACKAGES_LISTED = 50  # packages the summary lists one per line; the rest are counted
+
+
+def _packages_section(report: Report) -> List[str]:
+    """One line per package (wheel, npm package, bundle) the artifacts live in, with how many of its artifacts have
+    findings; nothing when every artifact lives in the default package (the tree given)."""
+    from linkguard.report.text import package_label
+
+    counts: Dict[str, List[int]] = {}
+    labels: Dict[str, str] = {}
+    for artifact in report.artifacts:
+        package = artifact.placement.package if artifact.placement is not None else None
+        if package is None or package.kind == "tree":
+            continue
+        labels.setdefault(package.root, package_label(package))
+        tally = counts.setdefault(package.root, [0, 0])
+        tally[0] += 1
+        tally[1] += 1 if artifact.findings else 0
+    if not counts:
+        return []
+    lines = ["**Packages**", ""]
+    for root in list(counts)[:MAX_PACKAGES_LISTED]:
+        total, failing = counts[root]
+        state = f"{failing} of {_plural(total, 'artifact')} with findings" if failing else _plural(total, "artifact")
+        lines.append(f"- {escape_markdown(labels[root])}: {state}")
+    if len(counts) > MAX_PACKAGES_LISTED:
+        lines.append(f"- and {len(counts) - MAX_PACKAGES_LISTED} more packages")
+    return [*lines, ""]
 
 
 def _join(head: Sequence[str], rows: Sequence[str], tail: Sequence[str], table_head: Sequence[str]) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from linkguard.describe import linkage_line, original_line, packing_line
-from linkguard.model import EMPTY_RUN, ArtifactReport, Finding, Report, Severity, Skipped, Totals
+from linkguard.model import EMPTY_RUN, ArtifactReport, Finding, PackageInfo, Report, Severity, Skipped, Totals
 from linkguard.report import Rendered, RenderOptions, RunInfo
 from linkguard.report.escape import neutralize
 
@@ -112,8 +112,11 @@ class TextReporter:
     def render(self, report: Report, options: RenderOptions) -> Rendered:
         causes = CauseGroups()
         lines: List[str] = []
+        previous: Optional[str] = None
         for artifact in report.artifacts:
-            lines.extend(self.artifact_lines(artifact, options))
+            body = self.artifact_lines(artifact, options)
+            heading, previous = package_heading(artifact, previous)
+            lines.extend(([heading] if heading and body else []) + body)
             causes.add(artifact)
         lines.extend(self.closing_lines(causes, report.totals, report.skipped, options))
         return Rendered(text="\n".join(lines) + "\n")
@@ -217,11 +220,13 @@ class TextStream:
         self._options = options
         self._write = write
         self._causes = CauseGroups()
+        self._package: Optional[str] = None  # root of the package the last artifact lives in
 
     def artifact(self, artifact: ArtifactReport) -> None:
         lines = self._reporter.artifact_lines(artifact, self._options)
+        heading, self._package = package_heading(artifact, self._package)
         if lines:
-            self._write("\n".join(lines) + "\n")
+            self._write("\n".join(([heading] if heading else []) + lines) + "\n")
         self._causes.add(artifact)
 
     def skipped(self, skipped: Skipped) -> None:
@@ -230,6 +235,28 @@ class TextStream:
 
     def finish(self, totals: Totals) -> None:
         self._write("\n".join(self._reporter.closing_lines(self._causes, totals, (), self._options)) + "\n")
+
+
+def package_heading(artifact: ArtifactReport, previous: Optional[str]) -> Tuple[Optional[str], Optional[str]]:
+    """(`package wheel foo 1.0 at dist/foo.whl (cp311-cp311-linux_x86_64)` when the artifact opens a package other
+    than the previous artifact's, the package root now current). The default package (the tree given) has none."""
+    package = artifact.placement.package if artifact.placement is not None else None
+    if package is None or package.kind == "tree":
+        return None, None
+    if package.root == previous:
+        return None, previous
+    return _one_line(package_label(package)), package.root
+
+
+def package_label(package: PackageInfo) -> str:
+    """`wheel foo 1.0 at dist/foo.whl (cp311-cp311-linux_x86_64)`: what a reader needs to tell packages apart."""
+    label = " ".join(p for p in ("package", package.kind, package.name, package.version) if p) + f" at {package.root}"
+    declared = list(package.tags[:3]) + [f"{k}={','.join(v)}" for k, v in _npm_fields(package) if v]
+    return label + (f" ({'; '.join(declared)})" if declared else "")
+
+
+def _npm_fields(package: PackageInfo) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+    return (("os", package.os), ("cpu", package.cpu), ("libc", package.libc))
 
 
 def _one_line(text: str) -> str:

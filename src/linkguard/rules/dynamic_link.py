@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Optional
 
 from linkguard import remedies
 from linkguard.describe import highest_glibc, version_evidence
-from linkguard.model import DYNAMIC, SHARED_LIBRARY, ElfFacts, Finding, Inspection, MachoFacts, PeFacts, Severity
+from linkguard.model import (
+    DYNAMIC,
+    SHARED_LIBRARY,
+    ElfFacts,
+    Finding,
+    Inspection,
+    MachoFacts,
+    PeFacts,
+    Placement,
+    Severity,
+)
 from linkguard.policy import PathPolicy
 from linkguard.rules.base import RuleSpec
+from linkguard.rules.placement import in_package, looked_evidence, provided_note, unprovided
 
 
 class DynamicLink:
@@ -35,11 +46,18 @@ class DynamicLink:
         security_severity=None,  # not a security rule: a dynamic dependency breaks portability, not a trust boundary
     )
 
+    placed = True  # asked through check_placed: a need its package, host or platform provides is not a finding
+
     def check(self, inspection: Inspection, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:
+        yield from self.check_placed(inspection, policy, severity, None)
+
+    def check_placed(
+        self, inspection: Inspection, policy: PathPolicy, severity: Severity, placement: Optional[Placement]
+    ) -> Iterator[Finding]:
         if isinstance(inspection, (PeFacts, MachoFacts)):  # PE/Mach-O: a library outside the OS (rules/native.py)
             from linkguard.rules import native
 
-            yield from native.dynamic_link(self.spec, inspection, policy, severity)
+            yield from native.dynamic_link(self.spec, inspection, policy, severity, placement)
             return
         if not isinstance(inspection, ElfFacts):
             return
@@ -49,24 +67,33 @@ class DynamicLink:
         through = facts is not inspection
         if facts.linkage not in (DYNAMIC, SHARED_LIBRARY):
             return
+        needed = unprovided(placement, facts.needed)
+        if in_package(placement) and not needed and (facts.linkage == SHARED_LIBRARY or not facts.interpreter):
+            return  # a module of a package, every need provided there: what its package ships it for
         if facts.linkage == SHARED_LIBRARY:
             message = "a shared library"
-        elif facts.interpreter and not facts.needed:
-            message = (
-                f"interpreter-only PIE: no shared libraries, but it needs the loader {facts.interpreter}, "
-                "so it fails where that loader is missing (ldd calls it statically linked)"
-            )
+            if needed and in_package(placement):
+                message += f" that needs {', '.join(needed)}, which nothing where it lives provides"
+        elif facts.interpreter and not needed:
+            if facts.needed:
+                message = f"needs the loader {facts.interpreter}"
+            else:
+                message = (
+                    f"interpreter-only PIE: no shared libraries, but it needs the loader {facts.interpreter}, "
+                    "so it fails where that loader is missing (ldd calls it statically linked)"
+                )
         else:
-            count = len(facts.needed)
-            message = f"needs {count} shared librar{'y' if count == 1 else 'ies'} ({', '.join(facts.needed)})"
+            count = len(needed)
+            message = f"needs {count} shared librar{'y' if count == 1 else 'ies'} ({', '.join(needed)})"
             if facts.interpreter:
                 message += f" and the loader {facts.interpreter}"
+        message += provided_note(placement, facts.needed)
         glibc = highest_glibc(facts)
         if glibc:
             message += f"; highest glibc symbol version {glibc}"
         if through:
             message = "behind the packing, the original is dynamically linked: " + message
-        evidence = tuple(version_evidence(facts.version_needs))
+        evidence = tuple(version_evidence(facts.version_needs)) + tuple(looked_evidence(placement, needed))
         yield self.spec.finding(
             severity,
             message,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import fnmatch
-from typing import Iterator
+from typing import Iterator, Optional
 
 from linkguard import remedies
-from linkguard.model import ElfFacts, Finding, Inspection, MachoFacts, PeFacts, Severity
+from linkguard.model import ElfFacts, Finding, Inspection, MachoFacts, PeFacts, Placement, Severity
 from linkguard.policy import PathPolicy
 from linkguard.rules.base import RuleSpec
+from linkguard.rules.placement import unprovided
 
 
 class LibraryNotAllowed:
@@ -28,19 +29,27 @@ class LibraryNotAllowed:
         security_severity=None,  # not a security rule: the allow-list is a portability contract
     )
 
+    placed = True  # asked through check_placed: a need its package, host or platform provides is allowed
+
     def check(self, inspection: Inspection, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:
+        yield from self.check_placed(inspection, policy, severity, None)
+
+    def check_placed(
+        self, inspection: Inspection, policy: PathPolicy, severity: Severity, placement: Optional[Placement]
+    ) -> Iterator[Finding]:
         allowance = policy.allowance
         if isinstance(inspection, (PeFacts, MachoFacts)):  # PE/Mach-O: libraries outside the OS (rules/native.py)
             from linkguard.rules import native
 
-            yield from native.library_not_allowed(self.spec, inspection, policy, severity)
+            yield from native.library_not_allowed(self.spec, inspection, policy, severity, placement)
             return
         if not isinstance(inspection, ElfFacts) or allowance is None or allowance.libraries is None:
             return
         if not allowance.dynamic:
             return
         facts = inspection.effective
-        extra = [lib for lib in facts.needed if not any(fnmatch.fnmatchcase(lib, p) for p in allowance.libraries)]
+        needed = unprovided(placement, facts.needed)
+        extra = [lib for lib in needed if not any(fnmatch.fnmatchcase(lib, p) for p in allowance.libraries)]
         if not extra:
             return
         yield self.spec.finding(

@@ -7,11 +7,22 @@ finding (macOS has no static option at all, Apple QA1118). dynamic_link.py and u
 from __future__ import annotations
 
 import fnmatch
-from typing import TYPE_CHECKING, Iterator, List, Sequence, Union
+from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence, Tuple, Union
 
 from linkguard.describe import MAX_NAMES_SHOWN, dylib_names, import_names, packing_line
-from linkguard.model import ClrFacts, Finding, MachoFacts, MachoSlice, PeFacts, PeImport, Severity
+from linkguard.model import (
+    ClrFacts,
+    Finding,
+    MachoDylib,
+    MachoFacts,
+    MachoSlice,
+    PeFacts,
+    PeImport,
+    Placement,
+    Severity,
+)
 from linkguard.remedies.native import explain_native
+from linkguard.rules.placement import looked_evidence, provided_note, unprovided
 
 if TYPE_CHECKING:
     from linkguard.policy import PathPolicy
@@ -21,17 +32,23 @@ MAX_FUNCTIONS_SHOWN = 3
 NativeFacts = Union[PeFacts, MachoFacts]
 
 
-def dynamic_link(spec: RuleSpec, facts: NativeFacts, policy: PathPolicy, severity: Severity) -> Iterator[Finding]:
+def dynamic_link(
+    spec: RuleSpec, facts: NativeFacts, policy: PathPolicy, severity: Severity, placement: Optional[Placement] = None
+) -> Iterator[Finding]:
+    """A library outside the OS that nothing where the artifact lives (its package, its host) provides."""
     if policy.allowance is not None and policy.allowance.dynamic:
         return
     if isinstance(facts, PeFacts):
-        yield from _pe_dynamic(spec, facts, severity)
+        yield from _pe_dynamic(spec, facts, severity, placement)
     else:
-        yield from _macho_dynamic(spec, facts, severity)
+        yield from _macho_dynamic(spec, facts, severity, placement)
 
 
-def _pe_dynamic(spec: RuleSpec, facts: PeFacts, severity: Severity) -> Iterator[Finding]:
-    foreign = facts.foreign
+def _pe_dynamic(
+    spec: RuleSpec, facts: PeFacts, severity: Severity, placement: Optional[Placement]
+) -> Iterator[Finding]:
+    missing = set(unprovided(placement, [i.dll for i in facts.foreign]))
+    foreign = tuple(i for i in facts.foreign if i.dll in missing)
     if not foreign and facts.clr is None:
         return
     parts: List[str] = []
@@ -45,10 +62,11 @@ def _pe_dynamic(spec: RuleSpec, facts: PeFacts, severity: Severity) -> Iterator[
         lacks = _named_with_providers(foreign)
         parts.append(f"needs {count} DLL{'s' if count != 1 else ''} a bare Windows lacks: {lacks}")
     message = "; it also ".join(parts) if facts.clr is not None else parts[0]
+    message += provided_note(placement, [i.dll for i in facts.foreign])
     packed = facts.packing is not None
     if packed:
         message = "behind the packing (UPX keeps one import per original DLL), the original " + message
-    evidence = [_pe_evidence(i) for i in foreign]
+    evidence = [_pe_evidence(i) for i in foreign] + looked_evidence(placement, [i.dll for i in foreign])
     if facts.clr is not None:
         evidence.insert(0, f"CLR runtime header (data directory 14): {clr_text(facts.clr)}")
     yield spec.finding(
@@ -96,26 +114,33 @@ def _pe_evidence(item: PeImport) -> str:
     return text
 
 
-def _macho_dynamic(spec: RuleSpec, facts: MachoFacts, severity: Severity) -> Iterator[Finding]:
-    needing = [s for s in facts.slices if s.effective.foreign or s.effective.foreign_omitted]
+def _macho_dynamic(
+    spec: RuleSpec, facts: MachoFacts, severity: Severity, placement: Optional[Placement]
+) -> Iterator[Finding]:
+    def foreign(piece: MachoSlice) -> Tuple[MachoDylib, ...]:
+        missing = set(unprovided(placement, [d.path for d in piece.effective.foreign]))
+        return tuple(d for d in piece.effective.foreign if d.path in missing)
+
+    needing = [s for s in facts.slices if foreign(s) or s.effective.foreign_omitted]
     if not needing:
         return
     parts: List[str] = []
     for piece in needing:
         label = f"{piece.machine} slice" if facts.fat else "it"
         more = piece.effective.foreign_omitted
-        parts.append(f"{label} needs {dylib_names(piece.effective.foreign)}" + (f" and {more} more" if more else ""))
-    clean = [s.machine for s in facts.slices if not (s.effective.foreign or s.effective.foreign_omitted)]
+        parts.append(f"{label} needs {dylib_names(foreign(piece))}" + (f" and {more} more" if more else ""))
+    clean = [s.machine for s in facts.slices if not (foreign(s) or s.effective.foreign_omitted)]
     message = "; ".join(parts) + " (not part of macOS)"
     if clean:
         plural = len(clean) > 1
         message += f"; the {', '.join(clean)} slice{'s need' if plural else ' needs'} only macOS libraries"
+    message += provided_note(placement, [d.path for s in facts.slices for d in s.effective.foreign])
     through = any(s.original is not None for s in needing)
     if through:
         message = "behind the packing, " + message
     evidence: List[str] = []
     for piece in needing:
-        for dylib in piece.effective.foreign:
+        for dylib in foreign(piece):
             note = dylib.note
             kind = "" if dylib.kind == "load" else f" ({_kind_text(dylib.kind)})"
             where = f" (resolves to {dylib.resolved})" if dylib.resolved else ""
@@ -127,6 +152,7 @@ def _macho_dynamic(spec: RuleSpec, facts: MachoFacts, severity: Severity) -> Ite
             evidence.append(
                 f"{piece.machine}: LC_RPATH " + ":".join(piece.effective.rpaths) + (f" and {more} more" if more else "")
             )
+    evidence += looked_evidence(placement, [d.path for s in needing for d in foreign(s)])
     yield spec.finding(
         severity,
         message,
@@ -187,7 +213,7 @@ def _macho_packed_message(piece: MachoSlice, fat: bool) -> str:
 
 
 def library_not_allowed(
-    spec: RuleSpec, facts: NativeFacts, policy: PathPolicy, severity: Severity
+    spec: RuleSpec, facts: NativeFacts, policy: PathPolicy, severity: Severity, placement: Optional[Placement] = None
 ) -> Iterator[Finding]:
     """LG103 where dynamic linking is allowed: non-OS libraries outside the allowance's `libraries` globs (DLL
     names match case-insensitively, as Windows resolves them)."""
@@ -196,10 +222,12 @@ def library_not_allowed(
         return
     if isinstance(facts, PeFacts):
         patterns = [p.lower() for p in allowance.libraries]
-        names = list(dict.fromkeys(i.dll for i in facts.foreign))
+        names = unprovided(placement, list(dict.fromkeys(i.dll for i in facts.foreign)))
         extra = [n for n in names if not any(fnmatch.fnmatchcase(n.lower(), p) for p in patterns)]
     else:
-        paths = list(dict.fromkeys(d.location for s in facts.slices for d in s.effective.foreign))
+        dylibs = [d for s in facts.slices for d in s.effective.foreign]
+        kept = set(unprovided(placement, [d.path for d in dylibs]))
+        paths = list(dict.fromkeys(d.location for d in dylibs if d.path in kept))
         extra = [n for n in paths if not any(fnmatch.fnmatchcase(n, p) for p in allowance.libraries)]
     if not extra:
         return

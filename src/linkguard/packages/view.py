@@ -1,0 +1,258 @@
+"""A view of a package's files: their names, the facts of one file by path, and small text files.
+
+Two kinds of tree hold packages: a directory on disk (`DirectoryView`: the filesystem under the root given, each
+listing, file's facts and library read once per process) and an archive (`ArchiveView`: the member names and the
+facts of its executable members, collected while the archive streams past, and small text members read on demand
+by random access for a zip or one extra pass for a tar). Paths are relative to the tree's root, `/`-separated.
+Nothing here judges: resolution (resolve/package.py) asks the questions.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import tarfile
+import zipfile
+from typing import Callable, Dict, FrozenSet, Iterable, Mapping, Optional, Set, Tuple, Union
+
+from linkguard.model import ElfFacts, LibraryFacts, MachoFacts, PackageInfo, PeFacts
+from linkguard.packages.detect import Found, describe, find
+
+Facts = Union[ElfFacts, PeFacts, MachoFacts]
+MAX_DIRECTORY_VIEWS = 64  # directory roots whose listings and facts one process keeps
+METADATA_NAMES = frozenset({"WHEEL", "METADATA", "package.json", "Info.plist", "__init__.py"})
+MAX_PREFETCHED = 256  # metadata members read together in one pass over an archive
+
+
+def library_of(facts: ElfFacts) -> LibraryFacts:
+    """What a loader reads of an ELF object whose facts are known (its effective, unpacked facts)."""
+    facts = facts.effective
+    return LibraryFacts(
+        machine=facts.machine,
+        bits=facts.bits,
+        soname=facts.soname,
+        needed=facts.needed,
+        rpath=facts.rpath,
+        runpath=facts.runpath,
+        version_needs=facts.version_needs,
+    )
+
+
+class PackageView:
+    """The questions resolution asks of a tree; `display_root` is how the tree's root is shown (its argument)."""
+
+    def __init__(self, display_root: str) -> None:
+        self.display_root = display_root
+        self._packages: Dict[str, Tuple[Found, PackageInfo]] = {}  # by directory
+        self._described: Dict[Found, PackageInfo] = {}
+        self._rooted: Dict[str, Optional[Found]] = {}  # by directory: the package rooted there, if any
+
+    def package(self, relative: str) -> Tuple[Found, PackageInfo]:
+        """The innermost package holding the file at `relative`, recognised once per directory."""
+        directory = posixpath.dirname(relative)
+        cache = self._packages
+        described = self._described
+        if directory not in cache:
+            found = find(relative, self, self._rooted)
+            if found not in described:
+                archive = self.display_root if not found.root else ""
+                described[found] = describe(found, self.display(found.root), self.text, archive)
+            cache[directory] = (found, described[found])
+        return cache[directory]
+
+    def listing(self, directory: str) -> Optional[FrozenSet[str]]:
+        raise NotImplementedError
+
+    def facts(self, relative: str) -> Optional[Facts]:
+        raise NotImplementedError
+
+    def library(self, relative: str) -> Optional[LibraryFacts]:
+        raise NotImplementedError
+
+    def text(self, relative: str, cap: int) -> Optional[bytes]:
+        raise NotImplementedError
+
+    def exists(self, relative: str) -> bool:
+        names = self.listing(posixpath.dirname(relative))
+        return names is not None and posixpath.basename(relative) in names
+
+    def find_folded(self, directory: str, name: str) -> Optional[str]:
+        """The entry of `directory` named `name` compared case-insensitively (as Windows and macOS find files)."""
+        names = self.listing(directory)
+        if names is None:
+            return None
+        if name in names:
+            return name
+        folded = name.lower()
+        return next((n for n in sorted(names) if n.lower() == folded), None)
+
+    def display(self, relative: str) -> str:
+        """The display path of a file of the tree, as the walk shows it."""
+        return posixpath.join(self.display_root, relative) if relative else self.display_root
+
+
+class DirectoryView(PackageView):
+    """A directory on disk: listings, facts and libraries read once each."""
+
+    def __init__(self, root: str, display_root: str, read: Callable[[str, int], object]) -> None:
+        super().__init__(display_root)
+        self.root = root
+        self._read = read  # (location, size) -> Inspection or None: readers.read_artifact on a file artifact
+        self._listings: Dict[str, Optional[FrozenSet[str]]] = {}
+        self._facts: Dict[str, Optional[Facts]] = {}
+        self._libraries: Dict[str, Optional[LibraryFacts]] = {}
+
+    def _location(self, relative: str) -> str:
+        return os.path.join(self.root, *relative.split("/")) if relative else self.root
+
+    def listing(self, directory: str) -> Optional[FrozenSet[str]]:
+        if directory in self._listings:
+            return self._listings[directory]
+        try:
+            names: Optional[FrozenSet[str]] = frozenset(os.listdir(self._location(directory)))
+        except OSError:
+            names = None
+        self._listings[directory] = names
+        return names
+
+    def facts(self, relative: str) -> Optional[Facts]:
+        if relative not in self._facts:
+            location = self._location(relative)
+            try:
+                size = os.stat(location).st_size
+            except OSError:
+                self._facts[relative] = None
+                return None
+            found = self._read(location, size)
+            self._facts[relative] = found if isinstance(found, (ElfFacts, PeFacts, MachoFacts)) else None
+        return self._facts[relative]
+
+    def library(self, relative: str) -> Optional[LibraryFacts]:
+        if relative not in self._libraries:
+            facts = self.facts(relative)
+            self._libraries[relative] = library_of(facts) if isinstance(facts, ElfFacts) else None
+        return self._libraries[relative]
+
+    def text(self, relative: str, cap: int) -> Optional[bytes]:
+        try:
+            with open(self._location(relative), "rb") as handle:
+                data = handle.read(cap + 1)
+        except OSError:
+            return None
+        return data if len(data) <= cap else None
+
+
+def member_name(name: str) -> str:
+    """A member's name as a path inside the archive: without leading `./` and `/` (as tar and unzip extract it)."""
+    while name.startswith("./") or name.startswith("/"):
+        name = name[2:] if name.startswith("./") else name[1:]
+    return name
+
+
+class ArchiveView(PackageView):
+    """An archive's members: names and facts collected as the archive streamed past; text read on demand."""
+
+    def __init__(
+        self,
+        display_root: str,
+        names: Iterable[str],
+        facts: Mapping[str, Facts],
+        texts: Optional[Callable[[Set[str], int], Dict[str, bytes]]] = None,
+        separator: str = "!",
+    ) -> None:
+        super().__init__(display_root)
+        self.separator = separator  # between the archive's path and a member's, as the walk shows members
+        self._facts = {member_name(k): v for k, v in facts.items()}
+        self._texts = texts
+        self._read_texts: Dict[str, Optional[bytes]] = {}
+        tree: Dict[str, Set[str]] = {}
+        for name in names:
+            name = member_name(name).rstrip("/")
+            while name:
+                parent, _, base = name.rpartition("/")
+                tree.setdefault(parent, set()).add(base)
+                name = parent
+        self._tree = {k: frozenset(v) for k, v in tree.items()}
+
+    def listing(self, directory: str) -> Optional[FrozenSet[str]]:
+        return self._tree.get(directory)
+
+    def display(self, relative: str) -> str:
+        if not relative or not self.display_root:
+            return relative or self.display_root
+        return f"{self.display_root}{self.separator}{relative}"
+
+    def facts(self, relative: str) -> Optional[Facts]:
+        return self._facts.get(relative)
+
+    def library(self, relative: str) -> Optional[LibraryFacts]:
+        facts = self._facts.get(relative)
+        return library_of(facts) if isinstance(facts, ElfFacts) else None
+
+    def text(self, relative: str, cap: int) -> Optional[bytes]:
+        if relative not in self._read_texts:
+            if self._texts is None or not self.exists(relative):
+                self._read_texts[relative] = None
+            else:
+                # A tar is read again from its start for this: ask for every metadata file at once, not one a pass.
+                wanted = {relative, *(n for n in self._metadata_names() if n not in self._read_texts)}
+                self._read_texts.update({**dict.fromkeys(wanted), **self._texts(wanted, cap)})
+        return self._read_texts[relative]
+
+    def _metadata_names(self) -> Set[str]:
+        """The members package recognition and resolution may read (WHEEL, METADATA, package.json, Info.plist,
+        __init__.py), at most MAX_PREFETCHED of them."""
+        out: Set[str] = set()
+        for directory, names in self._tree.items():
+            for name in names & METADATA_NAMES:
+                out.add(posixpath.join(directory, name) if directory else name)
+                if len(out) >= MAX_PREFETCHED:
+                    return out
+        return out
+
+
+def zip_texts(location: str) -> Callable[[Set[str], int], Dict[str, bytes]]:
+    """Small members of a zip on disk, read by random access through its central directory."""
+
+    def read(wanted: Set[str], cap: int) -> Dict[str, bytes]:
+        out: Dict[str, bytes] = {}
+        try:
+            with zipfile.ZipFile(location) as archive:
+                for name in wanted:
+                    info = archive.getinfo(name)
+                    if info.file_size <= cap:
+                        with archive.open(info) as member:
+                            data = member.read(cap + 1)
+                        if len(data) <= cap:
+                            out[name] = data
+        except (OSError, KeyError, zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, EOFError):
+            pass  # the walk has reported the archive's defects; a metadata file we cannot read is absent
+        return out
+
+    return read
+
+
+def tar_texts(location: str, max_members: int) -> Callable[[Set[str], int], Dict[str, bytes]]:
+    """Small members of a tar on disk (any compression tarfile reads), found in one more pass over the stream."""
+
+    def read(wanted: Set[str], cap: int) -> Dict[str, bytes]:
+        out: Dict[str, bytes] = {}
+        members = 0
+        try:
+            with tarfile.open(location, "r:*") as archive:
+                for info in archive:
+                    members += 1
+                    if members > max_members:
+                        break
+                    name = member_name(info.name)
+                    if name in wanted and info.isreg() and info.size <= cap:
+                        handle = archive.extractfile(info)
+                        if handle is not None:
+                            out[name] = handle.read(cap)
+                    if len(out) == len(wanted):
+                        break
+        except (OSError, tarfile.TarError, EOFError, ValueError):
+            pass  # as for zip: the walk reported the defect; the file is absent here
+        return out
+
+    return read

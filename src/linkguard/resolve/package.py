@@ -1,0 +1,503 @@
+"""Resolution within a package: for every need of an artifact, who provides it where the artifact lives.
+
+Pure judgement of facts against a `PackageView` (no bytes parsed here): one `model.Provision` per need, found as
+the format's own loader would find it, in this order:
+- ELF (glibc's ld.so, through resolve/glibc.py): the DT_RPATH of the loading chain when the object has no
+  DT_RUNPATH, then its DT_RUNPATH; only `$ORIGIN` entries that land inside the package count (auditwheel's
+  `<pkg>.libs/`); then what the declared platform provides (`packages.tags.os_provided`, "os") and the host;
+- PE (the Windows loader as CPython and Node load modules): a DLL of the OS ("os"), the host, the directory of
+  the loading module (the application directory for an `.exe`), then the directories the package adds at import
+  time (delvewheel's `os.add_dll_directory` patch in an `__init__.py`);
+- Mach-O (dyld): `/usr/lib` and `/System/Library` ("os"), the host, then `@loader_path`, `@executable_path` (the
+  program itself, or an `.app`'s `Contents/MacOS` program) and `@rpath` through the LC_RPATH entries of the module
+  and of the app's program that loads it.
+A need nobody provides has `provided_by` None and `looked`: where the loader would have looked, in its terms.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from dataclasses import replace
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
+
+from linkguard.model import (
+    ElfFacts,
+    LibraryFacts,
+    MachoFacts,
+    MachoSlice,
+    PackageInfo,
+    PeFacts,
+    Placement,
+    Provision,
+    TargetVerdict,
+)
+from linkguard.packages import detect
+from linkguard.packages.hosts import Host, host_of
+from linkguard.packages.tags import os_provided
+from linkguard.packages.view import MAX_DIRECTORY_VIEWS, ArchiveView, DirectoryView, Facts, PackageView, member_name
+from linkguard.resolve import glibc
+
+PKG = "/@package"  # the package root as ld.so's search sees it: an `..` above it leaves the package
+LD_DEFAULTS = "ld.so.cache and the default directories (/lib, /usr/lib, ...): the system's, not the package's"
+WINDOWS_SYSTEM = "the system directories (System32, the Windows directory) and PATH: a bare Windows lacks it"
+# delvewheel's patch: `def _delvewheel_patch_1_5_0():` (older: `_delvewheel_init_patch_0_0_14`) and in its body
+# `libs_dir = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, '<pkg>.libs'))`.
+DELVEWHEEL_PATCH = re.compile(r"def _delvewheel_(?:init_)?patch_[0-9_]+\(\):")
+DELVEWHEEL_DIR = re.compile(r"os\.path\.join\(\s*os\.path\.dirname\(__file__\)\s*,([^()]*)\)")
+INIT_CAP = 1 << 20  # bytes of an __init__.py read at most
+
+
+def place(facts: Facts, relative: str, view: PackageView) -> Placement:
+    """The artifact at `relative` (inside the view's tree): its package, host and one provision per need."""
+    found, package = view.package(relative)
+    host = host_of(facts)
+    provided = os_provided(package, facts)
+    inside = _inside(found.root, relative)
+    if isinstance(facts, ElfFacts):
+        provisions = elf_provisions(facts, inside, _Scope(view, found, package), host, provided)
+    elif isinstance(facts, PeFacts):
+        provisions = pe_provisions(facts, inside, _Scope(view, found, package), host)
+    else:
+        provisions = macho_provisions(facts, inside, _Scope(view, found, package), host)
+    return Placement(
+        package=package,
+        host=host.name if host is not None else None,
+        host_notes=host.notes if host is not None else (),
+        provisions=tuple(provisions),
+    )
+
+
+def _inside(root: str, relative: str) -> str:
+    return relative[len(root) + 1 :] if root else relative
+
+
+class _Scope:
+    """The package's files, with paths relative to the package root (the tree's view is relative to the tree)."""
+
+    def __init__(self, view: PackageView, found: detect.Found, package: PackageInfo) -> None:
+        self.view = view
+        self.found = found
+        self.package = package
+
+    def tree(self, inside: str) -> str:
+        return posixpath.join(self.found.root, inside) if self.found.root and inside else inside or self.found.root
+
+    def display(self, inside: str) -> str:
+        return self.view.display(self.tree(inside))
+
+    def find(self, directory: str, name: str) -> Optional[str]:
+        """`directory/name` inside the package, the name compared case-insensitively; None when absent."""
+        hit = self.view.find_folded(self.tree(directory), name)
+        return posixpath.join(directory, hit) if hit is not None and directory else hit
+
+
+def normalized(directory: str, rest: str) -> Optional[str]:
+    """`directory/rest` with `.` and `..` resolved, relative to the package root; None when it leaves it."""
+    joined = posixpath.normpath(posixpath.join(PKG, directory, rest))
+    if joined == PKG:
+        return ""
+    if not joined.startswith(PKG + "/"):
+        return None
+    return joined[len(PKG) + 1 :]
+
+
+# ---------------------------------------------------------------------------------------------------- ELF
+
+
+class _ElfFiles:
+    """The package as glibc's `Files`: `/@package/<path>` is the file at <path> inside the package."""
+
+    def __init__(self, scope: _Scope) -> None:
+        self.scope = scope
+
+    def host_path(self, path: str) -> Optional[str]:
+        return None
+
+    def object(self, path: str) -> Optional[LibraryFacts]:
+        path = posixpath.normpath(path)
+        if not path.startswith(PKG + "/"):
+            return None
+        return self.scope.view.library(self.scope.tree(path[len(PKG) + 1 :]))
+
+
+class _Nowhere:
+    """What lies outside the package: nothing (the system's files are not the package's)."""
+
+    def host_path(self, path: str) -> Optional[str]:
+        return None
+
+    def object(self, path: str) -> Optional[LibraryFacts]:
+        return None
+
+
+def elf_provisions(
+    facts: ElfFacts, inside: str, scope: _Scope, host: Optional[Host], provided: frozenset[str]
+) -> List[Provision]:
+    facts = facts.effective
+    if not facts.needed:
+        return []
+    found: Dict[str, str] = {}
+    if facts.rpath or facts.runpath:  # only a search path can reach into the package: without one, nothing to do
+        program = glibc.Loaded(
+            posixpath.join(PKG, inside),
+            LibraryFacts(facts.machine, facts.bits, facts.soname, facts.needed, facts.rpath, facts.runpath),
+            _ElfFiles(scope),
+            None,
+        )
+        lib = "lib64" if facts.bits == 64 else "lib"
+        search = glibc.Search(target=_Nowhere(), cache=None, default_dirs=(), lib=lib)
+        glibc.resolve(program.path, program.facts, program.files, facts.interpreter or "", search)
+        for hit in search.resolved:
+            if hit.required_by == program.path and hit.provided_by == "bundled":
+                found.setdefault(hit.needed, hit.path)
+    out: List[Provision] = []
+    looked: Optional[Tuple[str, ...]] = None  # the same for every need of this object: computed once
+    for need in facts.needed:
+        path = found.get(need)
+        if path is not None:
+            where = posixpath.normpath(path)[len(PKG) + 1 :]
+            how = _elf_how(facts, inside, posixpath.dirname(where))
+            out.append(Provision(need, f"bundled:{where}", scope.display(where), how))
+        elif need in provided:
+            out.append(Provision(need, "os", how=f"the platform {_declared(scope.package)} provides it"))
+        elif host is not None and host.provides(need):
+            out.append(Provision(need, f"host:{host.name}", how=f"{host.name} provides it"))
+        elif not facts.rpath and not facts.runpath:
+            out.append(_system_only(need))
+        else:
+            if looked is None:
+                looked = tuple(_elf_looked(facts, inside, scope))
+            out.append(Provision(need, None, looked=looked))
+    return out
+
+
+_SYSTEM_ONLY: Dict[str, Provision] = {}  # frozen, so shared: most objects of a tree name the same few libraries
+MAX_SYSTEM_ONLY = 4096
+
+
+def _system_only(need: str) -> Provision:
+    """The provision of a need that only the system's directories could satisfy (no search path in the object)."""
+    provision = _SYSTEM_ONLY.get(need)
+    if provision is None:
+        if len(_SYSTEM_ONLY) >= MAX_SYSTEM_ONLY:
+            _SYSTEM_ONLY.clear()
+        provision = _SYSTEM_ONLY[need] = Provision(need, None, looked=(LD_DEFAULTS,))
+    return provision
+
+
+def _declared(package: PackageInfo) -> str:
+    return ", ".join(package.tags[:2]) if package.tags else f"{package.kind} {package.name or package.root}"
+
+
+def _elf_entries(facts: ElfFacts) -> List[Tuple[str, str]]:
+    """(tag, entry) in ld.so's order for the object's own needs: DT_RPATH only when there is no DT_RUNPATH."""
+    entries: List[Tuple[str, str]] = []
+    if not facts.runpath:
+        entries += [("DT_RPATH", part) for entry in facts.rpath for part in entry.split(":")]
+    entries += [("DT_RUNPATH", part) for entry in facts.runpath for part in entry.split(":")]
+    return entries
+
+
+def _origin_dir(entry: str, inside: str, machine: str) -> Optional[str]:
+    """The directory (inside the package) an `$ORIGIN` entry names; None for another entry or one leaving it."""
+    if "$ORIGIN" not in entry and "${ORIGIN}" not in entry:
+        return None
+    origin = posixpath.join(PKG, posixpath.dirname(inside))
+    search = glibc.Search(target=_Nowhere(), cache=None, default_dirs=(), lib="lib")
+    expanded = glibc.expand(entry, origin, search, machine)
+    if expanded is None:
+        return None
+    path = posixpath.normpath(expanded)  # `..` resolved first: what climbs above the package root has left it
+    if path == PKG:
+        return ""
+    return path[len(PKG) + 1 :] if path.startswith(PKG + "/") else None
+
+
+def _elf_how(facts: ElfFacts, inside: str, directory: str) -> str:
+    for tag, entry in _elf_entries(facts):
+        if _origin_dir(entry, inside, facts.machine) == directory:
+            return f"{tag} {entry}"
+    return "the loading chain's DT_RPATH"
+
+
+def _elf_looked(facts: ElfFacts, inside: str, scope: _Scope) -> List[str]:
+    if not facts.rpath and not facts.runpath:
+        return [LD_DEFAULTS]
+    looked: List[str] = []
+    for tag, entry in _elf_entries(facts):
+        directory = _origin_dir(entry, inside, facts.machine)
+        if directory is not None:
+            looked.append(f"{scope.display(directory)}/ ({tag} {entry})")
+        elif "$ORIGIN" in entry or "${ORIGIN}" in entry:
+            looked.append(f"{entry} ({tag}): leaves the package")
+        elif entry:
+            looked.append(f"{entry} ({tag}): outside the package")
+    looked.append(LD_DEFAULTS)
+    return looked
+
+
+# ----------------------------------------------------------------------------------------------------- PE
+
+
+def pe_provisions(facts: PeFacts, inside: str, scope: _Scope, host: Optional[Host]) -> List[Provision]:
+    out: List[Provision] = []
+    module_dir = posixpath.dirname(inside)
+    first = "the application directory" if facts.type == "EXE" else "the directory of the loading module"
+    added: Optional[List[Tuple[str, str]]] = None
+    seen: set[str] = set()
+    for item in facts.imports:
+        folded = item.dll.lower()
+        if folded in seen:
+            continue
+        seen.add(folded)
+        if item.platform:
+            out.append(Provision(item.dll, "os", how="a bare Windows provides it"))
+            continue
+        if host is not None and host.provides(item.dll):
+            out.append(Provision(item.dll, f"host:{host.name}", how=f"{host.name} provides it"))
+            continue
+        hit = scope.find(module_dir, item.dll)
+        if hit is not None:
+            out.append(_pe_bundled(item.dll, hit, scope, facts, first))
+            continue
+        if added is None:
+            added = _added_dirs(inside, scope)
+        provision = None
+        for directory, init in added:
+            hit = scope.find(directory, item.dll)
+            if hit is not None:
+                how = f"os.add_dll_directory({directory or '.'}) in {init} (delvewheel's patch)"
+                provision = _pe_bundled(item.dll, hit, scope, facts, how)
+                break
+        if provision is None:
+            looked = [f"{scope.display(module_dir) or '.'}/ ({first})"]
+            looked += [f"{scope.display(d)}/ (added by {init})" for d, init in added]
+            looked.append(WINDOWS_SYSTEM)
+            provision = Provision(item.dll, None, looked=tuple(looked))
+        out.append(provision)
+    return out
+
+
+def _pe_bundled(dll: str, hit: str, scope: _Scope, facts: PeFacts, how: str) -> Provision:
+    """A DLL found in the package: unless it is for another machine (the loader then fails, it does not search
+    on: ERROR_BAD_EXE_FORMAT)."""
+    other = scope.view.facts(scope.tree(hit))
+    if isinstance(other, PeFacts) and other.machine != facts.machine:
+        why = f"{scope.display(hit)} ({how}) is a {other.machine} DLL; this module is {facts.machine}"
+        return Provision(dll, None, looked=(why,))
+    return Provision(dll, f"bundled:{hit}", scope.display(hit), how)
+
+
+def _added_dirs(inside: str, scope: _Scope) -> List[Tuple[str, str]]:
+    """(directory, __init__.py) for each directory a package of this one adds at import time (delvewheel): the
+    module's own packages' `__init__.py` and the top-level packages' are read."""
+    candidates: List[str] = []
+    for directory in detect.ancestors(inside)[:-1]:
+        candidates.append(posixpath.join(directory, "__init__.py"))
+    for name in sorted(scope.view.listing(scope.found.root) or ()):
+        if scope.view.exists(scope.tree(posixpath.join(name, "__init__.py"))):
+            candidates.append(posixpath.join(name, "__init__.py"))
+    out: List[Tuple[str, str]] = []
+    for init in dict.fromkeys(candidates):
+        data = scope.view.text(scope.tree(init), INIT_CAP)
+        if data is None:
+            continue
+        text = data.decode("utf-8", "replace")
+        if not DELVEWHEEL_PATCH.search(text):
+            continue
+        for match in DELVEWHEEL_DIR.finditer(text):
+            added = _joined_dir(posixpath.dirname(init), match.group(1))
+            if added is not None and (added, init) not in out:
+                out.append((added, init))
+    return out
+
+
+def _joined_dir(base: str, arguments: str) -> Optional[str]:
+    """`os.pardir, 'pkg.libs'` after `os.path.dirname(__file__)` -> the directory inside the package."""
+    parts: List[str] = []
+    for argument in arguments.split(","):
+        argument = argument.strip()
+        if argument == "os.pardir":
+            parts.append("..")
+        elif len(argument) >= 2 and argument[0] == argument[-1] and argument[0] in "'\"":
+            parts.append(argument[1:-1])
+        elif argument:
+            return None  # an expression we do not evaluate
+    return normalized(base, "/".join(parts) or ".")
+
+
+# -------------------------------------------------------------------------------------------------- Mach-O
+
+
+def macho_provisions(facts: MachoFacts, inside: str, scope: _Scope, host: Optional[Host]) -> List[Provision]:
+    chosen: Dict[str, Provision] = {}
+    program = _app_program(scope) if scope.found.kind == "app" else None
+    program_facts = scope.view.facts(scope.tree(program)) if program is not None and program != inside else None
+    for piece in facts.slices:
+        piece = piece.effective
+        loader_rpaths = _program_rpaths(program_facts, piece.machine)
+        for dylib in piece.dylibs:
+            provision = _dylib(dylib.path, dylib.platform, piece, inside, program, loader_rpaths, scope, host)
+            earlier = chosen.get(dylib.path)
+            if earlier is None or (earlier.provided_by is not None and provision.provided_by is None):
+                chosen[dylib.path] = provision  # one slice that cannot find it decides
+    return list(chosen.values())
+
+
+def _app_program(scope: _Scope) -> Optional[str]:
+    program = detect.bundle_executable(scope.found.root, scope.view.text, scope.view)
+    return _inside(scope.found.root, program) if program is not None else None
+
+
+def _program_rpaths(program: Optional[Facts], machine: str) -> Sequence[str]:
+    if not isinstance(program, MachoFacts):
+        return ()
+    for piece in program.slices:
+        if piece.effective.machine == machine:
+            return piece.effective.rpaths
+    return ()
+
+
+def _dylib(
+    path: str,
+    platform: bool,
+    piece: MachoSlice,
+    inside: str,
+    program: Optional[str],
+    program_rpaths: Sequence[str],
+    scope: _Scope,
+    host: Optional[Host],
+) -> Provision:
+    if platform:
+        return Provision(path, "os", how="part of macOS")
+    if host is not None and host.provides(path):
+        return Provision(path, f"host:{host.name}", how=f"{host.name} provides it")
+    loader_dir = posixpath.dirname(inside)
+    if piece.type == "EXECUTE":
+        executable_dir: Optional[str] = loader_dir
+    else:
+        executable_dir = posixpath.dirname(program) if program is not None else None
+
+    def expand(token_path: str) -> Tuple[Optional[str], str]:
+        """(path inside the package or None, how it was formed)."""
+        if token_path.startswith("@loader_path/"):
+            return normalized(loader_dir, token_path[len("@loader_path/") :]), "@loader_path"
+        if token_path.startswith("@executable_path/"):
+            if executable_dir is None:
+                return None, "@executable_path (no program of this package loads it)"
+            return normalized(executable_dir, token_path[len("@executable_path/") :]), "@executable_path"
+        return None, "outside the package"
+
+    looked: List[str] = []
+    if path.startswith("@rpath/"):
+        rest = path[len("@rpath/") :]
+        rpaths = [(r, "LC_RPATH") for r in piece.rpaths]
+        if program is not None and program != inside:
+            rpaths += [(r, f"LC_RPATH of {scope.display(program)}") for r in program_rpaths]
+        for rpath, where in rpaths:
+            if rpath.startswith("@loader_path") and where != "LC_RPATH":
+                directory = normalized(posixpath.dirname(program or ""), rpath[len("@loader_path") :].lstrip("/"))
+                how = "@loader_path"
+            else:
+                directory, how = expand(rpath.rstrip("/") + "/") if rpath.startswith("@") else (None, "absolute")
+                directory = directory.rstrip("/") if directory else directory
+            if directory is None:
+                looked.append(f"{rpath} ({where}): {how if how != 'absolute' else 'outside the package'}")
+                continue
+            hit = scope.find(directory, rest)
+            if hit is not None:
+                return Provision(path, f"bundled:{hit}", scope.display(hit), f"@rpath via {where} {rpath}")
+            looked.append(f"{scope.display(directory)}/ ({where} {rpath})")
+        if not rpaths:
+            looked.append("no LC_RPATH in the module or its loader: @rpath expands to nothing")
+        return Provision(path, None, looked=tuple(looked))
+    if path.startswith("@"):
+        target, how = expand(path)
+        if target is not None:
+            hit = scope.find(posixpath.dirname(target), posixpath.basename(target))
+            if hit is not None:
+                return Provision(path, f"bundled:{hit}", scope.display(hit), how)
+            return Provision(path, None, looked=(f"{scope.display(target)} ({how})",))
+        return Provision(path, None, looked=(f"{path}: {how}",))
+    return Provision(path, None, looked=(f"{path} (an absolute path outside the package and outside macOS)",))
+
+
+# ------------------------------------------------------------------------------------------- where views come from
+
+
+class ArchiveMembers:
+    """One archive walk's members, gathered as they stream past: the names of every member and the facts of the
+    executable ones, per container (the archive itself, and each archive nested in it). Once the walk is over,
+    `placement` resolves each executable member against its container's complete view."""
+
+    def __init__(self, display: str, texts: Optional[Callable[[Set[str], int], Dict[str, bytes]]]) -> None:
+        self.display = display
+        self._texts = texts  # small members of the outer archive, read on demand (the nested ones have none)
+        self._names: Dict[str, List[str]] = {}
+        self._facts: Dict[str, Dict[str, Facts]] = {}
+        self._views: Dict[str, ArchiveView] = {}
+
+    def _split(self, path: str) -> Tuple[str, str]:
+        if path.startswith(self.display + "!") and "!" not in path[len(self.display) + 1 :]:
+            return self.display, member_name(path[len(self.display) + 1 :])
+        container, _, member = path.rpartition("!")
+        return container or self.display, member_name(member)
+
+    def add(self, path: str, facts: Optional[Facts] = None) -> None:
+        container, member = self._split(path)
+        self._names.setdefault(container, []).append(member)
+        if facts is not None:
+            self._facts.setdefault(container, {})[member] = facts
+
+    def placement(self, path: str, facts: Facts) -> Placement:
+        container, member = self._split(path)
+        view = self._views.get(container)
+        if view is None:
+            texts = self._texts if container == self.display else None
+            view = ArchiveView(container, self._names.get(container, ()), self._facts.get(container, {}), texts)
+            self._views[container] = view
+        return place(facts, member, view)
+
+
+_DIRECTORY_VIEWS: Dict[str, DirectoryView] = {}  # per process: one view per directory argument
+
+
+def on_disk(path: str, location: str, root: str, facts: Facts, read: Callable[[str, int], object]) -> Placement:
+    """The placement of a file found under the directory argument `root` (a file argument is its own package)."""
+    if not root:
+        view: PackageView = ArchiveView(posixpath.dirname(path), (posixpath.basename(path),), {}, separator="/")
+        placement = place(facts, posixpath.basename(path), view)
+        package = placement.package
+        return replace(placement, package=replace(package, root=path)) if package is not None else placement
+    directory = _DIRECTORY_VIEWS.get(root)
+    if directory is None:
+        if len(_DIRECTORY_VIEWS) >= MAX_DIRECTORY_VIEWS:
+            _DIRECTORY_VIEWS.clear()
+        directory = _DIRECTORY_VIEWS[root] = DirectoryView(root, root, read)
+    prefix = root.rstrip(os.sep) + os.sep
+    # The walk joins the root and the names below it: a prefix, not a relpath (which stats nothing but is slow).
+    relative = location[len(prefix) :] if location.startswith(prefix) else os.path.relpath(location, root)
+    return place(facts, relative.replace(os.sep, "/"), directory)
+
+
+def with_targets(placement: Placement, verdicts: Sequence[TargetVerdict]) -> Placement:
+    """A need nothing where the artifact lives provides, but a target resolves for the program itself:
+    `target:<target>` (the first target that resolves it)."""
+    if not verdicts or all(p.provided_by is not None for p in placement.provisions):
+        return placement
+    provisions = []
+    for provision in placement.provisions:
+        if provision.provided_by is None:
+            for verdict in verdicts:
+                hit = next(
+                    (r for r in verdict.resolved if r.needed == provision.need and r.provided_by == "target"), None
+                )
+                if hit is not None:
+                    provision = Provision(
+                        provision.need, f"target:{verdict.target}", hit.path, f"the target's {hit.by}"
+                    )
+                    break
+        provisions.append(provision)
+    return replace(placement, provisions=tuple(provisions))

@@ -1,0 +1,2 @@
+/* libbaz: the leaf library libbar needs. */
+int baz(void) { return 41; }

@@ -1,0 +1,3 @@
+/* A program whose libgone.so is nowhere in its package. */
+int gone(void);
+int main(void) { return gone(); }
