@@ -1,9 +1,6 @@
 """End to end: `linkguard --format json` on the tags fixtures' wheels and npm packages reports each artifact's
 `package` (kind, name, version, root, tags, os, cpu, libc) and LG106 exactly where the manifest says a promise is
 broken (auditwheel's verdict for Linux wheels, llvm-objdump's and llvm-readobj's facts for the others).
-
-Package recognition comes with issue 18's core (model.PackageInfo produced by the scan); until it is merged the
-report has no `package` key and these tests skip, saying so.
 """
 
 from __future__ import annotations
@@ -25,8 +22,7 @@ def _artifact(report: Dict[str, Any], suffix: str) -> Dict[str, Any]:
     found = [a for a in report["artifacts"] if a["path"].endswith(suffix)]
     assert len(found) == 1, [a["path"] for a in report["artifacts"]]
     artifact = found[0]
-    if "package" not in artifact:
-        pytest.skip("the scan does not place artifacts in packages yet (issue 18 core not merged)")
+    assert "package" in artifact, artifact["path"]
     return artifact
 
 

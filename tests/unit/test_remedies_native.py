@@ -29,7 +29,7 @@ BEFORE: Dict[str, Tuple[List[str], str]] = {
     "macho-go-cgo": (["macho/go-cgo-darwin-arm64-homebrew"], ""),
     "mingw-winpthread": (["pe/mingw-cxx-thread-static-libs.exe"], ""),
     "mingw-runtime": (["pe/mingw-cxx-thread-dynamic.exe", "pe/mingw-i686-cxx-dynamic.exe"], ""),
-    "python-extension": (["pe/fakemod.pyd"], ""),
+    "python-extension": (["hosts/foo.pyd"], ""),
     "dotnet-runtime": (["dotnet/hello-anycpu.exe", "dotnet/clr_loader-0.2.6-amd64-ClrLoader.dll"], ""),
     "pe-other-dll": (["pe/mingw-delayload.exe"], ""),
     "macho-homebrew": (["macho/usefoo-homebrew", "macho/usefoo-usrlocal-x86_64", "macho/useweak-homebrew"], ""),

@@ -88,8 +88,12 @@ def _rust_msvc(facts: NativeFacts) -> Optional[str]:
 
 
 def _python(facts: NativeFacts) -> Optional[str]:
+    """A PE that imports the interpreter's DLL yet exports no PyInit_: CPython cannot load it as a module, so no
+    host provides that DLL (a real extension module's python3X.dll is host-provided, never a finding)."""
+    if not isinstance(facts, PeFacts) or any(e.startswith("PyInit_") for e in facts.host_entries):
+        return None
     hits = [d for d in _foreign_pe(facts) if d.startswith("python")]
-    return f"imports {hits[0]}: a Python extension module" if hits else None
+    return f"imports {hits[0]} but exports no PyInit_ function" if hits else None
 
 
 # What CPython installs beside python.exe, for choosing the wording only (packages/hosts.py decides what a host
@@ -245,6 +249,21 @@ REMEDIES_NATIVE: Tuple[NativeRemedy, ...] = (
         applies=_plugin_needing("node", lambda dll: dll in _NODE_SHIPS),
     ),
     NativeRemedy(
+        id="python-extension",
+        codes=("LG101",),
+        cause=(
+            "It imports the Python interpreter's DLL but exports no PyInit_<name> function, so CPython cannot load "
+            "it as an extension module and nothing provides that DLL where it runs."
+        ),
+        fix=(
+            "If it is an extension module, export PyInit_<module> (setuptools, meson-python and maturin do); if it "
+            "is a program that embeds Python, ship the interpreter beside it (python3X.dll and its standard library "
+            "from CPython's embeddable package)."
+        ),
+        proven_by=NOT_PROVEN,
+        applies=_python,
+    ),
+    NativeRemedy(
         id="rust-msvc-crt-static",
         codes=("LG101",),
         cause="Rust's *-pc-windows-msvc targets link the Visual C++ runtime (VCRUNTIME140.dll) dynamically.",
@@ -267,14 +286,6 @@ REMEDIES_NATIVE: Tuple[NativeRemedy, ...] = (
         ),
         proven_by=NOT_PROVEN,
         applies=_msvc_runtime,
-    ),
-    NativeRemedy(
-        id="python-extension",
-        codes=("LG101",),
-        cause="A Python extension module (.pyd) imports the interpreter's DLL, which python.exe provides.",
-        fix='Expected for extension modules: allow `*.pyd` with `libraries = ["python3*.dll"]` and a reason.',
-        proven_by=NOT_PROVEN,
-        applies=_python,
     ),
     NativeRemedy(
         id="pe-other-dll",

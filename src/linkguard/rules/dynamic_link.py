@@ -19,7 +19,7 @@ from linkguard.model import (
 )
 from linkguard.policy import PathPolicy
 from linkguard.rules.base import RuleSpec
-from linkguard.rules.placement import in_package, looked_evidence, provided_note, unprovided
+from linkguard.rules.placement import in_package, looked_evidence, unprovided
 
 
 class DynamicLink:
@@ -87,7 +87,6 @@ class DynamicLink:
             message = f"needs {count} shared librar{'y' if count == 1 else 'ies'} ({', '.join(needed)})"
             if facts.interpreter:
                 message += f" and the loader {facts.interpreter}"
-        message += provided_note(placement, facts.needed)
         glibc = highest_glibc(facts)
         if glibc:
             message += f"; highest glibc symbol version {glibc}"

@@ -22,7 +22,7 @@ from linkguard.model import (
     Severity,
 )
 from linkguard.remedies.native import explain_native
-from linkguard.rules.placement import looked_evidence, provided_note, unprovided
+from linkguard.rules.placement import looked_evidence, unprovided
 
 if TYPE_CHECKING:
     from linkguard.policy import PathPolicy
@@ -62,7 +62,6 @@ def _pe_dynamic(
         lacks = _named_with_providers(foreign)
         parts.append(f"needs {count} DLL{'s' if count != 1 else ''} a bare Windows lacks: {lacks}")
     message = "; it also ".join(parts) if facts.clr is not None else parts[0]
-    message += provided_note(placement, [i.dll for i in facts.foreign])
     packed = facts.packing is not None
     if packed:
         message = "behind the packing (UPX keeps one import per original DLL), the original " + message
@@ -134,7 +133,6 @@ def _macho_dynamic(
     if clean:
         plural = len(clean) > 1
         message += f"; the {', '.join(clean)} slice{'s need' if plural else ' needs'} only macOS libraries"
-    message += provided_note(placement, [d.path for s in facts.slices for d in s.effective.foreign])
     through = any(s.original is not None for s in needing)
     if through:
         message = "behind the packing, " + message

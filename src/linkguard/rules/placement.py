@@ -17,18 +17,6 @@ def unprovided(placement: Optional[Placement], needs: Sequence[str]) -> List[str
     return [need for need in needs if placement.provider(need) is None]
 
 
-def provided_note(placement: Optional[Placement], needs: Sequence[str]) -> str:
-    """`; provided where it lives: libbar.so (bundled), python312.dll (host:cpython)`, or ""."""
-    if placement is None:
-        return ""
-    parts = []
-    for need in dict.fromkeys(needs):
-        provider = placement.provider(need)
-        if provider is not None and provider != "os":
-            parts.append(f"{need} ({provider.split(':', 1)[0] if provider.startswith('bundled:') else provider})")
-    return f"; provided where it lives: {', '.join(parts)}" if parts else ""
-
-
 def looked_evidence(placement: Optional[Placement], needs: Sequence[str]) -> List[str]:
     """One line per unresolved need of a placed artifact: where its loader looked."""
     if placement is None:
