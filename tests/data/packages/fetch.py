@@ -13,13 +13,13 @@ and every download must match the sha256 pinned below (a re-published file is a 
 Slimming (what is committed is not the whole package, and says so): a wheel keeps its `*.dist-info/` files
 (WHEEL, RECORD, METADATA, ...), every executable (ELF, PE, Mach-O, recognised by magic, wherever it lies, so
 `<pkg>.libs/` and `.dylibs/` stay) and every `__init__.py` (delvewheel's `os.add_dll_directory` patch lives there);
-everything else (pure-Python modules, type stubs, tests, licences) is dropped. RECORD is kept as published, so it
-still lists the dropped files. Members keep their order, names and timestamps. An npm tarball keeps
+everything else (pure-Python modules, type stubs, tests, licences) is dropped. RECORD keeps the published rows
+of the members kept and loses those of the dropped ones. Members keep their order, names and timestamps. An npm tarball keeps
 `package/package.json` and every executable (`*.node`, `prebuilds/`), and is re-gzipped with no timestamp.
 
 Derived packages (each made from a real one or from committed source, described in DERIVED below):
   - a wheel re-tagged to an older platform policy than its binary meets (file name and WHEEL `Tag:` rewritten);
-  - a wheel whose bundled `.libs/` library is deleted (RECORD still names it, as in a broken repair);
+  - a wheel whose bundled `.libs/` library is deleted (pyzmq without pyzmq.libs/libsodium-*);
   - a `linux_x86_64` wheel built here: `pip wheel` of src/tinyext (setuptools, gcc and Debian's python3-dev);
   - an `abi3`-tagged Windows wheel whose `.pyd` imports `python312.dll` (a cp312 wheel re-tagged);
   - an npm `@scope/pkg-win32-x64` whose binary is arm64 (the real win32-arm64 watcher.node, package.json `cpu: x64`);
@@ -29,6 +29,7 @@ After a build, tests/data/packages/record.py re-records the tools' truth into ma
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import io
@@ -85,7 +86,7 @@ class NpmPackage:
 
 WHEEL_SOURCES = (
     # Linux: manylinux1 (legacy alias), manylinux2014 (x86_64, aarch64, i686), manylinux_2_28, manylinux_2_34,
-    # musllinux; `<pkg>.libs/` from auditwheel repair (cffi's libffi, pyzmq's libzmq + libsodium).
+    # musllinux; `<pkg>.libs/` from auditwheel repair (pyzmq's libzmq + libsodium; cffi's libffi is static).
     Wheel(
         "markupsafe",
         "2.0.1",
@@ -357,6 +358,12 @@ def keep_wheel_member(name: str, data: bytes) -> bool:
     return top.endswith(".dist-info") or name.endswith("/__init__.py") or is_executable(data)
 
 
+def record_line(name: str, data: bytes) -> str:
+    """A RECORD row as the wheel spec writes it: path, urlsafe-base64 sha256 without padding, size."""
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"{name},sha256={digest},{len(data)}"
+
+
 def rewrite_wheel(
     source: Path,
     target: Path,
@@ -364,11 +371,18 @@ def rewrite_wheel(
     edit: Optional[Callable[[str, bytes], Optional[bytes]]] = None,
 ) -> None:
     """Copy the members of `source` that `keep` accepts into `target`, in order, with their names and timestamps;
-    `edit` may replace a member's bytes or drop it (None)."""
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+    `edit` may replace a member's bytes or drop it (None). RECORD then lists exactly the members kept (tools such as
+    auditwheel open every file RECORD names), with the published row for each unchanged member and a new row for
+    each edited one."""
+    kept: Dict[str, bytes] = {}
+    infos: Dict[str, zipfile.ZipInfo] = {}
+    record_name = ""
+    with zipfile.ZipFile(source) as old:
         for info in old.infolist():
             if info.is_dir():
                 continue
+            if info.filename.endswith(".dist-info/RECORD"):
+                record_name = info.filename
             data = old.read(info)
             if not keep(info.filename, data):
                 continue
@@ -377,7 +391,26 @@ def rewrite_wheel(
                 if edited is None:
                     continue
                 data = edited
-            member = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            kept[info.filename] = data
+            infos[info.filename] = info
+    original_rows = {}
+    with zipfile.ZipFile(source) as old:
+        for row in old.read(record_name).decode().splitlines():
+            if row.strip():
+                original_rows[row.rsplit(",", 2)[0]] = row
+    rows = []
+    for name, data in kept.items():
+        if name == record_name:
+            rows.append(f"{name},,")
+        elif original_rows.get(name) == record_line(name, data):
+            rows.append(original_rows[name])
+        else:
+            rows.append(record_line(name, data))
+    kept[record_name] = ("\n".join(rows) + "\n").encode()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for name, data in kept.items():
+            info = infos[name]
+            member = zipfile.ZipInfo(name, date_time=info.date_time)
             member.external_attr = info.external_attr
             member.compress_type = zipfile.ZIP_DEFLATED
             new.writestr(member, data)
@@ -452,11 +485,11 @@ def derive() -> None:
         "cp39-abi3-manylinux_2_28_aarch64",
         "cp39-abi3-manylinux2014_aarch64",
     )
-    # cffi with its bundled libffi deleted from cffi.libs/ (the extension's RUNPATH still points there).
+    # pyzmq with its bundled libsodium deleted from pyzmq.libs/ (libzmq's RUNPATH still points there).
     rewrite_wheel(
-        WHEELS / "cffi-1.17.1-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
-        DERIVED / "cffi-1.17.1-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
-        lambda name, _data: not name.startswith("cffi.libs/"),
+        WHEELS / "pyzmq-26.2.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        DERIVED / "pyzmq-26.2.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        lambda name, _data: not name.startswith("pyzmq.libs/libsodium-"),
     )
     # A cp312 .pyd (imports python312.dll) in a wheel tagged abi3: abi3audit's violation.
     retag_wheel(
