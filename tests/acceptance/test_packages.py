@@ -21,7 +21,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -39,7 +38,7 @@ def _normalized(name: Optional[str]) -> Optional[str]:
     return re.sub(r"[-_.]+", "-", name).lower() if name else name
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _report(relative: str) -> Dict[str, Any]:
     path = PACKAGES / relative
     if not path.is_file():
