@@ -14,8 +14,8 @@ Slimming (what is committed is not the whole package, and says so): a wheel keep
 (WHEEL, RECORD, METADATA, ...), every executable (ELF, PE, Mach-O, recognised by magic, wherever it lies, so
 `<pkg>.libs/` and `.dylibs/` stay) and every `__init__.py` (delvewheel's `os.add_dll_directory` patch lives there);
 everything else (pure-Python modules, type stubs, tests, licences) is dropped. RECORD keeps the published rows
-of the members kept and loses those of the dropped ones. Members keep their order, names and timestamps. An npm tarball keeps
-`package/package.json` and every executable (`*.node`, `prebuilds/`), and is re-gzipped with no timestamp.
+of the members kept and loses those of the dropped ones. Members keep their order, names and timestamps. An npm
+tarball keeps `package/package.json` and every executable (`*.node`, `prebuilds/`), re-gzipped with no timestamp.
 
 Derived packages (each made from a real one or from committed source, described in DERIVED below):
   - a wheel re-tagged to an older platform policy than its binary meets (file name and WHEEL `Tag:` rewritten);

@@ -43,7 +43,8 @@ DERIVED_FROM = {
         "wheels/MarkupSafe-2.1.5-cp312-cp312-win_amd64.whl re-tagged cp312-abi3 (its .pyd imports python312.dll)"
     ),
     "derived/markupsafe-3.0.3-cp312-cp312-macosx_10_9_arm64.whl": (
-        "wheels/markupsafe-3.0.3-cp312-cp312-macosx_11_0_arm64.whl re-tagged macosx_10_9_arm64 (its dylib has minos 11.0)"
+        "wheels/markupsafe-3.0.3-cp312-cp312-macosx_11_0_arm64.whl re-tagged macosx_10_9_arm64 "
+        "(its dylib has minos 11.0)"
     ),
     "derived/linkguard-fixture-watcher-win32-x64-2.5.1.tgz": (
         "npm/parcel-watcher-win32-arm64-2.5.1.tgz renamed @linkguard-fixture/watcher-win32-x64 with cpu [x64] "
