@@ -51,7 +51,7 @@ def _binary_tools() -> None:
         ("file", ["file", "--version"]),
     ):
         require_version(args, MANIFEST["tools"][tool], f"the corpus' {tool} truth")
-    for tool in ("llvm-readobj", "llvm-objdump"):
+    for tool in ("llvm-readobj", "llvm-objdump", "llvm-nm"):
         require_tool(tool, f"re-check the corpus' {tool} truth")
         if packfacts.tool([tool, "--version"]).find(MANIFEST["tools"][tool]) < 0:
             missing(f"{tool} is not {MANIFEST['tools'][tool]!r}: cannot re-check the corpus' {tool} truth")

@@ -6,9 +6,10 @@ Tools and what each one says:
   auditwheel show --json WHEEL             Linux wheels: overall/sym tag, versioned symbols, external libraries
   abi3audit --report WHEEL                 abi3 wheels: each extension's abi3 verdict and non-abi3 symbols
   delvewheel show WHEEL                    Windows wheels: DLLs it would bundle / assumes present (or its refusal)
-  readelf -h / -d / -l                     ELF: machine, NEEDED, RPATH, RUNPATH, SONAME, PT_INTERP
+  readelf -h / -d / -l / --dyn-syms        ELF: machine, NEEDED, RPATH, RUNPATH, SONAME, PT_INTERP, host exports
   llvm-readobj --file-headers / --coff-imports / --coff-exports   PE: machine, imports, delay imports, exports
   llvm-objdump --macho --dylibs-used --private-headers --arch=all Mach-O per slice: cputype, dylibs, rpaths, minos
+  llvm-nm --extern-only --defined-only --arch=all                  Mach-O: host exports (PyInit_*, napi_...)
   file -b                                  every binary: its one-line description
 """
 
@@ -101,6 +102,9 @@ def elf_truth(path: Path) -> Dict[str, Any]:
     def entries(tag: str) -> List[str]:
         return re.findall(r"\(" + tag + r"\)\s+[^\[]*\[(.*)\]", dynamic)
 
+    symbols = tool(["readelf", "--dyn-syms", "-W", str(path)])
+    # Defined dynamic symbols (Ndx not UND), without their @version suffix.
+    defined = re.findall(r"^\s*\d+: \S+\s+\d+\s+\S+\s+\S+\s+\S+\s+(?!UND)\S+\s+([^@\s]+)", symbols, re.M)
     return {
         "readelf_machine": machine.group(1).strip() if machine else None,
         "interpreter": interp.group(1) if interp else None,
@@ -108,6 +112,7 @@ def elf_truth(path: Path) -> Dict[str, Any]:
         "soname": (entries("SONAME") or [None])[0],
         "rpath": entries("RPATH"),
         "runpath": entries("RUNPATH"),
+        "host_exports": sorted({name for name in defined if HOST_EXPORT.match(name)}),
     }
 
 
@@ -175,7 +180,10 @@ def macho_truth(path: Path) -> Dict[str, Any]:
                 "sdk": sdk,
             }
         )
-    return {"slices": slices}
+    # Exported entry points (C names: Mach-O prefixes an underscore), over all slices.
+    symbols = tool(["llvm-nm", "--extern-only", "--defined-only", "--arch=all", str(path)])
+    names = {name[1:] for name in re.findall(r"^\S+ [A-Z] (\S+)$", symbols, re.M) if name.startswith("_")}
+    return {"slices": slices, "host_exports": sorted(name for name in names if HOST_EXPORT.match(name))}
 
 
 def binary_truth(path: Path) -> Dict[str, Any]:

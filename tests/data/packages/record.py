@@ -68,6 +68,7 @@ def tool_versions() -> Dict[str, str]:
         "readelf": first_line(["readelf", "--version"]),
         "llvm-readobj": _llvm_version("llvm-readobj"),
         "llvm-objdump": _llvm_version("llvm-objdump"),
+        "llvm-nm": _llvm_version("llvm-nm"),
         "file": first_line(["file", "--version"]),
     }
 
@@ -121,12 +122,14 @@ def main() -> int:
             "auditwheel_show": "auditwheel show --json WHEEL (auditwheel 6.8.2), run in the wheel's folder",
             "abi3audit": "abi3audit --report WHEEL: exit status and the wheel's per-extension results",
             "delvewheel_show": "delvewheel show WHEEL: DLLs it would copy / assumes present, or its refusal",
-            "binaries.readelf": "readelf -h/-d/-l -W: Machine, NEEDED, SONAME, RPATH, RUNPATH, program interpreter",
+            "binaries.readelf": "readelf -h/-d/-l/--dyn-syms -W: Machine, NEEDED, SONAME, RPATH, RUNPATH, program "
+            "interpreter, defined dynamic symbols matching PyInit_*, napi_register_module_v*, node_register_module_v*",
             "binaries.pe": "llvm-readobj --file-headers (Machine), --coff-imports (Import/DelayImport Name), "
             "--coff-exports (names matching PyInit_*, napi_register_module_v*, node_register_module_v*)",
             "binaries.macho": "llvm-objdump --macho --dylibs-used --private-headers --arch=all: per slice "
             "cputype/filetype (Mach header), LC_ID_DYLIB, LC_LOAD_*DYLIB, LC_RPATH, "
-            "LC_BUILD_VERSION/LC_VERSION_MIN_MACOSX minos and sdk",
+            "LC_BUILD_VERSION/LC_VERSION_MIN_MACOSX minos and sdk; llvm-nm --extern-only --defined-only --arch=all: "
+            "the same host exports (without Mach-O's leading underscore)",
             "binaries.file": "file -b",
             "expected": "written by hand from the tool outputs above (see docs/packages-truth.md); never by linkguard",
         },
