@@ -7,7 +7,8 @@ truth recorded beside them (auditwheel show, abi3audit, delvewheel show, llvm-re
 
 What issue 18 promises and these tests hold linkguard to, per package and per binary in it:
 - `package`: kind, name, version, declared tags / os / cpu / libc, root (the package file given);
-- `host` of a Windows module (CPython for a `.pyd` exporting PyInit_*, Node.js for an addon delay-loading node.exe);
+- `host` of a module whose exports name it (PyInit_*: CPython; napi_register_module_v1: Node.js) or, for a Windows
+  addon that exports neither, its delay import of node.exe;
 - `provisions`: who provides every need (`os`, `host:cpython`, `host:node`, `bundled:<path in the package>`, or
   null with where the loader looked), a bundled file being the package's own member;
 - every binary is an artifact of its own (a bundled library is itself checked);
@@ -91,11 +92,12 @@ def test_package(entry: Dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
 def test_host(entry: Dict[str, Any]) -> None:
-    """Asserted for Windows modules, where the host provides DLLs (the manifest gives no `host` elsewhere)."""
+    """Asserted where the manifest names a host: from the exports readelf/llvm-nm/llvm-readobj list, or a Windows
+    addon's delay import of node.exe (a bundled library and an addon that exports nothing have no `host` there)."""
     artifacts = _artifacts(entry)
     checked = {m: b["host"] for m, b in entry["expected"]["binaries"].items() if "host" in b}
     if not checked:
-        pytest.skip(f"{entry['file']} has no Windows module: no host-provided DLL to attribute")
+        pytest.skip(f"{entry['file']}: no binary whose host its exports or imports name")
     for member, host in checked.items():
         assert artifacts[member].get("host") == host, member
 
