@@ -59,6 +59,12 @@ def _artifacts(entry: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
     return found
 
 
+def _root(entry: Dict[str, Any]) -> str:
+    """The package's display path: the wheel file; for an npm tarball its `package/` folder (`x.tgz!package`)."""
+    path = str(PACKAGES / entry["file"])
+    return f"{path}!package" if entry["kind"] == "npm" else path
+
+
 def _codes(artifact: Dict[str, Any]) -> List[str]:
     return [finding["code"] for finding in artifact["findings"]]
 
@@ -84,7 +90,7 @@ def test_package(entry: Dict[str, Any]) -> None:
         assert package["kind"] == expected["kind"], member
         assert _normalized(package["name"]) == _normalized(expected["name"]), member
         assert package["version"] == expected["version"], member
-        assert package["root"] == str(PACKAGES / entry["file"]), member
+        assert package["root"] == _root(entry), member
         assert sorted(package["tags"]) == sorted(expected["tags"]), member
         for key in ("os", "cpu", "libc"):
             assert list(package[key] or []) == expected[key], f"{member}: {key}"
@@ -105,7 +111,7 @@ def test_host(entry: Dict[str, Any]) -> None:
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
 def test_provisions(entry: Dict[str, Any]) -> None:
     artifacts = _artifacts(entry)
-    root = str(PACKAGES / entry["file"])
+    file = str(PACKAGES / entry["file"])
     for member, expected in entry["expected"]["binaries"].items():
         artifact = artifacts[member]
         for need, provider in expected["provided_by"].items():
@@ -113,7 +119,7 @@ def test_provisions(entry: Dict[str, Any]) -> None:
             wanted = provider if isinstance(provider, list) else [provider]
             assert provision["provided_by"] in wanted, f"{member}: {need} provided by {provision['provided_by']}"
             if isinstance(provider, str) and provider.startswith("bundled:"):
-                assert provision["path"] == f"{root}!{provider[len('bundled:') :]}", f"{member}: {need}"
+                assert provision["path"] == f"{file}!{provider[len('bundled:') :]}", f"{member}: {need}"
                 assert provision["how"], f"{member}: {need}: bundled without the search rule that found it"
             if provider is None:
                 assert provision["looked"], f"{member}: {need} resolves nowhere, and where the loader looked is empty"
