@@ -46,20 +46,13 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from packfacts import EXECUTABLE_MAGIC  # noqa: E402  (the one definition of "an executable", shared with record.py)
+
 WHEELS = HERE / "wheels"
 NPM = HERE / "npm"
 DERIVED = HERE / "derived"
-
-# First bytes of the executables kept by slimming: ELF, PE (MZ), Mach-O thin (both byte orders, 32/64) and fat.
-EXECUTABLE_MAGIC = (
-    b"\x7fELF",
-    b"MZ",
-    b"\xfe\xed\xfa\xce",
-    b"\xfe\xed\xfa\xcf",
-    b"\xce\xfa\xed\xfe",
-    b"\xcf\xfa\xed\xfe",
-    b"\xca\xfe\xba\xbe",
-)
 
 
 @dataclass(frozen=True)
