@@ -160,3 +160,16 @@ def test_expected_lg106_agrees_with_abi3audit(entry: Dict[str, Any]) -> None:
             assert expected is True, member
         elif "auditwheel_show" not in entry["truth"]:
             assert expected is False, member
+
+
+MENTIONING = [entry for entry in ENTRIES if entry["expected"].get("mentions")]
+
+
+@pytest.mark.parametrize("entry", MENTIONING, ids=_ids(MENTIONING))
+def test_expected_mentions_come_from_the_recorded_truth(entry: Dict[str, Any]) -> None:
+    """What a finding must name (`expected.mentions`) is in the package's declared platform or its tools' output:
+    a symbol version auditwheel listed, a DLL llvm-readobj listed, a minos llvm-objdump printed, a machine."""
+    recorded = json.dumps([entry["declared"], entry["truth"]]).lower()
+    for code, groups in entry["expected"]["mentions"].items():
+        for group in groups:
+            assert any(spelling.lower() in recorded for spelling in group), f"{code}: {group} is in no recorded truth"
