@@ -187,3 +187,25 @@ def test_corpus_covers_the_issue() -> None:
     assert any("/prebuilds/" in name for name in files), "no node-gyp-build prebuilds/"
     libcs = {tuple(entry["declared"].get("libc") or ()) for entry in ENTRIES if entry["kind"] == "npm"}
     assert {("glibc",), ("musl",)} <= libcs
+
+
+MENTIONING = [entry for entry in ENTRIES if entry["expected"].get("mentions")]
+
+
+@pytest.mark.parametrize("entry", MENTIONING, ids=[entry["file"] for entry in MENTIONING])
+def test_findings_name_the_promise_and_the_need(entry: Dict[str, Any]) -> None:
+    """A derived package's finding names what its tag promises and what the binary needs, in the tools' words:
+    the symbol version auditwheel lists, the DLL llvm-readobj lists, the minos llvm-objdump prints, the PE machine.
+    `mentions` holds, per code, groups of which at least one spelling must appear in that code's findings."""
+    artifacts = _artifacts(entry)
+    for code, groups in entry["expected"]["mentions"].items():
+        texts = [
+            " ".join([finding["message"], *(finding.get("evidence") or [])]).lower()
+            for artifact in artifacts.values()
+            for finding in artifact["findings"]
+            if finding["code"] == code
+        ]
+        assert texts, f"{entry['file']}: no {code}"
+        text = " ".join(texts)
+        for group in groups:
+            assert any(spelling.lower() in text for spelling in group), f"{entry['file']}: {code} names none of {group}"
