@@ -258,8 +258,13 @@ def _archive(
             yield item
             continue
         path, location, inspection = item
-        facts = inspection if isinstance(inspection, (ElfFacts, PeFacts, MachoFacts)) else None
-        yield judge(path, location, inspection, policy, None if facts is None else members.placement(path, facts))
+        placement = None
+        if isinstance(inspection, (ElfFacts, PeFacts, MachoFacts)):
+            try:
+                placement = members.placement(path, inspection)
+            except Exception as exc:  # the per-member boundary: a bug in placing it costs this member, not the archive
+                inspection = internal_error(exc)
+        yield judge(path, location, inspection, policy, placement)
     if not entries and counted:
         yield Skipped(artifact.path, f"{kind} archive with no files in it")  # reported, never dropped
     # Only an archive in which nothing was checked is skipped: one whose members were checked (or failed) is

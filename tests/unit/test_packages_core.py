@@ -302,3 +302,25 @@ def test_an_origin_entry_that_leaves_the_package_is_not_the_packages() -> None:
     (provision,) = [p for p in prog["provisions"] if p["need"] == "libbar.so"]
     assert provision["provided_by"] is None
     assert provision["looked"][0] == "$ORIGIN/../foo.libs (DT_RUNPATH): leaves the package"
+
+
+def test_a_bug_in_placing_one_member_costs_that_member_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Members are judged after the archive's last member: a bug while placing one is its LG901, not the archive's."""
+    from dataclasses import replace
+
+    import linkguard.resolve.package as placing
+    from linkguard.config import policy_from_table
+    from linkguard.scan import scan
+
+    real = placing.place
+
+    def broken(facts: Any, relative: str, view: Any) -> Any:
+        if relative.endswith("libbaz.so"):
+            raise RuntimeError("boom")
+        return real(facts, relative, view)
+
+    monkeypatch.setattr(placing, "place", broken)
+    report = scan([str(HERE / "dist/foo-1.0-cp311-cp311-linux_x86_64.whl")], replace(policy_from_table({}), jobs=1))
+    by_name = {Path(a.path).name: a for a in report.artifacts}
+    assert by_name["libbaz.so"].problem is not None and by_name["libbaz.so"].problem.kind == "internal"
+    assert by_name["_ext.so"].findings == () and by_name["libbar.so"].findings == ()
