@@ -14,6 +14,7 @@ from collections import OrderedDict
 from typing import IO, Callable, Dict, Optional, cast
 
 from linkguard.errors import describe
+from linkguard.inputs import inflate
 from linkguard.inputs.deadline import NO_DEADLINE, Deadline, DeadlineExceeded
 from linkguard.limits import ArchiveLimits, MiB
 from linkguard.seekable import SeekableReader, WindowStream
@@ -236,7 +237,8 @@ class Metered(_Reader):
         except MemoryError as exc:
             raise ArchiveError(self._owner, f"{self._codec} stream needs too much memory to decode", "budget") from exc
         except Exception as exc:  # each codec raises its own types (zlib.error, LZMAError, OSError, ZstdError)
-            raise ArchiveError(self._owner, f"corrupt {self._codec} stream: {describe(exc)}", "corrupt") from exc
+            text = describe(exc) if self._codec != "gzip" else inflate.message(exc) or describe(exc)
+            raise ArchiveError(self._owner, f"corrupt {self._codec} stream: {text}", "corrupt") from exc
         self.produced += len(data)
         limits = self._limits
         if self.produced > limits.max_total_bytes:
@@ -444,9 +446,7 @@ def skip(stream: IO[bytes], n: int) -> None:
 
 def _decoder(codec: str, raw: IO[bytes], owner: str) -> IO[bytes]:
     if codec == "gzip":
-        import gzip
-
-        return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
+        return inflate.gzip_file(raw)  # zlib-ng when installed, else the standard library
     if codec == "bzip2":
         import bz2
 
