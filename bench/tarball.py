@@ -76,7 +76,8 @@ def main(argv: Sequence[str] = ()) -> int:
     for _ in range(args.pairs):
         sides["linkguard"].append(run(linkguard, env))
         sides["tar"].append(run(tar, env))
-    print(f"linkguard: {' '.join(linkguard[1:])}\ntar: {' '.join(tar)}\n{args.pairs} interleaved pairs, min / median / max:")
+    print(f"linkguard: {' '.join(linkguard[1:])}\ntar: {' '.join(tar)}")
+    print(f"{args.pairs} interleaved pairs, min / median / max:")
     for name, runs in sides.items():
         walls, cpus, rss = zip(*runs)
         print(
@@ -84,7 +85,8 @@ def main(argv: Sequence[str] = ()) -> int:
             f"peak RSS {spread([r / 1024 for r in rss], ' MiB', 0)}"
         )
     pairs = list(zip(sides["linkguard"], sides["tar"]))
-    print(f"  ratio     wall {spread([a[0] / b[0] for a, b in pairs], 'x')}   CPU {spread([a[1] / b[1] for a, b in pairs], 'x')}")
+    walls = [a[0] / b[0] for a, b in pairs]
+    print(f"  ratio     wall {spread(walls, 'x')}   CPU {spread([a[1] / b[1] for a, b in pairs], 'x')}")
     return 0
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from typing import IO, Any, Optional, Tuple, cast
+from typing import IO, Any, Optional, Tuple, Type, cast
 
 STDLIB = "stdlib"
 ZLIB_NG = "zlib-ng"
@@ -56,7 +56,7 @@ def decompressobj(wbits: int) -> Any:
     return _zlib.decompressobj(wbits)
 
 
-def errors() -> Tuple[type, ...]:
+def errors() -> Tuple[Type[BaseException], ...]:
     """The exception types a decompressor of the current backend raises on bad data."""
     return (zlib.error, _zlib.error)
 
