@@ -15,8 +15,9 @@ member that is recognised as nothing, as it would for one that is read no furthe
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Optional
 
+from linkguard.inputs import inflate as _inflate
 from linkguard.inputs.members import HEAD
 
 FIRST = 8  # the bytes that decide every magic but tar's (or send the member on to a full HEAD)
@@ -71,50 +72,46 @@ def _v7_possible(head: bytes) -> bool:
     return bool(field) and all(0x30 <= c <= 0x37 for c in field)
 
 
-def head(read: Callable[[int], Optional[bytes]], size: int) -> Optional[bytes]:
-    """The first bytes of a member of `size` bytes that decide what it is; None when they cannot be had.
+def head(data: bytes, size: int, deflated: bool) -> Optional[bytes]:
+    """The first bytes of a member of `size` bytes, stored or raw-deflated (its first compressed bytes: `data`), that
+    decide what it is; None when they cannot be had (damaged or short data: the slow path reports it).
 
-    `read(n)` returns the member's first n bytes (n grows from call to call; None when the data is damaged or
-    short). The answer is either the member's first min(HEAD, size) bytes, for magic.py to decide, or fewer bytes
-    that magic.py recognises as nothing (every head starting with them is nothing to it).
+    Either the member's first min(HEAD, size) bytes, for magic.py to decide, or fewer bytes that no head starting
+    with them is anything to magic.py (`settled`). One inflate call for most members: FIRST bytes of a member too
+    short for a tar header's ustar magic, USTAR_END of any other; a second, to HEAD, only when those may announce
+    something.
     """
     if size < 4:
         return b""  # too short to hold any magic we look for
-    first = read(min(FIRST, size))
-    if first is None or could_announce(first):
-        return first if first is None else read(min(HEAD, size))
-    if size < USTAR_END:
-        return first
-    start = read(USTAR_END)
-    if start is None or start[257:262] == b"ustar":
-        return start if start is None else read(min(HEAD, size))
-    if size < TAR_BLOCK or not _v7_possible(start):
-        return start
-    return read(min(HEAD, size))
+    want = USTAR_END if size >= USTAR_END else min(FIRST, size)
+    if deflated:
+        decompressor = _inflate.decompressobj(-15)
+        try:
+            out: bytes = decompressor.decompress(data, want)
+        except _inflate.errors():
+            return None
+    else:
+        out = data[:want]
+    if len(out) < want:
+        return None
+    if not could_announce(out[:FIRST]):
+        if want < USTAR_END:
+            return out
+        if out[257:262] != b"ustar" and (size < TAR_BLOCK or not _v7_possible(out)):
+            return out
+    full = min(HEAD, size)
+    if full <= want:
+        return out[:full]
+    if deflated:
+        try:
+            out += decompressor.decompress(decompressor.unconsumed_tail, full - want)
+        except _inflate.errors():
+            return None
+    else:
+        out = data[:full]
+    return out if len(out) >= full else None
 
 
-def stored(data: bytes) -> Callable[[int], Optional[bytes]]:
-    """`read` for a stored member whose first bytes are `data`."""
-    return lambda n: data[:n] if len(data) >= n else None
-
-
-def deflated(data: bytes) -> Callable[[int], Optional[bytes]]:
-    """`read` for a raw deflate member whose first compressed bytes are `data`: inflated as far as asked, no further."""
-    from linkguard.inputs import inflate
-
-    decompressor = inflate.decompressobj(-15)
-    bad = inflate.errors()
-    out = b""
-    rest = data
-
-    def read(n: int) -> Optional[bytes]:
-        nonlocal out, rest
-        if len(out) < n:
-            try:
-                out += decompressor.decompress(rest, n - len(out))
-            except bad:
-                return None  # the slow path reports the damage
-            rest = decompressor.unconsumed_tail
-        return out[:n] if len(out) >= n else None
-
-    return read
+def settled(head: bytes, size: int) -> bool:
+    """Whether `head` (from `head()`) already says the member is nothing to magic.py: it stopped short of HEAD."""
+    return len(head) < min(HEAD, size)

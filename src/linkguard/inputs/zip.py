@@ -334,7 +334,9 @@ def _plain_members(
             total += usize
             packed += csize
             head = _plain_head(read, offset + directory.concat, method, csize, usize)
-            if head is None or sniff(head) is not None or sniff_archive(head) is not None:
+            if head is None or (
+                not peek.settled(head, usize) and (sniff(head) is not None or sniff_archive(head) is not None)
+            ):
                 entries.append(count - 1)  # its index in the directory
                 deferred += 1
                 continue
@@ -369,7 +371,7 @@ def _plain_head(read: Callable[[int, int], bytes], offset: int, method: int, csi
         return None  # the slow path reads both methods where the local header disagrees with the directory
     name_len, extra_len = struct.unpack_from("<HH", local, 26)
     raw = read(offset + 30 + name_len + extra_len, min(csize, 2048))
-    return peek.head(peek.stored(raw) if method == zipfile.ZIP_STORED else peek.deflated(raw), usize)
+    return peek.head(raw, usize, method == zipfile.ZIP_DEFLATED)
 
 
 def _mapped(raw: IO[bytes], size: int) -> Optional[mmap.mmap]:
@@ -499,8 +501,7 @@ def _peek(stream: IO[bytes], info: zipfile.ZipInfo) -> Optional[bytes]:
     name_len, extra_len = struct.unpack("<HH", local[26:30])
     stream.seek(info.header_offset + 30 + name_len + extra_len)
     raw = stream.read(min(info.compress_size, 2048))
-    stored = info.compress_type == zipfile.ZIP_STORED
-    return peek.head(peek.stored(raw) if stored else peek.deflated(raw), info.file_size)
+    return peek.head(raw, info.file_size, info.compress_type == zipfile.ZIP_DEFLATED)
 
 
 def _data_offset(stream: IO[bytes], header_offset: int) -> Optional[int]:
