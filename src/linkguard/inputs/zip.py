@@ -129,7 +129,7 @@ def walk(walker: Walker, source: Source, display: str, depth: int, live: Optiona
             )
         seen: Dict[str, int] = {}
         wheel = any(_WHEEL.fullmatch(info.filename) for info in infos)
-        if plain is not None and len(infos) == len(plain.items):
+        if plain is not None and len(infos) == plain.count:
             # A few members (a jmod's native libraries, a jar's nested jars) need reading: only they go through
             # zipfile, the others keep their results from the directory (each still counted as not checked once
             # the walk's time is up, as guarded() would for any member).
@@ -271,7 +271,8 @@ class _Plain:
     directory index of each member that must be read through zipfile (`deferred` of them)."""
 
     items: List[Union[Skipped, int]]
-    deferred: int = 0
+    deferred: int
+    count: int  # the directory's entries (directories included, which have no item)
 
 
 def _plain_members(
@@ -356,7 +357,7 @@ def _plain_members(
         return None
     if total > limits.max_total_bytes or (total > RATIO_FLOOR and total > limits.max_ratio * max(packed, 1)):
         return None
-    return _Plain(entries, deferred)
+    return _Plain(entries, deferred, count)
 
 
 def _plain_head(read: Callable[[int, int], bytes], offset: int, method: int, csize: int, usize: int) -> Optional[bytes]:
