@@ -237,8 +237,7 @@ class Metered(_Reader):
         except MemoryError as exc:
             raise ArchiveError(self._owner, f"{self._codec} stream needs too much memory to decode", "budget") from exc
         except Exception as exc:  # each codec raises its own types (zlib.error, LZMAError, OSError, ZstdError)
-            text = describe(exc) if self._codec != "gzip" else inflate.message(exc) or describe(exc)
-            raise ArchiveError(self._owner, f"corrupt {self._codec} stream: {text}", "corrupt") from exc
+            raise ArchiveError(self._owner, f"corrupt {self._codec} stream: {describe(exc)}", "corrupt") from exc
         self.produced += len(data)
         limits = self._limits
         if self.produced > limits.max_total_bytes:

@@ -43,7 +43,6 @@ if TYPE_CHECKING:  # typed against the walker's protocol: the walker imports the
 # tarfile's "this block is not a valid header" (bad checksum, a number that is not a number); private, not in stubs
 _INVALID_HEADER: Type[tarfile.HeaderError] = cast(Any, tarfile).InvalidHeaderError
 MAX_HEADER = 1 << 20  # a GNU long name or a pax record set larger than this is hostile, not read
-STREAM_BUFFER = 64 * 1024  # tarfile's read size on a forward stream (see _open)
 _EXTENDED = {
     tarfile.GNUTYPE_LONGNAME: "GNU long-name",
     tarfile.GNUTYPE_LONGLINK: "GNU long-link",
@@ -177,12 +176,7 @@ def walk(
 def _open(walker: Walker, stream: IO[bytes], display: str, size: Optional[int], seekable: bool) -> tarfile.TarFile:
     # Random access skips member data by seeking; a forward stream (behind a decompressor) is read through.
     watched = as_io(Watched(stream, display, walker.deadline, size if seekable else None))
-    if seekable:
-        return LenientTarFile.open(fileobj=watched, mode="r:", tarinfo=BoundedTarInfo)
-    # A forward stream skips a member's data by reading it through, one `bufsize` read at a time: 64 KiB instead of
-    # tarfile's 10 KiB makes that 6x fewer calls through the decompressor's Python layers (each small header read
-    # then copies at most 64 KiB of buffer).
-    return LenientTarFile.open(fileobj=watched, mode="r|", tarinfo=BoundedTarInfo, bufsize=STREAM_BUFFER)
+    return LenientTarFile.open(fileobj=watched, mode="r:" if seekable else "r|", tarinfo=BoundedTarInfo)
 
 
 def read(
