@@ -14,7 +14,8 @@ from __future__ import annotations
 import io
 import struct
 import zlib
-from typing import IO, Any, Tuple, Type, cast
+from dataclasses import dataclass
+from typing import IO, Any, List, Optional, Tuple, Type, cast
 
 STDLIB = "stdlib"
 ZLIB_NG = "zlib-ng"
@@ -58,7 +59,23 @@ def errors() -> Tuple[Type[BaseException], ...]:
     return (zlib.error, _zlib.error)
 
 
-def gzip_file(raw: IO[bytes]) -> IO[bytes]:
+CHECKPOINT_EVERY = 32 << 20  # decompressed bytes between two checkpoints of a gzip stream (about 40 KiB each)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A gzip reader's state at `position` decompressed bytes: enough to resume there from the compressed file,
+    `raw_position` bytes in, instead of inflating everything before it again."""
+
+    position: int
+    raw_position: int
+    decompressor: Any  # a copy() of the decompressor
+    pending: bytes  # compressed bytes read from the file but not yet given to the decompressor
+    crc: int
+    stream_size: int
+
+
+def gzip_file(raw: IO[bytes], checkpoints: Optional[List[Checkpoint]] = None) -> IO[bytes]:
     """The decompressed bytes of the gzip stream (members one after another, zero padding allowed) read from `raw`.
 
     What `gzip.GzipFile(fileobj=raw)` of Python 3.9 to 3.11 reads and raises, with the current backend's inflate and
@@ -67,7 +84,12 @@ def gzip_file(raw: IO[bytes]) -> IO[bytes]:
     with them (gzip_ng's GzipNGFile buffers 512 KiB, its C reader drops the output of the call that meets the end),
     and a truncated tarball would show fewer members than with the standard library.
     """
-    return cast(IO[bytes], io.BufferedReader(_GzipReader(raw)))
+    return cast(IO[bytes], io.BufferedReader(_GzipReader(raw, checkpoints)))
+
+
+def resume_gzip(raw: IO[bytes], checkpoint: Checkpoint) -> IO[bytes]:
+    """The decompressed bytes from `checkpoint.position` on, `raw` being the compressed file at its raw_position."""
+    return cast(IO[bytes], io.BufferedReader(_GzipReader(raw, None, checkpoint)))
 
 
 _EOF = "Compressed file ended before the end-of-stream marker was reached"
@@ -77,18 +99,27 @@ _FEXTRA, _FNAME, _FCOMMENT, _FHCRC = 4, 8, 16, 2
 class _Padded:
     """A forward stream that can take back bytes it gave (gzip._PaddedFile): what was read past a member's end."""
 
-    def __init__(self, raw: IO[bytes]) -> None:
+    def __init__(self, raw: IO[bytes], buffer: bytes = b"", raw_position: int = 0) -> None:
         self._raw = raw
-        self._buffer = b""
+        self._buffer = buffer
+        self.raw_position = raw_position  # bytes read from `raw` (from the start of the file)
 
     def read(self, size: int) -> bytes:
         if not self._buffer:
-            return self._raw.read(size)
+            data = self._raw.read(size)
+            self.raw_position += len(data)
+            return data
         if size <= len(self._buffer):
             out, self._buffer = self._buffer[:size], self._buffer[size:]
             return out
         out, self._buffer = self._buffer, b""
-        return out + self._raw.read(size - len(out))
+        more = self._raw.read(size - len(out))
+        self.raw_position += len(more)
+        return out + more
+
+    @property
+    def pending(self) -> bytes:
+        return self._buffer
 
     def prepend(self, data: bytes) -> None:
         self._buffer = data + self._buffer
@@ -106,14 +137,23 @@ class _Padded:
 class _GzipReader(io.RawIOBase):
     """gzip._GzipReader (Python 3.11) over the backend's decompressobj and crc32: the same bytes, the same errors."""
 
-    def __init__(self, raw: IO[bytes]) -> None:
+    def __init__(
+        self, raw: IO[bytes], checkpoints: Optional[List[Checkpoint]] = None, start: Optional[Checkpoint] = None
+    ) -> None:
         super().__init__()
-        self._fp = _Padded(raw)
         self._zlib = _zlib
-        self._decompressor: Any = self._zlib.decompressobj(-zlib.MAX_WBITS)
-        self._new_member = True
-        self._crc = 0
-        self._stream_size = 0
+        self._checkpoints = checkpoints  # where to record checkpoints as the stream is read (the main pass)
+        if start is None:
+            self._fp = _Padded(raw)
+            self._decompressor: Any = self._zlib.decompressobj(-zlib.MAX_WBITS)
+            self._new_member = True
+            self._crc = self._stream_size = self._position = 0
+        else:  # taken inside a member's deflate data, never at a member boundary
+            self._fp = _Padded(raw, start.pending, start.raw_position)
+            self._decompressor = start.decompressor.copy()
+            self._new_member = False
+            self._crc, self._stream_size, self._position = start.crc, start.stream_size, start.position
+        self._next_checkpoint = self._position + CHECKPOINT_EVERY
 
     def readable(self) -> bool:
         return True
@@ -151,7 +191,26 @@ class _GzipReader(io.RawIOBase):
                 raise EOFError(_EOF)
         self._crc = self._zlib.crc32(data, self._crc)
         self._stream_size += len(data)
+        self._position += len(data)
+        if self._checkpoints is not None and self._position >= self._next_checkpoint:
+            self._checkpoint()
         return data
+
+    def _checkpoint(self) -> None:
+        assert self._checkpoints is not None
+        self._next_checkpoint = self._position + CHECKPOINT_EVERY
+        if self._decompressor.eof or self._decompressor.unused_data:
+            return  # at a member's end: the next read starts a new member (taken at the next one)
+        self._checkpoints.append(
+            Checkpoint(
+                self._position,
+                self._fp.raw_position,
+                self._decompressor.copy(),
+                self._fp.pending,
+                self._crc,
+                self._stream_size,
+            )
+        )
 
     def _read_header(self) -> bool:
         """Read a member's gzip header; False at the end of the stream."""
