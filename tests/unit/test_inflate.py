@@ -177,3 +177,31 @@ def test_gzip_file_reads_and_fails_as_gzip_does(name: str) -> None:
     for case, data in damaged_streams():
         expected = reading(gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb"))
         assert reading(inflate.gzip_file(io.BytesIO(data))) == expected, case  # type: ignore[arg-type]
+
+
+@pytest.mark.usefixtures("backend")
+@pytest.mark.parametrize("name", [inflate.STDLIB, inflate.ZLIB_NG])
+def test_a_slice_read_again_resumes_from_a_checkpoint(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str
+) -> None:
+    """A forward-only slice opened again starts at the gzip stream's last checkpoint before it, with the same bytes."""
+    from linkguard.inputs.streams import DecodedSource, FileSource, SliceSource
+    from linkguard.limits import ArchiveLimits
+
+    inflate.use(name)
+    monkeypatch.setattr(inflate, "CHECKPOINT_EVERY", 64 << 10)
+    plain = b"".join(os.urandom(512) + bytes(3000) for _ in range(400))  # 1.4 MB, compressible as a tarball is
+    path = tmp_path / "data.gz"
+    path.write_bytes(gzip.compress(plain) + gzip.compress(plain[:70000]))  # two gzip members
+    whole = plain + plain[:70000]
+    decoded = DecodedSource(FileSource(str(path), path.stat().st_size), "gzip", ArchiveLimits(), str(path))
+    with decoded.open() as first:  # the first pass records the checkpoints
+        assert first.read(len(whole) + 1) == whole
+    positions = [c.position for c in decoded.checkpoints]
+    assert len(positions) >= 10 and positions == sorted(positions)  # at most one per read of 8 KiB compressed
+    for offset, size in [(0, 100), (70000, 5000), (700000, 300000), (len(plain) - 10, 20), (len(whole) - 7, 7)]:
+        stream, start = decoded.open_at(offset)
+        stream.close()
+        assert start <= offset and (offset < positions[0] or start in positions)
+        with SliceSource(decoded, offset, size).open() as part:
+            assert part.read(size + 1) == whole[offset : offset + size], offset
