@@ -49,10 +49,6 @@ def scanned(paths: List[Path], name: str) -> Report:
     return scan([str(p) for p in paths], Policy(jobs=1, allow_empty=True))
 
 
-def test_both_backends_are_available() -> None:
-    assert inflate.available() == (inflate.STDLIB, inflate.ZLIB_NG)
-
-
 @pytest.mark.usefixtures("backend")
 def test_the_corpus_reads_the_same_with_either_backend() -> None:
     paths = corpus()

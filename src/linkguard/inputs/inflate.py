@@ -40,15 +40,6 @@ def use(name: str) -> str:
     return before
 
 
-def available() -> Tuple[str, ...]:
-    """The backends that can run here, the standard library first."""
-    try:
-        import zlib_ng  # noqa: F401  (only asked whether it imports)
-    except ImportError:
-        return (STDLIB,)
-    return (STDLIB, ZLIB_NG)
-
-
 def decompressobj(wbits: int) -> Any:
     """A decompressor as `zlib.decompressobj(wbits)` makes one (-15: raw deflate, as in a zip member)."""
     return _zlib.decompressobj(wbits)
