@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""linkguard on a `.tar.gz` against `tar xzf -O` on the same file, as interleaved pairs.
+"""linkguard on a `.tar.gz` against `tar xzf -O` on the same file (or against another linkguard), interleaved pairs.
 
     tar czf /tmp/usrlib.tar.gz -C /usr/lib x86_64-linux-gnu      # once
     python bench/tarball.py                                      # /tmp/usrlib.tar.gz, 5 pairs, default workers
     python bench/tarball.py --pairs 7 --jobs 1 /tmp/usrlib.tar.gz
+    python bench/tarball.py --against /tmp/main/src /usr/lib/jvm   # B: linkguard from another checkout's src/
 
 Not a test: numbers depend on the machine and its load. Each side runs once to warm up, then A, B, A, B, ... so that
 both sides of a pair see the same load; the figures are the min/median/max of the per-pair ratios (wall and CPU)
@@ -64,19 +65,24 @@ def main(argv: Sequence[str] = ()) -> int:
     parser.add_argument("tarball", nargs="?", default="/tmp/usrlib.tar.gz")
     parser.add_argument("--pairs", type=int, default=5)
     parser.add_argument("--jobs", default=None, help="linkguard's -j (default: its own default)")
+    parser.add_argument("--against", metavar="SRC", help="B is linkguard with PYTHONPATH=SRC (before/after), not tar")
     args = parser.parse_args(list(argv) or None)
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     jobs = [] if args.jobs is None else ["-j", args.jobs]
     linkguard = [sys.executable, "-m", "linkguard", "--no-config", *jobs, "-f", "json", "-o", os.devnull, args.tarball]
-    tar = ["tar", "xzf", args.tarball, "-O"]
-    print(f"{args.tarball}: {os.path.getsize(args.tarball) >> 20} MiB; {counts(args.tarball, env, jobs)}")
+    if args.against:
+        other, other_env, b_name = linkguard, {**os.environ, "PYTHONPATH": args.against}, "before"
+        print(f"{args.tarball}: linkguard with PYTHONPATH={SRC} (after) against {args.against} (before)")
+    else:
+        other, other_env, b_name = ["tar", "xzf", args.tarball, "-O"], env, "tar"
+        print(f"{args.tarball}: {os.path.getsize(args.tarball) >> 20} MiB; {counts(args.tarball, env, jobs)}")
     run(linkguard, env)
-    run(tar, env)
-    sides: Dict[str, List[Run]] = {"linkguard": [], "tar": []}
+    run(other, other_env)
+    sides: Dict[str, List[Run]] = {"linkguard": [], b_name: []}
     for _ in range(args.pairs):
         sides["linkguard"].append(run(linkguard, env))
-        sides["tar"].append(run(tar, env))
-    print(f"linkguard: {' '.join(linkguard[1:])}\ntar: {' '.join(tar)}")
+        sides[b_name].append(run(other, other_env))
+    print(f"linkguard: {' '.join(linkguard[1:])}\n{b_name}: {' '.join(other)}")
     print(f"{args.pairs} interleaved pairs, min / median / max:")
     for name, runs in sides.items():
         walls, cpus, rss = zip(*runs)
@@ -84,7 +90,7 @@ def main(argv: Sequence[str] = ()) -> int:
             f"  {name:9} wall {spread(list(walls), ' s')}   CPU {spread(list(cpus), ' s')}   "
             f"peak RSS {spread([r / 1024 for r in rss], ' MiB', 0)}"
         )
-    pairs = list(zip(sides["linkguard"], sides["tar"]))
+    pairs = list(zip(sides["linkguard"], sides[b_name]))
     walls = [a[0] / b[0] for a, b in pairs]
     print(f"  ratio     wall {spread(walls, 'x')}   CPU {spread([a[1] / b[1] for a, b in pairs], 'x')}")
     return 0
