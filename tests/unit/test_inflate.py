@@ -201,3 +201,19 @@ def test_a_slice_read_again_resumes_from_a_checkpoint(
         assert start <= offset and (offset < positions[0] or start in positions)
         with SliceSource(decoded, offset, size).open() as part:
             assert part.read(size + 1) == whole[offset : offset + size], offset
+
+
+@pytest.mark.usefixtures("backend")
+def test_checkpoints_stay_few_however_long_the_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    inflate.use(inflate.ZLIB_NG)
+    monkeypatch.setattr(inflate, "CHECKPOINT_EVERY", 4 << 10)
+    monkeypatch.setattr(inflate, "MAX_CHECKPOINTS", 8)
+    plain = b"".join(os.urandom(64) + bytes(200) for _ in range(20000))  # 5 MB
+    compressed = gzip.compress(plain)
+    checkpoints: List[inflate.Checkpoint] = []
+    stream = inflate.gzip_file(io.BytesIO(compressed), checkpoints)
+    assert b"".join(iter(lambda: stream.read(1 << 16), b"")) == plain
+    assert 4 <= len(checkpoints) <= 8
+    for checkpoint in checkpoints:  # each still resumes where it says
+        resumed = inflate.resume_gzip(io.BytesIO(compressed[checkpoint.raw_position :]), checkpoint)
+        assert resumed.read(1000) == plain[checkpoint.position : checkpoint.position + 1000]

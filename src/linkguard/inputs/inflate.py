@@ -50,7 +50,8 @@ def errors() -> Tuple[Type[BaseException], ...]:
     return (zlib.error, _zlib.error)
 
 
-CHECKPOINT_EVERY = 32 << 20  # decompressed bytes between two checkpoints of a gzip stream (about 40 KiB each)
+CHECKPOINT_EVERY = 32 << 20  # decompressed bytes between two checkpoints of a gzip stream (about 50 KiB each)
+MAX_CHECKPOINTS = 128  # past this every other one is dropped and the spacing doubled: memory stays flat
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,8 @@ class _GzipReader(io.RawIOBase):
             self._decompressor = start.decompressor.copy()
             self._new_member = False
             self._crc, self._stream_size, self._position = start.crc, start.stream_size, start.position
-        self._next_checkpoint = self._position + CHECKPOINT_EVERY
+        self._every = CHECKPOINT_EVERY
+        self._next_checkpoint = self._position + self._every
 
     def readable(self) -> bool:
         return True
@@ -189,7 +191,10 @@ class _GzipReader(io.RawIOBase):
 
     def _checkpoint(self) -> None:
         assert self._checkpoints is not None
-        self._next_checkpoint = self._position + CHECKPOINT_EVERY
+        if len(self._checkpoints) >= MAX_CHECKPOINTS:
+            del self._checkpoints[1::2]
+            self._every *= 2
+        self._next_checkpoint = self._position + self._every
         if self._decompressor.eof or self._decompressor.unused_data:
             return  # at a member's end: the next read starts a new member (taken at the next one)
         self._checkpoints.append(
