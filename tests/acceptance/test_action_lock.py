@@ -73,9 +73,10 @@ def test_lock_installs_and_linkguard_runs(python: str, tmp_path: Path) -> None:
         "import importlib.metadata as md, sys, json\n"
         "import elftools, actions_toolkit.command, linkguard\n"
         "from linkguard.report.github import command_formatter\n"
+        "from linkguard.inputs import inflate\n"
         "dists = {d.metadata['Name'].lower(): [r for r in (d.requires or [])] for d in md.distributions()}\n"
         "print(json.dumps({'formatter': command_formatter().__name__, 'linkguard': linkguard.__file__,"
-        " 'dists': dists, 'tomllib': sys.version_info >= (3, 11)}))\n"
+        " 'dists': dists, 'tomllib': sys.version_info >= (3, 11), 'inflate': inflate.backend}))\n"
     )
     import json
 
@@ -86,7 +87,8 @@ def test_lock_installs_and_linkguard_runs(python: str, tmp_path: Path) -> None:
     assert result["linkguard"].startswith(str(ROOT / "src"))
     # linkguard itself comes from the checkout (asserted above); a development install leaves its egg-info in src/
     installed = {name for name in result["dists"] if name not in ("pip", "setuptools", "linkguard-static")}
-    expected = {"pyelftools", "actions-toolkit"} | (set() if result["tomllib"] else {"tomli"})
+    expected = {"pyelftools", "actions-toolkit", "zlib-ng"} | (set() if result["tomllib"] else {"tomli"})
+    assert result["inflate"] == "zlib-ng"  # the locked wheel imports: gzip and zip members inflate through it
     assert installed == expected
     # every declared dependency of what was installed is either installed too or known to be unused
     for name, requires in result["dists"].items():
@@ -155,7 +157,8 @@ def pins_for(python_version: str) -> List[str]:
 def test_every_python_gets_hash_checked_wheels(python_version: str, tmp_path: Path) -> None:
     pins = pins_for(python_version)
     names = {pin.split("==")[0] for pin in pins}
-    assert names == {"pyelftools", "actions-toolkit"} | ({"tomli"} if python_version in ("3.9", "3.10") else set())
+    always = {"pyelftools", "actions-toolkit", "zlib-ng"}
+    assert names == always | ({"tomli"} if python_version in ("3.9", "3.10") else set())
     requirements = tmp_path / "pins.txt"
     requirements.write_text("\n".join(pins) + "\n", encoding="utf-8")
     args = ["download", "--python-version", python_version, "-d", str(tmp_path / "wheels"), "-r", str(requirements)]

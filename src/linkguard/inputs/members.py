@@ -66,9 +66,9 @@ def unsafe_reason(name: str) -> Optional[str]:
     """Why extracting a member of this name could write outside the target directory, if it could."""
     if not name.strip("/"):
         return "empty name"
-    if name.startswith("/") or name.startswith("\\") or (len(name) > 1 and name[1] == ":" and name[0].isalpha()):
+    if name[0] in "/\\" or (len(name) > 1 and name[1] == ":" and name[0].isalpha()):
         return "absolute path"
-    if ".." in name.replace("\\", "/").split("/"):
+    if ".." in name and ".." in name.replace("\\", "/").split("/"):  # the first test spares most names the split
         return "parent-directory (..) component"
     return None
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import io
 from collections import OrderedDict
-from typing import IO, Callable, Dict, Optional, cast
+from typing import IO, Callable, Dict, List, Optional, Tuple, cast
 
 from linkguard.errors import describe
+from linkguard.inputs import inflate
 from linkguard.inputs.deadline import NO_DEADLINE, Deadline, DeadlineExceeded
 from linkguard.limits import ArchiveLimits, MiB
 from linkguard.seekable import SeekableReader, WindowStream
@@ -72,12 +73,17 @@ class SliceSource(Source):
         self.seekable = parent.seekable
 
     def open(self) -> IO[bytes]:
-        raw = self.parent.open()
-        assert self.size is not None
         if self.seekable:
-            return as_io(WindowStream(raw, self.offset, self.size))
+            return as_io(WindowStream(self.parent.open(), self.offset, self.size or 0))
+        # A forward-only parent is read through to the slice: from its last checkpoint before it, if it keeps any.
+        at = 0
+        if isinstance(self.parent, DecodedSource):
+            raw, at = self.parent.open_at(self.offset)
+        else:
+            raw = self.parent.open()
+        assert self.size is not None
         try:
-            skip(raw, self.offset)
+            skip(raw, self.offset - at)
         except BaseException:
             raw.close()
             raise
@@ -106,6 +112,10 @@ class DecodedSource(Source):
         self.limits = limits
         self.owner = owner
         self.deadline = deadline
+        # A gzip stream read from a file keeps checkpoints (inflate.Checkpoint) on its first pass, so that a member
+        # read again (a large program, behind a ReplayStream) resumes near it instead of at the archive's start.
+        self.checkpoints: List[inflate.Checkpoint] = []
+        self._recorded = False
 
     def open(self) -> IO[bytes]:
         return self.decode(self.parent.open(), owned=True)
@@ -115,11 +125,35 @@ class DecodedSource(Source):
         counted = _Counting(raw, owned)
         counted_io = as_io(counted)
         try:
-            decoded = _decoder(self.codec, counted_io, self.owner)
+            if self.codec == "gzip" and self.parent.seekable and owned and not self._recorded:
+                self._recorded = True
+                decoded = inflate.gzip_file(counted_io, self.checkpoints)
+            else:
+                decoded = _decoder(self.codec, counted_io, self.owner)
         except BaseException:
             counted.close()
             raise
         return as_io(Metered(decoded, counted, self.codec, self.limits, self.owner, self.deadline))
+
+    def open_at(self, offset: int) -> Tuple[IO[bytes], int]:
+        """A decoded stream and where in the decoded bytes it starts: the last checkpoint at or before `offset`, or
+        the start. Its limits are counted as from the start (the bytes before it were counted on the first pass)."""
+        usable = [c for c in self.checkpoints if c.position <= offset]
+        if not usable or not self.parent.seekable:
+            return self.open(), 0
+        checkpoint = usable[-1]
+        raw = self.parent.open()
+        try:
+            raw.seek(checkpoint.raw_position)
+            counted = _Counting(raw, owned=True)
+            counted.count = checkpoint.raw_position
+            decoded = inflate.resume_gzip(as_io(counted), checkpoint)
+        except BaseException:
+            raw.close()
+            raise
+        metered = Metered(decoded, counted, self.codec, self.limits, self.owner, self.deadline)
+        metered.produced = checkpoint.position
+        return as_io(metered), checkpoint.position
 
 
 # ------------------------------------------------------------------------------------------- streams
@@ -444,9 +478,7 @@ def skip(stream: IO[bytes], n: int) -> None:
 
 def _decoder(codec: str, raw: IO[bytes], owner: str) -> IO[bytes]:
     if codec == "gzip":
-        import gzip
-
-        return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
+        return inflate.gzip_file(raw)  # zlib-ng when installed, else the standard library
     if codec == "bzip2":
         import bz2
 

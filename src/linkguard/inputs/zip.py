@@ -28,8 +28,9 @@ import stat
 import struct
 import zipfile
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Set, Tuple
+from typing import IO, TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Set, Tuple, Union
 
+from linkguard.inputs import peek
 from linkguard.inputs.images import normalize
 from linkguard.inputs.members import (
     HEAD,
@@ -85,8 +86,8 @@ def walk(walker: Walker, source: Source, display: str, depth: int, live: Optiona
         stream = as_io(Watched(raw, display, walker.deadline, size))
         directory = _directory(stream)
         plain = _plain_members(walker, raw, stream, display, directory, size)
-        if plain is not None:  # most jars and wheels: every member plainly not an executable or an archive
-            yield from plain
+        if plain is not None and not plain.deferred:  # most jars and wheels: no member an executable or an archive
+            yield from plain.items  # type: ignore[misc]  # no index among them
             return
         if directory is not None and directory.count > walker.limits.max_members:
             raise ArchiveError(
@@ -128,6 +129,20 @@ def walk(walker: Walker, source: Source, display: str, depth: int, live: Optiona
             )
         seen: Dict[str, int] = {}
         wheel = any(_WHEEL.fullmatch(info.filename) for info in infos)
+        if plain is not None and len(infos) == plain.count:
+            # A few members (a jmod's native libraries, a jar's nested jars) need reading: only they go through
+            # zipfile, the others keep their results from the directory (each still counted as not checked once
+            # the walk's time is up, as guarded() would for any member).
+            for item in plain.items:
+                if isinstance(item, int):
+                    info = infos[item]
+                    walker.deadline.restart()
+                    path = member_path(display, normalize(info.filename) or info.filename)
+                    entries = _member(walker, archive, info, None, source, stream, display, depth, seen, wheel)
+                    yield from walker.guarded(path, "zip member", entries)
+                else:
+                    yield from walker.guarded(item.path, "zip member", iter((item,)))
+            return
         for index, info in enumerate(infos):
             walker.deadline.restart()
             path = member_path(display, normalize(info.filename) or info.filename)
@@ -250,17 +265,29 @@ _CENTRAL = struct.Struct("<4s4B4HL2L5H2L")  # a central directory header, 46 byt
 _UTF8_NAME = 0x800  # general-purpose flag bit 11: the name is UTF-8 (else code page 437)
 
 
+@dataclass
+class _Plain:
+    """An archive's members in directory order: the result of each member the directory and its head settle, or the
+    directory index of each member that must be read through zipfile (`deferred` of them)."""
+
+    items: List[Union[Skipped, int]]
+    deferred: int
+    count: int  # the directory's entries (directories included, which have no item)
+
+
 def _plain_members(
     walker: Walker, raw: IO[bytes], stream: IO[bytes], display: str, directory: Optional[_Directory], size: int
-) -> Optional[List[Entry]]:
-    """The results of an archive all of whose members are plainly not executables or archives, or None.
+) -> Optional[_Plain]:
+    """The members of an archive, settled straight from the central directory where their heads say they are not
+    executables or archives; None to read the whole archive the slow way.
 
-    Straight from the central directory, without zipfile's per-member objects (half the cost of a large jar).
-    Whatever the slow path would treat differently sends the whole archive there, before anything is yielded:
-    a directory that does not parse cleanly or disagrees with its end record, zip64 sizes, encryption, a zip
-    version above 6.3, a link, an unsafe, duplicate or excluded name, a ratio or archive limit, a method other
-    than stored or deflated, an unreadable local header, or a member whose head is an executable or archive.
-    So the answer is either exactly the slow path's, or None.
+    Without zipfile's per-member objects (half the cost of a large jar), and each member inflated only as far as
+    peek.head needs. Whatever the slow path would treat differently sends the whole archive there, before anything
+    is yielded: a directory that does not parse cleanly or disagrees with its end record, zip64 sizes, encryption, a
+    zip version above 6.3, a link, an unsafe, duplicate or excluded name, a ratio or archive limit. A member whose
+    head is an executable or an archive, or cannot be had here (a method other than stored or deflated, a local
+    header that is missing or names another method, damaged data), is deferred: the slow path reads it, alone. So
+    the answer is exactly the slow path's, or None.
     """
     if directory is None or not 0 < directory.size <= MAX_DIRECTORY or directory.count > walker.limits.max_members:
         return None
@@ -271,7 +298,8 @@ def _plain_members(
     stream.seek(0)
     data = _mapped(raw, size)
     read = (lambda at, n: data[at : at + n]) if data is not None else (lambda at, n: _read_at(stream, at, n))
-    entries: List[Entry] = []
+    entries: List[Union[Skipped, int]] = []
+    deferred = 0
     seen: Set[str] = set()
     total = packed = count = at = 0
     limits = walker.limits
@@ -307,8 +335,12 @@ def _plain_members(
             total += usize
             packed += csize
             head = _plain_head(read, offset + directory.concat, method, csize, usize)
-            if head is None or sniff(head) is not None or sniff_archive(head) is not None:
-                return None
+            if head is None or (
+                not peek.settled(head, usize) and (sniff(head) is not None or sniff_archive(head) is not None)
+            ):
+                entries.append(count - 1)  # its index in the directory
+                deferred += 1
+                continue
             if count % 1024 == 0:
                 if walker.deadline.spent():
                     return None  # the slow path counts the members left as not checked
@@ -325,13 +357,12 @@ def _plain_members(
         return None
     if total > limits.max_total_bytes or (total > RATIO_FLOOR and total > limits.max_ratio * max(packed, 1)):
         return None
-    return entries
+    return _Plain(entries, deferred, count)
 
 
 def _plain_head(read: Callable[[int, int], bytes], offset: int, method: int, csize: int, usize: int) -> Optional[bytes]:
-    """The first bytes of a stored or deflated member, as `_peek` reads them; None when that cannot be done."""
-    import zlib
-
+    """The first bytes of a stored or deflated member that decide what it is (peek.head); None when that cannot be
+    done here (another method, a local header that is missing or names another method, damaged data)."""
     if usize < 4:
         return b""
     if method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
@@ -341,14 +372,7 @@ def _plain_head(read: Callable[[int, int], bytes], offset: int, method: int, csi
         return None  # the slow path reads both methods where the local header disagrees with the directory
     name_len, extra_len = struct.unpack_from("<HH", local, 26)
     raw = read(offset + 30 + name_len + extra_len, min(csize, 2048))
-    want = min(HEAD, usize)
-    if method == zipfile.ZIP_STORED:
-        return raw[:want] if len(raw) >= want else None
-    try:
-        head = zlib.decompressobj(-15).decompress(raw, want)
-    except zlib.error:
-        return None
-    return head if len(head) >= want else None
+    return peek.head(raw, usize, method == zipfile.ZIP_DEFLATED)
 
 
 def _mapped(raw: IO[bytes], size: int) -> Optional[mmap.mmap]:
@@ -465,9 +489,8 @@ class _Patched(SeekableReader):
 
 
 def _peek(stream: IO[bytes], info: zipfile.ZipInfo) -> Optional[bytes]:
-    """The first HEAD bytes of a stored or deflated member straight from the archive; None to take the slow path."""
-    import zlib
-
+    """The first bytes of a stored or deflated member that decide what it is (peek.head), straight from the archive;
+    None to take the slow path."""
     if info.file_size < 4:
         return b""  # too short to hold any magic we look for
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
@@ -479,14 +502,7 @@ def _peek(stream: IO[bytes], info: zipfile.ZipInfo) -> Optional[bytes]:
     name_len, extra_len = struct.unpack("<HH", local[26:30])
     stream.seek(info.header_offset + 30 + name_len + extra_len)
     raw = stream.read(min(info.compress_size, 2048))
-    want = min(HEAD, info.file_size)
-    if info.compress_type == zipfile.ZIP_STORED:
-        return raw[:want] if len(raw) >= want else None
-    try:
-        head = zlib.decompressobj(-15).decompress(raw, want)
-    except zlib.error:
-        return None  # the slow path reports the corruption
-    return head if len(head) >= want else None
+    return peek.head(raw, info.file_size, info.compress_type == zipfile.ZIP_DEFLATED)
 
 
 def _data_offset(stream: IO[bytes], header_offset: int) -> Optional[int]:

@@ -1,0 +1,82 @@
+"""zip.py's fast path (members settled from the central directory and a few inflated bytes, the rest read alone
+through zipfile) gives exactly what the slow path (zipfile for every member) gives.
+
+Each zip of the test corpus, and jars built here mixing plain members with programs and nested archives, is
+scanned twice: as linkguard reads it, and with the fast path switched off.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import List
+
+import pytest
+
+from linkguard.config import Policy
+from linkguard.inputs import zip as zip_format
+from linkguard.model import Report
+from linkguard.scan import scan
+
+ARCHIVES = Path(__file__).resolve().parents[1] / "data" / "archives"
+BIN = ARCHIVES / "bin"
+
+
+def zips() -> List[Path]:
+    found = [p for p in sorted(ARCHIVES.rglob("*")) if p.suffix in (".zip", ".whl", ".jar", ".exe")]
+    return [*found, ARCHIVES / "zipedge" / "sfx-elf"]
+
+
+def mixed_jar(path: Path, method: int) -> Path:
+    """A jar: class-file-like and text members, a directory, an ELF program, a nested zip, a tar, a short member."""
+    with zipfile.ZipFile(path, "w", compression=method) as archive:
+        archive.writestr("META-INF/", b"")
+        archive.writestr("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\n")
+        for index in range(40):
+            archive.writestr(f"org/example/C{index}.class", b"\xca\xfe\xba\xbe\x00\x00\x00\x41" + bytes(600 + index))
+        archive.write(BIN / "spex-static", "lib/native/spex")
+        archive.write(ARCHIVES / "release.zip", "nested/release.zip")
+        archive.write(ARCHIVES / "release.tar", "nested/release.tar")
+        archive.writestr("tiny", b"MZ")
+        archive.writestr("readme.txt", b"hello " * 100)
+    return path
+
+
+def both_ways(monkeypatch: pytest.MonkeyPatch, path: Path) -> List[Report]:
+    policy = Policy(jobs=1, allow_empty=True)
+    fast = scan([str(path)], policy)
+    with monkeypatch.context() as patched:
+        patched.setattr(zip_format, "_plain_members", lambda *args: None)
+        slow = scan([str(path)], policy)
+    return [fast, slow]
+
+
+@pytest.mark.parametrize("path", zips(), ids=lambda p: p.name)
+def test_corpus_zips_read_the_same_both_ways(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    fast, slow = both_ways(monkeypatch, path)
+    assert fast == slow
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_a_jar_with_a_few_programs_reads_only_those_through_zipfile(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, method: int
+) -> None:
+    path = mixed_jar(tmp_path / "mixed.jar", method)
+    read_alone: List[str] = []
+    member = zip_format._member
+
+    def spy(walker, archive, info, version, source, stream, display, *args):  # type: ignore[no-untyped-def]
+        if display == str(path):  # the jar's own members (the nested zip has a link member: read the slow way)
+            read_alone.append(info.filename)
+        return member(walker, archive, info, version, source, stream, display, *args)
+
+    monkeypatch.setattr(zip_format, "_member", spy)
+    fast = scan([str(path)], Policy(jobs=1, allow_empty=True))
+    assert sorted(read_alone) == ["lib/native/spex", "nested/release.tar", "nested/release.zip"]
+    monkeypatch.undo()
+    fast_again, slow = both_ways(monkeypatch, path)
+    assert fast == fast_again == slow
+    paths = [a.path for a in fast.artifacts]
+    assert f"{path}!lib/native/spex" in paths  # the program inside, checked
+    assert any(p.startswith(f"{path}!nested/release.zip!") for p in paths)  # and what the nested archives hold
+    assert any(p.startswith(f"{path}!nested/release.tar!") for p in paths)
