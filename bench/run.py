@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pairs import Comparison, interleave, run_child
 
 TREE = ["/usr/bin", "/usr/lib", "/usr/libexec", "/usr/sbin"]
-ARCHIVE_GLOBS = ["*.jar", "*.zip", "*.whl", "*.sym", "*.tar", "*.tar.*", "*.tgz", "*.deb", "*.gz", "*.xz", "*.bz2"]
+ARCHIVE_GLOBS = ["*.jar", "*.zip", "*.whl", "*.sym", "*.tar", "*.tar.*", "*.tgz", "*.deb", "*.gz", "*.xz", "*.bz2", "*.a"]
 TARBALL = Path(tempfile.gettempdir()) / "linkguard-bench" / "x86_64-linux-gnu.tar.gz"
 
 
