@@ -13,6 +13,7 @@ Imported by `bench/run.py`; the statistics are unit-tested in tests/unit/test_be
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import time
@@ -28,6 +29,12 @@ class Run:
     cpu: float
     rss_kib: int
     status: int = 0
+    rss_floor_kib: int = 0  # the benchmark's own peak RSS when it started the run: see run_child
+
+    @property
+    def rss_known(self) -> bool:
+        """Whether rss_kib is the run's own peak, not the floor that the start of a child inherits."""
+        return self.rss_kib > self.rss_floor_kib
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,13 @@ class Comparison:
 
 
 def run_child(cmd: Sequence[str], stdout: Optional[str] = None) -> Run:
-    """Run `cmd` as one child (stdout to /dev/null or the file `stdout`) and reap it with wait4 for its rusage."""
+    """Run `cmd` as one child (stdout to /dev/null or the file `stdout`) and reap it with wait4 for its rusage.
+
+    Linux counts the memory a child starts with (a copy of, or shared with, the benchmark's own until it execs) in
+    its peak RSS, so a peak no higher than the benchmark's own peak RSS at that moment says only "at most that":
+    `rss_floor_kib` records it, and the benchmark itself is kept small (bench/run.py reads reports in a child).
+    """
+    floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     out = open(stdout or os.devnull, "wb")  # noqa: SIM115 - closed below, after the child has exited
     try:
         started = time.monotonic()
@@ -87,7 +100,7 @@ def run_child(cmd: Sequence[str], stdout: Optional[str] = None) -> Run:
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: tell Popen so it does not wait again
     finally:
         out.close()
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, proc.returncode)
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, proc.returncode, floor)
 
 
 def interleave(first: Callable[[], Run], second: Callable[[], Run], pairs: int, warmups: int = 1) -> Comparison:

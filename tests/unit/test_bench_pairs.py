@@ -27,7 +27,7 @@ def _load(name: str) -> ModuleType:
 
 
 pairs = _load("pairs")
-HEAVY = "b = bytearray(64 << 20)\nfor i in range(0, len(b), 4096): b[i] = 1\nsum(range(3_000_000))"
+HEAVY = "b = bytearray(256 << 20)\nfor i in range(0, len(b), 4096): b[i] = 1\nsum(range(3_000_000))"
 
 
 def test_spread_is_min_median_max() -> None:
@@ -82,18 +82,19 @@ def test_interleave_warms_up_then_alternates() -> None:
 
 def test_run_child_measures_the_child_alone(tmp_path: Path) -> None:
     """CPU and peak RSS come from wait4 of this child: a run that burns CPU and memory shows it, a light one not."""
-    heavy = pairs.run_child(
-        [
-            sys.executable,
-            "-c",
-            HEAVY,
-        ]
-    )
+    heavy = pairs.run_child([sys.executable, "-c", HEAVY])
     light = pairs.run_child([sys.executable, "-c", "pass"])
     assert heavy.status == 0 and light.status == 0
-    assert heavy.rss_kib > 64 * 1024 > light.rss_kib
+    assert heavy.rss_known and heavy.rss_kib > 256 * 1024 > heavy.rss_floor_kib
+    assert light.rss_kib < heavy.rss_kib
+    assert light.rss_floor_kib > 0  # a child's peak starts from the memory it inherits: recorded, not hidden
     assert heavy.cpu > light.cpu
     assert heavy.wall >= heavy.cpu / 4  # one process: its CPU time cannot exceed the wall time by much
     out = tmp_path / "out"
     assert pairs.run_child([sys.executable, "-c", "print('x'); raise SystemExit(3)"], stdout=str(out)).status == 3
     assert out.read_text() == "x\n"
+
+
+def test_rss_at_the_floor_is_not_claimed() -> None:
+    assert not pairs.Run(1.0, 1.0, 17_000, 0, 17_000).rss_known
+    assert pairs.Run(1.0, 1.0, 90_000, 0, 17_000).rss_known
