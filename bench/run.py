@@ -125,6 +125,7 @@ HEAD = (
 
 
 def bench_tree(tree: Sequence[str], pairs: int, with_json: bool = False) -> str:
+    load = os.getloadavg()[0]
     scanelf = ["scanelf", "-R", "-F", "%F %i %n", *tree]
     excludes = [x for glob in ARCHIVE_GLOBS for x in ("--exclude", glob)]
     cases: List[Tuple[str, List[str]]] = [
@@ -148,7 +149,7 @@ def bench_tree(tree: Sequence[str], pairs: int, with_json: bool = False) -> str:
     archive_cpu = default.side("a", "cpu").median - excluded.side("a", "cpu").median
     return (
         f"Tree: {' '.join(tree)}: {counts}. Peer: `{' '.join(scanelf)}`. {pairs} interleaved pairs per case after "
-        f"one warm-up each, {os.cpu_count()} CPUs, load before: {os.getloadavg()[0]:.2f}. Each cell: median "
+        f"one warm-up each, {os.cpu_count()} CPUs, load before: {load:.2f}. Each cell: median "
         f"(min-max); ratios are medians of per-pair ratios; RSS is the largest single process.\n\n"
         + table(rows, (*HEAD,))
         + f"\n\nArchives' share of the default run (median default minus median with archives excluded): "
@@ -171,6 +172,7 @@ def make_tarball(sources: Sequence[str], path: Path) -> Path:
 
 
 def bench_tarball(sources: Sequence[str], pairs: int, path: Path) -> str:
+    load = os.getloadavg()[0]
     archive = make_tarball(sources, path)
     untar = ["tar", "xzf", str(archive), "-O"]
     rows = []
@@ -180,8 +182,22 @@ def bench_tarball(sources: Sequence[str], pairs: int, path: Path) -> str:
     size = archive.stat().st_size / (1 << 20)
     return (
         f"Tarball: {archive} ({size:.0f} MiB, `tar -cf - {' '.join(sources)} | gzip -1`). Peer: `{' '.join(untar)}` "
-        f"to /dev/null. {pairs} interleaved pairs after one warm-up each, load before: {os.getloadavg()[0]:.2f}.\n\n"
+        f"to /dev/null. {pairs} interleaved pairs after one warm-up each, load before: {load:.2f}.\n\n"
         + table(rows, (*HEAD,))
+    )
+
+
+def bench_versus(tree: Sequence[str], pairs: int, other: str) -> str:
+    """This linkguard against another version of it (its `src` directory) on the tree, `-j1`, archives excluded:
+    what a change to per-file costs bought, measured as the peers are."""
+    excludes = [x for glob in ARCHIVE_GLOBS for x in ("--exclude", glob)]
+    cmd = linkguard("-j1", *excludes, *tree)
+    env = [f"PYTHONPATH={os.path.abspath(other)}"]
+    comparison = interleave(lambda: run_child(cmd), lambda: run_child(["env", *env, *cmd]), pairs)
+    return (
+        f"This linkguard against the one in {other} on {' '.join(tree)}, `-j1`, archives excluded by name; "
+        f"{pairs} interleaved pairs, load {os.getloadavg()[0]:.2f}\n\n"
+        + table([row("`-j1`, archives excluded", comparison, "other")], (*HEAD,))
     )
 
 
@@ -197,7 +213,8 @@ def bench_startup(pairs: int) -> str:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--tree", action="append", help="roots of the tree benchmark (default: /usr/...)")
-    parser.add_argument("--only", choices=("tree", "tarball", "startup"), action="append")
+    parser.add_argument("--only", choices=("tree", "tarball", "startup", "versus"), action="append")
+    parser.add_argument("--versus", metavar="SRC", help="versus: the src/ directory of the linkguard to compare with")
     parser.add_argument("--pairs", type=int, default=5, help="interleaved pairs per comparison (at least 5)")
     parser.add_argument("--json", action="store_true", help="tree: also the JSON report (`-f json`) as a case")
     parser.add_argument("--tarball-source", action="append", help="what the tarball holds")
@@ -217,6 +234,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(bench_tarball(args.tarball_source or ["/usr/lib/x86_64-linux-gnu"], args.pairs, args.tarball))
         elif part == "startup":
             print(bench_startup(args.pairs))
+        elif part == "versus":
+            if not args.versus:
+                parser.error("--only versus needs --versus SRC")
+            print(bench_versus(args.tree or TREE, args.pairs, args.versus))
         print(flush=True)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
