@@ -136,17 +136,21 @@ def trailing_zip(tail: bytes, size: int, read_at: Callable[[int, int], bytes]) -
 def ends_with_zip(stream: IO[bytes], size: int, head: bytes = b"") -> bool:
     """trailing_zip() on a seekable stream of `size` bytes whose first bytes (`head`) were read already: one read of
     its last ZIP_TAIL bytes (none when `head` is the whole file), and one more of 4 bytes where the directory says."""
+
+    def read_at(offset: int, length: int) -> bytes:
+        stream.seek(offset)
+        return stream.read(length)
+
+    return zip_at_end(read_at, size, head)
+
+
+def zip_at_end(read_at: Callable[[int, int], bytes], size: int, head: bytes = b"") -> bool:
+    """ends_with_zip() through `read_at(offset, length)` (an `os.pread` on a descriptor: no seek, no buffer copy)."""
     if size < 22:
         return False
     if size <= len(head):
         start, tail = 0, head[:size]
     else:
         start = max(0, size - ZIP_TAIL)
-        stream.seek(start)
-        tail = stream.read(size - start)
-
-    def read_at(offset: int, length: int) -> bytes:
-        stream.seek(offset)
-        return stream.read(length)
-
+        tail = read_at(start, size - start)
     return trailing_zip(tail, start + len(tail), read_at)

@@ -39,7 +39,7 @@ from linkguard.config import Policy
 from linkguard.errors import describe_with_class
 from linkguard.inputs.files import Candidate, FileArtifact, Problem, walk
 from linkguard.inputs.members import NOT_INSPECTED
-from linkguard.magic import ends_with_zip, sniff, sniff_archive
+from linkguard.magic import ZIP_TAIL, sniff, sniff_archive, zip_at_end
 from linkguard.model import (
     EMPTY_RUN,
     Artifact,
@@ -165,7 +165,7 @@ def _check_file(artifact: FileArtifact, policy: Policy) -> Iterator[Outcome]:
     otherwise recognised.
     """
     try:
-        handle = open(artifact.location, "rb")  # noqa: SIM115 - closed below, after the sniff decides
+        fd = os.open(artifact.location, _OPEN_FLAGS)
     except PermissionError:
         yield judge(artifact.path, artifact.location, Unreadable("permission denied", "permission"), policy)
         return
@@ -173,17 +173,23 @@ def _check_file(artifact: FileArtifact, policy: Policy) -> Iterator[Outcome]:
         yield judge(artifact.path, artifact.location, Unreadable(f"cannot read: {exc.strerror}", "io"), policy)
         return
     program = False  # the file is an executable read above: a zip behind it is a self-extracting archive
-    with handle:
+    handle: Optional[IO[bytes]] = None  # a file object over `fd`, made only for an executable
+    try:
+        # Most files of a tree are neither executables nor archives: they cost one open, one read of the head and
+        # one positioned read of the tail (the zip test), on the bare descriptor, with no buffered file object.
         try:
-            head = handle.read(HEAD)
+            # A file no larger than the zip test's tail is read whole at once: head and tail in one system call.
+            start = _read_at(fd, artifact.size if HEAD < artifact.size <= ZIP_TAIL else HEAD, None)
+            head = start[:HEAD]
             executable = sniff(head) is not None
             kind = None if executable else sniff_archive(head)
-            if kind is None and ends_with_zip(handle, artifact.size, head):
+            if kind is None and zip_at_end(lambda offset, length: _read_at(fd, length, offset), artifact.size, start):
                 kind = "zip"
         except OSError as exc:  # EISDIR races, EIO
             yield judge(artifact.path, artifact.location, Unreadable(f"cannot read: {exc.strerror}", "io"), policy)
             return
         if executable:
+            handle = os.fdopen(fd, "rb")  # owns the descriptor from here
             # The rules run inside the artifact's time bound too: what they make of hostile facts is bounded
             # like the reading of them (rules.bounded), and so is the time they take.
             with deadline(policy.limits.seconds):
@@ -197,6 +203,11 @@ def _check_file(artifact: FileArtifact, policy: Policy) -> Iterator[Outcome]:
             if judged is not None:
                 program = True
                 yield judged
+    finally:
+        if handle is not None:
+            handle.close()
+        else:
+            os.close(fd)
     if kind is None:
         if not program:
             yield Skipped(artifact.path, NOT_INSPECTED)
@@ -294,6 +305,28 @@ def _members(artifact: FileArtifact, kind: str, policy: Policy) -> ArchiveMember
 
     texts = zip_texts(artifact.location) if kind == "zip" else tar_texts(artifact.location, policy.archives.max_members)
     return ArchiveMembers(artifact.path, texts)
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)  # O_BINARY: Windows
+
+
+def _read_at(fd: int, length: int, offset: Optional[int]) -> bytes:
+    """Up to `length` bytes at `offset` (None: at the descriptor's position), fewer only at the end of the file."""
+    parts: List[bytes] = []
+    while length > 0:
+        if offset is None:
+            part = os.read(fd, length)
+        elif hasattr(os, "pread"):
+            part = os.pread(fd, length, offset)
+        else:  # Windows has no pread
+            os.lseek(fd, offset, os.SEEK_SET)
+            part = os.read(fd, length)
+        if not part:
+            break
+        parts.append(part)
+        length -= len(part)
+        if offset is not None:
+            offset += len(part)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 class _Opened:

@@ -79,9 +79,7 @@ def archive_problems(report: Report, archive: Path) -> List[str]:
 
 @pytest.mark.parametrize("kind", ["zip", "tar", "tar.gz"])
 @pytest.mark.parametrize("fast", [0, 3])
-def test_slow_members_share_the_archives_one_bound(
-    tmp_path: Path, slow_after: List[int], kind: str, fast: int
-) -> None:
+def test_slow_members_share_the_archives_one_bound(tmp_path: Path, slow_after: List[int], kind: str, fast: int) -> None:
     slow_after.append(fast)
     archive = write(tmp_path / f"release.{kind}", kind)
     started = time.monotonic()

@@ -89,9 +89,9 @@ def test_pe_signature_past_the_head_is_read_once() -> None:
         reads.append((offset, length))
         return bytes(data[offset : offset + length])
 
-    assert sniff(bytes(data[:0x3C + 4]), read_at) == "pe" and reads == [(0x40, 4)]
+    assert sniff(bytes(data[: 0x3C + 4]), read_at) == "pe" and reads == [(0x40, 4)]
     data[0x40:0x44] = b"NE\0\0"
-    assert sniff(bytes(data[:0x3C + 4]), read_at) is None and len(reads) == 2
+    assert sniff(bytes(data[: 0x3C + 4]), read_at) is None and len(reads) == 2
 
 
 def test_fixture_engineers_malformed_corpus() -> None:

@@ -591,17 +591,15 @@ class ElfImage(Window):
         # st_name is the first word in both classes; st_shndx follows name/info/other at 6 in Elf64_Sym, and
         # name/value/size/info/other at 14 in Elf32_Sym.
         shndx_at = 6 if self.bits == 64 else 14
-        name_at = struct.Struct(self._order + "I").unpack_from
-        shndx_of = struct.Struct(self._order + "H").unpack_from
-        table = self.read(info.symtab_offset, (max(wanted) + 1) * entsize)
-        strings = info.string_reader(self)
-        for i in sorted(wanted):
-            at = i * entsize
-            if at + entsize > len(table):
-                break
-            if shndx_of(table, at + shndx_at)[0] != SHN_UNDEF:
-                continue
-            name = strings.get(name_at(table, at)[0])
+        last = max(wanted)
+        table = self.read(info.symtab_offset, (last + 1) * entsize)
+        usable = min(len(table) // entsize, last + 1)  # symbols wholly inside what could be read
+        words = _u32_array(table[: usable * entsize], self._order)  # st_name of symbol i: words[i * entsize // 4]
+        halves = _u16_array(table[: usable * entsize], self._order)  # st_shndx: halves[(i * entsize + shndx_at) // 2]
+        name_word, shndx_half = entsize // 4, entsize // 2
+        users_at = [i for i in sorted(wanted) if i < usable and halves[i * shndx_half + shndx_at // 2] == SHN_UNDEF]
+        names = info.string_reader(self).many([words[i * name_word] for i in users_at])
+        for i, name in zip(users_at, names):
             if name:
                 lib, ver, _weak = wanted[i]
                 users.setdefault((lib, ver), set()).add(name)
@@ -614,6 +612,14 @@ def _u32_array(raw: bytes, order: str) -> Sequence[int]:
     if order == native:
         return memoryview(raw).cast("I")
     return struct.unpack(f"{order}{len(raw) // 4}I", raw)
+
+
+def _u16_array(raw: bytes, order: str) -> Sequence[int]:
+    """Unsigned 16-bit halves of `raw` in the file's byte order (a memoryview cast where that is native)."""
+    raw = raw[: len(raw) // 2 * 2]
+    if order == ("<" if sys.byteorder == "little" else ">"):
+        return memoryview(raw).cast("H")
+    return struct.unpack(f"{order}{len(raw) // 2}H", raw)
 
 
 def _cstring(data: bytes, start: int) -> str:
@@ -680,6 +686,22 @@ class _StringReader:
         if self._whole is None and self._size <= _WHOLE_STRTAB:
             self._whole = self._image.read(self._offset, self._size)
         return self._whole
+
+    def many(self, indices: Sequence[int]) -> List[str]:
+        """get() of each index, with the per-string work inlined for a table read whole (most of them)."""
+        if self._whole is None and self._size <= _WHOLE_STRTAB:
+            self._whole = self._image.read(self._offset, self._size)
+        whole = self._whole
+        if whole is None:
+            return [self.get(index) for index in indices]
+        size, find, out = self._size, whole.find, []
+        for index in indices:
+            if index >= size:
+                out.append("")
+                continue
+            end = find(b"\0", index, index + MAX_STRING)
+            out.append(whole[index : end if end >= 0 else index + MAX_STRING].decode("utf-8", "replace"))
+        return out
 
     def get(self, index: int) -> str:
         if index >= self._size:

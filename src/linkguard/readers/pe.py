@@ -387,11 +387,28 @@ def _file_ranges(image: PeImage) -> List[Tuple[int, int]]:
     return ranges
 
 
+FEW_NAMES = 32  # DLL-name strings up to which _descriptor_starts searches with one regular expression
 GRATTRS_RVA = b"\x01\0\0\0"  # ImgDelayDescr.grAttrs with dlattrRva, the first word of every binutils descriptor
 
 
 def _descriptor_starts(data: bytes, names: Dict[int, str], budget: Budget) -> Iterator[int]:
-    """Offsets in `data` of "01 00 00 00" followed by the RVA of a known DLL-name string: one pass over `data`."""
+    """Offsets in `data` of "01 00 00 00" followed by the RVA of a known DLL-name string, in increasing order.
+
+    A DLL's data holds tens of thousands of "01 00 00 00" words. With few names (a real DLL's handful), one
+    regular-expression pass in C finds them: the four bytes, then any of the RVAs as a look-ahead (so the next
+    search starts four bytes on, as below: the needle cannot overlap itself). With many (hostile: an alternation
+    tried at every word would be quadratic), one pass with a dictionary lookup per word. Both are linear.
+    """
+    rvas = [rva.to_bytes(4, "little") for rva in names if 0 <= rva <= 0xFFFFFFFF]
+    if len(rvas) <= FEW_NAMES:
+        if not rvas:
+            return
+        pattern = re.compile(re.escape(GRATTRS_RVA) + b"(?=" + b"|".join(re.escape(rva) for rva in rvas) + b")")
+        for seen, match in enumerate(pattern.finditer(data), 1):
+            yield match.start()
+            if seen % 4096 == 0:
+                budget.check_time()
+        return
     find = data.find
     pos = find(GRATTRS_RVA)
     seen = 0
@@ -406,25 +423,24 @@ def _descriptor_starts(data: bytes, names: Dict[int, str], budget: Budget) -> It
 
 _NAME_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.+-"
 MAX_DLL_NAME = 200  # characters before ".dll" in a name string
+_DLL_SUFFIX = re.compile(rb"\.[dD][lL][lL]\x00")  # ".dll" in any case, then the NUL ending the string
 
 
 def _dll_strings(data: bytes, budget: Budget) -> List[Tuple[int, str]]:
     """(offset, name) of NUL-delimited strings ending in ".dll" (any case) in `data`, in one pass."""
     found: List[Tuple[int, str]] = []
-    lowered = data.lower()
-    pos = lowered.find(b".dll\0")
-    seen = 0
-    while pos >= 0 and len(found) < MAX_DESCRIPTORS:
+    for seen, match in enumerate(_DLL_SUFFIX.finditer(data), 1):  # no lowered copy of the data
+        if len(found) >= MAX_DESCRIPTORS:
+            break
+        pos = match.start()
         nul = data.rfind(b"\0", max(0, pos - MAX_DLL_NAME - 1), pos)
         start = nul + 1 if nul >= 0 else 0
         if nul < 0 and pos > MAX_DLL_NAME:
             start = pos  # no NUL close enough before it: not a whole string
         if start < pos and not data[start:pos].translate(None, _NAME_CHARS):
             found.append((start, data[start : pos + 4].decode("ascii")))
-        seen += 1
         if seen % 4096 == 0:
             budget.check_time()
-        pos = lowered.find(b".dll\0", pos + 5)
     return found
 
 
