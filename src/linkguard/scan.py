@@ -306,6 +306,7 @@ def _members(artifact: FileArtifact, kind: str, policy: Policy) -> ArchiveMember
     texts = zip_texts(artifact.location) if kind == "zip" else tar_texts(artifact.location, policy.archives.max_members)
     return ArchiveMembers(artifact.path, texts)
 
+
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)  # O_BINARY: Windows
 
 
