@@ -38,3 +38,8 @@ class ArchiveLimits:
     max_member_bytes: int = 2048 * MiB  # one member, uncompressed
     max_total_bytes: int = 16384 * MiB  # all members of one archive, uncompressed
     max_ratio: int = 200  # uncompressed / compressed, per archive
+
+
+# Entries a package view keeps per cache (directory listings, packages by directory, facts of library files): the
+# walk is depth first, so a small window holds what nearby files ask again; more would grow with the tree.
+VIEW_CACHE_ENTRIES = 512

@@ -13,8 +13,9 @@ import os
 import posixpath
 import tarfile
 import zipfile
-from typing import Callable, Dict, FrozenSet, Iterable, Mapping, Optional, Set, Tuple, Union
+from typing import Any, Callable, Dict, FrozenSet, Iterable, Mapping, Optional, Set, Tuple, Union
 
+from linkguard.limits import VIEW_CACHE_ENTRIES
 from linkguard.model import ElfFacts, LibraryFacts, MachoFacts, PackageInfo, PeFacts
 from linkguard.packages.detect import Found, describe, find
 
@@ -38,6 +39,13 @@ def library_of(facts: ElfFacts) -> LibraryFacts:
     )
 
 
+def _make_room(*caches: Dict[Any, Any]) -> None:
+    """Memory stays flat on a large tree: a cache that is full is emptied (with the caches derived from it)."""
+    if len(caches[0]) >= VIEW_CACHE_ENTRIES:
+        for cache in caches:
+            cache.clear()
+
+
 class PackageView:
     """The questions resolution asks of a tree; `display_root` is how the tree's root is shown (its argument)."""
 
@@ -53,6 +61,7 @@ class PackageView:
         cache = self._packages
         described = self._described
         if directory not in cache:
+            _make_room(cache, self._rooted, self._described)
             found = find(relative, self, self._rooted)
             if found not in described:
                 archive = self.display_root if not found.root else ""
@@ -108,6 +117,7 @@ class DirectoryView(PackageView):
     def listing(self, directory: str) -> Optional[FrozenSet[str]]:
         if directory in self._listings:
             return self._listings[directory]
+        _make_room(self._listings)
         try:
             names: Optional[FrozenSet[str]] = frozenset(os.listdir(self._location(directory)))
         except OSError:
@@ -117,6 +127,7 @@ class DirectoryView(PackageView):
 
     def facts(self, relative: str) -> Optional[Facts]:
         if relative not in self._facts:
+            _make_room(self._facts, self._libraries)
             location = self._location(relative)
             try:
                 size = os.stat(location).st_size
