@@ -19,7 +19,7 @@ from linkguard.packages.hosts import host_in_package, host_of
 from linkguard.readers import read_artifact
 from linkguard.readers.exports import macho_trie_entries, pe_host_entries
 from tests.conftest import DATA
-from tests.truth import missing, require_tool
+from tests.truth import require_tool
 
 SET = DATA / "hosts"
 DOCUMENT = json.loads((SET / "manifest.json").read_text())
@@ -254,11 +254,9 @@ def test_an_elf_addon_that_exports_no_entry_is_nodes_by_its_undefined_napi_symbo
     host = host_of(facts)
     assert host is not None and host.name == "node"
     assert facts.host_imports and all(name.startswith("napi_") for name in facts.host_imports)
-    if not missing("llvm-nm"):
-        undefined = subprocess.run(
-            ["llvm-nm", "-D", "--undefined-only", str(path)], capture_output=True, text=True, check=True
-        ).stdout.split()
-        assert set(facts.host_imports) <= set(undefined)
+    nm = require_tool("llvm-nm", "llvm-nm lists the addon's undefined dynamic symbols")
+    undefined = subprocess.run([nm, "-D", "--undefined-only", str(path)], capture_output=True, text=True, check=True)
+    assert set(facts.host_imports) <= set(undefined.stdout.split())
 
 
 def test_a_pe_addon_importing_node_exe_is_nodes(tmp_path: Path) -> None:
