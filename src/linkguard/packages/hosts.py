@@ -1,14 +1,19 @@
 """Hosts: the programs that load plugins and provide libraries to them (CPython, Node.js).
 
 A plugin is recognised by what it exports (readers/exports.py: `PyInit_*`, `napi_register_module_v1`,
-`node_register_module_v*`), never by its file name: a `foo.pyd` without `PyInit_` has no host. What each host
-provides is data with its sources (data/hosts.json):
+`node_register_module_v*`), or for a Node addon that registers from a constructor by what only Node defines (a PE
+import of node.exe, an ELF's undefined `napi_*`), never by its file name: a `foo.pyd` without `PyInit_` has no
+host of its own. Inside a wheel or an npm package every library is loaded into the package's host's process, so
+the package kind decides for the rest (`host_in_package`). What each host provides is data with its sources
+(data/hosts.json):
 
 - CPython on Windows installs beside python.exe its own `python3X.dll`, `python3.dll` and the VC++ runtime's
   `vcruntime140.dll` (and `vcruntime140_1.dll` on 64-bit machines), and nothing more: `msvcp140.dll` must be
   bundled. A module gets the `python3X.dll` it imports only when it imports exactly one: no CPython has two.
 - On Linux and macOS CPython provides symbols, not libraries: an extension module that links libpython or a
   Python.framework is wrong (manylinux forbids it; auditwheel's LIBPYTHON_RE), which `Host.forbidden` says.
+- On Linux every host's process has its C library loaded (glibc's own sonames, or musl's), and Node's official
+  builds the C++ runtime too (`Host.sonames`); the glibc version a plugin needs stays LG102's and LG106's job.
 - Node.js on Windows is `node.exe` (node-gyp's delay-load hook maps that name to the running process) or
   `node.dll`; elsewhere an addon's N-API symbols come from the process too.
 
