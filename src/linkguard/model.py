@@ -35,6 +35,20 @@ def libc_from_interpreter(interpreter: Optional[str]) -> Optional[str]:
 HOST_ENTRIES = (("cpython", "PyInit_"), ("node", "napi_register_module_v"), ("node", "node_register_module_v"))
 
 
+# The undefined names that only a host defines, for a plugin that exports no entry (readers/exports.py,
+# packages/hosts.py): Node-API's functions (`napi_module_register` from a constructor, as node-addon-api's and
+# node-gyp-build's older addons do) and Node's `node_module_register`.
+HOST_IMPORTS = (("node", "napi_"), ("node", "node_module_register"))
+
+
+def host_from_imports(imports: Tuple[str, ...]) -> Optional[str]:
+    """The host that the undefined symbols name ("node"), else None."""
+    for host, prefix in HOST_IMPORTS:
+        if any(i.startswith(prefix) for i in imports):
+            return host
+    return None
+
+
 def host_from_entries(entries: Tuple[str, ...]) -> Optional[str]:
     """The host ("cpython" | "node") that the exported entry points name, else None; CPython first when both."""
     for host, prefix in HOST_ENTRIES:
@@ -151,6 +165,7 @@ class ElfFacts:
     packing: Optional[Packing] = None
     warnings: Tuple[str, ...] = ()  # parts that could not be read; the facts above are then partial
     host_entries: Tuple[str, ...] = ()  # exported PyInit_*, napi_register_module_v1, ...: its host (readers/exports.py)
+    host_imports: Tuple[str, ...] = ()  # undefined napi_* ...: a host it needs, when it exports no entry
 
     @property
     def libc_from_interpreter(self) -> Optional[str]:

@@ -185,6 +185,14 @@ def test_corpus_covers_the_issue() -> None:
     assert any(re.match(r"[^/]+\.libs/msvcp140-[0-9a-f]+\.dll$", name) for name in files), "no delvewheel .libs/"
     assert any(re.match(r"[^/]+\.libs/lib.+\.so", name) for name in files), "no auditwheel .libs/"
     assert any("/prebuilds/" in name for name in files), "no node-gyp-build prebuilds/"
+    macos_x86_64_breaks = [
+        entry["file"]
+        for entry in ENTRIES
+        if entry["expected"]["lg106"]
+        and any("macosx" in tag for tag in entry["declared"].get("tags", []))
+        and any(s["arch"] == "x86_64" for b in entry["truth"]["binaries"].values() for s in b.get("slices", []))
+    ]
+    assert macos_x86_64_breaks, "no macosx wheel whose x86_64 slice needs a newer macOS than its tag"
     libcs = {tuple(entry["declared"].get("libc") or ()) for entry in ENTRIES if entry["kind"] == "npm"}
     assert {("glibc",), ("musl",)} <= libcs
 

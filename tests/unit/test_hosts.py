@@ -15,7 +15,7 @@ import pytest
 from linkguard.inputs.files import FileArtifact
 from linkguard.limits import Limits
 from linkguard.model import ElfFacts, MachoFacts, PeFacts, PeImport
-from linkguard.packages.hosts import host_of
+from linkguard.packages.hosts import host_in_package, host_of
 from linkguard.readers import read_artifact
 from linkguard.readers.exports import macho_trie_entries, pe_host_entries
 from tests.conftest import DATA
@@ -226,3 +226,86 @@ def test_delvewheel_show_still_says_so(fixture: Dict[str, Any]) -> None:
     delvewheel = require_tool("delvewheel", "delvewheel 1.13.2 (pip install delvewheel==1.13.2)")
     lines = _lines([delvewheel, "show", str(SET / fixture["file"])])
     assert lines[1:] == fixture["truth"]["delvewheel_show"]["lines"][1:]  # the first names the wheel's path
+
+
+# ------------------------------------------------------------------- hosts of a package's binaries (issue 18 fix)
+
+PACKAGES = DATA / "packages"
+
+
+def _npm_member(tmp_path: Path, package: str, member: str) -> Any:
+    """A binary of a real npm package of the corpus (tests/data/packages), extracted."""
+    import tarfile
+
+    with tarfile.open(PACKAGES / "npm" / package) as archive:
+        data = archive.extractfile(member)
+        assert data is not None
+        path = tmp_path / Path(member).name
+        path.write_bytes(data.read())
+    return path
+
+
+def test_an_elf_addon_that_exports_no_entry_is_nodes_by_its_undefined_napi_symbols(tmp_path: Path) -> None:
+    """@parcel/watcher registers from a constructor (napi_module_register): no napi_register_module_v1 export,
+    but undefined napi_* symbols only node defines. Truth: the manifest's readelf exports (none) and llvm-nm."""
+    path = _npm_member(tmp_path, "parcel-watcher-linux-x64-glibc-2.5.1.tgz", "package/watcher.node")
+    facts = facts_of(path)
+    assert facts.host_entries == ()
+    host = host_of(facts)
+    assert host is not None and host.name == "node"
+    assert facts.host_imports and all(name.startswith("napi_") for name in facts.host_imports)
+    nm = require_tool("llvm-nm", "llvm-nm lists the addon's undefined dynamic symbols")
+    undefined = subprocess.run([nm, "-D", "--undefined-only", str(path)], capture_output=True, text=True, check=True)
+    assert set(facts.host_imports) <= set(undefined.stdout.split())
+
+
+def test_a_pe_addon_importing_node_exe_is_nodes(tmp_path: Path) -> None:
+    """bufferutil's win32 prebuilds export no napi_register_module_v1 (llvm-readobj --coff-exports) but import
+    node.exe (node-gyp's delay-load hook)."""
+    path = _npm_member(tmp_path, "bufferutil-4.0.9.tgz", "package/prebuilds/win32-x64/bufferutil.node")
+    facts = facts_of(path)
+    assert facts.host_entries == () and "node.exe" in [n.lower() for n in facts.needed]
+    host = host_of(facts)
+    assert host is not None and host.name == "node" and host.provides("node.exe")
+    assert host_of(replace(facts, imports=tuple(i for i in facts.imports if i.dll.lower() != "node.exe"))) is None
+
+
+def test_node_on_linux_provides_the_c_library_and_the_cpp_runtime_of_its_own_build(tmp_path: Path) -> None:
+    glibc = host_of(facts_of(_npm_member(tmp_path, "parcel-watcher-linux-x64-glibc-2.5.1.tgz", "package/watcher.node")))
+    assert glibc is not None
+    for need in (
+        "libc.so.6",
+        "libm.so.6",
+        "libpthread.so.0",
+        "libstdc++.so.6",
+        "libgcc_s.so.1",
+        "ld-linux-x86-64.so.2",
+    ):
+        assert glibc.provides(need), need
+    assert not glibc.provides("libc.musl-x86_64.so.1") and not glibc.provides("libz.so.1")
+    musl = host_of(facts_of(_npm_member(tmp_path, "parcel-watcher-linux-x64-musl-2.5.1.tgz", "package/watcher.node")))
+    assert musl is not None and musl.provides("libc.musl-x86_64.so.1") and musl.provides("libstdc++.so.6")
+    assert not musl.provides("libc.so.6")
+
+
+def test_cpython_on_linux_provides_glibcs_own_sonames_and_no_cpp_runtime() -> None:
+    facts = module_facts("hostmod.cpython-311-x86_64-linux-gnu.so")
+    host = host_of(replace(facts, needed=("libm.so.6", "libc.so.6")))  # a glibc module (its C library named)
+    assert host is not None and host.name == "cpython"
+    assert host.provides("libc.so.6") and host.provides("libm.so.6")
+    assert not host.provides("libstdc++.so.6") and not host.provides("libpython3.11.so.1.0")
+
+
+def test_every_library_of_a_wheel_or_npm_package_has_the_packages_host() -> None:
+    """A bundled DLL exports no PyInit_ (shapely's geos) but is loaded into CPython's process all the same; a
+    program of the package is its own process; outside a wheel or npm package a DLL has no host."""
+    dll = PeFacts("x86_64", 64, "DLL", "dynamic", "PE32+", "windows", "6.0", "6.0")
+    dll = replace(dll, imports=(PeImport("VCRUNTIME140.dll"), PeImport("msvcp140.dll")))
+    host = host_in_package(dll, "wheel")
+    assert host is not None and host.name == "cpython"
+    assert host.provides("VCRUNTIME140.dll") and not host.provides("msvcp140.dll")
+    assert host_in_package(dll, "npm") is not None and host_in_package(dll, "npm").name == "node"  # type: ignore
+    assert host_in_package(dll, "tree") is None and host_in_package(dll, "app") is None
+    assert host_in_package(replace(dll, type="EXE"), "wheel") is None
+    pie = ElfFacts("x86_64", 64, "little", "DYN", "dynamic", interpreter="/lib64/ld-linux-x86-64.so.2", pie=True)
+    assert host_in_package(pie, "wheel") is None

@@ -158,8 +158,43 @@ def test_expected_lg106_agrees_with_abi3audit(entry: Dict[str, Any]) -> None:
         expected = entry["expected"]["binaries"][member]["lg106"]
         if not result["result"]["is_abi3"]:
             assert expected is True, member
-        elif "auditwheel_show" not in entry["truth"]:
-            assert expected is False, member
+        elif "auditwheel_show" not in entry["truth"] and not _macos_platforms(entry):
+            assert expected is False, member  # a macOS tag's verdict is the minos check below
+
+
+def _macos_platforms(entry: Dict[str, Any]) -> List[Tuple[Tuple[int, int], str]]:
+    """(version, arch) of each macosx tag the wheel declares."""
+    found = []
+    for tag in entry["declared"].get("tags") or []:
+        parts = tag.rsplit("-", 1)[1].split("_")
+        if parts[0] == "macosx" and len(parts) >= 4:
+            found.append(((int(parts[1]), int(parts[2])), "_".join(parts[3:])))
+    return found
+
+
+MACOS = [entry for entry in ENTRIES if entry["kind"] == "wheel" and _macos_platforms(entry)]
+# The slices a multi-architecture tag promises (packaging.tags._mac_binary_formats, read backwards).
+MACOS_GROUPS = {"universal2": {"x86_64", "arm64"}, "intel": {"x86_64", "i386"}}
+
+
+def _floor(version: Tuple[int, int], arch: str) -> Tuple[int, int]:
+    """No arm64 Mac runs a macOS older than 11.0: an arm64 slice under a 10.x tag is held to 11.0 (delocate 0.12.0
+    delocating.py _get_incompatible_libs: `if arch == "arm64" and required_version < Version("11.0")`)."""
+    return max(version, (11, 0)) if arch == "arm64" else version
+
+
+@pytest.mark.parametrize("entry", MACOS, ids=_ids(MACOS))
+def test_expected_lg106_agrees_with_the_macos_minos(entry: Dict[str, Any]) -> None:
+    """A macOS wheel expects LG106 on a binary exactly when a slice the tag promises is missing or has a minos
+    (llvm-objdump's LC_BUILD_VERSION/LC_VERSION_MIN_MACOSX, recorded) above the tag's version for its arch."""
+    for member, truth in entry["truth"]["binaries"].items():
+        slices = {s["arch"]: tuple(int(p) for p in s["minos"].split(".")[:2]) for s in truth["slices"]}
+        keeps = all(
+            promised <= set(slices) and all(slices[a] <= _floor(version, a) for a in promised)
+            for version, arch in _macos_platforms(entry)
+            for promised in [MACOS_GROUPS.get(arch, {arch})]
+        )
+        assert entry["expected"]["binaries"][member]["lg106"] is (not keeps), (member, slices)
 
 
 MENTIONING = [entry for entry in ENTRIES if entry["expected"].get("mentions")]

@@ -88,10 +88,28 @@ def test_os_provided_is_the_most_portable_tags_whitelist() -> None:
     provided = tags.os_provided(wheel, _elf(("libc.so.6",)))
     assert "libstdc++.so.6" in provided and "libc.so.6" in provided and "libcrypt.so.1" not in provided
     musl = PackageInfo("wheel", "x.whl", tags=("cp312-cp312-musllinux_1_2_x86_64",))
-    assert tags.os_provided(musl, _elf(())) == {"libc.musl-x86_64.so.1", "libz.so.1"}
+    assert tags.os_provided(musl, _elf(())) == {"libc.musl-x86_64.so.1", "libz.so.1", "ld-musl-x86_64.so.1"}
     pe = PeFacts("x86_64", 64, "DLL", "dynamic", "PE32+", "windows", "6.0", "6.0")
     assert tags.os_provided(wheel, pe) == frozenset()
     assert tags.os_provided(PackageInfo("npm", "p"), _elf(())) == frozenset()
+
+
+@pytest.mark.parametrize(
+    "tag, machine, bits, loader",
+    [
+        ("manylinux_2_34_x86_64", "x86_64", 64, "ld-linux-x86-64.so.2"),
+        ("manylinux2014_i686", "i386", 32, "ld-linux.so.2"),
+        ("manylinux_2_28_aarch64", "aarch64", 64, "ld-linux-aarch64.so.1"),
+        ("musllinux_1_2_aarch64", "aarch64", 64, "ld-musl-aarch64.so.1"),
+    ],
+)
+def test_os_provided_includes_the_interpreter(tag: str, machine: str, bits: int, loader: str) -> None:
+    """auditwheel never counts the ELF interpreter against a policy (bcrypt's and cffi's manylinux wheels need
+    ld-linux-x86-64.so.2): the declared platform provides it, for the binary's own architecture only."""
+    wheel = PackageInfo("wheel", "x.whl", tags=(f"cp312-cp312-{tag}",))
+    provided = tags.os_provided(wheel, _elf((loader,), machine=machine, bits=bits))
+    assert loader in provided
+    assert not {"ld-linux-x86-64.so.2", "ld-linux.so.2", "ld-linux-aarch64.so.1"} - {loader} & provided
 
 
 def test_npm_lists_with_negations() -> None:

@@ -1,14 +1,19 @@
 """Hosts: the programs that load plugins and provide libraries to them (CPython, Node.js).
 
 A plugin is recognised by what it exports (readers/exports.py: `PyInit_*`, `napi_register_module_v1`,
-`node_register_module_v*`), never by its file name: a `foo.pyd` without `PyInit_` has no host. What each host
-provides is data with its sources (data/hosts.json):
+`node_register_module_v*`), or for a Node addon that registers from a constructor by what only Node defines (a PE
+import of node.exe, an ELF's undefined `napi_*`), never by its file name: a `foo.pyd` without `PyInit_` has no
+host of its own. Inside a wheel or an npm package every library is loaded into the package's host's process, so
+the package kind decides for the rest (`host_in_package`). What each host provides is data with its sources
+(data/hosts.json):
 
 - CPython on Windows installs beside python.exe its own `python3X.dll`, `python3.dll` and the VC++ runtime's
   `vcruntime140.dll` (and `vcruntime140_1.dll` on 64-bit machines), and nothing more: `msvcp140.dll` must be
   bundled. A module gets the `python3X.dll` it imports only when it imports exactly one: no CPython has two.
 - On Linux and macOS CPython provides symbols, not libraries: an extension module that links libpython or a
   Python.framework is wrong (manylinux forbids it; auditwheel's LIBPYTHON_RE), which `Host.forbidden` says.
+- On Linux every host's process has its C library loaded (glibc's own sonames, or musl's), and Node's official
+  builds the C++ runtime too (`Host.sonames`); the glibc version a plugin needs stays LG102's and LG106's job.
 - Node.js on Windows is `node.exe` (node-gyp's delay-load hook maps that name to the running process) or
   `node.dll`; elsewhere an addon's N-API symbols come from the process too.
 
@@ -24,7 +29,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
-from linkguard.model import ElfFacts, MachoFacts, PeFacts, host_from_entries
+from linkguard.model import ElfFacts, MachoFacts, PeFacts, host_from_entries, host_from_imports
+from linkguard.packages.tags import GLIBC_LOADERS, MUSL_LIBC, MUSL_LOADERS, elf_libc, policy_arch
 from linkguard.versions import numeric_prefix
 
 # python312.dll, python313t.dll (free-threaded), python312_d.dll (debug); python3.dll (the stable ABI) has no minor
@@ -38,28 +44,94 @@ class Host:
     libraries: FrozenSet[str] = frozenset()  # lower-case names it provides beside itself (Windows DLLs)
     forbidden: Tuple[Tuple[str, str], ...] = ()  # (need, why): what a plugin of this host must not load
     entries: Tuple[str, ...] = ()  # the exported names it was recognised by
+    sonames: FrozenSet[str] = frozenset()  # ELF sonames already loaded in the host's process (compared exactly)
 
     def provides(self, need: str) -> bool:
-        """Whether this host provides the library `need` to the plugins it loads (compared as Windows does)."""
-        return need.lower() in self.libraries
+        """Whether this host provides the library `need` to the plugins it loads (a DLL compared as Windows does,
+        an ELF soname exactly)."""
+        return need.lower() in self.libraries or need in self.sonames
+
+
+# The host that loads every library of a package of this kind (packages/detect.py kinds): a wheel's binaries are
+# imported by CPython, an npm package's by Node.js, whatever each exports.
+PACKAGE_HOSTS: Dict[str, str] = {"wheel": "cpython", "npm": "node"}
 
 
 def host_of(facts: ElfFacts | PeFacts | MachoFacts) -> Optional[Host]:
-    """The host that loads this artifact, recognised by what it exports (PyInit_*, napi_register_module_v1)."""
+    """The host that loads this artifact, recognised by what it exports (PyInit_*, napi_register_module_v1) or,
+    for a Node addon that registers itself from a constructor, by what only Node defines: a PE's import of
+    node.exe (node-gyp's delay-load hook), an ELF's undefined `napi_*` symbols."""
     program = facts.effective
     entries = program.host_entries
     name = host_from_entries(entries)
     if name is None:
+        name = _host_from_imports(program)
+    if name is None:
         return None
+    return _host(name, program, entries)
+
+
+def host_in_package(facts: ElfFacts | PeFacts | MachoFacts, kind: str) -> Optional[Host]:
+    """The host of a binary inside a package of `kind`: the one its exports or imports name, else the package's
+    (every library of a wheel is loaded into CPython's process, a bundled `<pkg>.libs/*.dll` too; every `.node`
+    of an npm package and its DLLs into Node's). A program of the package (an executable) has no host."""
+    own = host_of(facts)
+    if own is not None or kind not in PACKAGE_HOSTS or not _loadable(facts):
+        return own
+    return _host(PACKAGE_HOSTS[kind], facts.effective, ())
+
+
+def _loadable(facts: ElfFacts | PeFacts | MachoFacts) -> bool:
+    """Whether the binary is a library a process loads (not a program that is its own process)."""
+    program = facts.effective
+    if isinstance(program, ElfFacts):
+        return program.type == "DYN" and not program.pie and program.interpreter is None
+    if isinstance(program, PeFacts):
+        return program.type == "DLL"
+    return all(piece.effective.type in ("DYLIB", "BUNDLE") for piece in program.slices)
+
+
+def _host_from_imports(program: ElfFacts | PeFacts | MachoFacts) -> Optional[str]:
+    if isinstance(program, PeFacts):
+        imported = {dll.lower() for dll in program.needed}
+        for name in ("cpython", "node"):
+            if imported & set(_data()[name].get("windows", {}).get("recognised_by_import", [])):
+                return name
+        return None
+    if isinstance(program, ElfFacts):
+        return host_from_imports(program.host_imports)
+    return None
+
+
+def _host(name: str, program: ElfFacts | PeFacts | MachoFacts, entries: Tuple[str, ...]) -> Host:
     if isinstance(program, PeFacts):
         return _windows_host(name, program, entries)
+    sonames = _linux_sonames(name, program) if isinstance(program, ElfFacts) else frozenset()
     if name == "cpython":
         forbidden = _forbidden_libpython(program)
         notes = tuple(
             f"an extension module links {need}, which CPython provides itself ({why})" for need, why in forbidden
         )
-        return Host(name, notes=notes, entries=entries, forbidden=forbidden)
-    return Host(name, entries=entries)
+        return Host(name, notes=notes, entries=entries, forbidden=forbidden, sonames=sonames)
+    return Host(name, entries=entries, sonames=sonames)
+
+
+def _linux_sonames(name: str, facts: ElfFacts) -> FrozenSet[str]:
+    """The sonames already loaded in the host's process on the plugin's C library (data/hosts.json `linux`): the
+    C library's own, the interpreter of the plugin's architecture, and what the host program itself links."""
+    libc = elf_libc(facts)
+    arch = policy_arch(facts)
+    if libc is None or arch is None:
+        return frozenset()
+    data = _data()
+    names = {str(n) for n in data["linux_process"][libc]["libraries"]}
+    if libc == "glibc":
+        names |= GLIBC_LOADERS.get(arch, frozenset())
+    else:
+        names |= {MUSL_LIBC[arch], MUSL_LOADERS[arch]} if arch in MUSL_LIBC else set()
+    linux = data[name].get("linux", {}).get("libraries", {})
+    names |= {str(n) for n in linux.get(libc, [])}
+    return frozenset(names)
 
 
 def _windows_host(name: str, facts: PeFacts, entries: Tuple[str, ...]) -> Host:

@@ -221,6 +221,45 @@ MUSL_LIBC = {
 }
 
 
+# The ELF interpreter of each policy architecture, as a DT_NEEDED names it (glibc's sysdeps */shlib-versions `ld=`
+# lines; musl's `ld-musl-$(ARCH).so.1`, which on a musl system is the C library itself). auditwheel never counts
+# the interpreter against a policy's whitelist (policy/__init__.py filter_libs: "always exclude ELF dynamic
+# linker/loader": any name containing `ld-linux`, and `ld64.so.1`/`ld64.so.2`): the system that runs the wheel
+# always has it, so a wheel's binary needing it is provided by the OS (`is_loader` is the same test, for LG106).
+GLIBC_LOADERS: Mapping[str, FrozenSet[str]] = {
+    "x86_64": frozenset({"ld-linux-x86-64.so.2"}),
+    "i686": frozenset({"ld-linux.so.2"}),
+    "aarch64": frozenset({"ld-linux-aarch64.so.1"}),
+    "armv7l": frozenset({"ld-linux-armhf.so.3", "ld-linux.so.3"}),
+    "ppc64le": frozenset({"ld64.so.2"}),
+    "ppc64": frozenset({"ld64.so.1"}),
+    "s390x": frozenset({"ld64.so.1"}),
+    "riscv64": frozenset({"ld-linux-riscv64-lp64d.so.1", "ld-linux-riscv64-lp64.so.1"}),
+    "loongarch64": frozenset({"ld-linux-loongarch-lp64d.so.1"}),
+}
+
+
+# musl's interpreter, `ld-musl-$(ARCH)$(SUBARCH).so.1` (musl's Makefile LDSO_PATHNAME; its ARCH names differ from
+# Alpine's `libc.musl-<arch>` names: i386, armhf, powerpc64le).
+MUSL_LOADERS: Mapping[str, str] = {
+    "x86_64": "ld-musl-x86_64.so.1",
+    "i686": "ld-musl-i386.so.1",
+    "aarch64": "ld-musl-aarch64.so.1",
+    "s390x": "ld-musl-s390x.so.1",
+    "ppc64le": "ld-musl-powerpc64le.so.1",
+    "armv7l": "ld-musl-armhf.so.1",
+    "riscv64": "ld-musl-riscv64.so.1",
+    "loongarch64": "ld-musl-loongarch64.so.1",
+}
+
+
+def loaders(family: str, arch: str) -> FrozenSet[str]:
+    """The interpreter names of a policy family on one architecture."""
+    if family == "musllinux":
+        return frozenset({MUSL_LOADERS[arch]}) if arch in MUSL_LOADERS else frozenset()
+    return GLIBC_LOADERS.get(arch, frozenset())
+
+
 def whitelist(family: str, policy: WheelPolicy, arch: str) -> FrozenSet[str]:
     """The libraries a policy lets a wheel take from the system, with musl's libc under its per-arch name."""
     if family != "musllinux":
@@ -332,7 +371,8 @@ def package_platforms(package: PackageInfo) -> Tuple[PlatformTag, ...]:
 
 
 def os_provided(package: PackageInfo, facts: ElfFacts | PeFacts | MachoFacts) -> FrozenSet[str]:
-    """The libraries the platform the package declares provides to this binary (a manylinux policy's whitelist).
+    """The libraries the platform the package declares provides to this binary (a manylinux policy's whitelist,
+    and the ELF interpreter of the binary's architecture, which auditwheel never counts against it).
 
     Only an ELF in a wheel tagged manylinux/musllinux has any. With several such tags every one is a promise, so the
     most portable policy's whitelist (the smallest: PEP 600 whitelists only grow) is what the system provides.
@@ -347,7 +387,8 @@ def os_provided(package: PackageInfo, facts: ElfFacts | PeFacts | MachoFacts) ->
         policy = policy_named(tag.kind, tag.policy)
         if policy is None:
             continue
-        names = whitelist(tag.kind, policy, arch or tag.arch or "")
+        tag_arch = arch or tag.arch or ""
+        names = whitelist(tag.kind, policy, tag_arch) | loaders(tag.kind, tag_arch)
         provided = names if provided is None else provided & names
     return provided or frozenset()
 

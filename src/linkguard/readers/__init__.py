@@ -130,13 +130,21 @@ def read_elf(source: Source, budget: Budget, *, see_through: bool = True) -> Elf
         # The wrapper's own toolchain evidence is the packer's stub; the original carries the real evidence.
         return replace(facts, packing=packing, warnings=tuple(image.warnings))
     entries = _elf_host_entries(image) if facts.type == "DYN" else ()
-    return replace(facts, toolchain=_toolchain(image, facts), warnings=tuple(image.warnings), host_entries=entries)
+    imports = _elf_host_entries(image, imports=True) if facts.type == "DYN" and not entries else ()
+    return replace(
+        facts,
+        toolchain=_toolchain(image, facts),
+        warnings=tuple(image.warnings),
+        host_entries=entries,
+        host_imports=imports,
+    )
 
 
-def _elf_host_entries(image: Any) -> tuple[str, ...]:
-    """Exported host entry points of a shared object (readers/exports.py); a table that cannot be read leaves a
-    warning and no entries, since the linkage facts stand without them."""
-    from linkguard.readers.exports import elf_host_entries
+def _elf_host_entries(image: Any, imports: bool = False) -> tuple[str, ...]:
+    """Exported host entry points of a shared object (readers/exports.py), or with `imports` the undefined symbols
+    only a host defines; a table that cannot be read leaves a warning and nothing, since the linkage facts stand
+    without them."""
+    from linkguard.readers.exports import elf_host_entries, elf_host_imports
 
     info = image.dynamic_info()
     if info is None or info.strtab is None:
@@ -149,9 +157,8 @@ def _elf_host_entries(image: Any) -> tuple[str, ...]:
         return bytes(image.read(offset, size))
 
     try:
-        return elf_host_entries(
-            read_at, image.header.order, image.bits, info.strtab, info.symtab_offset, info.symbol_count
-        )
+        scan = elf_host_imports if imports else elf_host_entries
+        return scan(read_at, image.header.order, image.bits, info.strtab, info.symtab_offset, info.symbol_count)
     except PARSE_ERRORS as exc:
         image.warnings.append(f"exported symbols unreadable: {describe(exc)}")
         return ()

@@ -21,10 +21,11 @@ from __future__ import annotations
 import struct
 from typing import Callable, List, Optional, Sequence, Set, Tuple
 
-from linkguard.model import HOST_ENTRIES
+from linkguard.model import HOST_ENTRIES, HOST_IMPORTS
 
 # The exported names that identify a host (model.HOST_ENTRIES), without the Mach-O underscore, as bytes.
 HOST_ENTRY_PREFIXES = tuple(prefix.encode() for _host, prefix in HOST_ENTRIES)
+HOST_IMPORT_PREFIXES = tuple(prefix.encode() for _host, prefix in HOST_IMPORTS)
 MAX_HOST_ENTRIES = 16  # a module exports one; a few modules in one file is rare; more is kept out of the report
 MAX_STRING_TABLE = 64 << 20  # a larger string table is not searched (no extension module comes near it)
 MAX_EXPORT_NAMES = 1 << 16
@@ -37,10 +38,10 @@ def _mentions_entry(strings: bytes) -> bool:
     return any(strings.find(p) >= 0 for p in HOST_ENTRY_PREFIXES)
 
 
-def _name_starts(strings: bytes) -> Set[int]:
+def _name_starts(strings: bytes, prefixes: Tuple[bytes, ...] = HOST_ENTRY_PREFIXES) -> Set[int]:
     """Offsets in a NUL-separated string table where a host-entry name (or its `_` form) begins."""
     starts: Set[int] = set()
-    for prefix in HOST_ENTRY_PREFIXES:
+    for prefix in prefixes:
         at = strings.find(prefix)
         while at >= 0:
             if at == 0 or strings[at - 1] == 0:
@@ -76,12 +77,40 @@ def elf_host_entries(
     `strtab` is (offset, size) of DT_STRTAB and `symtab_offset`/`symbol_count` locate DT_SYMTAB, as
     readers/elf.py's DynamicInfo has them; nothing else of the file is read unless the string table names one.
     """
+    return _elf_symbols(read_at, order, bits, strtab, symtab_offset, symbol_count, HOST_ENTRY_PREFIXES, True)
+
+
+def elf_host_imports(
+    read_at: ReadAt,
+    order: str,
+    bits: int,
+    strtab: Optional[Tuple[int, int]],
+    symtab_offset: Optional[int],
+    symbol_count: int,
+) -> Tuple[str, ...]:
+    """Undefined global or weak symbols of the dynamic symbol table that only a host defines (`napi_*`, Node's
+    `node_module_register`): what an addon that registers itself from a constructor (`napi_module_register`,
+    node-addon-api's NODE_API_MODULE before Node-API 1's NAPI_MODULE_INIT) imports instead of exporting an entry
+    (`nm -D --undefined-only`). Same cost as the exports: one `bytes.find` per prefix over the string table."""
+    return _elf_symbols(read_at, order, bits, strtab, symtab_offset, symbol_count, HOST_IMPORT_PREFIXES, False)
+
+
+def _elf_symbols(
+    read_at: ReadAt,
+    order: str,
+    bits: int,
+    strtab: Optional[Tuple[int, int]],
+    symtab_offset: Optional[int],
+    symbol_count: int,
+    prefixes: Tuple[bytes, ...],
+    defined: bool,
+) -> Tuple[str, ...]:
     if strtab is None or symtab_offset is None or not symbol_count or strtab[1] > MAX_STRING_TABLE:
         return ()
     strings = read_at(strtab[0], strtab[1])
-    if not _mentions_entry(strings):
+    if not any(strings.find(p) >= 0 for p in prefixes):
         return ()
-    starts = _name_starts(strings)
+    starts = _name_starts(strings, prefixes)
     if not starts:
         return ()
     entsize = 24 if bits == 64 else 16
@@ -92,7 +121,7 @@ def elf_host_entries(
     table = read_at(symtab_offset, symbol_count * entsize)
     found: List[str] = []
     for fields in struct.iter_unpack(fmt, table[: len(table) // entsize * entsize]):
-        if fields[0] not in starts or fields[shndx_at] == 0:  # SHN_UNDEF: imported, not exported
+        if fields[0] not in starts or (fields[shndx_at] != 0) != defined:  # SHN_UNDEF: imported, not exported
             continue
         if fields[info_at] >> 4 not in (1, 2):  # STB_GLOBAL, STB_WEAK
             continue

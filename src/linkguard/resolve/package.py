@@ -34,7 +34,7 @@ from linkguard.model import (
     TargetVerdict,
 )
 from linkguard.packages import detect
-from linkguard.packages.hosts import Host, host_of
+from linkguard.packages.hosts import Host, host_in_package
 from linkguard.packages.tags import os_provided
 from linkguard.packages.view import MAX_DIRECTORY_VIEWS, ArchiveView, DirectoryView, Facts, PackageView, member_name
 from linkguard.resolve import glibc
@@ -52,7 +52,7 @@ INIT_CAP = 1 << 20  # bytes of an __init__.py read at most
 def place(facts: Facts, relative: str, view: PackageView) -> Placement:
     """The artifact at `relative` (inside the view's tree): its package, host and one provision per need."""
     found, package = view.package(relative)
-    host = host_of(facts)
+    host = host_in_package(facts, package.kind)
     provided = os_provided(package, facts)
     inside = _inside(found.root, relative)
     if isinstance(facts, ElfFacts):

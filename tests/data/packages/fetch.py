@@ -23,7 +23,9 @@ Derived packages (each made from a real one or from committed source, described 
   - a `linux_x86_64` wheel built here: `pip wheel` of src/tinyext (setuptools, gcc and Debian's python3-dev);
   - an `abi3`-tagged Windows wheel whose `.pyd` imports `python312.dll` (a cp312 wheel re-tagged);
   - an npm `@scope/pkg-win32-x64` whose binary is arm64 (the real win32-arm64 watcher.node, package.json `cpu: x64`);
-  - a `macosx_10_9` wheel whose dylib has minos 11.0 (a real macosx_11_0_arm64 wheel re-tagged).
+  - a `macosx_10_9` wheel whose dylib has minos 11.0 (a real macosx_11_0_arm64 wheel re-tagged): no violation,
+    since arm64 macOS starts at 11.0 (delocate, pip); and its x86_64 counterpart, a `macosx_10_9_universal2`
+    wheel whose x86_64 slice has minos 10.12 (bcrypt's macosx_10_12_universal2 wheel re-tagged).
 After a build, tests/data/packages/record.py re-records the tools' truth into manifest.json.
 """
 
@@ -497,6 +499,14 @@ def derive() -> None:
         DERIVED / "markupsafe-3.0.3-cp312-cp312-macosx_10_9_arm64.whl",
         "cp312-cp312-macosx_11_0_arm64",
         "cp312-cp312-macosx_10_9_arm64",
+    )
+    # The x86_64 counterpart (no arm64 Mac predates macOS 11, so the one above is no violation): bcrypt's
+    # universal2 binary, x86_64 slice minos 10.12 and arm64 slice minos 11.0, in a wheel tagged macosx_10_9.
+    retag_wheel(
+        WHEELS / "bcrypt-4.3.0-cp39-abi3-macosx_10_12_universal2.whl",
+        DERIVED / "bcrypt-4.3.0-cp39-abi3-macosx_10_9_universal2.whl",
+        "cp39-abi3-macosx_10_12_universal2",
+        "cp39-abi3-macosx_10_9_universal2",
     )
     # The real win32-arm64 watcher.node in a package that declares cpu x64.
     members, contents = read_tgz(NPM / "parcel-watcher-win32-arm64-2.5.1.tgz")

@@ -40,6 +40,19 @@ PYTHON_TOOLS = ("auditwheel", "abi3audit", "delvewheel")
 
 # Exports that tell which host loads a module (the CPython and Node.js entry points).
 HOST_EXPORT = re.compile(r"^(PyInit_\w+|napi_register_module_v\d+|node_register_module_v\d+)$")
+# Imports that only Node.js defines (an addon registering itself from a constructor exports no entry point).
+HOST_IMPORT = re.compile(r"^(napi_\w+|node_module_register)$")
+
+
+def node_imports(path: Path) -> int:
+    """How many undefined external symbols of the binary (every slice) only Node.js defines: `llvm-nm
+    --extern-only --undefined-only` (`-D` for an ELF's dynamic symbols; Mach-O's leading underscore dropped)."""
+    elf = path.read_bytes()[:4] == b"\x7fELF"
+    args = ["llvm-nm", "--extern-only", "--undefined-only"] + (["-D"] if elf else ["--arch=all"]) + [str(path)]
+    # One name a line ("U name" or the bare name, as llvm-nm prints them); "<file> (for architecture x):" heads.
+    names = {line.split()[-1] for line in tool(args).splitlines() if line.strip() and not line.endswith(":")}
+    names = {name[1:] if not elf and name.startswith("_") else name for name in names}
+    return sum(1 for name in names if HOST_IMPORT.match(name.split("@")[0]))
 
 
 def tool(args: List[str], cwd: Optional[Path] = None) -> str:
@@ -113,6 +126,7 @@ def elf_truth(path: Path) -> Dict[str, Any]:
         "rpath": entries("RPATH"),
         "runpath": entries("RUNPATH"),
         "host_exports": sorted({name for name in defined if HOST_EXPORT.match(name)}),
+        "node_imports": node_imports(path),
     }
 
 
@@ -183,7 +197,11 @@ def macho_truth(path: Path) -> Dict[str, Any]:
     # Exported entry points (C names: Mach-O prefixes an underscore), over all slices.
     symbols = tool(["llvm-nm", "--extern-only", "--defined-only", "--arch=all", str(path)])
     names = {name[1:] for name in re.findall(r"^\S+ [A-Z] (\S+)$", symbols, re.M) if name.startswith("_")}
-    return {"slices": slices, "host_exports": sorted(name for name in names if HOST_EXPORT.match(name))}
+    return {
+        "slices": slices,
+        "host_exports": sorted(name for name in names if HOST_EXPORT.match(name)),
+        "node_imports": node_imports(path),
+    }
 
 
 def binary_truth(path: Path) -> Dict[str, Any]:

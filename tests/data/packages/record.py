@@ -44,7 +44,11 @@ DERIVED_FROM = {
     ),
     "derived/markupsafe-3.0.3-cp312-cp312-macosx_10_9_arm64.whl": (
         "wheels/markupsafe-3.0.3-cp312-cp312-macosx_11_0_arm64.whl re-tagged macosx_10_9_arm64 "
-        "(its dylib has minos 11.0)"
+        "(its dylib has minos 11.0, which every arm64 Mac has)"
+    ),
+    "derived/bcrypt-4.3.0-cp39-abi3-macosx_10_9_universal2.whl": (
+        "wheels/bcrypt-4.3.0-cp39-abi3-macosx_10_12_universal2.whl re-tagged macosx_10_9_universal2 "
+        "(its x86_64 slice has minos 10.12; its arm64 slice minos 11.0)"
     ),
     "derived/linkguard-fixture-watcher-win32-x64-2.5.1.tgz": (
         "npm/parcel-watcher-win32-arm64-2.5.1.tgz renamed @linkguard-fixture/watcher-win32-x64 with cpu [x64] "
