@@ -92,7 +92,8 @@ def test_pe_verdict_data_classifies_every_dll_of_the_truth(fixture: Dict[str, An
     assert {d.lower() for d in expected["non_system"]} == {d.lower() for d in truth_dlls if d.lower() in not_system}
     unclassified = [d for d in truth_dlls if d.lower() not in system | not_system]
     assert not unclassified, f"add to platform_facts (system or not_system, with why): {unclassified}"
-    assert expected["codes"] == (["LG101"] if expected["non_system"] else []) + (["LG201"] if fixture["packer"] else [])
+    unprovided = [d for d in expected["non_system"] if d not in expected.get("host_provided", [])]
+    assert expected["codes"] == (["LG101"] if unprovided else []) + (["LG201"] if fixture["packer"] else [])
 
 
 def test_pe_verdicts_name_only_fixtures() -> None:
@@ -131,8 +132,11 @@ def test_pe_facts_agree_with_objdump_and_readobj(fixture: Dict[str, Any]) -> Non
 def test_pe_verdict(fixture: Dict[str, Any]) -> None:
     artifact = _report(PE / fixture["file"])
     expected = _verdict(PE_VERDICTS, fixture)
-    foreign = expected["non_system"]
+    foreign = [d for d in expected["non_system"] if d not in expected.get("host_provided", [])]
     codes = _codes(artifact)
+    assert artifact.get("host") == expected.get("host")
+    provided = {p["need"]: p["provided_by"] for p in artifact.get("provisions", [])}
+    assert [d for d in expected.get("host_provided", []) if provided.get(d) != "host:cpython"] == []
     assert sorted(set(codes)) == expected["codes"], (foreign, artifact["findings"])
     for dll in foreign:
         assert dll in artifact["findings"][codes.index("LG101")]["message"]
@@ -351,8 +355,10 @@ def test_a_mixed_release_directory_has_no_skipped_executable() -> None:
 
 
 def test_allowance_libraries_judge_pe_and_macho_lg103(tmp_path: Path) -> None:
-    """An allowance lets .pyd files link the interpreter DLL only: fakemod.pyd (truth: python312.dll) passes, the
-    MSVC-built MarkupSafe .pyd (truth: python312.dll + VCRUNTIME140.dll) is LG103 for VCRUNTIME140 alone."""
+    """An allowance lets .pyd files link the interpreter DLL only: fakemod.pyd (truth: python312.dll) passes, and so
+    does the MSVC-built MarkupSafe .pyd (truth: python312.dll + VCRUNTIME140.dll): it exports PyInit__speedups, so
+    CPython is its host and provides VCRUNTIME140.dll (manifest host_facts); the Mach-O dylib's @rpath need is
+    allowed."""
     config = tmp_path / "linkguard.toml"
     config.write_text(
         '[[allow]]\npaths = ["*.pyd", "*.dylib"]\nreason = "loaded by python.exe / bundled"\n'
@@ -369,8 +375,11 @@ def test_allowance_libraries_judge_pe_and_macho_lg103(tmp_path: Path) -> None:
     for name, fixture in fixtures.items():
         artifact = by_path[str(names[name] / fixture["file"])]
         if names[name] is PE:
-            non_system = _verdict(PE_VERDICTS, fixture)["non_system"]
-            outside = [d for d in non_system if not d.lower().startswith("python3")]
+            expected = _verdict(PE_VERDICTS, fixture)
+            host_provided = expected.get("host_provided", [])
+            outside = [
+                d for d in expected["non_system"] if not d.lower().startswith("python3") and d not in host_provided
+            ]
         else:
             non_system = _verdict(MACHO_VERDICTS, fixture)["non_system"]
             outside = [d for d in non_system if not d.startswith("@rpath/")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from typing import Iterator, Optional
 
 from linkguard import remedies
@@ -68,8 +69,12 @@ class DynamicLink:
         if facts.linkage not in (DYNAMIC, SHARED_LIBRARY):
             return
         needed = unprovided(placement, facts.needed)
-        if in_package(placement) and not needed and (facts.linkage == SHARED_LIBRARY or not facts.interpreter):
-            return  # a module of a package, every need provided there: what its package ships it for
+        if (
+            in_package(placement)
+            and not needed
+            and (facts.linkage == SHARED_LIBRARY or not facts.interpreter or _loader_provided(placement, facts))
+        ):
+            return  # a module or program of a package, every need (and its loader) provided there
         if facts.linkage == SHARED_LIBRARY:
             message = "a shared library"
             if needed and in_package(placement):
@@ -100,3 +105,13 @@ class DynamicLink:
             through_packing=through,
             explanation=remedies.explain(self.spec.code, facts),
         )
+
+
+def _loader_provided(placement: Optional[Placement], facts: ElfFacts) -> bool:
+    """Whether the platform the package declares provides the program's loader (a manylinux or musllinux tag
+    does: auditwheel never counts the ELF interpreter against a policy)."""
+    if placement is None or placement.package is None or not facts.interpreter:
+        return False
+    from linkguard.packages.tags import os_provided
+
+    return posixpath.basename(facts.interpreter) in os_provided(placement.package, facts)
