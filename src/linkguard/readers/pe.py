@@ -369,7 +369,7 @@ def _file_ranges(image: PeImage) -> List[Tuple[int, int]]:
     spans = sorted(
         (s.raw_offset, min(s.raw_offset + s.raw_size, image.window.size))
         for s in image.sections
-        if s.raw_size and not s.name.startswith(".debug") and s.raw_offset < image.window.size
+        if s.raw_size and not _discardable(s) and s.raw_offset < image.window.size
     )
     merged: List[List[int]] = []
     for begin, end in spans:
@@ -385,6 +385,15 @@ def _file_ranges(image: PeImage) -> List[Tuple[int, int]]:
         ranges.append((begin, min(end - begin, left)))
         left -= end - begin
     return ranges
+
+
+SCN_MEM_DISCARDABLE = 0x02000000  # IMAGE_SCN_MEM_DISCARDABLE: not mapped at run time (debug data, .reloc)
+
+
+def _discardable(section: Section) -> bool:
+    """Debug and relocation data, never where a loader-visible descriptor lives. GNU ld names long debug sections
+    `/<offset>` into the COFF string table (`/19` is `.debug_info`), so the name alone does not tell: the flag does."""
+    return section.name.startswith(".debug") or bool(section.characteristics & SCN_MEM_DISCARDABLE)
 
 
 FEW_NAMES = 32  # DLL-name strings up to which _descriptor_starts searches with one regular expression
