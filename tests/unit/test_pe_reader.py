@@ -263,3 +263,15 @@ def test_one_packheader_checksum() -> None:
     users = sorted(str(p.relative_to(source)) for p in source.rglob("*.py") if "% 251" in p.read_text())
     assert users == ["readers/upx/layout.py"]
     assert (source / "readers" / "upx" / "layout.py").read_text().count("% 251") == 1
+
+
+def test_the_delay_scan_skips_discardable_sections_whatever_their_name() -> None:
+    """GNU ld writes `.debug_info` as `/19` (an offset into the COFF string table; objdump -h shows the long name):
+    the flag IMAGE_SCN_MEM_DISCARDABLE (0x02000000, set on debug sections and .reloc) is what tells."""
+    from linkguard.readers.pe import Section, _discardable
+
+    readonly, discardable = 0x40000000, 0x42000000  # MEM_READ; MEM_READ | MEM_DISCARDABLE (MinGW's /19)
+    assert _discardable(Section("/19", 0x100, 0x9000, 0x200, 0x400, discardable))
+    assert _discardable(Section(".debug_info", 0x100, 0x9000, 0x200, 0x400, readonly))
+    assert not _discardable(Section(".idata", 0x100, 0x9000, 0x200, 0x400, 0xC0000040))
+    assert not _discardable(Section("/4", 0x100, 0x9000, 0x200, 0x400, readonly))
