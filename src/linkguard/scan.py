@@ -498,7 +498,7 @@ def _outcomes(items: Iterable[_Item], policy: Policy) -> Iterator[Tuple[_Item, L
         else:
             jobs = 1  # the walk ended early: too little work to be worth workers
     if jobs <= 1:
-        for item in [*first, *stream]:
+        for item in itertools.chain(first, stream):  # lazily: the walk is never held whole
             yield item, [] if isinstance(item, _Alias) else check_candidate(item, policy)
         return
     yield from _parallel(itertools.chain(first, stream), policy, jobs)

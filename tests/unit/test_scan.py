@@ -248,3 +248,23 @@ def test_quiet_is_a_rendering_choice(tmp_path: Path) -> None:
     assert report["summary"]["artifacts"] == len(report["artifacts"]) == 3
     assert "spex-musl-static" not in text.replace("linkguard:", "")  # no findings: left out of the text only
     assert "3 artifacts checked" in text
+
+
+def test_one_job_checks_as_the_walk_goes_never_holding_it_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With -j1 the first outcome comes after one path was walked, not after the whole walk was listed (a listed
+    walk of /usr held 60k candidates and their directory entries: 105 MiB peak instead of 82)."""
+    from linkguard.model import Skipped
+
+    walked: List[int] = []
+
+    def walk(arguments: Any) -> Iterator[Skipped]:
+        for n in range(1000):
+            walked.append(n)
+            yield Skipped(f"f{n}", "a FIFO")
+
+    monkeypatch.setattr(scan_module, "walk", walk)
+    outcomes = scan_module.check(["tree"], Policy(jobs=1, allow_empty=True))
+    first = next(outcomes)
+    assert first.path == "f0"
+    assert len(walked) <= 2
+    assert sum(1 for _ in outcomes) == 999
