@@ -8,23 +8,12 @@ import posixpath
 from dataclasses import replace
 from typing import Callable, List, Optional, Tuple
 
-from linkguard.model import ElfFacts, LibraryFacts, MachoFacts, PeFacts, TargetNeed, TargetVerdict
+from linkguard.model import ElfFacts, MachoFacts, PeFacts, TargetNeed, TargetVerdict
+from linkguard.packages.view import library_of
 from linkguard.resolve import glibc, musl, native
 from linkguard.targets import TargetSystem
 
 MUSL_ARCH = {"x86_64": "x86_64", "aarch64": "aarch64", "i386": "i386", "arm": "armhf", "riscv": "riscv64"}
-
-
-def program_facts(facts: ElfFacts) -> LibraryFacts:
-    return LibraryFacts(
-        machine=facts.machine,
-        bits=facts.bits,
-        soname=facts.soname,
-        needed=facts.needed,
-        rpath=facts.rpath,
-        runpath=facts.runpath,
-        version_needs=facts.version_needs,
-    )
 
 
 def judge(target: TargetSystem, facts: ElfFacts, install_path: str, package: glibc.Files) -> TargetVerdict:
@@ -55,7 +44,7 @@ def judge(target: TargetSystem, facts: ElfFacts, install_path: str, package: gli
         lib=_lib_token(facts, target),
         ld_library_path=target.ld_library_path,
     )
-    program = program_facts(facts)
+    program = library_of(facts)
     if flavour == "musl":
         sys_path = musl.system_path(target.fs, interpreter, MUSL_ARCH.get(facts.machine, facts.machine))
         missing, _ = musl.resolve(install_path, program, package, interpreter, search, sys_path)
