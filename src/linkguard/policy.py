@@ -294,15 +294,42 @@ class Policy:
         return bool(self.exclude) and _matcher(tuple(self.exclude))(path)
 
 
+_GLOB = re.compile(r"[*?\[]")  # what makes a glob more than a literal
+
+
 @lru_cache(maxsize=64)
 def _matcher(patterns: Tuple[str, ...]) -> Callable[[str], bool]:
-    """`path_matches` for any of `patterns`, as two compiled regular expressions (every walked path is tested)."""
-    whole = re.compile("|".join(fnmatch.translate(p) for p in patterns))
-    base_patterns = [fnmatch.translate(p) for p in patterns if "/" not in p and "!" not in p]
+    """`path_matches` for any of `patterns` (every walked path is tested, so this is built for speed).
+
+    `*LITERAL` and `*LITERAL*` (the usual `*.jar`, `*.tar.*`) become `str.endswith` and `in` tests: a `*` matches
+    "/" too, so they hold on the whole path exactly when the glob does, and a base name (a suffix of the path)
+    matching one implies the whole path does. Any other pattern goes through two compiled regular expressions.
+    """
+    suffixes = []
+    infixes = []
+    others = []
+    for pattern in patterns:
+        body = pattern[1:]
+        if pattern[:1] == "*" and not _GLOB.search(body):
+            suffixes.append(body)
+        elif pattern[:1] == "*" and len(body) >= 1 and body[-1] == "*" and not _GLOB.search(body[:-1]):
+            infixes.append(body[:-1])
+        else:
+            others.append(pattern)
+    ends = tuple(suffixes)
+    whole = re.compile("|".join(fnmatch.translate(p) for p in others)) if others else None
+    base_patterns = [fnmatch.translate(p) for p in others if "/" not in p and "!" not in p]
     base = re.compile("|".join(base_patterns)) if base_patterns else None
 
     def matches(path: str) -> bool:
         normalized = path[2:] if path.startswith("./") else path
+        if normalized.endswith(ends):
+            return True
+        for infix in infixes:
+            if infix in normalized:
+                return True
+        if whole is None:
+            return False
         if whole.match(normalized):
             return True
         return base is not None and base.match(normalized.replace("!", "/").rsplit("/", 1)[-1]) is not None

@@ -125,3 +125,32 @@ def test_compiled_exclude_matcher_agrees_with_path_matches() -> None:
         for count in range(1, len(patterns) + 1):
             chosen = tuple(patterns[:count])
             assert _matcher(chosen)(path) == any(path_matches(p, path) for p in chosen), (path, chosen)
+
+
+def test_exclude_matcher_fast_forms_agree_with_path_matches() -> None:
+    """`*LITERAL` and `*LITERAL*` skip the regular expressions (str.endswith, `in`): they must answer as fnmatch does,
+    alone and mixed with other globs, on paths with "./", "!", "/" and empty names."""
+    import itertools
+    import random
+
+    from linkguard.policy import _matcher, path_matches
+
+    patterns = ["*.jar", "*.tar.*", "*", "**", "*./q", "*!x", "*b/c", "*/", "*.a", "*tar*", "*[ab]", "*?z", "lib*",
+                "*.so.*", "*x!*", "*.gz"]  # fmt: skip
+    paths = ["", "./", "./q", "q", "a.jar", "dir/a.jar", "x.jar!lib/y.so", "a.tar.gz", "a.tar", "dir/x.tar.d/f",
+             "a!x", "a/b/c", "b/c", "dir/", "lib.a", "z.so.1", "libz", "a.tar!x", "y.gz", "./a.jar", "ab",
+             "xz"]  # fmt: skip
+    for path in paths:
+        for pattern in patterns:
+            assert _matcher((pattern,))(path) == path_matches(pattern, path), (path, pattern)
+    rng = random.Random(19)
+    for path, count in itertools.product(paths, range(2, 5)):
+        chosen = tuple(rng.sample(patterns, count))
+        assert _matcher(chosen)(path) == any(path_matches(p, path) for p in chosen), (path, chosen)
+    alphabet = "ab./!*?z"
+    for _ in range(3000):
+        literal = "".join(rng.choice("ab./!z") for _ in range(rng.randint(0, 3)))
+        pattern = "*" + literal
+        pattern += rng.choice(["", "*"])
+        path = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 7)))
+        assert _matcher((pattern,))(path) == path_matches(pattern, path), (path, pattern)
