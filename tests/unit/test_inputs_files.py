@@ -90,3 +90,28 @@ def test_order_is_stable_and_sorted(tmp_path: Path) -> None:
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "z").write_bytes(b"x")
     assert [Path(c.path).name for c in walk([str(tmp_path)])] == ["a", "b", "c", "z"]
+
+
+def test_depth_first_order_resumes_the_parent_after_a_subdirectory(tmp_path: Path) -> None:
+    """Depth first: a subdirectory's files come where its name sorts, then the rest of its parent; empty
+    directories and nested ones do not lose the entries after them."""
+    for name in ("a/x", "a/b/y", "a/c/d/z", "a/d", "b", "c/e/f", "d"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "a" / "empty").mkdir()
+    (tmp_path / "bb").mkdir()
+    found = [c for c in walk([str(tmp_path)]) if isinstance(c, FileArtifact)]
+    assert [os.path.relpath(c.path, tmp_path) for c in found] == ["a/b/y", "a/c/d/z", "a/d", "a/x", "b", "c/e/f", "d"]
+    first = found[0]
+    st = os.stat(first.path)
+    assert (first.location, first.size, first.identity, first.links, first.via_link, first.root) == (
+        first.path,
+        1,
+        (st.st_dev, st.st_ino),
+        1,
+        False,
+        str(tmp_path),
+    )
+    os.link(tmp_path / "d", tmp_path / "e")
+    (last,) = [c for c in walk([str(tmp_path / "d")])]
+    assert isinstance(last, FileArtifact) and last.links == 2 and last.root == ""

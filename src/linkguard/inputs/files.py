@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import IO, Iterator, List, Optional, Sequence, Tuple, Union
 
 from linkguard.model import Skipped, Unreadable
@@ -75,40 +76,53 @@ def _argument(argument: str, roots: List[str]) -> Iterator[Candidate]:
 
 
 def _directory(top: str, roots: List[str]) -> Iterator[Candidate]:
-    """Depth first, entries in name order; an explicit stack, so a deep tree cannot exhaust recursion."""
-    stack: List[Iterator[os.DirEntry[str]]] = []
+    """Depth first, entries in name order; an explicit stack, so a deep tree cannot exhaust recursion.
+
+    Every file of a tree passes here: the loop is kept tight (one lstat per entry, from its DirEntry; symlinks and
+    directories are told apart by the directory listing's own type field)."""
     listing = _listing(top)
     if isinstance(listing, Problem):
         yield listing
         return
-    stack.append(iter(listing))
+    stack: List[Iterator[os.DirEntry[str]]] = [iter(listing)]
+    regular = stat.S_ISREG
     while stack:
-        entry = next(stack[-1], None)
-        if entry is None:
-            stack.pop()
-            continue
-        try:
-            if entry.is_symlink():
-                yield from _link(entry.path, roots, top)
-            elif entry.is_dir(follow_symlinks=False):
-                listing = _listing(entry.path)
-                if isinstance(listing, Problem):
-                    yield listing
+        for entry in stack[-1]:
+            try:
+                if entry.is_symlink():
+                    yield from _link(entry.path, roots, top)
+                elif entry.is_dir(follow_symlinks=False):
+                    listing = _listing(entry.path)
+                    if isinstance(listing, Problem):
+                        yield listing
+                    else:
+                        stack.append(iter(listing))
+                        break  # into it; the rest of this directory once it is done
                 else:
-                    stack.append(iter(listing))
-            else:
-                yield _file(entry.path, entry.path, entry.stat(follow_symlinks=False), root=top)
-        except OSError as exc:
-            yield Problem(entry.path, entry.path, Unreadable(f"cannot stat: {exc.strerror}", "io"))
+                    st = entry.stat(follow_symlinks=False)
+                    path = entry.path
+                    if regular(st.st_mode):
+                        yield FileArtifact(path, path, st.st_size, (st.st_dev, st.st_ino), st.st_nlink, False, top)
+                    else:
+                        yield _file(path, path, st, root=top)
+            except OSError as exc:
+                yield Problem(entry.path, entry.path, Unreadable(f"cannot stat: {exc.strerror}", "io"))
+        else:
+            stack.pop()
+
+
+_BY_NAME = attrgetter("name")
 
 
 def _listing(directory: str) -> Union[List[os.DirEntry[str]], Problem]:
     try:
         with os.scandir(directory) as entries:
-            return sorted(entries, key=lambda e: e.name)
+            listing = list(entries)
     except OSError as exc:
         kind = "permission" if isinstance(exc, PermissionError) else "io"
         return Problem(directory, directory, Unreadable(f"cannot list directory: {exc.strerror}", kind))
+    listing.sort(key=_BY_NAME)
+    return listing
 
 
 def _link(path: str, roots: List[str], root: str = "") -> Iterator[Candidate]:
