@@ -7,7 +7,7 @@ imports the other.
 
 from __future__ import annotations
 
-from typing import IO, Callable, Optional
+from typing import IO, Callable, Optional, Tuple
 
 ELF_MAGIC = b"\x7fELF"
 AR_MAGIC = b"!<arch>\n"
@@ -92,6 +92,21 @@ def sniff_archive(head: bytes) -> Optional[str]:
     return None
 
 
+# The first byte of everything sniff() or sniff_archive() can name, tar aside (a v7 tar header starts with its
+# member's name): ELF, MZ, Mach-O thin (either byte order) and fat; gzip and compress, xz, zstd (frames and skippable
+# frames 0x184D2A5?), bzip2, lzip, lzop, zip, ar.
+_FIRST_BYTES = frozenset(b"\x7fM\xfe\xce\xcf\xca" + b"\x1f\xfd\x28BL\x89!" + bytes(range(0x50, 0x60)))
+
+
+def classify(head: bytes) -> Tuple[Optional[str], Optional[str]]:
+    """(sniff(head), sniff_archive(head) when sniff names nothing): the two answers a file on disk needs, with
+    one test of the first byte ruling out both for most files (text, data), which then only get the tar test."""
+    if not head or head[0] not in _FIRST_BYTES:
+        return None, ("tar" if is_tar(head) else None)
+    executable = sniff(head)
+    return executable, (None if executable is not None else sniff_archive(head))
+
+
 def is_tar(head: bytes) -> bool:
     """Whether `head` starts a tar archive: the ustar magic (even in a header cut short), or a valid v7 header."""
     if head[257:262] == b"ustar":
@@ -102,7 +117,7 @@ def is_tar(head: bytes) -> bool:
     if not head[0] or head[0] < 0x20:
         return False
     field = head[148:156].split(b"\0", 1)[0].strip()
-    if not field or not all(0x30 <= c <= 0x37 for c in field):
+    if not field or field.translate(None, b"01234567"):  # empty, or a byte that is not an octal digit
         return False
     return int(field, 8) == sum(head[:148]) + 256 + sum(head[156:512])
 

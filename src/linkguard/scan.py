@@ -39,7 +39,7 @@ from linkguard.config import Policy
 from linkguard.errors import describe_with_class
 from linkguard.inputs.files import Candidate, FileArtifact, Problem, walk
 from linkguard.inputs.members import NOT_INSPECTED
-from linkguard.magic import ZIP_TAIL, sniff, sniff_archive, zip_at_end
+from linkguard.magic import ZIP_TAIL, classify, zip_at_end
 from linkguard.model import (
     EMPTY_RUN,
     Artifact,
@@ -144,7 +144,10 @@ def check_candidate(candidate: Candidate, policy: Policy) -> List[Outcome]:
         return [judge(candidate.path, candidate.location, candidate.unreadable, policy)]
     outcomes: List[Outcome] = []
     try:
-        for outcome in _check_file(candidate, policy):
+        sniffed = _sniffed(candidate, policy)
+        if isinstance(sniffed, list):  # skipped or unreadable: most files of a tree end here
+            return sniffed
+        for outcome in _check_file(candidate, policy, *sniffed):
             outcomes.append(outcome)
     except BudgetExceeded as exc:
         outcomes.append(judge(candidate.path, candidate.location, Unreadable(str(exc), "budget"), policy))
@@ -156,38 +159,49 @@ def check_candidate(candidate: Candidate, policy: Policy) -> List[Outcome]:
     return outcomes
 
 
-def _check_file(artifact: FileArtifact, policy: Policy) -> Iterator[Outcome]:
-    """One file on disk: an executable is read, an archive is expanded, anything else is skipped.
+def _sniffed(artifact: FileArtifact, policy: Policy) -> Union[List[Outcome], Tuple[int, bool, Optional[str]]]:
+    """What a file on disk is, from its head and (for the zip test) its tail: its outcome when that settles it (not
+    an executable nor an archive: skipped; unreadable), else (open descriptor, executable?, archive kind or None).
 
     A zip is also recognised from its end, as unzip and zipfile find it: a zip behind a prefix (a shell script,
     junk) is walked like any zip, and an executable followed by a zip (a self-extracting archive) is read and its
-    members are checked too. Only the tail is read for that, and only of files that are executables or not
-    otherwise recognised.
+    members are checked too. Most files of a tree are neither executables nor archives: they cost one open, one
+    read of the head and one positioned read of the tail (the zip test), on the bare descriptor, with no buffered
+    file object.
     """
     try:
         fd = os.open(artifact.location, _OPEN_FLAGS)
     except PermissionError:
-        yield judge(artifact.path, artifact.location, Unreadable("permission denied", "permission"), policy)
-        return
+        return [judge(artifact.path, artifact.location, Unreadable("permission denied", "permission"), policy)]
     except OSError as exc:
-        yield judge(artifact.path, artifact.location, Unreadable(f"cannot read: {exc.strerror}", "io"), policy)
-        return
+        return [judge(artifact.path, artifact.location, Unreadable(f"cannot read: {exc.strerror}", "io"), policy)]
+    try:
+        size = artifact.size
+        # A file no larger than the zip test's tail is read whole at once: head and tail in one system call.
+        start = _read_at(fd, size if HEAD < size <= ZIP_TAIL else HEAD, None)
+        executable, kind = classify(start[:HEAD] if len(start) > HEAD else start)
+        if kind is None and zip_at_end(lambda offset, length: _read_at(fd, length, offset), size, start):
+            kind = "zip"
+    except OSError as exc:  # EISDIR races, EIO
+        os.close(fd)
+        return [judge(artifact.path, artifact.location, Unreadable(f"cannot read: {exc.strerror}", "io"), policy)]
+    except BaseException:
+        os.close(fd)
+        raise
+    if executable is None and kind is None:
+        os.close(fd)
+        return [Skipped(artifact.path, NOT_INSPECTED)]
+    return fd, executable is not None, kind
+
+
+def _check_file(
+    artifact: FileArtifact, policy: Policy, fd: int, executable: bool, kind: Optional[str]
+) -> Iterator[Outcome]:
+    """A file _sniffed() found to be an executable or an archive (or both): an executable is read, an archive is
+    expanded. `fd` is open on it; this closes it."""
     program = False  # the file is an executable read above: a zip behind it is a self-extracting archive
     handle: Optional[IO[bytes]] = None  # a file object over `fd`, made only for an executable
     try:
-        # Most files of a tree are neither executables nor archives: they cost one open, one read of the head and
-        # one positioned read of the tail (the zip test), on the bare descriptor, with no buffered file object.
-        try:
-            # A file no larger than the zip test's tail is read whole at once: head and tail in one system call.
-            start = _read_at(fd, artifact.size if HEAD < artifact.size <= ZIP_TAIL else HEAD, None)
-            head = start[:HEAD]
-            executable = sniff(head) is not None
-            kind = None if executable else sniff_archive(head)
-            if kind is None and zip_at_end(lambda offset, length: _read_at(fd, length, offset), artifact.size, start):
-                kind = "zip"
-        except OSError as exc:  # EISDIR races, EIO
-            yield judge(artifact.path, artifact.location, Unreadable(f"cannot read: {exc.strerror}", "io"), policy)
-            return
         if executable:
             handle = os.fdopen(fd, "rb")  # owns the descriptor from here
             # The rules run inside the artifact's time bound too: what they make of hostile facts is bounded
@@ -312,13 +326,25 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC"
 
 def _read_at(fd: int, length: int, offset: Optional[int]) -> bytes:
     """Up to `length` bytes at `offset` (None: at the descriptor's position), fewer only at the end of the file."""
-    parts: List[bytes] = []
+    if offset is None:
+        first = os.read(fd, length)
+    elif _PREAD is not None:
+        first = _PREAD(fd, length, offset)
+    else:  # Windows has no pread
+        os.lseek(fd, offset, os.SEEK_SET)
+        first = os.read(fd, length)
+    if len(first) >= length or not first:  # one system call, as nearly always for a regular file
+        return first
+    parts: List[bytes] = [first]
+    length -= len(first)
+    if offset is not None:
+        offset += len(first)
     while length > 0:
         if offset is None:
             part = os.read(fd, length)
-        elif hasattr(os, "pread"):
-            part = os.pread(fd, length, offset)
-        else:  # Windows has no pread
+        elif _PREAD is not None:
+            part = _PREAD(fd, length, offset)
+        else:
             os.lseek(fd, offset, os.SEEK_SET)
             part = os.read(fd, length)
         if not part:
@@ -327,7 +353,10 @@ def _read_at(fd: int, length: int, offset: Optional[int]) -> bytes:
         length -= len(part)
         if offset is not None:
             offset += len(part)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
+    return b"".join(parts)
+
+
+_PREAD = getattr(os, "pread", None)
 
 
 class _Opened:
