@@ -39,7 +39,7 @@ from linkguard.config import Policy
 from linkguard.errors import describe_with_class
 from linkguard.inputs.files import Candidate, FileArtifact, Problem, walk
 from linkguard.inputs.members import NOT_INSPECTED
-from linkguard.magic import ZIP_TAIL, classify, zip_at_end
+from linkguard.magic import ZIP_END, ZIP_TAIL, classify, zip_at_end
 from linkguard.model import (
     EMPTY_RUN,
     Artifact,
@@ -180,7 +180,13 @@ def _sniffed(artifact: FileArtifact, policy: Policy) -> Union[List[Outcome], Tup
         # A file no larger than the zip test's tail is read whole at once: head and tail in one system call.
         start = _read_at(fd, size if HEAD < size <= ZIP_TAIL else HEAD, None)
         executable, kind = classify(start[:HEAD] if len(start) > HEAD else start)
-        if kind is None and zip_at_end(lambda offset, length: _read_at(fd, length, offset), size, start):
+        # A file read whole that holds no end record cannot end with a zip (the common case, settled in C).
+        whole_without_end = size <= len(start) and ZIP_END not in start
+        if (
+            kind is None
+            and not whole_without_end
+            and zip_at_end(lambda offset, length: _read_at(fd, length, offset), size, start)
+        ):
             kind = "zip"
     except OSError as exc:  # EISDIR races, EIO
         os.close(fd)

@@ -268,3 +268,27 @@ def test_one_job_checks_as_the_walk_goes_never_holding_it_whole(monkeypatch: pyt
     assert first.path == "f0"
     assert len(walked) <= 2
     assert sum(1 for _ in outcomes) == 999
+
+
+@pytest.mark.parametrize("prefix_size", [10, 400, 600, 20_000, 70_000])
+def test_a_zip_behind_a_script_is_found_whatever_the_file_size(tmp_path: Path, prefix_size: int) -> None:
+    """The zip test on files read whole (up to 64 KiB + 22) rules a file out by the missing end record only: a zip
+    behind a prefix is found in small and large files, and a lone end record is not a zip."""
+    import io
+    import zipfile
+
+    member = io.BytesIO()
+    with zipfile.ZipFile(member, "w") as archive:
+        archive.writestr("doc/readme.txt", "hello")
+        archive.writestr("bin/spex", (ARCHIVES / "bin" / "spex-static").read_bytes())
+    script = b"#!/bin/sh\n" + b"#" * prefix_size + b"\nexit 0\n"
+    (tmp_path / "sfx.sh").write_bytes(script + member.getvalue())
+    (tmp_path / "lone-end.txt").write_bytes(script + b"PK\x05\x06" + bytes(18))
+    (tmp_path / "plain.txt").write_bytes(script)
+    report = scan([str(tmp_path)], Policy(jobs=1))
+    paths = [a.path for a in report.artifacts]
+    assert f"{tmp_path / 'sfx.sh'}!bin/spex" in paths, (paths, report.skipped)
+    assert {s.path: s.reason for s in report.skipped} == {
+        str(tmp_path / "lone-end.txt"): "not an executable (ELF, PE or Mach-O)",
+        str(tmp_path / "plain.txt"): "not an executable (ELF, PE or Mach-O)",
+    }
