@@ -115,3 +115,20 @@ def test_depth_first_order_resumes_the_parent_after_a_subdirectory(tmp_path: Pat
     os.link(tmp_path / "d", tmp_path / "e")
     (last,) = [c for c in walk([str(tmp_path / "d")])]
     assert isinstance(last, FileArtifact) and last.links == 2 and last.root == ""
+
+
+def test_file_artifact_is_still_a_frozen_dataclass_with_its_fields() -> None:
+    """FileArtifact fills its fields itself (speed): defaults, keywords, equality, hashing, immutability and
+    pickling must be the dataclass's."""
+    import dataclasses
+    import pickle
+
+    plain = FileArtifact("p", "l", 3)
+    assert dataclasses.astuple(plain) == ("p", "l", 3, None, 1, False, "")
+    full = FileArtifact(path="p", location="l", size=3, identity=(1, 2), links=2, via_link=True, root="r")
+    assert [getattr(full, f.name) for f in dataclasses.fields(full)] == ["p", "l", 3, (1, 2), 2, True, "r"]
+    assert full == FileArtifact("p", "l", 3, (1, 2), 2, True, "r") != plain
+    assert hash(full) == hash(FileArtifact("p", "l", 3, (1, 2), 2, True, "r"))
+    assert dataclasses.replace(full, size=4).size == 4 and pickle.loads(pickle.dumps(full)) == full
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        full.size = 5  # type: ignore[misc]
