@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import struct
 import sys
+from itertools import accumulate
+from operator import add, itemgetter
 from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
@@ -59,6 +61,7 @@ MAX_VERNEED = 4096
 VERNEED_WINDOW = 4096
 HEAD = 4096  # read once per file: the ELF header and (nearly always) the program headers sit inside it
 _WHOLE_STRTAB = 4 << 20
+_SMALL_VERSYM = 200  # DT_VERSYM entries per needed version up to which one comprehension reads them all
 
 # Short machine names used in reports (and by UPX's format names); any other machine is shown as pyelftools
 # names it, without the EM_ prefix.
@@ -560,8 +563,10 @@ class ElfImage(Window):
     ) -> Dict[Tuple[str, str], Set[str]]:
         """The undefined symbols bound to each needed version, found through DT_VERSYM in one pass.
 
-        A library's DT_VERSYM is mostly its own definitions; the needs are a few small indices. The array is
-        searched per needed index with `bytes.find` on its low-byte plane, so Python only touches the users.
+        Which symbols use a needed index: a small table (a program's) is read in one comprehension; a large one
+        (mostly a library's own definitions) is searched per needed index on its low-byte plane with
+        `bytes.split`, so C finds the few users. Their st_name and st_shndx are gathered with `itemgetter` from
+        strided views of the symbol table, and their names sliced from the string table decoded once.
         """
         users: Dict[Tuple[str, str], Set[str]] = {}
         versym = info.first(DT_VERSYM)
@@ -573,37 +578,77 @@ class ElfImage(Window):
             return users
         raw = self.read(versym_at, count * 2)
         count = len(raw) // 2
-        low, high = (raw[0::2], raw[1::2]) if self._order == "<" else (raw[1::2], raw[0::2])
-        wanted: Dict[int, Tuple[str, str, bool]] = {}
-        for ndx, entry in by_index.items():
-            if ndx > 0x7FFF:
-                continue
-            lo, hi = ndx & 0xFF, ndx >> 8
-            byte = bytes((lo,))
-            at = low.find(byte)
-            while at >= 0:
-                if high[at] & 0x7F == hi:  # the top bit is VERSYM_HIDDEN
-                    wanted[at] = entry
-                at = low.find(byte, at + 1)
-        if not wanted:
+        # (version index, the symbols using it, ascending); the top bit of a DT_VERSYM entry is VERSYM_HIDDEN
+        claims: List[Tuple[int, List[int]]] = []
+        if count <= _SMALL_VERSYM * len(by_index):
+            indices = [v & 0x7FFF for v in _u16_array(raw[: count * 2], self._order)]
+            hits = [i for i, v in enumerate(indices) if v in by_index]
+            if hits:
+                claims.append((-1, hits))
+        else:
+            low, high = (raw[0::2], raw[1::2]) if self._order == "<" else (raw[1::2], raw[0::2])
+            high_zero = not high.strip(b"\0")  # nearly always: fewer than 256 versions and nothing hidden
+            for ndx in by_index:
+                hi = ndx >> 8
+                if high_zero and hi:
+                    continue
+                at = _positions(low, ndx & 0xFF)
+                if not high_zero:
+                    at = [i for i in at if high[i] & 0x7F == hi]
+                if at:
+                    claims.append((ndx, at))
+        if not claims:
             return users
         entsize = self._symsize
         # st_name is the first word in both classes; st_shndx follows name/info/other at 6 in Elf64_Sym, and
         # name/value/size/info/other at 14 in Elf32_Sym.
         shndx_at = 6 if self.bits == 64 else 14
-        last = max(wanted)
+        last = max(at[-1] for _ndx, at in claims)
         table = self.read(info.symtab_offset, (last + 1) * entsize)
         usable = min(len(table) // entsize, last + 1)  # symbols wholly inside what could be read
-        words = _u32_array(table[: usable * entsize], self._order)  # st_name of symbol i: words[i * entsize // 4]
-        halves = _u16_array(table[: usable * entsize], self._order)  # st_shndx: halves[(i * entsize + shndx_at) // 2]
-        name_word, shndx_half = entsize // 4, entsize // 2
-        users_at = [i for i in sorted(wanted) if i < usable and halves[i * shndx_half + shndx_at // 2] == SHN_UNDEF]
-        names = info.string_reader(self).many([words[i * name_word] for i in users_at])
-        for i, name in zip(users_at, names):
-            if name:
-                lib, ver, _weak = wanted[i]
-                users.setdefault((lib, ver), set()).add(name)
+        body = table[: usable * entsize]
+        name_col = _u32_array(body, self._order)[0 :: entsize // 4]  # st_name of symbol i: name_col[i]
+        shndx_col = _u16_array(body, self._order)[shndx_at // 2 :: entsize // 2]  # st_shndx of symbol i
+        strings = info.string_reader(self)
+        for ndx, at in claims:
+            if at[-1] >= usable:
+                at = [i for i in at if i < usable]
+            shndx = _gather(shndx_col, at)
+            if shndx.count(SHN_UNDEF) != len(shndx):
+                at = [i for i, sh in zip(at, shndx) if sh == SHN_UNDEF]
+            if not at:
+                continue
+            names = strings.names(_gather(name_col, at))
+            if ndx >= 0:
+                lib, ver, _weak = by_index[ndx]
+                users.setdefault((lib, ver), set()).update(names)
+                continue
+            per_index: Dict[int, List[str]] = {}
+            for v, name in zip(_gather(indices, at), names):
+                per_index.setdefault(v, []).append(name)
+            for v, found in per_index.items():
+                lib, ver, _weak = by_index[v]
+                users.setdefault((lib, ver), set()).update(found)
+        for bucket in users.values():
+            bucket.discard("")  # a symbol without a name is nobody's
         return users
+
+
+def _positions(plane: bytes, byte: int) -> List[int]:
+    """Every index of `byte` in `plane`, ascending: the k-th hit is at the length of the k parts before it plus k
+    (split, accumulate and add all run in C)."""
+    parts = plane.split(bytes((byte,)))
+    if len(parts) == 1:
+        return []
+    del parts[-1]
+    return list(map(add, accumulate(map(len, parts)), range(len(parts))))
+
+
+def _gather(column: Sequence[int], at: List[int]) -> Tuple[int, ...]:
+    """column[i] for each i in `at`, in one C call."""
+    if len(at) < 2:
+        return (column[at[0]],) if at else ()
+    return tuple(itemgetter(*at)(column))
 
 
 def _u32_array(raw: bytes, order: str) -> Sequence[int]:
@@ -680,6 +725,7 @@ class _StringReader:
         self._size = size
         self._blocks: Dict[int, bytes] = {}
         self._whole: Optional[bytes] = None
+        self._text: Optional[str] = None  # the whole table decoded, when it is ASCII
 
     def whole(self) -> Optional[bytes]:
         """The table's bytes when it is small enough to keep whole (read once, shared with `get`), else None."""
@@ -702,6 +748,18 @@ class _StringReader:
             end = find(b"\0", index, index + MAX_STRING)
             out.append(whole[index : end if end >= 0 else index + MAX_STRING].decode("utf-8", "replace"))
         return out
+
+    def names(self, indices: Sequence[int]) -> List[str]:
+        """many(): for an ASCII table (nearly all), sliced from its text decoded once."""
+        text = self._text
+        if text is None:
+            whole = self.whole()
+            if whole is None or not whole.isascii():
+                return self.many(indices)
+            text = self._text = whole.decode("ascii")
+        find = text.find
+        ends = [find("\0", i, i + MAX_STRING) for i in indices]
+        return [text[i:e] if e >= 0 else text[i : i + MAX_STRING] for i, e in zip(indices, ends)]
 
     def get(self, index: int) -> str:
         if index >= self._size:
