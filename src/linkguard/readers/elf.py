@@ -19,7 +19,7 @@ import sys
 from itertools import accumulate
 from operator import add, itemgetter
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union, overload
 
 from elftools.elf.constants import VER_FLAGS
 from elftools.elf.enums import ENUM_D_TAG, ENUM_DT_FLAGS_1, ENUM_E_MACHINE, ENUM_E_TYPE
@@ -217,6 +217,8 @@ class ElfImage(Window):
         self._symsize = 24 if self.bits == 64 else 16
         self.segments: Sequence[Segment] = self._read_segments()
         self._sections: Optional[List[Section]] = None
+        self._table: Optional[Tuple[List[Tuple[int, ...]], bytes]] = None
+        self._section_list = _SectionList(self)
         self._section_links: List[int] = []
         self._dynamic: Optional[DynamicInfo] = None
         self._dynamic_done = False
@@ -266,51 +268,89 @@ class ElfImage(Window):
 
     @property
     def sections(self) -> Sequence[Section]:
+        """Every section header with its name. A lazy sequence: its length (`if view.sections`) reads only the
+        header table; the Section records are built when one is asked for (most files only look a name up)."""
+        return self._section_list
+
+    def _all_sections(self) -> List[Section]:
         if self._sections is None:
-            self._sections = self._read_sections()
+            rows, names = self._section_table()
+            found = []
+            self._section_links = []
+            for name_at, sh_type, _flags, addr, offset, size, link, *_rest in rows:
+                name = _cstring(names, name_at) if name_at < len(names) else ""
+                found.append(Section(name=name, type=sh_type, offset=offset, addr=addr, size=size))
+                self._section_links.append(link)
+            self._sections = found
         return self._sections
 
-    def _read_sections(self) -> List[Section]:
+    def _section_table(self) -> Tuple[List[Tuple[int, ...]], bytes]:
+        """The section header rows and the section-name string table, read once (warnings say why not)."""
+        if self._table is None:
+            self._table = self._read_section_table()
+        return self._table
+
+    def _read_section_table(self) -> Tuple[List[Tuple[int, ...]], bytes]:
         if not self.has_section_headers:
-            return []
+            return [], b""
         hdr = self.header
         if hdr.shoff + hdr.shnum * hdr.shentsize > self.size:
             self.warnings.append("section headers lie past the end of the file; ignored")
-            return []
+            return [], b""
         record = struct.Struct(self._order + _SHDR[self.bits])
         if hdr.shentsize < record.size:
             self.warnings.append(
                 f"e_shentsize {hdr.shentsize} is smaller than a section header; section headers ignored"
             )
-            return []
+            return [], b""
         table = self.read(hdr.shoff, hdr.shnum * hdr.shentsize)
-        rows = [record.unpack_from(table, i * hdr.shentsize) for i in range(len(table) // hdr.shentsize)]
+        if hdr.shentsize == record.size:
+            rows = list(record.iter_unpack(table[: len(table) // record.size * record.size]))
+        else:
+            rows = [record.unpack_from(table, i * hdr.shentsize) for i in range(len(table) // hdr.shentsize)]
         shstrndx = hdr.shstrndx
         if shstrndx == 0xFFFF and rows:  # SHN_XINDEX: the real index is in section 0's sh_link
             shstrndx = rows[0][6]
         names = b""
         if 0 < shstrndx < len(rows):
             names = self.read(rows[shstrndx][4], min(rows[shstrndx][5], 1 << 20))
-        found = []
-        self._section_links = []
-        for name_at, sh_type, _flags, addr, offset, size, link, *_rest in rows:
-            name = _cstring(names, name_at) if name_at < len(names) else ""
-            found.append(Section(name=name, type=sh_type, offset=offset, addr=addr, size=size))
-            self._section_links.append(link)
         self.budget.check_time()
-        return found
+        return rows, names
 
     def section(self, name: str) -> Optional[Section]:
-        for sec in self.sections:
-            if sec.name == name:
-                return sec
-        return None
+        """The first section called `name`. Found by its name's bytes in the name table, then the first header
+        whose sh_name points at one of them: the same answer as a search of `sections`, without decoding
+        every name."""
+        if self._sections is not None:
+            for sec in self._sections:
+                if sec.name == name:
+                    return sec
+            return None
+        rows, names = self._section_table()
+        key = name.encode("utf-8", "replace")
+        if not rows or not key or len(key) >= MAX_STRING or "\0" in name or "\ufffd" in name:
+            return next((sec for sec in self._all_sections() if sec.name == name), None)
+        starts = []
+        at = names.find(key + b"\0")
+        while at >= 0:
+            starts.append(at)
+            at = names.find(key + b"\0", at + 1)
+        if names.endswith(key):  # the table's last string, cut off without its NUL
+            starts.append(len(names) - len(key))
+        if not starts:
+            return None
+        name_ats = [row[0] for row in rows]
+        index = min((name_ats.index(at) for at in starts if at in name_ats), default=None)
+        if index is None:
+            return None
+        _name_at, sh_type, _flags, addr, offset, size, *_rest = rows[index]
+        return Section(name=name, type=sh_type, offset=offset, addr=addr, size=size)
 
     # ------------------------------------------------------------------ symbols
 
     def defined_symbols(self) -> Iterator[Tuple[str, str]]:
         """Defined symbols of .symtab and .dynsym (sections), else of DT_SYMTAB; bounded by MAX_SYMBOLS."""
-        tables = [s for s in self.sections if s.type in (SHT_SYMTAB, SHT_DYNSYM)]
+        tables = [s for s in self._all_sections() if s.type in (SHT_SYMTAB, SHT_DYNSYM)]
         for table in tables:
             strtab = self._linked_strtab(table)
             if strtab is None:
@@ -333,7 +373,7 @@ class ElfImage(Window):
                             yield name, "DT_SYMTAB"
 
     def _linked_strtab(self, table: Section) -> Optional[Tuple[int, int]]:
-        sections = self.sections
+        sections = self._all_sections()
         link = self._section_links[sections.index(table)]
         if not 0 < link < len(sections):
             return None
@@ -651,6 +691,31 @@ def _gather(column: Sequence[int], at: List[int]) -> Tuple[int, ...]:
     return tuple(itemgetter(*at)(column))
 
 
+class _SectionList(Sequence[Section]):
+    """ElfImage.sections: the length from the header table alone, the records built on first access."""
+
+    def __init__(self, image: ElfImage) -> None:
+        self._image = image
+
+    def __len__(self) -> int:
+        return len(self._image._section_table()[0])
+
+    @overload
+    def __getitem__(self, index: int) -> Section: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Section]: ...
+
+    def __getitem__(self, index: Union[int, slice]) -> Union[Section, Sequence[Section]]:
+        return self._image._all_sections()[index]
+
+    def __iter__(self) -> Iterator[Section]:
+        return iter(self._image._all_sections())
+
+    def __repr__(self) -> str:
+        return repr(self._image._all_sections())
+
+
 def _u32_array(raw: bytes, order: str) -> Sequence[int]:
     """Unsigned 32-bit words of `raw` in the file's byte order (a memoryview cast where that is native)."""
     native = "<" if sys.byteorder == "little" else ">"
@@ -695,16 +760,14 @@ class DynamicInfo:
 
     def __init__(self, tags: List[Tuple[int, int]]) -> None:
         self.tags = tags
+        self._first = dict(reversed(tags))  # each tag's first value (the earlier entry overwrites)
         self.strtab: Optional[Tuple[int, int]] = None  # (offset, size)
         self.symtab_offset: Optional[int] = None
         self.symbol_count = 0
         self._strings: Optional[_StringReader] = None  # the DT_STRTAB reader, shared by every lookup
 
     def first(self, tag: int) -> Optional[int]:
-        for t, v in self.tags:
-            if t == tag:
-                return v
-        return None
+        return self._first.get(tag)
 
     def all(self, tag: int) -> List[int]:
         return [v for t, v in self.tags if t == tag]
