@@ -621,7 +621,9 @@ class ElfImage(Window):
         # (version index, the symbols using it, ascending); the top bit of a DT_VERSYM entry is VERSYM_HIDDEN
         claims: List[Tuple[int, List[int]]] = []
         if count <= _SMALL_VERSYM * len(by_index):
-            indices = [v & 0x7FFF for v in _u16_array(raw[: count * 2], self._order)]
+            indices: Sequence[int] = _u16_array(raw[: count * 2], self._order)
+            if indices and max(indices) > 0x7FFF:
+                indices = [v & 0x7FFF for v in indices]
             hits = [i for i, v in enumerate(indices) if v in by_index]
             if hits:
                 claims.append((-1, hits))
