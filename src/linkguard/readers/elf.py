@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import struct
 import sys
+from dataclasses import dataclass
 from itertools import accumulate
 from operator import add, itemgetter
-from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union, overload
 
 from elftools.elf.constants import VER_FLAGS
@@ -327,8 +327,10 @@ class ElfImage(Window):
                     return sec
             return None
         rows, names = self._section_table()
+        if not rows:
+            return None
         key = name.encode("utf-8", "replace")
-        if not rows or not key or len(key) >= MAX_STRING or "\0" in name or "\ufffd" in name:
+        if not key or len(key) >= MAX_STRING or "\0" in name or "\ufffd" in name:
             return next((sec for sec in self._all_sections() if sec.name == name), None)
         starts = []
         at = names.find(key + b"\0")
