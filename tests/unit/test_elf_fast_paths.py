@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import io
 import struct
 from pathlib import Path
 from typing import Dict, List, Set, Tuple
@@ -155,3 +156,69 @@ def test_section_by_name_takes_the_first_exact_name() -> None:
     longer = image.section(".comment.extra")
     assert longer is not None and longer.size == 11
     assert image.section("x.comment") is None and image.section(".commen") is None
+
+
+# ------------------------------------------------------------------------------------------ PE thunk runs
+
+PE_FILES = sorted(
+    p for p in (DATA / "pe" / "bin").glob("*") if p.is_file() and p.suffix in (".exe", ".dll", ".pyd", ".node")
+)
+
+
+def _pe_image(path: Path, sections: object = None) -> object:
+    from linkguard.readers import pe
+    from linkguard.readers.native import StructReader
+
+    image = pe.PeImage(StructReader(io.BytesIO(path.read_bytes()), 0, path.stat().st_size, Budget()))
+    if sections is not None:
+        image.sections = sections  # type: ignore[assignment]
+    return image
+
+
+@pytest.mark.parametrize("path", PE_FILES, ids=lambda p: p.name)
+def test_pe_linear_run_maps_byte_by_byte(path: Path) -> None:
+    """Every byte of a run maps through rva_to_offset to the byte after the previous one, and the byte after a
+    run cut short of its limit does not (so no entry the per-entry read would have found is skipped)."""
+    from linkguard.readers.pe import PeImage
+
+    image = _pe_image(path)
+    assert isinstance(image, PeImage)
+    starts = [0, 0x40, image.header.size_of_headers - 2] + [s.rva + k for s in image.sections for k in (0, 3, 0x100)]
+    for rva in starts:
+        run = image.linear_at_rva(rva, 0x400)
+        if run is None:
+            assert image.rva_to_offset(rva) is None
+            continue
+        offset, n = run
+        assert [image.rva_to_offset(rva + k) for k in range(n)] == [offset + k for k in range(n)]
+        if n < 0x400:
+            assert image.rva_to_offset(rva + n) != offset + n
+
+
+def test_pe_linear_run_stops_where_an_earlier_section_begins() -> None:
+    """Overlapping sections: rva_to_offset takes the first listed that contains an address, so a run inside a
+    later section ends where an earlier one begins; thunk names read through runs equal one read per entry."""
+    from linkguard.readers import pe
+
+    path = next(p for p in PE_FILES if p.name.endswith(".exe"))
+    real = _pe_image(path)
+    assert isinstance(real, pe.PeImage)
+    first = real.sections[0]
+    overlap = pe.Section("early", 0x10, first.rva + 0x40, 0x10, first.raw_offset, 0)
+    image = _pe_image(path, [overlap, *real.sections])
+    assert isinstance(image, pe.PeImage)
+    offset, n = image.linear_at_rva(first.rva, 0x400) or (0, 0)
+    assert (offset, n) == (first.raw_offset, 0x40)
+
+
+@pytest.mark.parametrize("path", PE_FILES, ids=lambda p: p.name)
+def test_pe_thunk_runs_equal_single_entries(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from linkguard.readers import pe
+
+    image = _pe_image(path)
+    assert isinstance(image, pe.PeImage)
+    runs = pe.read_imports(image, pe._Counter())
+    monkeypatch.setattr(pe, "_THUNK_RUN", 1)
+    assert pe.read_imports(_pe_image(path), pe._Counter()) == runs  # type: ignore[arg-type]
+    monkeypatch.setattr(pe.PeImage, "linear_at_rva", lambda self, rva, limit: None)
+    assert pe.read_imports(_pe_image(path), pe._Counter()) == runs  # type: ignore[arg-type]
