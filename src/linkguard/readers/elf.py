@@ -186,7 +186,13 @@ def parse_segments(header: ElfHeader, table: bytes) -> List[Segment]:
     size = header.phentsize
     if size < PHENTSIZE[header.bits]:
         return []
-    unpack = struct.Struct(header.order + _PHDR[header.bits]).unpack_from
+    record = struct.Struct(header.order + _PHDR[header.bits])
+    if size == record.size:
+        rows = record.iter_unpack(table[: len(table) // size * size])
+        if header.bits == 64:
+            return [Segment(t, f, o, v, fs, ms) for t, f, o, v, _p, fs, ms, _a in rows]
+        return [Segment(t, f, o, v, fs, ms) for t, o, v, _p, fs, ms, f, _a in rows]
+    unpack = record.unpack_from
     segments = []
     for i in range(len(table) // size):
         fields = unpack(table, i * size)
@@ -820,6 +826,8 @@ class _StringReader:
         """many(): for an ASCII table (nearly all), sliced from its text decoded once."""
         text = self._text
         if text is None:
+            if len(indices) * 32 < self._size:  # a few names of a large table: decode just those
+                return self.many(indices)
             whole = self.whole()
             if whole is None or not whole.isascii():
                 return self.many(indices)
