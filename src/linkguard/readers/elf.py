@@ -17,7 +17,9 @@ from __future__ import annotations
 import struct
 import sys
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from itertools import accumulate
+from operator import add, itemgetter
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union, overload
 
 from elftools.elf.constants import VER_FLAGS
 from elftools.elf.enums import ENUM_D_TAG, ENUM_DT_FLAGS_1, ENUM_E_MACHINE, ENUM_E_TYPE
@@ -59,6 +61,7 @@ MAX_VERNEED = 4096
 VERNEED_WINDOW = 4096
 HEAD = 4096  # read once per file: the ELF header and (nearly always) the program headers sit inside it
 _WHOLE_STRTAB = 4 << 20
+_SMALL_VERSYM = 200  # DT_VERSYM entries per needed version up to which one comprehension reads them all
 
 # Short machine names used in reports (and by UPX's format names); any other machine is shown as pyelftools
 # names it, without the EM_ prefix.
@@ -183,7 +186,13 @@ def parse_segments(header: ElfHeader, table: bytes) -> List[Segment]:
     size = header.phentsize
     if size < PHENTSIZE[header.bits]:
         return []
-    unpack = struct.Struct(header.order + _PHDR[header.bits]).unpack_from
+    record = struct.Struct(header.order + _PHDR[header.bits])
+    if size == record.size:
+        rows = record.iter_unpack(table[: len(table) // size * size])
+        if header.bits == 64:
+            return [Segment(t, f, o, v, fs, ms) for t, f, o, v, _p, fs, ms, _a in rows]
+        return [Segment(t, f, o, v, fs, ms) for t, o, v, _p, fs, ms, f, _a in rows]
+    unpack = record.unpack_from
     segments = []
     for i in range(len(table) // size):
         fields = unpack(table, i * size)
@@ -214,6 +223,8 @@ class ElfImage(Window):
         self._symsize = 24 if self.bits == 64 else 16
         self.segments: Sequence[Segment] = self._read_segments()
         self._sections: Optional[List[Section]] = None
+        self._table: Optional[Tuple[List[Tuple[int, ...]], bytes]] = None
+        self._section_list = _SectionList(self)
         self._section_links: List[int] = []
         self._dynamic: Optional[DynamicInfo] = None
         self._dynamic_done = False
@@ -263,51 +274,91 @@ class ElfImage(Window):
 
     @property
     def sections(self) -> Sequence[Section]:
+        """Every section header with its name. A lazy sequence: its length (`if view.sections`) reads only the
+        header table; the Section records are built when one is asked for (most files only look a name up)."""
+        return self._section_list
+
+    def _all_sections(self) -> List[Section]:
         if self._sections is None:
-            self._sections = self._read_sections()
+            rows, names = self._section_table()
+            found = []
+            self._section_links = []
+            for name_at, sh_type, _flags, addr, offset, size, link, *_rest in rows:
+                name = _cstring(names, name_at) if name_at < len(names) else ""
+                found.append(Section(name=name, type=sh_type, offset=offset, addr=addr, size=size))
+                self._section_links.append(link)
+            self._sections = found
         return self._sections
 
-    def _read_sections(self) -> List[Section]:
+    def _section_table(self) -> Tuple[List[Tuple[int, ...]], bytes]:
+        """The section header rows and the section-name string table, read once (warnings say why not)."""
+        if self._table is None:
+            self._table = self._read_section_table()
+        return self._table
+
+    def _read_section_table(self) -> Tuple[List[Tuple[int, ...]], bytes]:
         if not self.has_section_headers:
-            return []
+            return [], b""
         hdr = self.header
         if hdr.shoff + hdr.shnum * hdr.shentsize > self.size:
             self.warnings.append("section headers lie past the end of the file; ignored")
-            return []
+            return [], b""
         record = struct.Struct(self._order + _SHDR[self.bits])
         if hdr.shentsize < record.size:
             self.warnings.append(
                 f"e_shentsize {hdr.shentsize} is smaller than a section header; section headers ignored"
             )
-            return []
+            return [], b""
         table = self.read(hdr.shoff, hdr.shnum * hdr.shentsize)
-        rows = [record.unpack_from(table, i * hdr.shentsize) for i in range(len(table) // hdr.shentsize)]
+        if hdr.shentsize == record.size:
+            rows = list(record.iter_unpack(table[: len(table) // record.size * record.size]))
+        else:
+            rows = [record.unpack_from(table, i * hdr.shentsize) for i in range(len(table) // hdr.shentsize)]
         shstrndx = hdr.shstrndx
         if shstrndx == 0xFFFF and rows:  # SHN_XINDEX: the real index is in section 0's sh_link
             shstrndx = rows[0][6]
         names = b""
         if 0 < shstrndx < len(rows):
             names = self.read(rows[shstrndx][4], min(rows[shstrndx][5], 1 << 20))
-        found = []
-        self._section_links = []
-        for name_at, sh_type, _flags, addr, offset, size, link, *_rest in rows:
-            name = _cstring(names, name_at) if name_at < len(names) else ""
-            found.append(Section(name=name, type=sh_type, offset=offset, addr=addr, size=size))
-            self._section_links.append(link)
         self.budget.check_time()
-        return found
+        return rows, names
 
     def section(self, name: str) -> Optional[Section]:
-        for sec in self.sections:
-            if sec.name == name:
-                return sec
-        return None
+        """The first section called `name`. Found by its name's bytes in the name table, then the first header
+        whose sh_name points at one of them: the same answer as a search of `sections`, without decoding
+        every name."""
+        if self._sections is not None:
+            for sec in self._sections:
+                if sec.name == name:
+                    return sec
+            return None
+        rows, names = self._section_table()
+        if not rows:
+            return None
+        key = name.encode("utf-8", "replace")
+        if not key or len(key) >= MAX_STRING or "\0" in name or "\ufffd" in name:
+            return next((sec for sec in self._all_sections() if sec.name == name), None)
+        starts = []
+        at = names.find(key + b"\0")
+        while at >= 0:
+            starts.append(at)
+            at = names.find(key + b"\0", at + 1)
+        if names.endswith(key):  # the table's last string, cut off without its NUL
+            starts.append(len(names) - len(key))
+        if not starts:
+            return None
+        name_ats = [row[0] for row in rows]
+        index = min((name_ats.index(at) for at in starts if at in name_ats), default=None)
+        if index is None:
+            return None
+        _name_at, sh_type, _flags, addr, offset, size, *_rest = rows[index]
+        return Section(name=name, type=sh_type, offset=offset, addr=addr, size=size)
 
     # ------------------------------------------------------------------ symbols
 
     def defined_symbols(self) -> Iterator[Tuple[str, str]]:
         """Defined symbols of .symtab and .dynsym (sections), else of DT_SYMTAB; bounded by MAX_SYMBOLS."""
-        tables = [s for s in self.sections if s.type in (SHT_SYMTAB, SHT_DYNSYM)]
+        tables = [s for s in self._all_sections() if s.type in (SHT_SYMTAB, SHT_DYNSYM)]
         for table in tables:
             strtab = self._linked_strtab(table)
             if strtab is None:
@@ -330,7 +381,7 @@ class ElfImage(Window):
                             yield name, "DT_SYMTAB"
 
     def _linked_strtab(self, table: Section) -> Optional[Tuple[int, int]]:
-        sections = self.sections
+        sections = self._all_sections()
         link = self._section_links[sections.index(table)]
         if not 0 < link < len(sections):
             return None
@@ -560,8 +611,10 @@ class ElfImage(Window):
     ) -> Dict[Tuple[str, str], Set[str]]:
         """The undefined symbols bound to each needed version, found through DT_VERSYM in one pass.
 
-        A library's DT_VERSYM is mostly its own definitions; the needs are a few small indices. The array is
-        searched per needed index with `bytes.find` on its low-byte plane, so Python only touches the users.
+        Which symbols use a needed index: a small table (a program's) is read in one comprehension; a large one
+        (mostly a library's own definitions) is searched per needed index on its low-byte plane with
+        `bytes.split`, so C finds the few users. Their st_name and st_shndx are gathered with `itemgetter` from
+        strided views of the symbol table, and their names sliced from the string table decoded once.
         """
         users: Dict[Tuple[str, str], Set[str]] = {}
         versym = info.first(DT_VERSYM)
@@ -573,37 +626,104 @@ class ElfImage(Window):
             return users
         raw = self.read(versym_at, count * 2)
         count = len(raw) // 2
-        low, high = (raw[0::2], raw[1::2]) if self._order == "<" else (raw[1::2], raw[0::2])
-        wanted: Dict[int, Tuple[str, str, bool]] = {}
-        for ndx, entry in by_index.items():
-            if ndx > 0x7FFF:
-                continue
-            lo, hi = ndx & 0xFF, ndx >> 8
-            byte = bytes((lo,))
-            at = low.find(byte)
-            while at >= 0:
-                if high[at] & 0x7F == hi:  # the top bit is VERSYM_HIDDEN
-                    wanted[at] = entry
-                at = low.find(byte, at + 1)
-        if not wanted:
+        # (version index, the symbols using it, ascending); the top bit of a DT_VERSYM entry is VERSYM_HIDDEN
+        claims: List[Tuple[int, List[int]]] = []
+        if count <= _SMALL_VERSYM * len(by_index):
+            indices: Sequence[int] = _u16_array(raw[: count * 2], self._order)
+            if indices and max(indices) > 0x7FFF:
+                indices = [v & 0x7FFF for v in indices]
+            hits = [i for i, v in enumerate(indices) if v in by_index]
+            if hits:
+                claims.append((-1, hits))
+        else:
+            low, high = (raw[0::2], raw[1::2]) if self._order == "<" else (raw[1::2], raw[0::2])
+            high_zero = not high.strip(b"\0")  # nearly always: fewer than 256 versions and nothing hidden
+            for ndx in by_index:
+                hi = ndx >> 8
+                if high_zero and hi:
+                    continue
+                at = _positions(low, ndx & 0xFF)
+                if not high_zero:
+                    at = [i for i in at if high[i] & 0x7F == hi]
+                if at:
+                    claims.append((ndx, at))
+        if not claims:
             return users
         entsize = self._symsize
         # st_name is the first word in both classes; st_shndx follows name/info/other at 6 in Elf64_Sym, and
         # name/value/size/info/other at 14 in Elf32_Sym.
         shndx_at = 6 if self.bits == 64 else 14
-        last = max(wanted)
+        last = max(at[-1] for _ndx, at in claims)
         table = self.read(info.symtab_offset, (last + 1) * entsize)
         usable = min(len(table) // entsize, last + 1)  # symbols wholly inside what could be read
-        words = _u32_array(table[: usable * entsize], self._order)  # st_name of symbol i: words[i * entsize // 4]
-        halves = _u16_array(table[: usable * entsize], self._order)  # st_shndx: halves[(i * entsize + shndx_at) // 2]
-        name_word, shndx_half = entsize // 4, entsize // 2
-        users_at = [i for i in sorted(wanted) if i < usable and halves[i * shndx_half + shndx_at // 2] == SHN_UNDEF]
-        names = info.string_reader(self).many([words[i * name_word] for i in users_at])
-        for i, name in zip(users_at, names):
-            if name:
-                lib, ver, _weak = wanted[i]
-                users.setdefault((lib, ver), set()).add(name)
+        body = table[: usable * entsize]
+        name_col = _u32_array(body, self._order)[0 :: entsize // 4]  # st_name of symbol i: name_col[i]
+        shndx_col = _u16_array(body, self._order)[shndx_at // 2 :: entsize // 2]  # st_shndx of symbol i
+        strings = info.string_reader(self)
+        for ndx, at in claims:
+            if at[-1] >= usable:
+                at = [i for i in at if i < usable]
+            shndx = _gather(shndx_col, at)
+            if shndx.count(SHN_UNDEF) != len(shndx):
+                at = [i for i, sh in zip(at, shndx) if sh == SHN_UNDEF]
+            if not at:
+                continue
+            names = strings.names(_gather(name_col, at))
+            if ndx >= 0:
+                lib, ver, _weak = by_index[ndx]
+                users.setdefault((lib, ver), set()).update(names)
+                continue
+            per_index: Dict[int, List[str]] = {}
+            for v, name in zip(_gather(indices, at), names):
+                per_index.setdefault(v, []).append(name)
+            for v, found in per_index.items():
+                lib, ver, _weak = by_index[v]
+                users.setdefault((lib, ver), set()).update(found)
+        for bucket in users.values():
+            bucket.discard("")  # a symbol without a name is nobody's
         return users
+
+
+def _positions(plane: bytes, byte: int) -> List[int]:
+    """Every index of `byte` in `plane`, ascending: the k-th hit is at the length of the k parts before it plus k
+    (split, accumulate and add all run in C)."""
+    parts = plane.split(bytes((byte,)))
+    if len(parts) == 1:
+        return []
+    del parts[-1]
+    return list(map(add, accumulate(map(len, parts)), range(len(parts))))
+
+
+def _gather(column: Sequence[int], at: List[int]) -> Tuple[int, ...]:
+    """column[i] for each i in `at`, in one C call."""
+    if len(at) < 2:
+        return (column[at[0]],) if at else ()
+    return tuple(itemgetter(*at)(column))
+
+
+class _SectionList(Sequence[Section]):
+    """ElfImage.sections: the length from the header table alone, the records built on first access."""
+
+    def __init__(self, image: ElfImage) -> None:
+        self._image = image
+
+    def __len__(self) -> int:
+        return len(self._image._section_table()[0])
+
+    @overload
+    def __getitem__(self, index: int) -> Section: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Section]: ...
+
+    def __getitem__(self, index: Union[int, slice]) -> Union[Section, Sequence[Section]]:
+        return self._image._all_sections()[index]
+
+    def __iter__(self) -> Iterator[Section]:
+        return iter(self._image._all_sections())
+
+    def __repr__(self) -> str:
+        return repr(self._image._all_sections())
 
 
 def _u32_array(raw: bytes, order: str) -> Sequence[int]:
@@ -650,16 +770,14 @@ class DynamicInfo:
 
     def __init__(self, tags: List[Tuple[int, int]]) -> None:
         self.tags = tags
+        self._first = dict(reversed(tags))  # each tag's first value (the earlier entry overwrites)
         self.strtab: Optional[Tuple[int, int]] = None  # (offset, size)
         self.symtab_offset: Optional[int] = None
         self.symbol_count = 0
         self._strings: Optional[_StringReader] = None  # the DT_STRTAB reader, shared by every lookup
 
     def first(self, tag: int) -> Optional[int]:
-        for t, v in self.tags:
-            if t == tag:
-                return v
-        return None
+        return self._first.get(tag)
 
     def all(self, tag: int) -> List[int]:
         return [v for t, v in self.tags if t == tag]
@@ -680,6 +798,7 @@ class _StringReader:
         self._size = size
         self._blocks: Dict[int, bytes] = {}
         self._whole: Optional[bytes] = None
+        self._text: Optional[str] = None  # the whole table decoded, when it is ASCII
 
     def whole(self) -> Optional[bytes]:
         """The table's bytes when it is small enough to keep whole (read once, shared with `get`), else None."""
@@ -702,6 +821,20 @@ class _StringReader:
             end = find(b"\0", index, index + MAX_STRING)
             out.append(whole[index : end if end >= 0 else index + MAX_STRING].decode("utf-8", "replace"))
         return out
+
+    def names(self, indices: Sequence[int]) -> List[str]:
+        """many(): for an ASCII table (nearly all), sliced from its text decoded once."""
+        text = self._text
+        if text is None:
+            if len(indices) * 32 < self._size:  # a few names of a large table: decode just those
+                return self.many(indices)
+            whole = self.whole()
+            if whole is None or not whole.isascii():
+                return self.many(indices)
+            text = self._text = whole.decode("ascii")
+        find = text.find
+        ends = [find("\0", i, i + MAX_STRING) for i in indices]
+        return [text[i:e] if e >= 0 else text[i : i + MAX_STRING] for i, e in zip(indices, ends)]
 
     def get(self, index: int) -> str:
         if index >= self._size:

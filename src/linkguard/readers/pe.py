@@ -29,6 +29,7 @@ from linkguard.readers.native import StructReader, find_all, unpack
 
 MAX_SECTIONS = 96  # the loader's own limit on NumberOfSections
 MAX_DESCRIPTORS = 4096  # import/delay descriptors: real programs have tens
+_THUNK_RUN = 512  # thunk entries read at once
 MAX_FUNCTIONS = 65536  # functions imported from one DLL
 MAX_TOTAL_FUNCTIONS = 200_000
 MAX_LFANEW = 0x10000000
@@ -206,6 +207,30 @@ class PeImage:
                 return offset if offset < self.window.size else None
         return None
 
+    def linear_at_rva(self, rva: int, limit: int) -> Optional[Tuple[int, int]]:
+        """(file offset of `rva`, n): the next n <= `limit` bytes from `rva` all map as `rva_to_offset` maps them,
+        each to the byte after the previous one; None when `rva` maps to nothing."""
+        offset = self.rva_to_offset(rva)
+        if offset is None:
+            return None
+        end = offset + limit
+        if rva < self.header.size_of_headers and (not self.sections or rva < min(s.rva for s in self.sections)):
+            end = min(end, offset + self.header.size_of_headers - rva, self.window.size)
+            if self.sections:
+                end = min(end, offset + min(s.rva for s in self.sections) - rva)
+            return offset, max(0, end - offset)
+        for k, section in enumerate(self.sections):
+            if section.contains(rva):
+                # Inside this section's file data, before the end of the file, and before any section listed
+                # earlier (rva_to_offset takes the first that contains an address) begins.
+                stop = section.rva + section.raw_size
+                for earlier in self.sections[:k]:
+                    if earlier.rva > rva:
+                        stop = min(stop, earlier.rva)
+                end = min(end, offset + stop - rva, self.window.size)
+                return offset, max(0, end - offset)
+        return None
+
     def at_rva(self, rva: int, length: int, what: str) -> bytes:
         offset = self.rva_to_offset(rva)
         if offset is None:
@@ -240,25 +265,43 @@ class _Counter:
 
 
 def _thunk_names(image: PeImage, rva: int, what: str, counter: _Counter, delay_va_base: int = 0) -> Tuple[str, ...]:
-    """Function names (or "#ordinal") of a zero-terminated thunk array at `rva`."""
+    """Function names (or "#ordinal") of a zero-terminated thunk array at `rva`.
+
+    The array is read in runs of up to `_THUNK_RUN` entries that map to one stretch of the file
+    (`PeImage.linear_at_rva`), instead of one read per entry; an entry the run does not cover is read alone
+    through `at_rva`, which raises what it always raised.
+    """
     width = 8 if image.pe32_plus else 4
     ordinal_flag = 1 << (width * 8 - 1)
+    layout = "<" + ("Q" if width == 8 else "I")
+    check_time = image.window.budget.check_time
     names: List[str] = []
-    for index in range(MAX_FUNCTIONS + 1):
-        if index == MAX_FUNCTIONS:
-            raise Corrupt(f"corrupt PE: {what} lists more than {MAX_FUNCTIONS} functions")
-        raw = image.at_rva(rva + width * index, width, f"{what} thunk {index}")
-        value = int.from_bytes(raw, "little")
-        if value == 0:
-            break
-        if value & ordinal_flag:
-            names.append(f"#{value & 0xFFFF}")
+    index = 0
+    while True:
+        entry_rva = rva + width * index
+        run = image.linear_at_rva(entry_rva, width * min(_THUNK_RUN, MAX_FUNCTIONS + 1 - index))
+        if run is not None and run[1] >= width:
+            raw = image.window.read(run[0], run[1] // width * width)
+            raw = raw[: len(raw) // width * width]
         else:
-            name_rva = (value - delay_va_base) & 0x7FFFFFFF
-            names.append(image.string_at_rva(name_rva + 2, f"{what} function name {index}"))
-        image.window.budget.check_time()
-    counter.add(len(names))
-    return tuple(names)
+            raw = b""
+        if len(raw) < width:
+            if index == MAX_FUNCTIONS:
+                raise Corrupt(f"corrupt PE: {what} lists more than {MAX_FUNCTIONS} functions")
+            raw = image.at_rva(entry_rva, width, f"{what} thunk {index}")
+        for (value,) in struct.iter_unpack(layout, raw):
+            if index == MAX_FUNCTIONS:
+                raise Corrupt(f"corrupt PE: {what} lists more than {MAX_FUNCTIONS} functions")
+            if value == 0:
+                counter.add(len(names))
+                return tuple(names)
+            if value & ordinal_flag:
+                names.append(f"#{value & 0xFFFF}")
+            else:
+                name_rva = (value - delay_va_base) & 0x7FFFFFFF
+                names.append(image.string_at_rva(name_rva + 2, f"{what} function name {index}"))
+            check_time()
+            index += 1
 
 
 def _import(dll: str, functions: Tuple[str, ...], kind: str) -> PeImport:
