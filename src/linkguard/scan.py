@@ -183,7 +183,11 @@ def _check_file(artifact: FileArtifact, policy: Policy) -> Iterator[Outcome]:
             head = start[:HEAD]
             executable = sniff(head) is not None
             kind = None if executable else sniff_archive(head)
-            if kind is None and zip_at_end(lambda offset, length: _read_at(fd, length, offset), artifact.size, start):
+            if (
+                kind is None
+                and policy.open_archives  # --no-archives: no zip tail is read either
+                and zip_at_end(lambda offset, length: _read_at(fd, length, offset), artifact.size, start)
+            ):
                 kind = "zip"
         except OSError as exc:  # EISDIR races, EIO
             yield judge(artifact.path, artifact.location, Unreadable(f"cannot read: {exc.strerror}", "io"), policy)
@@ -211,6 +215,9 @@ def _check_file(artifact: FileArtifact, policy: Policy) -> Iterator[Outcome]:
     if kind is None:
         if not program:
             yield Skipped(artifact.path, NOT_INSPECTED)
+        return
+    if not policy.open_archives:
+        yield Skipped(artifact.path, f"{kind} archive; not opened (--no-archives)")
         return
     # The alarm is armed only for what may take long: most files of a tree are neither ELF nor archives. The walk's
     # own bound is the same instant, taken first: when the alarm fires, the walk's time has run out too.
