@@ -131,6 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="pass when the paths hold no executable at all (default: fail with LG902 no-artifacts)",
     )
     parser.add_argument(
+        "--no-archives",
+        action="store_true",
+        help="keep archives closed: check only the files themselves and skip each archive file (tar, zip, jar, "
+        "wheel, .deb, compressed) unopened (config archives = false)",
+    )
+    parser.add_argument(
         "--goreleaser",
         metavar="DIR",
         help="also check the binaries goreleaser listed in DIR/artifacts.json (usually dist/), each with its "
@@ -541,6 +547,8 @@ def _policy(args: argparse.Namespace) -> Policy:
     _open_targets(policy)
     if args.allow_empty:
         policy = replace(policy, allow_empty=True)
+    if args.no_archives:
+        policy = replace(policy, open_archives=False)
     if args.jobs is not None:
         if args.jobs < 0:
             raise ConfigError("--jobs must be 0 (one per core) or more")

@@ -58,6 +58,7 @@ TOP_KEYS = (
     "target",  # where the artifacts must run: root filesystem directories (--target)
     "require-static",  # keep LG101 even where every target provides every need
     "allow-empty",  # a run that finds no executable passes instead of failing with LG902
+    "archives",  # false: archive files are skipped unopened (--no-archives); only files themselves are checked
 )
 ALLOW_KEYS = (
     "paths",
@@ -171,12 +172,14 @@ def policy_from_table(table: Mapping[str, Any], source: Optional[str] = None) ->
         only = _string(only, f"{where}: only-branches")
     run_targets = _targets(table["target"], f"{where}: target") if "target" in table else ()
     require_static = _bool(table.get("require-static", False), f"{where}: require-static")
+    open_archives = _bool(table.get("archives", True), f"{where}: archives")
     return replace(
         policy,
         run_targets=run_targets,
         require_static=require_static,
         max_versions=floors,
         allow_empty=allow_empty,
+        open_archives=open_archives,
         severities=severities,
         allowances=allowances,
         exclude=exclude,

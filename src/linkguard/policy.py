@@ -221,6 +221,7 @@ class Policy:
     run_targets: Tuple[str, ...] = ()  # --target / `target`: root filesystems every artifact must start on
     require_static: bool = False
     allow_empty: bool = False  # a run that meets no artifact passes (else LG902 no-artifacts)
+    open_archives: bool = True  # False (--no-archives, `archives = false`): archive files are skipped, never opened
 
     def for_path(self, path: str, inspection: Optional[Inspection] = None) -> PathPolicy:
         """The policy for one artifact: the first live allowance matching its path and every one of its targets.

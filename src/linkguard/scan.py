@@ -177,14 +177,16 @@ def _sniffed(artifact: FileArtifact, policy: Policy) -> Union[List[Outcome], Tup
         return [judge(artifact.path, artifact.location, Unreadable(f"cannot read: {exc.strerror}", "io"), policy)]
     try:
         size = artifact.size
-        # A file no larger than the zip test's tail is read whole at once: head and tail in one system call.
-        start = _read_at(fd, size if HEAD < size <= ZIP_TAIL else HEAD, None)
+        # A file no larger than the zip test's tail is read whole at once: head and tail in one system call (with
+        # --no-archives there is no zip test: the head alone).
+        start = _read_at(fd, size if HEAD < size <= ZIP_TAIL and policy.open_archives else HEAD, None)
         executable, kind = classify(start[:HEAD] if len(start) > HEAD else start)
         # A file read whole that holds no end record cannot end with a zip (the common case, settled in C).
         whole_without_end = size <= len(start) and ZIP_END not in start
         if (
             kind is None
             and not whole_without_end
+            and policy.open_archives  # --no-archives: no zip tail is read either
             and zip_at_end(lambda offset, length: _read_at(fd, length, offset), size, start)
         ):
             kind = "zip"
@@ -231,6 +233,9 @@ def _check_file(
     if kind is None:
         if not program:
             yield Skipped(artifact.path, NOT_INSPECTED)
+        return
+    if not policy.open_archives:
+        yield Skipped(artifact.path, f"{kind} archive; not opened (--no-archives)")
         return
     # The alarm is armed only for what may take long: most files of a tree are neither ELF nor archives. The walk's
     # own bound is the same instant, taken first: when the alarm fires, the walk's time has run out too.

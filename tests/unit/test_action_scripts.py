@@ -222,6 +222,7 @@ def run_check(tmp_path: Path, python: Optional[Path] = None, **inputs: str) -> s
         "INPUT_ARGS": "",
         "INPUT_TARGET": "",
         "INPUT_ALLOW_EMPTY": "false",
+        "INPUT_ARCHIVES": "true",
         "INPUT_ANNOTATIONS": "true",
         "INPUT_SUMMARY": "true",
         "INPUT_SARIF": "",
@@ -380,3 +381,17 @@ def test_target_input_refuses_an_option(tmp_path: Path) -> None:
     run = run_check(tmp_path, target="--format=json")
     assert run.returncode == 2
     assert "input 'target': '--format=json' is not a target" in run.stdout
+
+
+@pytest.mark.parametrize(("value", "closed"), [("true", False), ("false", True), ("False", True), ("TRUE", False)])
+def test_archives_input_reaches_linkguard(tmp_path: Path, value: str, closed: bool) -> None:
+    run = run_check(tmp_path, archives=value)
+    assert run.returncode == 0, run.stdout + run.stderr
+    options = recorded(tmp_path)
+    assert ("--no-archives" in options[: options.index("--")]) is closed
+
+
+def test_archives_input_must_be_a_boolean(tmp_path: Path) -> None:
+    run = run_check(tmp_path, archives="no")
+    assert run.returncode == 2
+    assert "input 'archives' must be true or false" in run.stdout

@@ -15,6 +15,7 @@ member that is recognised as nothing, as it would for one that is read no furthe
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from linkguard.inputs import inflate as _inflate
@@ -68,8 +69,13 @@ def _v7_possible(head: bytes) -> bool:
     magic.is_tar tests it before the checksum."""
     if not head[0] or head[0] < 0x20:
         return False
-    field = head[148:156].split(b"\0", 1)[0].strip()
-    return bool(field) and all(0x30 <= c <= 0x37 for c in field)
+    # As `field = head[148:156].split(b"\0", 1)[0].strip()` being non-empty octal digits, in one match (most jar
+    # members are class files that come here: a quarter-million calls on /usr).
+    return _V7_CHECKSUM.match(head, 148, 156) is not None
+
+
+# bytes.strip()'s whitespace, then octal digits, then whitespace up to a NUL or the field's end.
+_V7_CHECKSUM = re.compile(rb"[ \t\n\r\x0b\x0c]*[0-7]+[ \t\n\r\x0b\x0c]*(?:\0|\Z)")
 
 
 def head(data: bytes, size: int, deflated: bool) -> Optional[bytes]:

@@ -365,14 +365,19 @@ def _plain_head(read: Callable[[int, int], bytes], offset: int, method: int, csi
     done here (another method, a local header that is missing or names another method, damaged data)."""
     if usize < 4:
         return b""
-    if method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+    if method != zipfile.ZIP_DEFLATED and method != zipfile.ZIP_STORED:
         return None
     local = read(offset, 30)
-    if len(local) < 30 or local[:4] != b"PK\x03\x04" or _local_method(local) != method:
+    if len(local) < 30:
+        return None
+    signature, local_method, name_len, extra_len = _LOCAL.unpack(local)  # one unpack: called for every member
+    if signature != b"PK\x03\x04" or local_method != method:
         return None  # the slow path reads both methods where the local header disagrees with the directory
-    name_len, extra_len = struct.unpack_from("<HH", local, 26)
     raw = read(offset + 30 + name_len + extra_len, min(csize, 2048))
     return peek.head(raw, usize, method == zipfile.ZIP_DEFLATED)
+
+
+_LOCAL = struct.Struct("<4s4xH16xHH")  # a local header's signature, method (at 8), name and extra lengths (at 26)
 
 
 def _mapped(raw: IO[bytes], size: int) -> Optional[mmap.mmap]:
