@@ -11,6 +11,11 @@ manylinux2014 x86_64 wheel as published (16 MB, 4 bundled libraries in numpy.lib
 A (auditwheel show), B (linkguard), A, B, ...; the figures are the medians of the per-pair ratios A/B of wall time
 and of CPU time (user + sys, children included: less sensitive to a busy machine), i.e. how many times faster
 linkguard is, with min and max. Commands run as subprocesses, start-up included, the way a CI step runs them.
+Both run on this interpreter as installed tools run: auditwheel as `python -m auditwheel` (its console script,
+without a version manager's shell shim in front, which costs a shell and a lookup per run), linkguard from src/
+with its modules byte-compiled beforehand (compileall: src/linkguard/**/__pycache__, ignored by git), as pip does on
+install: without that, an environment with PYTHONDONTWRITEBYTECODE=1 recompiles every module on every run.
+Then the floor any Python tool pays: `python -S -c pass`, `python -c pass` and both tools' `--version`.
 Not a test: the numbers depend on the machine and on what else runs on it.
 """
 
@@ -90,10 +95,11 @@ def main(argv: Sequence[str] = ()) -> int:
     args = parser.parse_args(list(argv) or None)
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     wheels = [*CORPUS_WHEELS, fetch_big(args.cache)]
-    auditwheel = ["auditwheel", "show"]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src" / "linkguard")], env=env, check=True)
+    auditwheel = [sys.executable, "-m", "auditwheel", "show"]
     linkguard = [sys.executable, "-m", "linkguard", "--no-config", "-q", "--format", "json", "-o", "/dev/null"]
     print(f"A: {' '.join(auditwheel)} WHEEL")
-    print(f"B: PYTHONPATH=src {' '.join(linkguard)} WHEEL")
+    print(f"B: PYTHONPATH=src {' '.join(linkguard)} WHEEL (byte-compiled)")
     print(f"{args.pairs} interleaved pairs per wheel after one warm-up of each, on {os.cpu_count()} CPUs")
     for wheel in wheels:
         a_cmd, b_cmd = [*auditwheel, str(wheel)], [*linkguard, str(wheel)]
@@ -111,6 +117,19 @@ def main(argv: Sequence[str] = ()) -> int:
             ratios = [a / b for a, b in zip(a_values, b_values)]
             print(f"  {what}: auditwheel show {spread(a_values, ' s')}; linkguard {spread(b_values, ' s')}")
             print(f"  {what}: linkguard is {spread(ratios, 'x')} faster (median of per-pair ratios)")
+    floor = {
+        "python -S -c pass": [sys.executable, "-S", "-c", "pass"],
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "auditwheel --version": [sys.executable, "-m", "auditwheel", "--version"],
+        "linkguard --version": [sys.executable, "-m", "linkguard", "--version"],
+    }
+    runs: Dict[str, List[float]] = {name: [] for name in floor}
+    for _ in range(args.pairs):
+        for name, cmd in floor.items():
+            runs[name].append(measure(cmd, env)[1])
+    print(f"floor, CPU s ({args.pairs} interleaved rounds):")
+    for name, values in runs.items():
+        print(f"  {name}: {spread(values, ' s')}")
     return 0
 
 

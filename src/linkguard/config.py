@@ -8,7 +8,6 @@ Layers, highest first: command-line flags, then `[tool.linkguard]` in pyproject.
 from __future__ import annotations
 
 import datetime
-import difflib
 import os
 import sys
 from dataclasses import replace
@@ -207,6 +206,8 @@ def _check_keys(table: Mapping[str, Any], allowed: Sequence[str], where: str) ->
 
 
 def _hint(word: str, choices: Sequence[str]) -> str:
+    import difflib  # only when a key is unknown: not at every start-up
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
