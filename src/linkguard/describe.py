@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 from linkguard import versions
 from linkguard.model import (
@@ -89,9 +89,10 @@ def version_evidence(needs: Sequence[VersionNeed], floor_only: bool = True) -> L
     `libm.so.6: GLIBC_2.29 <- exp, log, pow`; when floor_only, only each library's highest version per family.
     """
     lines: List[str] = []
-    libraries = list(dict.fromkeys(n.library for n in needs))
-    for library in libraries:
-        own = [n for n in needs if n.library == library]
+    by_library: Dict[str, List[VersionNeed]] = {}  # one pass, in first-seen library order
+    for need in needs:
+        by_library.setdefault(need.library, []).append(need)
+    for library, own in by_library.items():
         chosen: List[VersionNeed] = []
         if floor_only:
             best = versions.max_versions(n.version for n in own)

@@ -131,15 +131,17 @@ def format_version(version: Tuple[int, ...]) -> str:
 
 def max_versions(names: Iterable[str]) -> Dict[str, str]:
     """Highest numeric version per floor family, e.g. {"GLIBC": "2.34", "GLIBCXX": "3.4.29"}."""
-    best: Dict[str, Version] = {}
+    best: Dict[str, Tuple[Tuple[int, ...], Version]] = {}  # family -> (its compare key, the version as written)
     for name in names:
         split = split_version(name)
         if split is None or split[0] not in FLOOR_FAMILIES:
             continue
         family, version = split
-        if version > best.get(family, MUSL_ONLY):
-            best[family] = version
-    return {family: format_version(best[family]) for family in FLOOR_FAMILIES if family in best}
+        key = version.key()
+        current = best.get(family)
+        if key > (current[0] if current is not None else ()):  # () is MUSL_ONLY's key: below every version
+            best[family] = (key, version)
+    return {family: format_version(best[family][1]) for family in FLOOR_FAMILIES if family in best}
 
 
 def symbols_text(symbols: Sequence[str], shown: int = MAX_SYMBOLS_SHOWN, more: bool = True) -> str:

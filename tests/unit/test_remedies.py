@@ -327,3 +327,26 @@ def test_cause_names_the_c_library_apart_from_other_libraries() -> None:
         "A C program linked dynamically against the system C library (libc.so.6) and 2 other shared libraries "
         "(libXt.so.6, libX11.so.6)"
     )
+
+
+def test_version_fields_name_each_library_family_highest_version_once() -> None:
+    """glibc_needs/cxx_needs/all_needs: per (library, family) the highest version (2.10 above 2.9, 2.3.0 equal to
+    2.3 and the first kept), glibc's before the C++ runtime's; all_needs is both in that order."""
+    needs = (
+        VersionNeed("libc.so.6", "GLIBC_2.9", ("a",)),
+        VersionNeed("libstdc++.so.6", "GLIBCXX_3.4.9", ("s",)),
+        VersionNeed("libc.so.6", "GLIBC_2.10", ("b",)),
+        VersionNeed("libm.so.6", "GLIBC_2.3", ("c",)),
+        VersionNeed("libm.so.6", "GLIBC_2.3.0", ("d",)),
+        VersionNeed("libstdc++.so.6", "CXXABI_1.3", ("t",)),
+        VersionNeed("libstdc++.so.6", "GLIBCXX_3.4.30", ("u",)),
+        VersionNeed("libc.so.6", "GLIBC_PRIVATE", ("p",)),
+    )
+    facts = ElfFacts("x86_64", 64, "little", "EXEC", "dynamic", needed=("libc.so.6",), version_needs=needs)
+    fields = gather(facts).fields
+    assert fields["glibc_needs"] == "libc.so.6 GLIBC_2.10 <- b; libm.so.6 GLIBC_2.3 <- c"
+    assert fields["cxx_needs"] == "libstdc++.so.6 GLIBCXX_3.4.30 <- u; libstdc++.so.6 CXXABI_1.3 <- t"
+    assert fields["all_needs"] == fields["glibc_needs"] + "; " + fields["cxx_needs"]
+    only_cxx = ElfFacts("x86_64", 64, "little", "EXEC", "dynamic", version_needs=needs[1:2])
+    assert gather(only_cxx).fields["all_needs"] == "libstdc++.so.6 GLIBCXX_3.4.9 <- s"
+    assert gather(ElfFacts("x86_64", 64, "little", "EXEC", "dynamic")).fields["all_needs"] == "newer symbol versions"

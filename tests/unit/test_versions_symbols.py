@@ -33,3 +33,11 @@ def test_parse_floor(text: str, expected: tuple) -> None:
 def test_parse_floor_rejects_non_numeric(text: str) -> None:
     with pytest.raises(ValueError):
         symvers.parse_floor(text)
+
+
+def test_max_versions_keeps_the_first_written_of_equal_versions() -> None:
+    """2.10 above 2.9; 3.0 and 3 are one version, shown as first written; non-floor families ignored."""
+    names = ["GLIBC_2.9", "GCC_3.0", "GLIBC_2.10", "GCC_3", "GLIBC_2.3.0", "GLIBC_PRIVATE", "OTHER_9"]
+    assert symvers.max_versions(names) == {"GLIBC": "2.10", "GCC": "3.0"}
+    assert symvers.max_versions(["GCC_3", "GCC_3.0"]) == {"GCC": "3"}
+    assert symvers.max_versions([]) == {}

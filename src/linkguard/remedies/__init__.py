@@ -247,13 +247,17 @@ def _version_evidence(program: ElfFacts, flags: Dict[str, str], fields: Dict[str
     top = program.max_versions.get("GLIBC")
     fields["glibc_max"] = top or ""
     fields["glibc_max_text"] = f"(needs up to GLIBC_{top})" if top else ""
-    fields["glibc_needs"] = _needs_text(_highest_per_library(glibc))
+    highest_glibc = _highest_per_library(glibc)
+    fields["glibc_needs"] = _needs_text(highest_glibc)
     fields["cxx_needs"] = _needs_text(_highest_per_library(cxx))
     fields["libm_needs"] = _needs_text(_highest_per_library(libm))
-    fields["all_needs"] = _needs_text(_highest_per_library(glibc + cxx)) or "newer symbol versions"
+    # The GLIBC_ family and the GLIBCXX_/CXXABI_/GCC_ ones never share a (library, family) key, so the highest
+    # of both lists is the highest of each, glibc's first: its text is the two texts joined.
+    both = "; ".join(text for text in (fields["glibc_needs"], fields["cxx_needs"]) if text)
+    fields["all_needs"] = both or "newer symbol versions"
     if glibc:
         flags["glibc_new"] = "needs " + fields["glibc_needs"]
-    notable = [need for need in _highest_per_library(glibc) if (_numeric(need.version) or ()) > LIBM_FLOOR]
+    notable = [need for need in highest_glibc if (_numeric(need.version) or ()) > LIBM_FLOOR]
     if notable and top:
         fields["glibc_note"] = f"; it also needs glibc {top} or newer ({_needs_text(notable)})"
     if cxx:
@@ -404,16 +408,17 @@ def _numeric(version: str) -> Optional[Tuple[int, ...]]:
 
 def _highest_per_library(needs: Sequence[VersionNeed]) -> List[VersionNeed]:
     """Per (library, family), the need with the highest version, in first-seen library order."""
-    best: Dict[Tuple[str, str], VersionNeed] = {}
+    best: Dict[Tuple[str, str], Tuple[VersionNeed, Tuple[int, ...]]] = {}
     for need in needs:
         split = versions.split_version(need.version)
         if split is None:
             continue
         key = (need.library, split[0])
+        rank = split[1].key()  # compared as Version compares: trailing zeros ignored
         current = best.get(key)
-        if current is None or split[1] > (_numeric(current.version) or ()):
-            best[key] = need
-    return list(best.values())
+        if current is None or rank > current[1]:
+            best[key] = (need, rank)
+    return [need for need, _ in best.values()]
 
 
 def _needs_text(needs: Sequence[VersionNeed]) -> str:
