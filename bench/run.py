@@ -6,8 +6,8 @@
     python bench/run.py --only tarball
     python bench/run.py --tree /usr/bin          # another tree
 
-Not a test: numbers depend on the machine and its load. Every comparison runs linkguard and the peer alternately
-(A, B, A, B, ...) after one warm-up of each, and reports the median of the per-pair ratios with min and max beside
+linkguard's modules are byte-compiled first (as pip does on install). Not a test: numbers depend on the machine and
+its load. Every comparison runs linkguard and the peer alternately (A, B, A, B, ...) after one warm-up of each, and reports the median of the per-pair ratios with min and max beside
 it (bench/pairs.py says why), for wall time, CPU time (user + sys, worker processes included) and next to them
 each side's wall, CPU and peak RSS (the largest single process of a run). Cases on the tree: default options
 (text report to /dev/null, default jobs, archives opened), archives kept closed (`--no-archives`: no archive is
@@ -228,6 +228,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if shutil.which(tool) is None:
             print(f"bench: {tool} is needed (apt-get install pax-utils tar gzip)", file=sys.stderr)
             return 2
+    # As installed (pip byte-compiles on install): an environment with PYTHONDONTWRITEBYTECODE=1 would otherwise
+    # recompile every module on every run, which an installed linkguard never does.
+    src = os.environ.get("PYTHONPATH", "").split(os.pathsep)[0]
+    if src and Path(src, "linkguard").is_dir():
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(src, "linkguard"))], check=True)
     print(f"load average (uptime): {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
     for part in args.only or ["startup", "tree", "tarball"]:
         if part == "tree":
