@@ -7,13 +7,14 @@
     python bench/run.py --tree /usr/bin          # another tree
 
 linkguard's modules are byte-compiled first (as pip does on install). Not a test: numbers depend on the machine and
-its load. Every comparison runs linkguard and the peer alternately (A, B, A, B, ...) after one warm-up of each, and reports the median of the per-pair ratios with min and max beside
-it (bench/pairs.py says why), for wall time, CPU time (user + sys, worker processes included) and next to them
-each side's wall, CPU and peak RSS (the largest single process of a run). Cases on the tree: default options
-(text report to /dev/null, default jobs, archives opened), archives kept closed (`--no-archives`: no archive is
-opened, none is looked for at a file's end), archives excluded by name (`--exclude` globs: a zip under another name
-is still found and opened), `-j1`, and with `--json` the JSON report. The tarball is a `.tar.gz`
-of /usr/lib/x86_64-linux-gnu made once with `gzip -1` in the temporary directory (kept for later runs).
+its load. Every comparison runs linkguard and the peer alternately (A, B, A, B, ...) after one warm-up of each, and
+reports the median of the per-pair ratios with min and max beside it (bench/pairs.py says why), for wall time, CPU
+time (user + sys, worker processes included) and next to them each side's wall, CPU and peak RSS (the largest single
+process of a run). Cases on the tree: default options (text report to /dev/null, default jobs, archives opened),
+archives kept closed (`--no-archives`: no archive is opened, none is looked for at a file's end), archives excluded
+by name (`--exclude` globs: a zip under another name is still found and opened), `-j1`, and with `--json` the JSON
+report. The tarball is a `.tar.gz` of /usr/lib/x86_64-linux-gnu made once with `gzip -1` in the temporary directory
+(kept for later runs).
 """
 
 from __future__ import annotations
