@@ -2,10 +2,11 @@
 
 Why not multiprocessing.Pool or ProcessPoolExecutor: a worker that dies (a crash in a C decompressor, the kernel's
 OOM killer, the address-space cap below) loses its task in Pool and breaks every pending future in the executor.
-Here each worker has its own pipe, so the one batch it held is known: that batch is retried item by item, and the
-item that kills a worker (or runs past its deadline) alone becomes `failed(item, reason)`, while the run goes on.
-Deadlines are per item, not per batch: each worker writes the position and start time of the item it is on into a
-small shared array, and the parent stops a worker whose current item has run past that item's own deadline.
+Here each worker has its own pipe, so the batches it held are known (DEPTH of them are queued at a worker at once,
+so that it never waits for the parent between two): they are retried item by item, and the item that kills a
+worker (or runs past its deadline) alone becomes `failed(item, reason)`, while the run goes on. Deadlines are per
+item, not per batch: each worker writes the number of the batch it is on, the position in it and the start time of
+the item into a small shared array, and the parent stops a worker whose current item has run past its own deadline.
 
 Workers are forked where the platform allows (start-up is then free: they inherit the imported modules), and
 each caps its own address space (RLIMIT_AS) so one hostile artifact cannot take the machine's memory.
