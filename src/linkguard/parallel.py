@@ -2,10 +2,11 @@
 
 Why not multiprocessing.Pool or ProcessPoolExecutor: a worker that dies (a crash in a C decompressor, the kernel's
 OOM killer, the address-space cap below) loses its task in Pool and breaks every pending future in the executor.
-Here each worker has its own pipe, so the one batch it held is known: that batch is retried item by item, and the
-item that kills a worker (or runs past its deadline) alone becomes `failed(item, reason)`, while the run goes on.
-Deadlines are per item, not per batch: each worker writes the position and start time of the item it is on into a
-small shared array, and the parent stops a worker whose current item has run past that item's own deadline.
+Here each worker has its own pipe, so the batches it held are known (DEPTH of them are queued at a worker at once,
+so that it never waits for the parent between two): they are retried item by item, and the item that kills a
+worker (or runs past its deadline) alone becomes `failed(item, reason)`, while the run goes on. Deadlines are per
+item, not per batch: each worker writes the number of the batch it is on, the position in it and the start time of
+the item into a small shared array, and the parent stops a worker whose current item has run past its own deadline.
 
 Workers are forked where the platform allows (start-up is then free: they inherit the imported modules), and
 each caps its own address space (RLIMIT_AS) so one hostile artifact cannot take the machine's memory.
@@ -14,6 +15,7 @@ each caps its own address space (RLIMIT_AS) so one hostile artifact cannot take 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import time
 from collections import deque
@@ -24,6 +26,7 @@ R = TypeVar("R")
 
 MEMORY_CAP = 4 << 30  # address space a worker may add to what it inherited
 BATCH = 64  # items per message: fewer round trips for the many small files of a tree
+DEPTH = 2  # batches queued at a worker at once: it starts the next while the parent reads the last one's answer
 
 
 def run_ordered(
@@ -49,9 +52,11 @@ def run_ordered(
 
 
 def _serve(connection: Any, work: Callable[[Any], Any], progress: Any) -> None:
-    """A worker's loop: receive (ids, items), send (ids, results) or (ids, exception).
+    """A worker's loop: receive (number, ids, items), send (ids, results) or (ids, exception).
 
-    `progress` is [position of the current item in its batch, monotonic time it started], read by the parent.
+    Batches are numbered by the parent and queued in the pipe (DEPTH of them at a time), so the worker goes from one
+    to the next without waiting for the parent. `progress` is [number of the batch being worked on, position of the
+    current item in it, monotonic time that item started], read by the parent.
     """
     _cap_memory()
     clock = time.monotonic
@@ -62,12 +67,13 @@ def _serve(connection: Any, work: Callable[[Any], Any], progress: Any) -> None:
             return
         if message is None:
             return
-        ids, items = message
+        number, ids, items = message
         results = []
         try:
             for position, item in enumerate(items):
-                progress[0] = position
-                progress[1] = clock()
+                progress[2] = clock()  # the start first, the batch's number last: whatever mix of old and new the
+                progress[1] = position  # parent reads, the start is this item's, so it never sees an overrun early,
+                progress[0] = number  # and a new number always comes with its own position
                 results.append(work(item))
         except Exception as exc:  # a bug in `work`: hand it to the parent to report
             connection.send((ids, _Raised(exc)))
@@ -102,24 +108,45 @@ def _cap_memory() -> None:
 class _Worker(Generic[T]):
     def __init__(self, context: Any, work: Callable[[T], Any]) -> None:
         self.connection, child = context.Pipe(duplex=True)
-        self.progress = context.RawArray("d", 2)
+        self.progress = context.RawArray("d", 3)
         self.process = context.Process(target=_serve, args=(child, work, self.progress), daemon=True)
         self.process.start()
         child.close()
-        self.batch: Optional[List[Tuple[int, T]]] = None
-        self.given = 0.0
+        # Batches sent and not yet answered, oldest first, each with its number; the worker answers in that order.
+        self.batches: Deque[Tuple[int, List[Tuple[int, T]]]] = deque()
+        self.sent = 0  # batches ever sent: the next one's number is sent + 1 (0 in `progress` means none started)
+        self.head_since = 0.0  # when the oldest batch became the oldest (sent to an idle worker, or answered)
+        self.alone = False  # holding a retried item, which must be the only thing it holds
 
-    def give(self, batch: List[Tuple[int, T]]) -> None:
-        self.batch = batch
-        self.progress[0] = 0
-        self.progress[1] = 0.0
-        self.given = time.monotonic()
-        self.connection.send(([i for i, _ in batch], [item for _, item in batch]))
+    def give(self, batch: List[Tuple[int, T]], alone: bool = False) -> None:
+        self.sent += 1
+        if not self.batches:
+            self.head_since = time.monotonic()
+        self.batches.append((self.sent, batch))
+        self.alone = alone
+        self.connection.send((self.sent, [i for i, _ in batch], [item for _, item in batch]))
 
-    def current(self) -> Tuple[int, float]:
-        """(position in the batch, start time) of the item being worked on."""
-        position, started = int(self.progress[0]), float(self.progress[1])
-        return position, (started or self.given)
+    def answered(self) -> List[Tuple[int, T]]:
+        """The oldest batch, now answered."""
+        _, batch = self.batches.popleft()
+        self.head_since = time.monotonic()
+        self.alone = False
+        return batch
+
+    def current(self) -> Tuple[int, int, float]:
+        """(index in `batches`, position in that batch, start time) of the item being worked on."""
+        progress = self.progress
+        while True:
+            number, position, started = progress[0], progress[1], progress[2]
+            if (number, position, started) == (progress[0], progress[1], progress[2]):
+                break
+        head = self.batches[0][0]
+        index = int(number) - head
+        if index < 0:  # the worker has not started the oldest batch yet: count its first item from when it was due
+            return 0, 0, self.head_since
+        index = min(index, len(self.batches) - 1)
+        position = min(int(position), len(self.batches[index][1]) - 1)
+        return index, position, float(started)
 
     def stop(self, force: bool = False) -> None:
         if force:
@@ -175,17 +202,22 @@ class _Pool(Generic[T, R]):
         exhausted = False
         while True:
             for worker in self.workers:
-                if worker.batch is not None:
-                    continue
-                batch = retry.popleft() if retry else []
-                while not batch and not exhausted:
+                # Keep DEPTH batches queued at each worker, so that it never waits for the parent; a retried item
+                # goes alone to an idle worker, so that a crash on it is pinned on it.
+                while len(worker.batches) < DEPTH and not worker.alone:
+                    if retry:
+                        if worker.batches:
+                            break
+                        worker.give(retry.popleft(), alone=True)
+                        break
+                    if exhausted:
+                        break
                     batch = self._take(source)
                     exhausted = len(batch) < BATCH
                     if not batch:
                         break
-                if batch:
                     worker.give(batch)
-            busy = [w for w in self.workers if w.batch is not None]
+            busy = [w for w in self.workers if w.batches]
             if not busy:
                 break
             timeout = max(0.0, min(self._due(w) for w in busy) - time.monotonic())
@@ -193,32 +225,33 @@ class _Pool(Generic[T, R]):
             ready = wait(handles, timeout=timeout)
             now = time.monotonic()
             for index, worker in enumerate(self.workers):
-                if worker.batch is None:
+                if not worker.batches:
                     continue
                 if worker.connection in ready:
-                    try:
-                        ids, results = worker.connection.recv()
-                    except (EOFError, OSError):
-                        self._lost(index, worker, retry, done, worker.death())
-                        continue
-                    if isinstance(results, _Raised):
-                        raise results.exc
-                    done.update(zip(ids, results))
-                    worker.batch = None
+                    while True:  # every answer waiting: a worker can be one batch ahead of the parent
+                        try:
+                            ids, results = worker.connection.recv()
+                        except (EOFError, OSError):
+                            self._lost(index, worker, retry, done, worker.death())
+                            break
+                        if isinstance(results, _Raised):
+                            raise results.exc
+                        worker.answered()
+                        done.update(zip(ids, results))
+                        if not worker.batches or not worker.connection.poll():
+                            break
                 elif worker.process.sentinel in ready:
                     self._lost(index, worker, retry, done, worker.death())
                 elif now >= self._due(worker):
-                    position, _ = worker.current()
-                    position = min(position, len(worker.batch) - 1)
-                    limit = self.deadline(worker.batch[position][1])
-                    worker.stop(force=True)
+                    which, position, _ = worker.current()
+                    limit = self.deadline(worker.batches[which][1][position][1])
                     self._lost(
                         index,
                         worker,
                         retry,
                         done,
                         f"inspection did not finish within {limit:g} s; the worker process was stopped",
-                        culprit=position,
+                        culprit=(which, position),
                     )
             while next_out in done:
                 yield done.pop(next_out)
@@ -229,19 +262,12 @@ class _Pool(Generic[T, R]):
 
     def _due(self, worker: _Worker[T]) -> float:
         """When the item `worker` is on must be done."""
-        assert worker.batch is not None
-        position, started = worker.current()
-        position = min(position, len(worker.batch) - 1)
-        return started + self.deadline(worker.batch[position][1])
+        batch, position, started = worker.current()
+        return started + self.deadline(worker.batches[batch][1][position][1])
 
     @staticmethod
     def _take(source: Iterator[Tuple[int, T]]) -> List[Tuple[int, T]]:
-        batch = []
-        for pair in source:
-            batch.append(pair)
-            if len(batch) >= BATCH:
-                break
-        return batch
+        return list(itertools.islice(source, BATCH))
 
     def _lost(
         self,
@@ -250,28 +276,29 @@ class _Pool(Generic[T, R]):
         retry: Deque[List[Tuple[int, T]]],
         done: Dict[int, R],
         reason: str,
-        culprit: Optional[int] = None,
+        culprit: Optional[Tuple[int, int]] = None,
     ) -> None:
-        """A worker died or overran: the item that overran (or a lone item) becomes a failure; the rest of its
-        batch is retried item by item, so a crash is pinned on the one item that causes it."""
-        batch = worker.batch or []
-        worker.batch = None
+        """A worker died or overran: the item that overran (or a lone item) becomes a failure; the rest of the
+        batches it held is retried item by item, so a crash is pinned on the one item that causes it."""
+        batches = [batch for _, batch in worker.batches]
+        worker.batches.clear()
         if worker.process.is_alive():
             worker.stop(force=True)
         else:
             worker.connection.close()
         self.workers[index] = _Worker(self.context, self.work)
-        if culprit is None and len(batch) == 1:
-            culprit = 0
+        if culprit is None and len(batches) == 1 and len(batches[0]) == 1:
+            culprit = (0, 0)
         if culprit is not None:
-            i, item = batch[culprit]
+            b, p = culprit
+            i, item = batches[b][p]
             done[i] = self.failed(item, reason)
-            batch = batch[:culprit] + batch[culprit + 1 :]
-        retry.extendleft([pair] for pair in reversed(batch))
+            batches[b] = batches[b][:p] + batches[b][p + 1 :]
+        retry.extendleft([pair] for pair in reversed([pair for batch in batches for pair in batch]))
 
     def close(self) -> None:
         for worker in self.workers:
-            if worker.batch is not None:
+            if worker.batches:
                 worker.stop(force=True)
             else:
                 worker.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from typing import List, Tuple
+from typing import Dict, List, Tuple
 
 import pytest
 
@@ -83,3 +83,95 @@ def test_workers_cap_their_address_space() -> None:
     [soft] = list(parallel.run_ordered(limit, [0], 1, lambda n: 30.0, failed))
     assert soft != resource.RLIM_INFINITY
     assert soft >= parallel.MEMORY_CAP
+
+
+def crash_on_100(n: int) -> int:
+    if n == 100:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return n * n
+
+
+def hang_on_100(n: int) -> int:
+    if n == 100:
+        time.sleep(60)
+    return n
+
+
+def test_each_worker_holds_two_batches_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pipelining: a worker gets its second batch before it answers the first, so it never waits for the parent."""
+    most: List[int] = []
+    original = parallel._Worker.give
+
+    def give(self: parallel._Worker[int], batch: List[Tuple[int, int]], alone: bool = False) -> None:
+        original(self, batch, alone)
+        most.append(len(self.batches))
+
+    monkeypatch.setattr(parallel._Worker, "give", give)
+    results = list(parallel.run_ordered(square, range(10 * parallel.BATCH), 1, lambda n: 30.0, failed))
+    assert results == [n * n for n in range(10 * parallel.BATCH)]
+    assert max(most) == parallel.DEPTH == 2
+
+
+def test_a_crash_in_the_second_queued_batch_fails_only_its_item() -> None:
+    # One worker: items 0-63 are its first batch, 64-127 its second, queued behind the first; 100 is in the second.
+    results = list(parallel.run_ordered(crash_on_100, range(3 * parallel.BATCH), 1, lambda n: 30.0, failed))
+    assert results == [-1 if n == 100 else n * n for n in range(3 * parallel.BATCH)]
+    [(item, reason)] = FAILURES
+    assert item == 100 and "SIGKILL" in reason
+
+
+def test_an_overrun_in_the_second_queued_batch_is_pinned_on_its_item() -> None:
+    started = time.monotonic()
+    results = list(parallel.run_ordered(hang_on_100, range(3 * parallel.BATCH), 1, lambda n: 0.5, failed))
+    assert results == [-1 if n == 100 else n for n in range(3 * parallel.BATCH)]
+    [(item, reason)] = FAILURES
+    assert item == 100 and "did not finish within 0.5 s" in reason
+    assert time.monotonic() - started < 60
+
+
+def test_an_overrun_in_the_second_batch_with_two_workers() -> None:
+    results = list(parallel.run_ordered(hang_on_100, range(6 * parallel.BATCH), 2, lambda n: 0.5, failed))
+    assert results == [-1 if n == 100 else n for n in range(6 * parallel.BATCH)]
+    assert [item for item, _ in FAILURES] == [100]
+
+
+def test_progress_names_the_batch_and_the_position() -> None:
+    pool = parallel._Pool(hang_on_100, 1, lambda n: 30.0, failed)
+    try:
+        worker = pool.workers[0]
+        first = [(i, i) for i in range(64, 96)]
+        second = [(i, i) for i in range(96, 128)]
+        worker.give(first)
+        worker.give(second)
+        for _ in range(200):  # until the worker reaches item 100, the fifth of the second batch
+            if worker.current()[:2] == (1, 4):
+                break
+            time.sleep(0.05)
+        assert worker.current()[:2] == (1, 4)
+        ids, results = worker.connection.recv()  # the first batch's answer came before
+        assert ids == list(range(64, 96)) and results == list(range(64, 96))
+        worker.answered()
+        assert worker.current()[:2] == (0, 4)
+    finally:
+        pool.close()
+
+
+def test_an_overrun_found_before_the_first_answer_is_read_fails_the_second_batchs_item() -> None:
+    """The worker is on the second batch while the first one's answer still waits in the pipe: the culprit is
+    named by (batch, position), the first batch's items are retried (their answer is lost with the worker)."""
+    pool = parallel._Pool(hang_on_100, 1, lambda n: 30.0, failed)
+    try:
+        worker = pool.workers[0]
+        worker.give([(i, i) for i in range(64, 96)])
+        worker.give([(i, i) for i in range(96, 128)])
+        for _ in range(200):
+            if worker.current()[:2] == (1, 4):
+                break
+            time.sleep(0.05)
+        retry: parallel.Deque[List[Tuple[int, int]]] = parallel.deque()
+        done: Dict[int, int] = {}
+        pool._lost(0, worker, retry, done, "overran", culprit=worker.current()[:2])
+        assert done == {100: -1} and FAILURES == [(100, "overran")]
+        assert list(retry) == [[(i, i)] for i in range(64, 128) if i != 100]
+    finally:
+        pool.close()

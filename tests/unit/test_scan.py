@@ -292,3 +292,47 @@ def test_a_zip_behind_a_script_is_found_whatever_the_file_size(tmp_path: Path, p
         str(tmp_path / "lone-end.txt"): "not an executable (ELF, PE or Mach-O)",
         str(tmp_path / "plain.txt"): "not an executable (ELF, PE or Mach-O)",
     }
+
+
+def test_a_file_goes_to_a_worker_as_a_tuple_and_comes_back_the_same() -> None:
+    import pickle
+
+    from linkguard.inputs.files import FileArtifact
+    from linkguard.model import Skipped
+
+    artifact = FileArtifact("d/x", "/abs/d/x", 1234, identity=(5, 6), links=3, via_link=True, root="d")
+    wired = scan_module._wire(artifact)
+    assert type(wired) is tuple
+    back = scan_module._unwire(pickle.loads(pickle.dumps(wired)))
+    assert type(back) is FileArtifact and back == artifact
+    assert vars(back) == vars(artifact)
+    skipped = Skipped("y", "excluded by configuration")
+    assert scan_module._unwire(skipped) is skipped
+
+
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+def test_aliases_stay_in_walk_order_with_workers_and_never_go_to_them(
+    tmp_path: Path, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copyfile(ARCHIVES / "bin" / "spex-dynamic", tmp_path / "m000")
+    for n in range(1, 40):
+        (tmp_path / f"m{n:03d}").write_text("not an ELF file\n")
+    name = {"first": "m000a", "middle": "m020a", "last": "zzz"}[where]
+    os.symlink("m000", tmp_path / name)
+    os.link(tmp_path / "m000", tmp_path / (name + "-hard"))
+    sent: List[object] = []
+    real = scan_module._wire
+
+    def wire(artifact: Any) -> Any:
+        sent.append(artifact.path)
+        return real(artifact)
+
+    monkeypatch.setattr(scan_module, "_wire", wire)
+    serial = scan([str(tmp_path)], Policy(jobs=1))
+    sent.clear()
+    parallel = scan([str(tmp_path)], Policy(jobs=2))
+    assert summary(parallel) == summary(serial)
+    assert [a.path for a in parallel.artifacts] == [a.path for a in serial.artifacts]
+    aliases = {a.path for a in parallel.artifacts if a.alias_of}
+    assert aliases == {str(tmp_path / name), str(tmp_path / (name + "-hard"))}
+    assert not aliases & set(sent) and len(sent) == 40
