@@ -346,18 +346,29 @@ def test_shellcheck_is_clean(tmp_path: Path, step_id: str) -> None:
     assert run.returncode == 0, run.stdout
 
 
-@pytest.mark.parametrize(("value", "passed"), [("true", True), ("false", False), ("True", True), ("FALSE", False)])
-def test_allow_empty_input_reaches_linkguard(tmp_path: Path, value: str, passed: bool) -> None:
-    run = run_check(tmp_path, allow_empty=value)
+# Boolean inputs: (run_check keyword, input name, the option it maps to, the value that adds the option).
+BOOLEAN_INPUTS = [
+    ("allow_empty", "allow-empty", "--allow-empty", True),
+    ("archives", "archives", "--no-archives", False),
+]
+
+
+@pytest.mark.parametrize(("keyword", "name", "option", "adds"), BOOLEAN_INPUTS)
+@pytest.mark.parametrize(("value", "truth"), [("true", True), ("false", False), ("True", True), ("FALSE", False)])
+def test_boolean_input_reaches_linkguard(
+    tmp_path: Path, keyword: str, name: str, option: str, adds: bool, value: str, truth: bool
+) -> None:
+    run = run_check(tmp_path, **{keyword: value})
     assert run.returncode == 0, run.stdout + run.stderr
     options = recorded(tmp_path)
-    assert ("--allow-empty" in options[: options.index("--")]) is passed
+    assert (option in options[: options.index("--")]) is (truth is adds)
 
 
-def test_allow_empty_input_must_be_a_boolean(tmp_path: Path) -> None:
-    run = run_check(tmp_path, allow_empty="yes")
+@pytest.mark.parametrize(("keyword", "name", "option", "adds"), BOOLEAN_INPUTS)
+def test_boolean_input_must_be_a_boolean(tmp_path: Path, keyword: str, name: str, option: str, adds: bool) -> None:
+    run = run_check(tmp_path, **{keyword: "yes"})
     assert run.returncode == 2
-    assert "input 'allow-empty' must be true or false" in run.stdout
+    assert f"input '{name}' must be true or false" in run.stdout
 
 
 def test_target_input_reaches_linkguard_one_per_line_verbatim(tmp_path: Path) -> None:
@@ -381,17 +392,3 @@ def test_target_input_refuses_an_option(tmp_path: Path) -> None:
     run = run_check(tmp_path, target="--format=json")
     assert run.returncode == 2
     assert "input 'target': '--format=json' is not a target" in run.stdout
-
-
-@pytest.mark.parametrize(("value", "closed"), [("true", False), ("false", True), ("False", True), ("TRUE", False)])
-def test_archives_input_reaches_linkguard(tmp_path: Path, value: str, closed: bool) -> None:
-    run = run_check(tmp_path, archives=value)
-    assert run.returncode == 0, run.stdout + run.stderr
-    options = recorded(tmp_path)
-    assert ("--no-archives" in options[: options.index("--")]) is closed
-
-
-def test_archives_input_must_be_a_boolean(tmp_path: Path) -> None:
-    run = run_check(tmp_path, archives="no")
-    assert run.returncode == 2
-    assert "input 'archives' must be true or false" in run.stdout
