@@ -250,7 +250,7 @@ def _archive(
 ) -> Iterator[Outcome]:
     """The members of an archive file; `counted`: members that are not executables are summed up as one skip
     (not for a self-extracting program, whose path is already reported as the program)."""
-    from linkguard.inputs.archives import Deadline, MemberResult, expand
+    from linkguard.inputs.archives import Deadline, MemberResult, Settled, expand
 
     # One bound for the whole archive (`stop_at`, the instant of the alarm the caller armed): members left when it
     # has passed are not checked, and no member's inspection gets more than the time left.
@@ -272,10 +272,13 @@ def _archive(
     members = _members(artifact, kind, policy)
     held: List[Union[Skipped, Tuple[str, str, Inspection]]] = []
     for entry in expand(
-        artifact.path, artifact.location, artifact.size, kind, policy.archives, read, policy.excluded, deadline
+        artifact.path, artifact.location, artifact.size, kind, policy.archives, read, policy.excluded, deadline, True
     ):
         entries += 1
-        if isinstance(entry, Skipped):
+        if isinstance(entry, Settled):
+            not_inspected += len(entry.names)
+            members.add_batch(entry.paths)
+        elif isinstance(entry, Skipped):
             if entry.reason == NOT_INSPECTED:
                 not_inspected += 1  # a jar has tens of thousands: counted once per archive, not listed one by one
                 members.add(entry.path)

@@ -28,7 +28,7 @@ from typing import Callable, Iterator, Optional
 
 from linkguard.inputs.deadline import NO_DEADLINE, Deadline
 from linkguard.inputs.files import Problem
-from linkguard.inputs.members import Entry, MemberArtifact, MemberResult, Read, safe_name, unsafe_reason
+from linkguard.inputs.members import Entry, MemberArtifact, MemberResult, Read, Settled, safe_name, unsafe_reason
 from linkguard.inputs.streams import ArchiveError, FileSource
 from linkguard.inputs.walker import ArchiveWalker
 from linkguard.limits import ArchiveLimits
@@ -41,6 +41,7 @@ __all__ = [
     "MemberArtifact",
     "MemberResult",
     "Read",
+    "Settled",
     "expand",
     "safe_name",
     "sniff_archive",
@@ -57,12 +58,15 @@ def expand(
     read: Read,
     excluded: Callable[[str], bool] = lambda _path: False,
     deadline: Optional[Deadline] = None,
+    batched: bool = False,
 ) -> Iterator[Entry]:
     """Everything inside the archive at `location` (shown as `path`) whose first bytes announced `kind`.
 
     `read` inspects one member (None: not an inspected format). `deadline`, when given, bounds the time spent
     reading the archive for each member and, with its `stop_at`, for the whole walk: members left when that has
     passed are one LG901 for the archive, every member checked before it keeps its own result; see deadline.py.
+    `batched`: members that are neither executables nor archives may come as `Settled` batches (scan only counts
+    them) instead of one Skipped each.
     """
     walker = ArchiveWalker(location, limits, read, excluded, deadline or NO_DEADLINE)
     time_up = walker.deadline.time_up()
@@ -71,6 +75,8 @@ def expand(
         for entry in walker.container(FileSource(location, size), path, kind, depth=1):
             if isinstance(entry, Problem) and entry.path == path and entry.unreadable.reason.startswith(time_up):
                 cut = True
+            elif not batched and isinstance(entry, Settled):
+                yield from entry.skipped()
             else:
                 yield entry
     except ArchiveError as exc:  # owned by a level that has already stopped; report it where it belongs

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
-from typing import IO, Callable, Optional, Union
+from typing import IO, Callable, Iterator, List, Optional, Tuple, Union
 
 from linkguard.inputs.files import Problem
 from linkguard.model import Artifact, Inspection, Skipped
@@ -38,7 +38,23 @@ class MemberResult:
     inspection: Inspection
 
 
-Entry = Union[MemberResult, Skipped, Problem]
+@dataclass(frozen=True)
+class Settled:
+    """Members of one archive that their first bytes show are neither executables nor archives, as one entry: a jar
+    has tens of thousands, which scan counts rather than lists, so they travel as names instead of a Skipped each."""
+
+    display: str  # the archive's display path
+    names: Tuple[str, ...]  # the members' names as member_path() takes them, in the archive's order
+
+    def paths(self) -> List[str]:
+        return [member_path(self.display, name) for name in self.names]
+
+    def skipped(self) -> Iterator[Skipped]:
+        """One Skipped (NOT_INSPECTED) per member, as the walk yields any member that is no executable."""
+        return (Skipped(path, NOT_INSPECTED) for path in self.paths())
+
+
+Entry = Union[MemberResult, Skipped, Problem, Settled]
 Read = Callable[[Artifact], Optional[Inspection]]  # inspection of one member; None when not an inspected format
 
 

@@ -26,6 +26,7 @@ class Walker(Protocol):
     limits: ArchiveLimits
     excluded: Callable[[str], bool]
     deadline: Deadline
+    unchecked: int  # members not checked because the whole walk's time had run out
 
     def problem(self, path: str, reason: str, kind: str = "archive") -> Problem: ...
 

@@ -28,7 +28,7 @@ import stat
 import struct
 import zipfile
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Set, Tuple, Union
+from typing import IO, TYPE_CHECKING, Dict, Iterator, List, Optional, Set, Tuple, Union
 
 from linkguard.inputs import peek
 from linkguard.inputs.images import normalize
@@ -36,6 +36,7 @@ from linkguard.inputs.members import (
     HEAD,
     NOT_INSPECTED,
     Entry,
+    Settled,
     link_escape,
     link_reason,
     member_path,
@@ -87,7 +88,7 @@ def walk(walker: Walker, source: Source, display: str, depth: int, live: Optiona
         directory = _directory(stream)
         plain = _plain_members(walker, raw, stream, display, directory, size)
         if plain is not None and not plain.deferred:  # most jars and wheels: no member an executable or an archive
-            yield from plain.items  # type: ignore[misc]  # no index among them
+            yield from plain.items  # type: ignore[misc]  # no index among them: one Settled, or none
             return
         if directory is not None and directory.count > walker.limits.max_members:
             raise ArchiveError(
@@ -131,8 +132,8 @@ def walk(walker: Walker, source: Source, display: str, depth: int, live: Optiona
         wheel = any(_WHEEL.fullmatch(info.filename) for info in infos)
         if plain is not None and len(infos) == plain.count:
             # A few members (a jmod's native libraries, a jar's nested jars) need reading: only they go through
-            # zipfile, the others keep their results from the directory (each still counted as not checked once
-            # the walk's time is up, as guarded() would for any member).
+            # zipfile, the others keep their results from the directory (still counted as not checked once the
+            # walk's time is up, as guarded() would count any member).
             for item in plain.items:
                 if isinstance(item, int):
                     info = infos[item]
@@ -140,8 +141,10 @@ def walk(walker: Walker, source: Source, display: str, depth: int, live: Optiona
                     path = member_path(display, normalize(info.filename) or info.filename)
                     entries = _member(walker, archive, info, None, source, stream, display, depth, seen, wheel)
                     yield from walker.guarded(path, "zip member", entries)
+                elif walker.deadline.spent():
+                    walker.unchecked += len(item.names)
                 else:
-                    yield from walker.guarded(item.path, "zip member", iter((item,)))
+                    yield item
             return
         for index, info in enumerate(infos):
             walker.deadline.restart()
@@ -267,10 +270,11 @@ _UTF8_NAME = 0x800  # general-purpose flag bit 11: the name is UTF-8 (else code 
 
 @dataclass
 class _Plain:
-    """An archive's members in directory order: the result of each member the directory and its head settle, or the
-    directory index of each member that must be read through zipfile (`deferred` of them)."""
+    """An archive's members in directory order: runs of members the directory and their heads settle as neither
+    executables nor archives, and the directory index of each member that must be read through zipfile (`deferred`
+    of them)."""
 
-    items: List[Union[Skipped, int]]
+    items: List[Union[Settled, int]]
     deferred: int
     count: int  # the directory's entries (directories included, which have no item)
 
@@ -288,6 +292,9 @@ def _plain_members(
     head is an executable or an archive, or cannot be had here (a method other than stored or deflated, a local
     header that is missing or names another method, damaged data), is deferred: the slow path reads it, alone. So
     the answer is exactly the slow path's, or None.
+
+    This loop runs once per member of every jar (a quarter of a million on /usr): the per-member checks are inlined
+    and the settled members are kept as names only (a `Settled` per run), not as one entry each.
     """
     if directory is None or not 0 < directory.size <= MAX_DIRECTORY or directory.count > walker.limits.max_members:
         return None
@@ -296,88 +303,113 @@ def _plain_members(
     stream.seek(directory.start)
     table = stream.read(directory.size)
     stream.seek(0)
-    data = _mapped(raw, size)
-    read = (lambda at, n: data[at : at + n]) if data is not None else (lambda at, n: _read_at(stream, at, n))
-    entries: List[Union[Skipped, int]] = []
+    mapped = _mapped(raw, size)
+    data: Union[mmap.mmap, _Slicer] = mapped if mapped is not None else _Slicer(stream)
+    items: List[Union[Settled, int]] = []
+    run: List[str] = []  # names of the settled members since the last deferred one
     deferred = 0
     seen: Set[str] = set()
     total = packed = count = at = 0
     limits = walker.limits
+    max_ratio = limits.max_ratio
+    excluded = walker.excluded
+    concat = directory.concat
+    table_size = len(table)
+    central = _CENTRAL.unpack_from
+    local_header = _LOCAL.unpack
+    head_of = peek.head
     try:
-        while at + 46 <= len(table):
-            fields = _CENTRAL.unpack_from(table, at)
+        while at + 46 <= table_size:
             signature, _, _, version, _, flags, method, _, _, _, csize, usize, nlen, elen, clen, _, _, eattr, offset = (
-                fields
+                central(table, at)
             )
             if signature != b"PK\x01\x02":
                 return None
             name_raw = table[at + 46 : at + 46 + nlen]
             at += 46 + nlen + elen + clen
             count += 1
-            if at > len(table) or 0xFFFFFFFF in (csize, usize, offset) or b"\0" in name_raw:
+            if at > table_size or 0xFFFFFFFF in (csize, usize, offset) or b"\0" in name_raw:
                 return None
             if flags & (ENCRYPTED | STRONG_ENCRYPTION) or version > MAX_EXTRACT_VERSION:
                 return None
-            name = name_raw.decode("utf-8" if flags & _UTF8_NAME else "cp437")
-            if unsafe_reason(name) is not None or stat.S_ISLNK(eattr >> 16):
+            # An ASCII name reads the same in UTF-8 and code page 437; the UTF-8 codec is the faster one.
+            name = name_raw.decode("utf-8" if flags & _UTF8_NAME or name_raw.isascii() else "cp437")
+            # unsafe_reason() only for the names it could find unsafe (empty, absolute, with "..", a drive letter).
+            if (name[:1] in "/\\" or ".." in name or name[1:2] == ":") and unsafe_reason(name) is not None:
+                return None
+            if (eattr >> 16) & 0o170000 == stat.S_IFLNK:
                 return None
             if name.endswith("/"):
                 continue
-            normal = normalize(name)
+            # normalize() changes only a name starting with "./" here: no leading or trailing "/" is left.
+            normal = normalize(name) if name[0] == "." else name
             if normal in seen:
                 return None
             seen.add(normal)
-            if usize > RATIO_FLOOR and usize > limits.max_ratio * max(csize, 1):
+            if usize > RATIO_FLOOR and usize > max_ratio * max(csize, 1):
                 return None
-            path = member_path(display, normal or name)
-            if walker.excluded(path):
+            shown = normal or name
+            if excluded(member_path(display, shown)):
                 return None
             total += usize
             packed += csize
-            head = _plain_head(read, offset + directory.concat, method, csize, usize)
+            at_local = offset + concat
+            head: Optional[bytes] = b""
+            if usize >= 4:  # else too short to hold any magic we look for
+                head = None  # a method other than stored or deflated, or a bad local header: read by zipfile
+                if method == zipfile.ZIP_DEFLATED or method == zipfile.ZIP_STORED:
+                    local = data[at_local : at_local + 30]
+                    if len(local) == 30:
+                        local_signature, local_method, local_name, local_extra = local_header(local)
+                        # The slow path reads both methods where the local header disagrees with the directory.
+                        if local_signature == b"PK\x03\x04" and local_method == method:
+                            begin = at_local + 30 + local_name + local_extra
+                            raw_head = data[begin : begin + (csize if csize < 2048 else 2048)]
+                            head = head_of(raw_head, usize, method == zipfile.ZIP_DEFLATED)
             if head is None or (
-                not peek.settled(head, usize) and (sniff(head) is not None or sniff_archive(head) is not None)
+                len(head) >= (usize if usize < HEAD else HEAD)  # not peek.settled()
+                and (sniff(head) is not None or sniff_archive(head) is not None)
             ):
-                entries.append(count - 1)  # its index in the directory
+                if run:
+                    items.append(Settled(display, tuple(run)))
+                    run = []
+                items.append(count - 1)  # its index in the directory
                 deferred += 1
                 continue
             if count % 1024 == 0:
                 if walker.deadline.spent():
                     return None  # the slow path counts the members left as not checked
                 walker.deadline.restart()
-                if data is not None and hasattr(mmap, "MADV_DONTNEED"):
+                if mapped is not None and hasattr(mmap, "MADV_DONTNEED"):
                     # The pages peeked at so far stay in the page cache but leave this process's resident set,
                     # which would otherwise grow with the archive (one page touched per member).
-                    data.madvise(mmap.MADV_DONTNEED)
-            entries.append(Skipped(path, NOT_INSPECTED))
+                    mapped.madvise(mmap.MADV_DONTNEED)
+            run.append(shown)
     finally:
-        if data is not None:
-            data.close()
-    if at != len(table) or count != directory.count or count > limits.max_members:
+        if mapped is not None:
+            mapped.close()
+    if at != table_size or count != directory.count or count > limits.max_members:
         return None
-    if total > limits.max_total_bytes or (total > RATIO_FLOOR and total > limits.max_ratio * max(packed, 1)):
+    if total > limits.max_total_bytes or (total > RATIO_FLOOR and total > max_ratio * max(packed, 1)):
         return None
-    return _Plain(entries, deferred, count)
-
-
-def _plain_head(read: Callable[[int, int], bytes], offset: int, method: int, csize: int, usize: int) -> Optional[bytes]:
-    """The first bytes of a stored or deflated member that decide what it is (peek.head); None when that cannot be
-    done here (another method, a local header that is missing or names another method, damaged data)."""
-    if usize < 4:
-        return b""
-    if method != zipfile.ZIP_DEFLATED and method != zipfile.ZIP_STORED:
-        return None
-    local = read(offset, 30)
-    if len(local) < 30:
-        return None
-    signature, local_method, name_len, extra_len = _LOCAL.unpack(local)  # one unpack: called for every member
-    if signature != b"PK\x03\x04" or local_method != method:
-        return None  # the slow path reads both methods where the local header disagrees with the directory
-    raw = read(offset + 30 + name_len + extra_len, min(csize, 2048))
-    return peek.head(raw, usize, method == zipfile.ZIP_DEFLATED)
+    if run:
+        items.append(Settled(display, tuple(run)))
+    return _Plain(items, deferred, count)
 
 
 _LOCAL = struct.Struct("<4s4xH16xHH")  # a local header's signature, method (at 8), name and extra lengths (at 26)
+
+
+class _Slicer:
+    """An archive that cannot be mapped (not a regular file), sliced as a mapping would be: bytes at [start:stop]."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+
+    def __getitem__(self, where: slice) -> bytes:
+        self._stream.seek(where.start)
+        data = self._stream.read(where.stop - where.start)
+        return data
 
 
 def _mapped(raw: IO[bytes], size: int) -> Optional[mmap.mmap]:
@@ -390,12 +422,6 @@ def _mapped(raw: IO[bytes], size: int) -> Optional[mmap.mmap]:
         mapping.close()
         return None
     return mapping
-
-
-def _read_at(stream: IO[bytes], offset: int, length: int) -> bytes:
-    stream.seek(offset)
-    data = stream.read(length)
-    return data
 
 
 def _link(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str) -> Optional[Entry]:

@@ -20,7 +20,7 @@ import os
 import posixpath
 import re
 from dataclasses import replace
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from linkguard.model import (
     ElfFacts,
@@ -430,11 +430,16 @@ def _dylib(
 class ArchiveMembers:
     """One archive walk's members, gathered as they stream past: the names of every member and the facts of the
     executable ones, per container (the archive itself, and each archive nested in it). Once the walk is over,
-    `placement` resolves each executable member against its container's complete view."""
+    `placement` resolves each executable member against its container's complete view.
+
+    Most archives hold no executable, and so never need a view: member paths are kept as they come and sorted
+    into containers only when the first placement asks for them."""
 
     def __init__(self, display: str, texts: Optional[Callable[[Set[str], int], Dict[str, bytes]]]) -> None:
         self.display = display
         self._texts = texts  # small members of the outer archive, read on demand (the nested ones have none)
+        # Member paths, and batches of them (their paths made on demand), not yet sorted into containers.
+        self._pending: List[Union[str, Callable[[], List[str]]]] = []
         self._names: Dict[str, List[str]] = {}
         self._facts: Dict[str, Dict[str, Facts]] = {}
         self._views: Dict[str, ArchiveView] = {}
@@ -446,12 +451,26 @@ class ArchiveMembers:
         return container or self.display, member_name(member)
 
     def add(self, path: str, facts: Optional[Facts] = None) -> None:
-        container, member = self._split(path)
-        self._names.setdefault(container, []).append(member)
+        self._pending.append(path)
         if facts is not None:
+            container, member = self._split(path)
             self._facts.setdefault(container, {})[member] = facts
 
+    def add_batch(self, paths: Callable[[], List[str]]) -> None:
+        """Members that are neither executables nor archives, a batch of the walk (`paths` names them)."""
+        self._pending.append(paths)
+
+    def _sort_pending(self) -> None:
+        names = self._names
+        for item in self._pending:
+            for path in (item,) if isinstance(item, str) else item():
+                container, member = self._split(path)
+                names.setdefault(container, []).append(member)
+        self._pending.clear()
+
     def placement(self, path: str, facts: Facts) -> Placement:
+        if self._pending:
+            self._sort_pending()
         container, member = self._split(path)
         view = self._views.get(container)
         if view is None:
