@@ -271,8 +271,9 @@ def _archive(
     # streams: a bundled library may come after the module that needs it); outcomes keep the walk's order.
     members = _members(artifact, kind, policy)
     held: List[Union[Skipped, Tuple[str, str, Inspection]]] = []
+    excluded = policy.excluded if policy.exclude else None
     for entry in expand(
-        artifact.path, artifact.location, artifact.size, kind, policy.archives, read, policy.excluded, deadline, True
+        artifact.path, artifact.location, artifact.size, kind, policy.archives, read, excluded, deadline, True
     ):
         entries += 1
         if isinstance(entry, Settled):

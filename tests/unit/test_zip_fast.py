@@ -80,3 +80,19 @@ def test_a_jar_with_a_few_programs_reads_only_those_through_zipfile(
     assert f"{path}!lib/native/spex" in paths  # the program inside, checked
     assert any(p.startswith(f"{path}!nested/release.zip!") for p in paths)  # and what the nested archives hold
     assert any(p.startswith(f"{path}!nested/release.tar!") for p in paths)
+
+
+@pytest.mark.parametrize("pattern", ["*readme.txt", "*.class"])
+def test_an_excluded_plain_member_is_reported_as_excluded(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, pattern: str
+) -> None:
+    """The fast path makes a member's path only when the configuration excludes something: then it must test it."""
+    path = mixed_jar(tmp_path / "mixed.jar", zipfile.ZIP_DEFLATED)
+    policy = Policy(jobs=1, allow_empty=True, exclude=(pattern,))
+    fast = scan([str(path)], policy)
+    with monkeypatch.context() as patched:
+        patched.setattr(zip_format, "_plain_members", lambda *args: None)
+        slow = scan([str(path)], policy)
+    assert fast == slow
+    excluded = [s.path for s in fast.skipped if s.reason == "excluded by configuration"]
+    assert f"{path}!readme.txt" in excluded if pattern == "*readme.txt" else len(excluded) == 40

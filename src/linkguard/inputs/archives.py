@@ -56,13 +56,14 @@ def expand(
     kind: str,
     limits: ArchiveLimits,
     read: Read,
-    excluded: Callable[[str], bool] = lambda _path: False,
+    excluded: Optional[Callable[[str], bool]] = None,
     deadline: Optional[Deadline] = None,
     batched: bool = False,
 ) -> Iterator[Entry]:
     """Everything inside the archive at `location` (shown as `path`) whose first bytes announced `kind`.
 
-    `read` inspects one member (None: not an inspected format). `deadline`, when given, bounds the time spent
+    `read` inspects one member (None: not an inspected format); `excluded` says which member paths the
+    configuration excludes (None: none). `deadline`, when given, bounds the time spent
     reading the archive for each member and, with its `stop_at`, for the whole walk: members left when that has
     passed are one LG901 for the archive, every member checked before it keeps its own result; see deadline.py.
     `batched`: members that are neither executables nor archives may come as `Settled` batches (scan only counts

@@ -25,6 +25,7 @@ class Walker(Protocol):
     location: str
     limits: ArchiveLimits
     excluded: Callable[[str], bool]
+    excludes: bool  # whether `excluded` may say yes at all
     deadline: Deadline
     unchecked: int  # members not checked because the whole walk's time had run out
 

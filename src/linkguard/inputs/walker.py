@@ -98,6 +98,10 @@ CONTAINERS: Dict[str, Container] = {"tar": _tar, "zip": _zip, "ar": _ar, **dict.
 """Every container format by the kind magic.sniff_archive names: the one place a new container is registered."""
 
 
+def _nothing(_path: str) -> bool:
+    return False
+
+
 class ArchiveWalker:
     """One walk over the archive at `location`: limits, inspection, exclusions and the clock, shared by all levels."""
 
@@ -106,13 +110,14 @@ class ArchiveWalker:
         location: str,
         limits: ArchiveLimits,
         read: Read,
-        excluded: Callable[[str], bool],
+        excluded: Optional[Callable[[str], bool]],
         deadline: Deadline,
     ) -> None:
         self.location = location
         self.limits = limits
         self.read = read
-        self.excluded = excluded
+        self.excluded = excluded or _nothing
+        self.excludes = excluded is not None  # else no member path needs testing (nor making, for a jar's members)
         self.deadline = deadline
         self.unchecked = 0  # members not checked because the whole walk's time had run out
 

@@ -312,7 +312,7 @@ def _plain_members(
     total = packed = count = at = 0
     limits = walker.limits
     max_ratio = limits.max_ratio
-    excluded = walker.excluded
+    excluded = walker.excluded if walker.excludes else None
     concat = directory.concat
     table_size = len(table)
     central = _CENTRAL.unpack_from
@@ -349,7 +349,7 @@ def _plain_members(
             if usize > RATIO_FLOOR and usize > max_ratio * max(csize, 1):
                 return None
             shown = normal or name
-            if excluded(member_path(display, shown)):
+            if excluded is not None and excluded(member_path(display, shown)):
                 return None
             total += usize
             packed += csize

@@ -181,7 +181,11 @@ class ArchiveView(PackageView):
             name = member_name(name).rstrip("/")
             while name:
                 parent, _, base = name.rpartition("/")
-                tree.setdefault(parent, set()).add(base)
+                children = tree.get(parent)
+                if children is not None:  # `parent` is listed, and so are its own parents: nothing more to add
+                    children.add(base)
+                    break
+                tree[parent] = {base}
                 name = parent
         self._tree = {k: frozenset(v) for k, v in tree.items()}
 
