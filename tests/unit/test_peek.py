@@ -121,3 +121,13 @@ def test_random_heads_behind_every_prefix(prefix: bytes, tail: bytes, ustar: boo
     elif len(content) >= 156:
         content[148:156] = bytes(0x30 + (b & 7) for b in octal)  # an octal checksum field: v7 stays possible
     check(bytes(content))
+
+
+@pytest.mark.parametrize("minor", [0, 1, 0xFFFF])
+@pytest.mark.parametrize("major", [0, 1, 19, 20, 44, 45, 46, 99, 100, 101, 0xFFFF])
+def test_a_fat_header_or_class_file_is_settled_by_its_version_as_magic_reads_it(minor: int, major: int) -> None:
+    """A class file and a fat Mach-O share their magic; peek tells them apart inline, by the version bytes alone:
+    only a class file's version (which magic.py reads as a count of 20 or more) is settled early."""
+    content = b"\xca\xfe\xba\xbe" + minor.to_bytes(2, "big") + major.to_bytes(2, "big") + bytes(600)
+    head = check(content)  # settled only where magic.py sees nothing
+    assert peek.settled(head, len(content)) == (45 <= major <= 100)
