@@ -96,3 +96,30 @@ def test_an_excluded_plain_member_is_reported_as_excluded(
     assert fast == slow
     excluded = [s.path for s in fast.skipped if s.reason == "excluded by configuration"]
     assert f"{path}!readme.txt" in excluded if pattern == "*readme.txt" else len(excluded) == 40
+
+
+@pytest.mark.parametrize("in_memory", [True, False])
+def test_a_nested_jar_reads_the_same_in_memory_or_by_positioned_reads(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, in_memory: bool
+) -> None:
+    """A nested archive cannot be mapped: it is read into memory, or (larger than IN_MEMORY) read where needed."""
+    inner = mixed_jar(tmp_path / "inner.jar", zipfile.ZIP_DEFLATED)
+    outer = tmp_path / "outer.jar"
+    with zipfile.ZipFile(outer, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.write(inner, "lib/inner.jar")
+    if not in_memory:
+        monkeypatch.setattr(zip_format, "IN_MEMORY", 0)
+    read_alone: List[str] = []
+    member = zip_format._member
+
+    def spy(walker, archive, info, version, source, stream, display, *args):  # type: ignore[no-untyped-def]
+        if display == f"{outer}!lib/inner.jar":
+            read_alone.append(info.filename)
+        return member(walker, archive, info, version, source, stream, display, *args)
+
+    monkeypatch.setattr(zip_format, "_member", spy)
+    fast, slow = both_ways(monkeypatch, outer)
+    assert fast == slow
+    assert f"{outer}!lib/inner.jar!lib/native/spex" in [a.path for a in fast.artifacts]
+    # The plain members were settled from the bytes read here (the slow run read all of them alone).
+    assert sorted(read_alone[:3]) == ["lib/native/spex", "nested/release.tar", "nested/release.zip"]

@@ -43,7 +43,17 @@ from linkguard.inputs.members import (
     safe_name,
     unsafe_reason,
 )
-from linkguard.inputs.streams import RATIO_FLOOR, ArchiveError, OpenerSource, SliceSource, Source, Watched, as_io
+from linkguard.inputs.streams import (
+    IN_MEMORY,
+    RATIO_FLOOR,
+    ArchiveError,
+    OpenerSource,
+    SliceSource,
+    Source,
+    Watched,
+    as_io,
+    read_exact,
+)
 from linkguard.magic import sniff, sniff_archive
 from linkguard.model import Skipped
 from linkguard.seekable import SeekableReader
@@ -266,6 +276,11 @@ def _local_method(local: bytes) -> int:
 
 _CENTRAL = struct.Struct("<4s4B4HL2L5H2L")  # a central directory header, 46 bytes, as zipfile lays it out
 _UTF8_NAME = 0x800  # general-purpose flag bit 11: the name is UTF-8 (else code page 437)
+# Module constants for the per-member loop below (one global lookup each, no attribute lookups).
+_ENCRYPTION = ENCRYPTED | STRONG_ENCRYPTION
+_S_IFLNK = stat.S_IFLNK
+_DEFLATED = zipfile.ZIP_DEFLATED
+_STORED = zipfile.ZIP_STORED
 
 
 @dataclass
@@ -304,7 +319,14 @@ def _plain_members(
     table = stream.read(directory.size)
     stream.seek(0)
     mapped = _mapped(raw, size)
-    data: Union[mmap.mmap, _Slicer] = mapped if mapped is not None else _Slicer(stream)
+    data: Union[mmap.mmap, bytes, _Slicer]
+    if mapped is not None:
+        data = mapped
+    elif size <= IN_MEMORY:  # a nested archive (a jmod's lib/ct.sym): one read, not two per member
+        data = read_exact(stream, size)
+        stream.seek(0)
+    else:
+        data = _Slicer(stream)
     items: List[Union[Settled, int]] = []
     run: List[str] = []  # names of the settled members since the last deferred one
     deferred = 0
@@ -330,14 +352,14 @@ def _plain_members(
             count += 1
             if at > table_size or 0xFFFFFFFF in (csize, usize, offset) or b"\0" in name_raw:
                 return None
-            if flags & (ENCRYPTED | STRONG_ENCRYPTION) or version > MAX_EXTRACT_VERSION:
+            if flags & _ENCRYPTION or version > MAX_EXTRACT_VERSION:
                 return None
             # An ASCII name reads the same in UTF-8 and code page 437; the UTF-8 codec is the faster one.
             name = name_raw.decode("utf-8" if flags & _UTF8_NAME or name_raw.isascii() else "cp437")
             # unsafe_reason() only for the names it could find unsafe (empty, absolute, with "..", a drive letter).
             if (name[:1] in "/\\" or ".." in name or name[1:2] == ":") and unsafe_reason(name) is not None:
                 return None
-            if (eattr >> 16) & 0o170000 == stat.S_IFLNK:
+            if (eattr >> 16) & 0o170000 == _S_IFLNK:
                 return None
             if name.endswith("/"):
                 continue
@@ -357,7 +379,7 @@ def _plain_members(
             head: Optional[bytes] = b""
             if usize >= 4:  # else too short to hold any magic we look for
                 head = None  # a method other than stored or deflated, or a bad local header: read by zipfile
-                if method == zipfile.ZIP_DEFLATED or method == zipfile.ZIP_STORED:
+                if method in (_DEFLATED, _STORED):
                     local = data[at_local : at_local + 30]
                     if len(local) == 30:
                         local_signature, local_method, local_name, local_extra = local_header(local)
@@ -365,7 +387,7 @@ def _plain_members(
                         if local_signature == b"PK\x03\x04" and local_method == method:
                             begin = at_local + 30 + local_name + local_extra
                             raw_head = data[begin : begin + (csize if csize < 2048 else 2048)]
-                            head = head_of(raw_head, usize, method == zipfile.ZIP_DEFLATED)
+                            head = head_of(raw_head, usize, method == _DEFLATED)
             if head is None or (
                 len(head) >= (usize if usize < HEAD else HEAD)  # not peek.settled()
                 and (sniff(head) is not None or sniff_archive(head) is not None)
