@@ -123,3 +123,16 @@ def test_a_nested_jar_reads_the_same_in_memory_or_by_positioned_reads(
     assert f"{outer}!lib/inner.jar!lib/native/spex" in [a.path for a in fast.artifacts]
     # The plain members were settled from the bytes read here (the slow run read all of them alone).
     assert sorted(read_alone[:3]) == ["lib/native/spex", "nested/release.tar", "nested/release.zip"]
+
+
+def test_a_name_with_a_nul_byte_is_read_the_slow_way(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """zipfile cuts a name at its first NUL: the fast path leaves such an archive to it (here the cut name is a
+    duplicate, which only the slow path would see)."""
+    path = tmp_path / "nul.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("docs/a", b"hello " * 100)
+        archive.writestr("docs/aXb", b"hello " * 100)
+    path.write_bytes(path.read_bytes().replace(b"docs/aXb", b"docs/a\0b"))
+    fast, slow = both_ways(monkeypatch, path)
+    assert fast == slow
+    assert [a.path for a in fast.artifacts if a.format == "unreadable"] == [f"{path}!docs/a"]  # the duplicate

@@ -48,6 +48,8 @@ PREFIXES = (
     b"!<arch>\n",
 )
 _FAT = (b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf")
+# The first bytes of PREFIXES: a set lookup rules out most heads before startswith() tries all 32 prefixes.
+_PREFIX_FIRSTS = frozenset(prefix[0] for prefix in PREFIXES)
 
 
 def could_announce(first: bytes) -> bool:
@@ -64,17 +66,9 @@ def could_announce(first: bytes) -> bool:
     return not (count >= 20 and 45 <= int.from_bytes(first[6:8], "big") <= 100)
 
 
-def _v7_possible(head: bytes) -> bool:
-    """Whether a member starting with `head` (at least USTAR_END bytes, no ustar magic) may be a v7 tar header, as
-    magic.is_tar tests it before the checksum."""
-    if not head[0] or head[0] < 0x20:
-        return False
-    # As `field = head[148:156].split(b"\0", 1)[0].strip()` being non-empty octal digits, in one match (most jar
-    # members are class files that come here: a quarter-million calls on /usr).
-    return _V7_CHECKSUM.match(head, 148, 156) is not None
-
-
-# bytes.strip()'s whitespace, then octal digits, then whitespace up to a NUL or the field's end.
+# A v7 tar header's checksum field (bytes 148-155) as magic.is_tar tests it before the checksum: `field =
+# head[148:156].split(b"\0", 1)[0].strip()` being non-empty octal digits, in one match. bytes.strip()'s whitespace,
+# then octal digits, then whitespace up to a NUL or the field's end.
 _V7_CHECKSUM = re.compile(rb"[ \t\n\r\x0b\x0c]*[0-7]+[ \t\n\r\x0b\x0c]*(?:\0|\Z)")
 
 
@@ -103,12 +97,16 @@ def head(data: bytes, size: int, deflated: bool) -> Optional[bytes]:
     # not could_announce(out[:FIRST]), inline: a jar's class files come here, and start with a fat header's magic.
     # Their count (bytes 4-7) is at least their version (bytes 6-7), so a version of 45 or more is a count of 20 or
     # more: the version alone says a class file.
-    if not out.startswith(PREFIXES) and (
+    if (out[0] not in _PREFIX_FIRSTS or not out.startswith(PREFIXES)) and (
         out[:4] not in _FAT or (len(out) >= FIRST and 45 <= (out[6] << 8 | out[7]) <= 100)
     ):
         if want < USTAR_END:
             return out
-        if out[257:262] != b"ustar" and (size < TAR_BLOCK or not _v7_possible(out)):
+        # No ustar magic, and no v7 header possible: too short for one, a first byte no name starts with, or a
+        # checksum field that is not octal (most jar members are class files that come here: inline, no call).
+        if out[257:262] != b"ustar" and (
+            size < TAR_BLOCK or out[0] < 0x20 or _V7_CHECKSUM.match(out, 148, 156) is None
+        ):
             return out
     full = min(HEAD, size)
     if full <= want:

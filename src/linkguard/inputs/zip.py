@@ -274,7 +274,10 @@ def _local_method(local: bytes) -> int:
     return int(struct.unpack_from("<H", local, 8)[0])
 
 
-_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")  # a central directory header, 46 bytes, as zipfile lays it out
+# A central directory header (46 bytes, zipfile's "<4s4B4HL2L5H2L") as the loop below reads it: signature, version
+# needed (its low byte), flags, method, compressed and uncompressed sizes, name, extra and comment lengths, external
+# attributes and the local header's offset; the fields nothing here reads are skipped as padding.
+_CENTRAL = struct.Struct("<4s2xBxHH8xLLHHH4xLL")
 _UTF8_NAME = 0x800  # general-purpose flag bit 11: the name is UTF-8 (else code page 437)
 # Module constants for the per-member loop below (one global lookup each, no attribute lookups).
 _ENCRYPTION = ENCRYPTED | STRONG_ENCRYPTION
@@ -342,15 +345,15 @@ def _plain_members(
     head_of = peek.head
     try:
         while at + 46 <= table_size:
-            signature, _, _, version, _, flags, method, _, _, _, csize, usize, nlen, elen, clen, _, _, eattr, offset = (
-                central(table, at)
-            )
+            signature, version, flags, method, csize, usize, nlen, elen, clen, eattr, offset = central(table, at)
             if signature != b"PK\x01\x02":
                 return None
             name_raw = table[at + 46 : at + 46 + nlen]
             at += 46 + nlen + elen + clen
             count += 1
-            if at > table_size or 0xFFFFFFFF in (csize, usize, offset) or b"\0" in name_raw:
+            # `0 in`, not `b"\0" in`: bytes' `in` tries its operand as an int first, and a TypeError raised and
+            # cleared costs more than the rest of these checks together.
+            if at > table_size or 0xFFFFFFFF in (csize, usize, offset) or 0 in name_raw:
                 return None
             if flags & _ENCRYPTION or version > MAX_EXTRACT_VERSION:
                 return None
