@@ -2,12 +2,12 @@
 
 A jar or wheel holds thousands of members that are neither; each must still be recognised from its own bytes (never
 its name). magic.py decides from the first HEAD (512) bytes, but almost every member is settled sooner: its first
-FIRST (8) bytes start no magic but tar's (`could_announce`), and tar's two forms need more only in two cases: the
-ustar magic sits at bytes 257-261 (so a member of 262 bytes or more is inflated that far), and a pre-POSIX (v7)
-header, without magic, is only possible when its first byte is a printable name byte and its checksum field (bytes
-148-155) is octal digits (only then are all 512 bytes inflated, for magic.is_tar's checksum). A member that could
-be something is inflated to HEAD and magic.py decides, as it always did. tests/unit/test_peek.py checks that this
-never settles as "nothing" a head that magic.py recognises.
+FIRST (8) bytes start no magic but tar's (none of PREFIXES, no fat Mach-O header), and tar's two forms need more only
+in two cases: the ustar magic sits at bytes 257-261 (so a member of 262 bytes or more is inflated that far), and a
+pre-POSIX (v7) header, without magic, is only possible when its first byte is a printable name byte and its checksum
+field (bytes 148-155) is octal digits (only then are all 512 bytes inflated, for magic.is_tar's checksum). A member
+that could be something is inflated to HEAD and magic.py decides, as it always did. tests/unit/test_peek.py checks
+that this never settles as "nothing" a head that magic.py recognises.
 
 Only the bytes read are checked: damage to a member's deflate data past what is inflated here goes unnoticed for a
 member that is recognised as nothing, as it would for one that is read no further than its head by the walker.
@@ -52,20 +52,6 @@ _FAT = (b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf")
 _PREFIX_FIRSTS = frozenset(prefix[0] for prefix in PREFIXES)
 
 
-def could_announce(first: bytes) -> bool:
-    """Whether a member whose first bytes are `first` (FIRST of them, or all of a shorter member) may be an
-    executable or a non-tar archive to magic.py: then its whole HEAD is needed to tell."""
-    if first.startswith(PREFIXES):
-        return True
-    if first[:4] not in _FAT:
-        return False
-    # magic._sniff_native: a fat header whose count and version read as a Java class file's is one (`file` agrees).
-    if len(first) < 8:
-        return True
-    count = int.from_bytes(first[4:8], "big")
-    return not (count >= 20 and 45 <= int.from_bytes(first[6:8], "big") <= 100)
-
-
 # A v7 tar header's checksum field (bytes 148-155) as magic.is_tar tests it before the checksum: `field =
 # head[148:156].split(b"\0", 1)[0].strip()` being non-empty octal digits, in one match. bytes.strip()'s whitespace,
 # then octal digits, then whitespace up to a NUL or the field's end.
@@ -94,9 +80,11 @@ def head(data: bytes, size: int, deflated: bool) -> Optional[bytes]:
         out = data[:want]
     if len(out) < want:
         return None
-    # not could_announce(out[:FIRST]), inline: a jar's class files come here, and start with a fat header's magic.
-    # Their count (bytes 4-7) is at least their version (bytes 6-7), so a version of 45 or more is a count of 20 or
-    # more: the version alone says a class file.
+    # Whether the first FIRST bytes (or all of a shorter member) may announce an executable or a non-tar archive to
+    # magic.py, which needs the whole HEAD to tell: a start in PREFIXES, or a fat Mach-O header. magic._sniff_native
+    # takes a fat header whose count (bytes 4-7) is 20 or more and version (bytes 6-7) 45 to 100 for a Java class
+    # file's (`file` agrees); the count is at least the version, so the version alone says it. Inline: every class
+    # file of a jar comes here.
     if (out[0] not in _PREFIX_FIRSTS or not out.startswith(PREFIXES)) and (
         out[:4] not in _FAT or (len(out) >= FIRST and 45 <= (out[6] << 8 | out[7]) <= 100)
     ):

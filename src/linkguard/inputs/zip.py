@@ -392,8 +392,7 @@ def _plain_members(
                             raw_head = data[begin : begin + (csize if csize < 2048 else 2048)]
                             head = head_of(raw_head, usize, method == _DEFLATED)
             if head is None or (
-                len(head) >= (usize if usize < HEAD else HEAD)  # not peek.settled()
-                and (sniff(head) is not None or sniff_archive(head) is not None)
+                not peek.settled(head, usize) and (sniff(head) is not None or sniff_archive(head) is not None)
             ):
                 if run:
                     items.append(Settled(display, tuple(run)))
