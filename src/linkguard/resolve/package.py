@@ -437,6 +437,7 @@ class ArchiveMembers:
 
     def __init__(self, display: str, texts: Optional[Callable[[Set[str], int], Dict[str, bytes]]]) -> None:
         self.display = display
+        self._prefix = display + "!"  # of the paths of the archive's own members
         self._texts = texts  # small members of the outer archive, read on demand (the nested ones have none)
         # Member paths, and batches of them (their paths made on demand), not yet sorted into containers.
         self._pending: List[Union[str, Callable[[], List[str]]]] = []
@@ -445,8 +446,9 @@ class ArchiveMembers:
         self._views: Dict[str, ArchiveView] = {}
 
     def _split(self, path: str) -> Tuple[str, str]:
-        if path.startswith(self.display + "!") and "!" not in path[len(self.display) + 1 :]:
-            return self.display, member_name(path[len(self.display) + 1 :])
+        prefix = self._prefix
+        if path.startswith(prefix) and path.find("!", len(prefix)) < 0:
+            return self.display, member_name(path[len(prefix) :])
         container, _, member = path.rpartition("!")
         return container or self.display, member_name(member)
 
