@@ -33,13 +33,14 @@ def main() -> int:
     parser.add_argument("--profile", type=int, metavar="N", help="print the top N functions by cumulative CPU")
     parser.add_argument("--sort", default="tottime", help="pstats sort key for --profile")
     parser.add_argument("--check", action="store_true", help="compare every outcome with the report's entry")
+    parser.add_argument("--repeat", type=int, default=1, help="passes over the files; each phase's least is shown")
     args = parser.parse_args()
 
+    from linkguard import scan
     from linkguard.config import Policy
     from linkguard.inputs.files import FileArtifact
-    from linkguard.readers import read_artifact
+    from linkguard.readers import deadline, read_artifact
     from linkguard.report.json import artifact_dict
-    from linkguard import scan
 
     with open(args.report, encoding="utf-8") as handle:
         entries: List[Dict[str, Any]] = json.load(handle)["artifacts"]
@@ -50,39 +51,51 @@ def main() -> int:
         return next((r for r in TREE if path.startswith(r + "/")), "")
 
     clock = time.process_time
-    spent = {"read": 0.0, "place": 0.0, "judge": 0.0}
-    facts: Dict[str, Any] = {}
+    # One artifact first, untimed: the lazy imports of the readers, rules and remedies are paid once per worker.
+    warm = entries[0]
+    with open(warm["location"], "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        warm_artifact = FileArtifact(warm["path"], warm["location"], size, root=root_of(warm["path"]))
+        inspection = read_artifact(scan._Opened(warm_artifact, handle), policy.limits)
+    scan.judge(warm["path"], warm["location"], inspection, policy, scan._placement(warm_artifact, inspection, policy))
+    best = {"read": float("inf"), "place": float("inf"), "judge": float("inf")}
     mismatched = 0
     profiler = cProfile.Profile(clock) if args.profile else None
-    if profiler is not None:
-        profiler.enable()
-    for entry in entries:
-        path, location = entry["path"], entry["location"]
-        artifact = FileArtifact(path, location, os.stat(location).st_size, root=root_of(path))
-        primary = entry["alias_of"]
-        t0 = clock()
-        if primary is None:
-            with open(location, "rb") as handle:
-                inspection = read_artifact(scan._Opened(artifact, handle), policy.limits)
-            facts[path] = inspection
-        else:
-            inspection = facts[primary]
-        t1 = clock()
-        placement = scan._placement(artifact, inspection, policy)
-        t2 = clock()
-        report = scan.judge(path, location, inspection, policy, placement)
-        if primary is not None:
-            report = replace(report, alias_of=primary)
-        t3 = clock()
-        spent["read"] += t1 - t0
-        spent["place"] += t2 - t1
-        spent["judge"] += t3 - t2
-        if args.check and json.loads(json.dumps(artifact_dict(report))) != entry:
-            mismatched += 1
-            if mismatched <= 3:
-                print(f"differs: {path}", file=sys.stderr)
-    if profiler is not None:
-        profiler.disable()
+    for _ in range(args.repeat):
+        spent = {"read": 0.0, "place": 0.0, "judge": 0.0}
+        facts: Dict[str, Any] = {}
+        if profiler is not None:
+            profiler.enable()
+        for entry in entries:
+            path, location = entry["path"], entry["location"]
+            artifact = FileArtifact(path, location, os.stat(location).st_size, root=root_of(path))
+            primary = entry["alias_of"]
+            t0 = clock()
+            with deadline(policy.limits.seconds):  # as _check_file arms it: the readers' own then costs nothing
+                if primary is None:
+                    with open(location, "rb") as handle:
+                        inspection = read_artifact(scan._Opened(artifact, handle), policy.limits)
+                    facts[path] = inspection
+                else:
+                    inspection = facts[primary]
+                t1 = clock()
+                placement = scan._placement(artifact, inspection, policy)
+                t2 = clock()
+                report = scan.judge(path, location, inspection, policy, placement)
+            if primary is not None:
+                report = replace(report, alias_of=primary)
+            t3 = clock()
+            spent["read"] += t1 - t0
+            spent["place"] += t2 - t1
+            spent["judge"] += t3 - t2
+            if args.check and json.loads(json.dumps(artifact_dict(report))) != entry:
+                mismatched += 1
+                if mismatched <= 3:
+                    print(f"differs: {path}", file=sys.stderr)
+        if profiler is not None:
+            profiler.disable()
+        best = {phase: min(best[phase], spent[phase]) for phase in best}
+    spent = best
     total = sum(spent.values())
     count = len(entries)
     print(f"{count} executables ({sum(1 for e in entries if e['alias_of'] is None)} read)")
