@@ -17,7 +17,7 @@ from __future__ import annotations
 import struct
 import sys
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from itertools import accumulate, compress
 from operator import add, itemgetter
 from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union, overload
@@ -144,7 +144,7 @@ _SHDR = {64: "IIQQQQIIQQ", 32: "IIIIIIIIII"}
 PHENTSIZE = {64: 56, 32: 32}
 
 
-@lru_cache(maxsize=None)  # a handful of layouts in both byte orders
+@cache  # a handful of layouts in both byte orders
 def _record(layout: str) -> struct.Struct:
     """The compiled `struct` for a layout such as "<HHIII": compiled once per process, not once per file."""
     return struct.Struct(layout)
