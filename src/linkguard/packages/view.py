@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import os
 import posixpath
+import struct
 import tarfile
 import zipfile
-from typing import Any, Callable, Dict, FrozenSet, Iterable, Mapping, Optional, Set, Tuple, Union
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple, Union
 
-from linkguard.limits import VIEW_CACHE_ENTRIES
+from linkguard.limits import VIEW_CACHE_ENTRIES, Limits
 from linkguard.model import ElfFacts, LibraryFacts, MachoFacts, PackageInfo, PeFacts
 from linkguard.packages.detect import Found, describe, find
+from linkguard.readers import read_library
+from linkguard.readers.corrupt import Corrupt
+from linkguard.readers.elf import DT_NULL, DT_RPATH, DT_RUNPATH, ELF_MAGIC, parse_header, parse_segments
+from linkguard.readers.image import PT_DYNAMIC
 
 Facts = Union[ElfFacts, PeFacts, MachoFacts]
 MAX_DIRECTORY_VIEWS = 64  # directory roots whose listings and facts one process keeps
@@ -99,6 +104,21 @@ class PackageView:
         """The display path of a file of the tree, as the walk shows it."""
         return posixpath.join(self.display_root, relative) if relative else self.display_root
 
+    def searching_objects(self, root: str, cap: int) -> Optional[Tuple[str, ...]]:
+        """The ELF objects under `root` that carry a DT_RPATH or DT_RUNPATH (only they can make a loader look
+        inside the package), sorted; None when the package holds more than `cap` files."""
+        raise NotImplementedError
+
+    def loaded(self, relative: str) -> Optional[LibraryFacts]:
+        """What glibc's loader reads of the ELF object at `relative` when it maps it (readers.read_library: its
+        names, needs, search paths and versions, without the rest library() reads)."""
+        return self.library(relative)
+
+    def real(self, relative: str) -> str:
+        """The file a path of the tree names, through symbolic links (a loader opens `libfoo.so.1`, the walk
+        checks the file it links to)."""
+        return relative
+
 
 class DirectoryView(PackageView):
     """A directory on disk: listings, facts and libraries read once each."""
@@ -110,6 +130,7 @@ class DirectoryView(PackageView):
         self._listings: Dict[str, Optional[FrozenSet[str]]] = {}
         self._facts: Dict[str, Optional[Facts]] = {}
         self._libraries: Dict[str, Optional[LibraryFacts]] = {}
+        self._loaded: Dict[str, Optional[LibraryFacts]] = {}
 
     def _location(self, relative: str) -> str:
         return os.path.join(self.root, *relative.split("/")) if relative else self.root
@@ -151,6 +172,84 @@ class DirectoryView(PackageView):
         except OSError:
             return None
         return data if len(data) <= cap else None
+
+    def loaded(self, relative: str) -> Optional[LibraryFacts]:
+        if relative not in self._loaded:
+            _make_room(self._loaded)
+            found = read_library(self._location(relative), Limits())
+            self._loaded[relative] = found if isinstance(found, LibraryFacts) else None
+        return self._loaded[relative]
+
+    def searching_objects(self, root: str, cap: int) -> Optional[Tuple[str, ...]]:
+        # The whole package is listed first (a package over the cap costs its listing only), then every regular
+        # file is opened, and of an ELF object only the ELF header, program headers and dynamic array are read:
+        # a directory of a thousand libraries costs milliseconds, not a second parse of each.
+        files: List[Tuple[str, str]] = []
+        pending = [root]
+        seen = 0
+        while pending:
+            directory = pending.pop()
+            try:
+                with os.scandir(self._location(directory)) as entries:
+                    for entry in entries:
+                        seen += 1
+                        if seen > cap:
+                            return None
+                        relative = posixpath.join(directory, entry.name) if directory else entry.name
+                        if entry.is_dir(follow_symlinks=False):
+                            pending.append(relative)
+                        elif entry.is_file(follow_symlinks=False):
+                            files.append((relative, entry.path))
+            except OSError:
+                continue
+        return tuple(sorted(relative for relative, location in files if _has_search_path(location)))
+
+    def real(self, relative: str) -> str:
+        location = self._location(relative)
+        if not os.path.islink(location):
+            return relative
+        target = os.path.relpath(os.path.realpath(location), os.path.realpath(self.root))
+        return relative if target.startswith("..") else target.replace(os.sep, "/")
+
+
+DYNAMIC_CAP = 64 * 1024  # bytes of a dynamic array read at most by _has_search_path (a real one is < 1 KiB)
+HEAD_BYTES = 4096  # read first: the ELF header and, as linkers lay them out, the program headers
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _has_search_path(location: str) -> bool:
+    """Whether the file at `location` is an ELF object whose dynamic array has a DT_RPATH or DT_RUNPATH entry."""
+    try:
+        fd = os.open(location, _OPEN_FLAGS)
+    except OSError:
+        return False
+    try:
+        head = os.pread(fd, HEAD_BYTES, 0)
+        if head[:4] != ELF_MAGIC:
+            return False
+        header = parse_header(head)
+        size = min(header.phentsize * header.phnum, DYNAMIC_CAP)
+        if header.phoff + size <= len(head):  # linkers put the program headers right after the ELF header
+            table = head[header.phoff : header.phoff + size]
+        else:
+            table = os.pread(fd, size, header.phoff)
+        dynamic = next((s for s in parse_segments(header, table) if s.type == PT_DYNAMIC), None)
+        if dynamic is None:
+            return False
+        raw = os.pread(fd, min(dynamic.filesz, DYNAMIC_CAP), dynamic.offset)
+    except (OSError, Corrupt, struct.error):
+        return False
+    finally:
+        os.close(fd)
+    width = 8 if header.bits == 64 else 4
+    count = len(raw) // width
+    tags = struct.unpack(f"{header.order}{count}{'q' if width == 8 else 'i'}", raw[: count * width])
+    for tag in tags[::2]:
+        if tag == DT_NULL:
+            return False
+        if tag in (DT_RPATH, DT_RUNPATH):
+            return True
+    return False
 
 
 def member_name(name: str) -> str:
@@ -199,6 +298,18 @@ class ArchiveView(PackageView):
     def library(self, relative: str) -> Optional[LibraryFacts]:
         facts = self._facts.get(relative)
         return library_of(facts) if isinstance(facts, ElfFacts) else None
+
+    def searching_objects(self, root: str, cap: int) -> Optional[Tuple[str, ...]]:
+        prefix = root + "/" if root else ""
+        return tuple(
+            sorted(
+                name
+                for name, facts in self._facts.items()
+                if name.startswith(prefix)
+                and isinstance(facts, ElfFacts)
+                and (facts.effective.rpath or facts.effective.runpath)
+            )
+        )
 
     def text(self, relative: str, cap: int) -> Optional[bytes]:
         if relative not in self._read_texts:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import weakref
 from dataclasses import replace
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -47,6 +48,10 @@ WINDOWS_SYSTEM = "the system directories (System32, the Windows directory) and P
 DELVEWHEEL_PATCH = re.compile(r"def _delvewheel_(?:init_)?patch_[0-9_]+\(\):")
 DELVEWHEEL_DIR = re.compile(r"os\.path\.join\(\s*os\.path\.dirname\(__file__\)\s*,([^()]*)\)")
 INIT_CAP = 1 << 20  # bytes of an __init__.py read at most
+# Files of one package read for the objects that carry a search path (where its loading chains start): a larger
+# package is not searched for the loaders of its objects, each of which is then judged alone.
+MAX_CHAIN_PACKAGE_FILES = 5_000
+MAX_CHAIN_LOADS = 100_000  # loads (an object, through one chain) kept per package
 
 
 def place(facts: Facts, relative: str, view: PackageView) -> Placement:
@@ -122,6 +127,16 @@ class _ElfFiles:
         return self.scope.view.library(self.scope.tree(path[len(PKG) + 1 :]))
 
 
+class _LoadedFiles(_ElfFiles):
+    """The package as glibc maps its objects when one loads another (PackageView.loaded)."""
+
+    def object(self, path: str) -> Optional[LibraryFacts]:
+        path = posixpath.normpath(path)
+        if not path.startswith(PKG + "/"):
+            return None
+        return self.scope.view.loaded(self.scope.tree(path[len(PKG) + 1 :]))
+
+
 class _Nowhere:
     """What lies outside the package: nothing (the system's files are not the package's)."""
 
@@ -146,31 +161,190 @@ def elf_provisions(
             _ElfFiles(scope),
             None,
         )
-        lib = "lib64" if facts.bits == 64 else "lib"
-        search = glibc.Search(target=_Nowhere(), cache=None, default_dirs=(), lib=lib)
+        search = glibc.Search(target=_Nowhere(), cache=None, default_dirs=(), lib=_lib(facts.bits))
         glibc.resolve(program.path, program.facts, program.files, facts.interpreter or "", search)
         for hit in search.resolved:
             if hit.required_by == program.path and hit.provided_by == "bundled":
                 found.setdefault(hit.needed, hit.path)
     out: List[Provision] = []
     looked: Optional[Tuple[str, ...]] = None  # the same for every need of this object: computed once
+    loads: Optional[List[_Load]] = None  # how the package's own objects load this one: looked up once, if needed
     for need in facts.needed:
         path = found.get(need)
         if path is not None:
             where = posixpath.normpath(path)[len(PKG) + 1 :]
             how = _elf_how(facts, inside, posixpath.dirname(where))
             out.append(Provision(need, f"bundled:{where}", scope.display(where), how))
-        elif need in provided:
+            continue
+        if need in provided:
             out.append(Provision(need, "os", how=f"the platform {_declared(scope.package)} provides it"))
-        elif host is not None and host.provides(need):
+            continue
+        if host is not None and host.provides(need):
             out.append(Provision(need, f"host:{host.name}", how=f"{host.name} provides it"))
-        elif not facts.rpath and not facts.runpath:
+            continue
+        if _loadable(facts):
+            if loads is None:
+                loads = _loads_of(inside, scope)
+            if loads:
+                out.append(_through_loaders(need, loads, scope))
+                continue
+        if not facts.rpath and not facts.runpath:
             out.append(_system_only(need))
         else:
             if looked is None:
                 looked = tuple(_elf_looked(facts, inside, scope))
             out.append(Provision(need, None, looked=looked))
     return out
+
+
+def _loadable(facts: ElfFacts) -> bool:
+    """Whether another object's need or dlopen() can load this one with a search path inherited: a shared object
+    (glibc refuses an executable, and a PIE: "cannot dynamically load position-independent executable") with no
+    DT_RUNPATH (which makes glibc skip the loaders' DT_RPATH)."""
+    return facts.type == "DYN" and not facts.pie and not facts.runpath
+
+
+def _lib(bits: int) -> str:
+    return "lib64" if bits == 64 else "lib"
+
+
+# ELF: the loading chain. glibc searches a need of object B (when B has no DT_RUNPATH) in the DT_RPATH of B, of the
+# object that loaded B, of that one's loader and on up, then the program's (elf/dl-load.c, _dl_map_object; an
+# object with a DT_RUNPATH has its DT_RPATH ignored, and its DT_RUNPATH serves its own needs only). So a bundled
+# library with no search path of its own finds its needs through the module that loaded it. Every object of the
+# package that carries a search path is taken as the start of a load (as a host dlopen()s a module, or as a
+# program starts) and its closure is mapped as glibc maps it: each object reached gets one _Load per start.
+
+
+class _Load:
+    """One way the package loads an object: from `start` (inside the package), through `loaded.loader` and up."""
+
+    __slots__ = ("found", "loaded", "start")
+
+    def __init__(self, start: str, loaded: glibc.Loaded, found: Dict[str, Tuple[str, str]]) -> None:
+        self.start = start
+        self.loaded = loaded
+        self.found = found  # need -> (path inside the package, how it was found), for the needs this load satisfied
+
+
+_LOADS: weakref.WeakKeyDictionary[PackageView, Dict[str, Optional[Dict[str, List[_Load]]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _loads_of(inside: str, scope: _Scope) -> List[_Load]:
+    """The loads of the object at `inside` by the package's own objects (none for an object nothing loads)."""
+    per_view = _LOADS.setdefault(scope.view, {})
+    root = scope.found.root
+    if root not in per_view:
+        per_view[root] = _package_loads(scope)
+    loads = per_view[root]
+    if not loads:
+        return []
+    return loads.get(_inside(root, scope.view.real(scope.tree(inside))), [])
+
+
+def _package_loads(scope: _Scope) -> Optional[Dict[str, List[_Load]]]:
+    """Every load of the package's objects by its own objects, from each object that carries a search path; None
+    when the package is too large to search (its objects are then judged alone)."""
+    starts = scope.view.searching_objects(scope.found.root, MAX_CHAIN_PACKAGE_FILES)
+    if starts is None:
+        return None
+    files = _LoadedFiles(scope)
+    out: Dict[str, List[_Load]] = {}
+    kept = 0
+    for tree_path in starts:
+        library = scope.view.loaded(tree_path)
+        if library is None or not (library.rpath or library.runpath):
+            continue
+        start = _inside(scope.found.root, tree_path)
+        search = glibc.Search(target=_Nowhere(), cache=None, default_dirs=(), lib=_lib(library.bits))
+        _, loaded = glibc.resolve(posixpath.join(PKG, start), library, files, "", search)
+        satisfied: Dict[str, Dict[str, Tuple[str, str]]] = {}
+        for hit in search.resolved:
+            if not hit.path.startswith(PKG + "/"):
+                continue
+            where = posixpath.normpath(hit.path)[len(PKG) + 1 :]
+            if hit.by == "loaded":
+                how = f"already loaded when {scope.display(start)} is loaded"
+            else:
+                owner, tag, entry = search.found_by[(hit.required_by, hit.needed)]
+                how = f"{tag} {entry}" + ("" if owner == hit.required_by else f" of {scope.display(_of(owner))}")
+            satisfied.setdefault(hit.required_by, {}).setdefault(hit.needed, (where, how))
+        for obj in loaded[1:]:
+            if not obj.path.startswith(PKG + "/") or kept >= MAX_CHAIN_LOADS:
+                continue
+            real = _inside(scope.found.root, scope.view.real(scope.tree(_of(obj.path))))
+            out.setdefault(real, []).append(_Load(start, obj, satisfied.get(obj.path, {})))
+            kept += 1
+    return out
+
+
+def _of(path: str) -> str:
+    """The path inside the package of a `/@package/...` path glibc formed."""
+    return posixpath.normpath(path)[len(PKG) + 1 :]
+
+
+def _through_loaders(need: str, loads: List[_Load], scope: _Scope) -> Provision:
+    """A need the object alone does not find, as each load of it by the package's objects finds it: provided only
+    when every load finds it (the loader that fails is named: loading through it fails)."""
+    hits = [(load, load.found[need]) for load in loads if need in load.found]
+    misses = [load for load in loads if need not in load.found]
+    if not misses:
+        _, (where, how) = hits[0]
+        return Provision(need, f"bundled:{where}", scope.display(where), how)
+    looked = _chain_looked(need, misses[0], scope)
+    if hits or len(looked) > 1:
+        looked.insert(0, f"as {_chain(misses[0], scope)} loads it")
+    for load, (where, how) in hits[:1]:
+        looked.append(f"found as {_chain(load, scope)} loads it: {scope.display(where)} ({how})")
+    return Provision(need, None, looked=tuple(looked))
+
+
+def _chain(load: _Load, scope: _Scope) -> str:
+    """`pkg/_mod.so`, or `pkg/_mod.so -> pkg.libs/liba.so` when it is loaded through another object."""
+    members: List[str] = []
+    obj = load.loaded.loader
+    while obj is not None:
+        members.append(scope.display(_of(obj.path)))
+        obj = obj.loader
+    return " -> ".join(reversed(members))
+
+
+def _chain_looked(need: str, load: _Load, scope: _Scope) -> List[str]:
+    """Where glibc looks for a need of a loaded object with no DT_RUNPATH: the DT_RPATH of the object and of each
+    loader up the chain; a DT_RUNPATH up the chain whose directory holds the need is named too, as not passed
+    down (the usual reason a bundled library's need is not found)."""
+    looked: List[str] = []
+    obj: Optional[glibc.Loaded] = load.loaded
+    while obj is not None:
+        owner = _of(obj.path)
+        of = "" if obj is load.loaded else f" of {scope.display(owner)}"
+        if obj.facts.rpath and not obj.facts.runpath:
+            for entry in obj.facts.rpath:
+                for part in entry.split(":"):
+                    looked.append(_entry_looked("DT_RPATH", part, owner, of, obj.facts.machine, scope))
+        elif obj.facts.runpath and obj is not load.loaded:
+            for entry in obj.facts.runpath:
+                for part in entry.split(":"):
+                    directory = _origin_dir(part, owner, obj.facts.machine)
+                    if directory is not None and scope.find(directory, need) is not None:
+                        looked.append(
+                            f"{scope.display(directory)}/ (DT_RUNPATH {part}{of}: it serves that object's own needs,"
+                            " it is not passed down)"
+                        )
+        obj = obj.loader
+    looked.append(LD_DEFAULTS)
+    return looked
+
+
+def _entry_looked(tag: str, part: str, owner: str, of: str, machine: str, scope: _Scope) -> str:
+    directory = _origin_dir(part, owner, machine)
+    if directory is not None:
+        return f"{scope.display(directory)}/ ({tag} {part}{of})"
+    if "$ORIGIN" in part or "${ORIGIN}" in part:
+        return f"{part} ({tag}{of}): leaves the package"
+    return f"{part} ({tag}{of}): outside the package"
 
 
 _SYSTEM_ONLY: Dict[str, Provision] = {}  # frozen, so shared: most objects of a tree name the same few libraries
@@ -225,15 +399,8 @@ def _elf_how(facts: ElfFacts, inside: str, directory: str) -> str:
 def _elf_looked(facts: ElfFacts, inside: str, scope: _Scope) -> List[str]:
     if not facts.rpath and not facts.runpath:
         return [LD_DEFAULTS]
-    looked: List[str] = []
-    for tag, entry in _elf_entries(facts):
-        directory = _origin_dir(entry, inside, facts.machine)
-        if directory is not None:
-            looked.append(f"{scope.display(directory)}/ ({tag} {entry})")
-        elif "$ORIGIN" in entry or "${ORIGIN}" in entry:
-            looked.append(f"{entry} ({tag}): leaves the package")
-        elif entry:
-            looked.append(f"{entry} ({tag}): outside the package")
+    entries = _elf_entries(facts)
+    looked = [_entry_looked(tag, entry, inside, "", facts.machine, scope) for tag, entry in entries if entry]
     looked.append(LD_DEFAULTS)
     return looked
 

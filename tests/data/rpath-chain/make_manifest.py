@@ -2,9 +2,10 @@
 
 For every ELF file under tree/: its sha256 and `readelf -d`'s NEEDED/RPATH/RUNPATH lines. For every module
 (pkg/*.so): a host built from src/loadmod.c dlopen()s it under `LD_DEBUG=libs`; recorded are the host's line for it
-(`loaded`, or the loader's dlerror()) and, per bundled library (libchain*) the loader searched for, the search lists it named (its own
-text after each `search path=...`: `RPATH from file ./tree/rpath/pkg/_mod.so`, `system search path`) and the file it
-found, relative to this directory (None when none was found). Never imports linkguard; tests re-run the same run.
+(`loaded`, or the loader's dlerror()) and, per bundled library (libchain*) the loader searched for, the search
+lists it named (its own text after each `search path=...`: `RPATH from file ./tree/rpath/pkg/_mod.so`, `system
+search path`) and the file it found, relative to this directory (None when none was found). Never imports
+linkguard; the tests re-run the same run.
 """
 
 from __future__ import annotations

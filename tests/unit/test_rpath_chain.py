@@ -1,0 +1,186 @@
+"""Search paths inherited along glibc's loading chain, on the rpath-chain fixtures (tests/data/rpath-chain).
+
+build.sh builds three packages with gcc in which pkg.libs/libchainb.so, with no search path of its own, needs
+pkg.libs/libchainc.so, loaded by a module with DT_RPATH (rpath/), with DT_RUNPATH (runpath/), or by one of each
+(mixed/). make_manifest.py recorded what readelf says and what glibc's loader did when a host dlopen()ed each module
+under LD_DEBUG=libs: whether it loaded, and which search list found each library. The expectations below are read
+from that record, never from linkguard: libchainc.so is bundled for libchainb.so exactly when every module that
+loads libchainb.so loaded, and the search list the loader named is the one linkguard names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import tarfile
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from tests.conftest import run_json
+from tests.truth import load_module, missing, require_tool
+
+HERE = Path(__file__).resolve().parents[1] / "data" / "rpath-chain"
+MANIFEST: Dict[str, Any] = json.loads((HERE / "manifest.json").read_text())
+FILES: Dict[str, Dict[str, Any]] = {entry["file"]: entry for entry in MANIFEST["files"]}
+MODULES = {path: entry["dlopen"] for path, entry in FILES.items() if "dlopen" in entry}
+PACKAGES = ("rpath", "runpath", "mixed")
+LOADER = "/lib64/ld-linux-x86-64.so.2"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_views(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Directory views live per process, by the argument's path: each test sees the package as it is now."""
+    import linkguard.resolve.package as placing
+
+    monkeypatch.setattr(placing, "_DIRECTORY_VIEWS", {})
+
+
+def _report(*arguments: str) -> Dict[str, Dict[str, Any]]:
+    cwd = os.getcwd()
+    os.chdir(HERE)
+    try:
+        _, report = run_json(["--jobs", "1", *arguments])
+    finally:
+        os.chdir(cwd)
+    return {artifact["path"]: artifact for artifact in report["artifacts"]}
+
+
+def _provision(artifact: Dict[str, Any], need: str) -> Dict[str, Any]:
+    (provision,) = [p for p in artifact["provisions"] if p["need"] == need]
+    return provision
+
+
+def _modules_of(package: str) -> List[str]:
+    return sorted(path for path in MODULES if path.startswith(f"tree/{package}/"))
+
+
+# ------------------------------------------------------------------------------------------ the recorded truth
+
+
+def test_fixture_bytes_are_the_manifests() -> None:
+    on_disk = sorted(str(p.relative_to(HERE)) for p in (HERE / "tree").rglob("*") if p.is_file())
+    assert on_disk == sorted(FILES)
+    for relative, entry in FILES.items():
+        assert hashlib.sha256((HERE / relative).read_bytes()).hexdigest() == entry["sha256"], relative
+
+
+def test_readelf_still_says_what_the_manifest_recorded() -> None:
+    require_tool("readelf", "re-check the rpath-chain fixtures' NEEDED, RPATH and RUNPATH")
+    maker = load_module("lg_rpath_chain_manifest", HERE / "make_manifest.py")
+    for relative, entry in FILES.items():
+        assert maker.readelf(relative) == entry["readelf -d"], relative
+
+
+def test_the_loader_still_does_what_the_manifest_recorded(tmp_path: Path) -> None:
+    """glibc's own loader, re-run: a host dlopen()s each module under LD_DEBUG=libs."""
+    if platform.system() != "Linux" or platform.machine() != "x86_64":
+        pytest.skip(f"the fixtures are x86-64 Linux objects; this host is {platform.system()}/{platform.machine()}")
+    if not os.path.exists(LOADER):
+        missing(f"glibc's loader {LOADER} is not installed: cannot re-run the loader truth")
+    require_tool("gcc", "build the dlopen() host that re-runs the loader truth")
+    maker = load_module("lg_rpath_chain_manifest", HERE / "make_manifest.py")
+    host = maker.build_host(str(tmp_path))
+    for module, recorded in MODULES.items():
+        assert maker.loader_run(host, module) == recorded, module
+
+
+def test_the_record_is_what_the_brief_says_of_glibc() -> None:
+    """DT_RPATH is passed down to what the module loads; DT_RUNPATH is not (the record says so in the loader's
+    words: libchainc.so is searched in `RPATH from file <module>`, or only in the system's search path)."""
+    rpath = MODULES["tree/rpath/pkg/_mod.so"]
+    assert rpath["host says"].endswith(": loaded")
+    assert rpath["searches"]["libchainc.so"]["search paths"] == ["RPATH from file ./tree/rpath/pkg/_mod.so"]
+    runpath = MODULES["tree/runpath/pkg/_mod.so"]
+    assert "libchainc.so: cannot open shared object file" in runpath["host says"]
+    assert runpath["searches"]["libchainc.so"]["search paths"] == ["system search path"]
+
+
+# ------------------------------------------------------------------------------------------ linkguard against it
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_an_inherited_search_path_is_judged_as_the_loader_found_it(package: str) -> None:
+    artifacts = _report(f"tree/{package}")
+    provision = _provision(artifacts[f"tree/{package}/pkg.libs/libchainb.so"], "libchainc.so")
+    modules = _modules_of(package)
+    loads = {module: MODULES[module]["host says"].endswith(": loaded") for module in modules}
+    if all(loads.values()):
+        found = MODULES[modules[0]]["searches"]["libchainc.so"]
+        assert provision["provided_by"] == "bundled:" + os.path.relpath(found["found"], f"tree/{package}")
+        # the loader's "RPATH from file ./tree/rpath/pkg/_mod.so" is linkguard's "DT_RPATH ... of tree/rpath/..."
+        (listed,) = found["search paths"]
+        assert listed.startswith("RPATH from file ./")
+        assert provision["how"] == f"DT_RPATH $ORIGIN/../pkg.libs of {listed[len('RPATH from file ./') :]}"
+    else:
+        assert provision["provided_by"] is None
+        failing = [module for module, loaded in loads.items() if not loaded]
+        assert provision["looked"][0] == f"as {failing[0]} loads it"
+        for module, loaded in loads.items():
+            if loaded:
+                assert any(line.startswith(f"found as {module} loads it") for line in provision["looked"])
+
+
+def test_a_runpath_that_would_have_found_it_is_named_as_not_passed_down() -> None:
+    provision = _provision(_report("tree/runpath")["tree/runpath/pkg.libs/libchainb.so"], "libchainc.so")
+    assert (
+        "tree/runpath/pkg.libs/ (DT_RUNPATH $ORIGIN/../pkg.libs of tree/runpath/pkg/_mod.so: it serves that "
+        "object's own needs, it is not passed down)"
+    ) in provision["looked"]
+
+
+def test_the_module_itself_is_judged_as_before() -> None:
+    """The module's own need (libchainb.so) is found by its own search path, DT_RPATH or DT_RUNPATH alike."""
+    for module, recorded in MODULES.items():
+        artifact = _report(str(Path(module).parent.parent))[module]
+        assert recorded["searches"]["libchainb.so"]["found"] is not None
+        assert _provision(artifact, "libchainb.so")["provided_by"] == "bundled:pkg.libs/libchainb.so"
+
+
+def test_an_archive_is_judged_as_its_directory(tmp_path: Path) -> None:
+    """The same package in a tarball: its members' facts are known once the walk is over."""
+    archive = tmp_path / "rpath.tar"
+    with tarfile.open(archive, "w") as tar:
+        tar.add(HERE / "tree" / "rpath", arcname="rpath")
+    _, report = run_json(["--jobs", "1", str(archive)])
+    (artifact,) = [a for a in report["artifacts"] if a["path"].endswith("!rpath/pkg.libs/libchainb.so")]
+    provision = _provision(artifact, "libchainc.so")
+    assert provision["provided_by"] == "bundled:rpath/pkg.libs/libchainc.so"
+    assert provision["how"] == f"DT_RPATH $ORIGIN/../pkg.libs of {archive}!rpath/pkg/_mod.so"
+
+
+def test_a_package_over_the_bound_judges_each_object_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past MAX_CHAIN_PACKAGE_FILES files the package is not searched for loaders: libchainb.so alone finds nothing
+    (the bound is a cost bound, and says so in docs/packages.md)."""
+    import linkguard.resolve.package as placing
+
+    monkeypatch.setattr(placing, "MAX_CHAIN_PACKAGE_FILES", 3)
+    provision = _provision(_report("tree/rpath")["tree/rpath/pkg.libs/libchainb.so"], "libchainc.so")
+    assert provision["provided_by"] is None
+
+
+def test_a_program_does_not_look_for_loaders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """glibc loads no program as another object's need ("cannot dynamically load position-independent
+    executable"): a PIE program's unresolved need is judged alone, and the package is not searched for loaders."""
+    require_tool("gcc", "build a PIE program needing libchainc.so")
+    import linkguard.resolve.package as placing
+
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "libchainc.so").write_bytes((HERE / "tree/rpath/pkg.libs/libchainc.so").read_bytes())
+    source = tmp_path / "main.c"
+    source.write_text("int chainc_value(void);\nint main(void) { return chainc_value() == 42 ? 0 : 1; }\n")
+    command = ["gcc", "-pie", "-fPIE", "-o", str(package / "tool"), str(source), f"-L{package}", "-lchainc"]
+    subprocess.run(command, check=True)
+
+    def searched(scope: Any) -> None:
+        raise AssertionError("a program made the package be searched for its loaders")
+
+    monkeypatch.setattr(placing, "_package_loads", searched)
+    _, report = run_json(["--jobs", "1", str(package)])
+    (tool,) = [a for a in report["artifacts"] if a["path"].endswith("/tool")]
+    assert _provision(tool, "libchainc.so")["provided_by"] is None
