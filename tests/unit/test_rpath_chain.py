@@ -184,3 +184,22 @@ def test_a_program_does_not_look_for_loaders(tmp_path: Path, monkeypatch: pytest
     _, report = run_json(["--jobs", "1", str(package)])
     (tool,) = [a for a in report["artifacts"] if a["path"].endswith("/tool")]
     assert _provision(tool, "libchainc.so")["provided_by"] is None
+
+
+def test_the_search_path_probe_reads_what_readelf_recorded() -> None:
+    """packages/view.py reads only the dynamic array and the strings of DT_RPATH/DT_RUNPATH of every file of a
+    package: on every ELF file of this set and of packages-core, what readelf recorded (and nothing for the rest)."""
+    from linkguard.packages.view import _search_paths
+
+    core = json.loads((HERE.parent / "packages-core" / "manifest.json").read_text())["files"]
+    recorded = [(HERE, entry) for entry in FILES.values()]
+    recorded += [(HERE.parent / "packages-core", entry) for entry in core]
+    checked = 0
+    for base, entry in recorded:
+        lines = entry.get("readelf -d")
+        expected = tuple(
+            line.split("[", 1)[1].rstrip("]") for line in lines or () if "(RPATH)" in line or "(RUNPATH)" in line
+        )
+        assert _search_paths(str(base / entry["file"])) == expected, entry["file"]
+        checked += bool(expected)
+    assert checked >= 8

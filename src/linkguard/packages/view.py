@@ -21,8 +21,8 @@ from linkguard.model import ElfFacts, LibraryFacts, MachoFacts, PackageInfo, PeF
 from linkguard.packages.detect import Found, describe, find
 from linkguard.readers import read_library
 from linkguard.readers.corrupt import Corrupt
-from linkguard.readers.elf import DT_NULL, DT_RPATH, DT_RUNPATH, ELF_MAGIC, parse_header, parse_segments
-from linkguard.readers.image import PT_DYNAMIC
+from linkguard.readers.elf import DT_NULL, DT_RPATH, DT_RUNPATH, DT_STRTAB, ELF_MAGIC, parse_header, parse_segments
+from linkguard.readers.image import PT_DYNAMIC, PT_LOAD
 
 Facts = Union[ElfFacts, PeFacts, MachoFacts]
 MAX_DIRECTORY_VIEWS = 64  # directory roots whose listings and facts one process keeps
@@ -104,9 +104,10 @@ class PackageView:
         """The display path of a file of the tree, as the walk shows it."""
         return posixpath.join(self.display_root, relative) if relative else self.display_root
 
-    def searching_objects(self, root: str, cap: int) -> Optional[Tuple[str, ...]]:
+    def searching_objects(self, root: str, cap: int) -> Optional[Dict[str, Tuple[str, ...]]]:
         """The ELF objects under `root` that carry a DT_RPATH or DT_RUNPATH (only they can make a loader look
-        inside the package), sorted; None when the package holds more than `cap` files."""
+        inside the package), each with those strings, in path order; None when the package holds more than `cap`
+        files."""
         raise NotImplementedError
 
     def loaded(self, relative: str) -> Optional[LibraryFacts]:
@@ -180,7 +181,7 @@ class DirectoryView(PackageView):
             self._loaded[relative] = found if isinstance(found, LibraryFacts) else None
         return self._loaded[relative]
 
-    def searching_objects(self, root: str, cap: int) -> Optional[Tuple[str, ...]]:
+    def searching_objects(self, root: str, cap: int) -> Optional[Dict[str, Tuple[str, ...]]]:
         # The whole package is listed first (a package over the cap costs its listing only), then every regular
         # file is opened, and of an ELF object only the ELF header, program headers and dynamic array are read:
         # a directory of a thousand libraries costs milliseconds, not a second parse of each.
@@ -202,7 +203,8 @@ class DirectoryView(PackageView):
                             files.append((relative, entry.path))
             except OSError:
                 continue
-        return tuple(sorted(relative for relative, location in files if _has_search_path(location)))
+        found = {relative: _search_paths(location) for relative, location in sorted(files)}
+        return {relative: paths for relative, paths in found.items() if paths}
 
     def real(self, relative: str) -> str:
         location = self._location(relative)
@@ -212,44 +214,57 @@ class DirectoryView(PackageView):
         return relative if target.startswith("..") else target.replace(os.sep, "/")
 
 
-DYNAMIC_CAP = 64 * 1024  # bytes of a dynamic array read at most by _has_search_path (a real one is < 1 KiB)
+DYNAMIC_CAP = 64 * 1024  # bytes of a dynamic array read at most by _search_paths (a real one is < 1 KiB)
+PATH_CAP = 4096  # bytes of one DT_RPATH/DT_RUNPATH string read at most
 HEAD_BYTES = 4096  # read first: the ELF header and, as linkers lay them out, the program headers
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-def _has_search_path(location: str) -> bool:
-    """Whether the file at `location` is an ELF object whose dynamic array has a DT_RPATH or DT_RUNPATH entry."""
+def _search_paths(location: str) -> Tuple[str, ...]:
+    """The DT_RPATH and DT_RUNPATH strings of the ELF object at `location` (none for another file)."""
     try:
         fd = os.open(location, _OPEN_FLAGS)
     except OSError:
-        return False
+        return ()
     try:
         head = os.pread(fd, HEAD_BYTES, 0)
         if head[:4] != ELF_MAGIC:
-            return False
+            return ()
         header = parse_header(head)
         size = min(header.phentsize * header.phnum, DYNAMIC_CAP)
         if header.phoff + size <= len(head):  # linkers put the program headers right after the ELF header
             table = head[header.phoff : header.phoff + size]
         else:
             table = os.pread(fd, size, header.phoff)
-        dynamic = next((s for s in parse_segments(header, table) if s.type == PT_DYNAMIC), None)
+        segments = parse_segments(header, table)
+        dynamic = next((s for s in segments if s.type == PT_DYNAMIC), None)
         if dynamic is None:
-            return False
+            return ()
         raw = os.pread(fd, min(dynamic.filesz, DYNAMIC_CAP), dynamic.offset)
-    except (OSError, Corrupt, struct.error):
-        return False
+        width = 8 if header.bits == 64 else 4
+        count = len(raw) // width
+        values = struct.unpack(f"{header.order}{count}{'q' if width == 8 else 'i'}", raw[: count * width])
+        strtab: Optional[int] = None
+        wanted: List[int] = []
+        for tag, value in zip(values[::2], values[1::2]):
+            if tag == DT_NULL:
+                break
+            if tag == DT_STRTAB:
+                strtab = value
+            elif tag in (DT_RPATH, DT_RUNPATH):
+                wanted.append(value)
+        if not wanted or strtab is None:
+            return ()
+        # DT_STRTAB is an address: the file offset is where the PT_LOAD segment holding it maps it from
+        load = next((s for s in segments if s.type == PT_LOAD and s.vaddr <= strtab < s.vaddr + s.filesz), None)
+        if load is None:
+            return ()
+        base = strtab - load.vaddr + load.offset
+        return tuple(os.pread(fd, PATH_CAP, base + at).split(b"\0", 1)[0].decode("utf-8", "replace") for at in wanted)
+    except (OSError, Corrupt, struct.error, OverflowError, ValueError):
+        return ()
     finally:
         os.close(fd)
-    width = 8 if header.bits == 64 else 4
-    count = len(raw) // width
-    tags = struct.unpack(f"{header.order}{count}{'q' if width == 8 else 'i'}", raw[: count * width])
-    for tag in tags[::2]:
-        if tag == DT_NULL:
-            return False
-        if tag in (DT_RPATH, DT_RUNPATH):
-            return True
-    return False
 
 
 def member_name(name: str) -> str:
@@ -299,17 +314,16 @@ class ArchiveView(PackageView):
         facts = self._facts.get(relative)
         return library_of(facts) if isinstance(facts, ElfFacts) else None
 
-    def searching_objects(self, root: str, cap: int) -> Optional[Tuple[str, ...]]:
+    def searching_objects(self, root: str, cap: int) -> Optional[Dict[str, Tuple[str, ...]]]:
         prefix = root + "/" if root else ""
-        return tuple(
-            sorted(
-                name
-                for name, facts in self._facts.items()
-                if name.startswith(prefix)
-                and isinstance(facts, ElfFacts)
-                and (facts.effective.rpath or facts.effective.runpath)
-            )
-        )
+        out: Dict[str, Tuple[str, ...]] = {}
+        for name in sorted(self._facts):
+            facts = self._facts[name]
+            if name.startswith(prefix) and isinstance(facts, ElfFacts):
+                paths = facts.effective.rpath + facts.effective.runpath
+                if paths:
+                    out[name] = paths
+        return out
 
     def text(self, relative: str, cap: int) -> Optional[bytes]:
         if relative not in self._read_texts:

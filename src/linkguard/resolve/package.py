@@ -253,11 +253,13 @@ def _package_loads(scope: _Scope) -> Optional[Dict[str, List[_Load]]]:
     files = _LoadedFiles(scope)
     out: Dict[str, List[_Load]] = {}
     kept = 0
-    for tree_path in starts:
-        library = scope.view.loaded(tree_path)
-        if library is None or not (library.rpath or library.runpath):
-            continue
+    for tree_path, paths in starts.items():
         start = _inside(scope.found.root, tree_path)
+        if not any(_origin_dir(part, start, "") is not None for entry in paths for part in entry.split(":")):
+            continue  # none of its entries lands inside the package: it loads nothing of it
+        library = scope.view.loaded(tree_path)
+        if library is None:
+            continue
         search = glibc.Search(target=_Nowhere(), cache=None, default_dirs=(), lib=_lib(library.bits))
         _, loaded = glibc.resolve(posixpath.join(PKG, start), library, files, "", search)
         satisfied: Dict[str, Dict[str, Tuple[str, str]]] = {}
