@@ -203,3 +203,47 @@ def test_the_search_path_probe_reads_what_readelf_recorded() -> None:
         assert _search_paths(str(base / entry["file"])) == expected, entry["file"]
         checked += bool(expected)
     assert checked >= 8
+
+
+def test_a_loader_that_adds_no_place_leaves_the_object_judged_alone(tmp_path: Path) -> None:
+    """libb.so (DT_RPATH $ORIGIN) needs a library nobody ships, and the module that loads it searches the same
+    directory: the loaders add nothing to where glibc looks, so libb.so's verdict and `looked` are its own."""
+    require_tool("gcc", "build a module and a library whose search paths name the same directory")
+    libs = tmp_path / "pkg" / "pkg.libs"
+    (tmp_path / "pkg" / "pkg").mkdir(parents=True)
+    libs.mkdir()
+    (tmp_path / "gone.c").write_text("int gone(void) { return 1; }\n")
+    (tmp_path / "b.c").write_text("int gone(void);\nint chainb_value(void) { return gone(); }\n")
+    gcc = ["gcc", "-shared", "-fPIC", "-Wl,--disable-new-dtags"]
+    subprocess.run(
+        [*gcc, "-Wl,-soname,libgone.so", "-o", str(tmp_path / "libgone.so"), str(tmp_path / "gone.c")], check=True
+    )
+    subprocess.run(
+        [
+            *gcc,
+            "-Wl,-rpath,$ORIGIN",
+            "-o",
+            str(libs / "libchainb.so"),
+            str(tmp_path / "b.c"),
+            f"-L{tmp_path}",
+            "-lgone",
+        ],
+        check=True,
+    )
+    subprocess.run(
+        [
+            *gcc,
+            "-Wl,-rpath,$ORIGIN/../pkg.libs",
+            "-o",
+            str(tmp_path / "pkg" / "pkg" / "_mod.so"),
+            str(HERE / "src" / "mod.c"),
+            f"-L{libs}",
+            "-lchainb",
+        ],
+        check=True,
+    )
+    _, report = run_json(["--jobs", "1", str(tmp_path / "pkg")])
+    (libb,) = [a for a in report["artifacts"] if a["path"].endswith("/libchainb.so")]
+    looked = _provision(libb, "libgone.so")["looked"]
+    assert looked[0] == f"{libs}/ (DT_RPATH $ORIGIN)"
+    assert len(looked) == 2 and not any(" loads it" in line for line in looked)

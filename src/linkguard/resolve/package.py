@@ -2,9 +2,13 @@
 
 Pure judgement of facts against a `PackageView` (no bytes parsed here): one `model.Provision` per need, found as
 the format's own loader would find it, in this order:
-- ELF (glibc's ld.so, through resolve/glibc.py): the DT_RPATH of the loading chain when the object has no
-  DT_RUNPATH, then its DT_RUNPATH; only `$ORIGIN` entries that land inside the package count (auditwheel's
-  `<pkg>.libs/`); then what the declared platform provides (`packages.tags.os_provided`, "os") and the host;
+- ELF (glibc's ld.so, through resolve/glibc.py): the object's own DT_RPATH when it has no DT_RUNPATH, then its
+  DT_RUNPATH; only `$ORIGIN` entries that land inside the package count (auditwheel's `<pkg>.libs/`); then what
+  the declared platform provides (`packages.tags.os_provided`, "os") and the host. A shared object with no
+  DT_RUNPATH that objects of its package load also searches, for a need it does not find alone, the DT_RPATH of
+  each loader up the chain: every object of the package with a search path starts a load (as a host dlopen()s a
+  module), mapped as ld.so maps it, once per package (`_package_loads`); the need is bundled when every load of
+  the object finds it, and unresolved, naming the load that fails, when one does not;
 - PE (the Windows loader as CPython and Node load modules): a DLL of the OS ("os"), the host, the directory of
   the loading module (the application directory for an `.exe`), then the directories the package adds at import
   time (delvewheel's `os.add_dll_directory` patch in an `__init__.py`);
@@ -185,8 +189,9 @@ def elf_provisions(
         if _loadable(facts):
             if loads is None:
                 loads = _loads_of(inside, scope)
-            if loads:
-                out.append(_through_loaders(need, loads, scope))
+            chained = _through_loaders(need, loads, scope) if loads else None
+            if chained is not None:
+                out.append(chained)
                 continue
         if not facts.rpath and not facts.runpath:
             out.append(_system_only(need))
@@ -287,17 +292,19 @@ def _of(path: str) -> str:
     return posixpath.normpath(path)[len(PKG) + 1 :]
 
 
-def _through_loaders(need: str, loads: List[_Load], scope: _Scope) -> Provision:
+def _through_loaders(need: str, loads: List[_Load], scope: _Scope) -> Optional[Provision]:
     """A need the object alone does not find, as each load of it by the package's objects finds it: provided only
-    when every load finds it (the loader that fails is named: loading through it fails)."""
+    when every load finds it (the loader that fails is named: loading through it fails). None when no load finds
+    it and the loaders add no place to look: the object alone says all there is."""
     hits = [(load, load.found[need]) for load in loads if need in load.found]
     misses = [load for load in loads if need not in load.found]
     if not misses:
         _, (where, how) = hits[0]
         return Provision(need, f"bundled:{where}", scope.display(where), how)
-    looked = _chain_looked(need, misses[0], scope)
-    if hits or len(looked) > 1:
-        looked.insert(0, f"as {_chain(misses[0], scope)} loads it")
+    own, inherited = _chain_looked(need, misses[0], scope)
+    if not hits and not inherited:
+        return None
+    looked = [f"as {_chain(misses[0], scope)} loads it", *own, *inherited, LD_DEFAULTS]
     for load, (where, how) in hits[:1]:
         looked.append(f"found as {_chain(load, scope)} loads it: {scope.display(where)} ({how})")
     return Provision(need, None, looked=tuple(looked))
@@ -313,31 +320,39 @@ def _chain(load: _Load, scope: _Scope) -> str:
     return " -> ".join(reversed(members))
 
 
-def _chain_looked(need: str, load: _Load, scope: _Scope) -> List[str]:
-    """Where glibc looks for a need of a loaded object with no DT_RUNPATH: the DT_RPATH of the object and of each
-    loader up the chain; a DT_RUNPATH up the chain whose directory holds the need is named too, as not passed
-    down (the usual reason a bundled library's need is not found)."""
-    looked: List[str] = []
+def _chain_looked(need: str, load: _Load, scope: _Scope) -> Tuple[List[str], List[str]]:
+    """Where glibc looks for a need of a loaded object with no DT_RUNPATH: (the object's own DT_RPATH entries, the
+    DT_RPATH entries of each loader up the chain that name a place not named before). A DT_RUNPATH up the chain
+    whose directory holds the need is named among the latter, as not passed down (the usual reason a bundled
+    library's need is not found)."""
+    own: List[str] = []
+    inherited: List[str] = []
+    seen: Set[str] = set()  # directories (or entries outside the package) already named: ld.so looks there once
     obj: Optional[glibc.Loaded] = load.loaded
     while obj is not None:
         owner = _of(obj.path)
-        of = "" if obj is load.loaded else f" of {scope.display(owner)}"
+        mine = obj is load.loaded
+        of = "" if mine else f" of {scope.display(owner)}"
+        out = own if mine else inherited
         if obj.facts.rpath and not obj.facts.runpath:
             for entry in obj.facts.rpath:
                 for part in entry.split(":"):
-                    looked.append(_entry_looked("DT_RPATH", part, owner, of, obj.facts.machine, scope))
-        elif obj.facts.runpath and obj is not load.loaded:
+                    directory = _origin_dir(part, owner, obj.facts.machine)
+                    place = directory if directory is not None else part
+                    if part and place not in seen:
+                        seen.add(place)
+                        out.append(_entry_looked("DT_RPATH", part, owner, of, obj.facts.machine, scope))
+        elif obj.facts.runpath and not mine:
             for entry in obj.facts.runpath:
                 for part in entry.split(":"):
                     directory = _origin_dir(part, owner, obj.facts.machine)
-                    if directory is not None and scope.find(directory, need) is not None:
-                        looked.append(
+                    if directory is not None and directory not in seen and scope.find(directory, need) is not None:
+                        inherited.append(
                             f"{scope.display(directory)}/ (DT_RUNPATH {part}{of}: it serves that object's own needs,"
                             " it is not passed down)"
                         )
         obj = obj.loader
-    looked.append(LD_DEFAULTS)
-    return looked
+    return own, inherited
 
 
 def _entry_looked(tag: str, part: str, owner: str, of: str, machine: str, scope: _Scope) -> str:
