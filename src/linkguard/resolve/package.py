@@ -304,9 +304,12 @@ def _through_loaders(need: str, loads: List[_Load], scope: _Scope) -> Optional[P
     own, inherited = _chain_looked(need, misses[0], scope)
     if not hits and not inherited:
         return None
-    looked = [f"as {_chain(misses[0], scope)} loads it", *own, *inherited, LD_DEFAULTS]
+    looked = [*own, *inherited, LD_DEFAULTS]  # an inherited entry names its owner ("... of pkg/_mod.so")
     for load, (where, how) in hits[:1]:
-        looked.append(f"found as {_chain(load, scope)} loads it: {scope.display(where)} ({how})")
+        looked.append(
+            f"not found when {_chain(misses[0], scope)} loads it, found when {_chain(load, scope)} does: "
+            f"{scope.display(where)} ({how})"
+        )
     return Provision(need, None, looked=tuple(looked))
 
 
