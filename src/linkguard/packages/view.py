@@ -17,6 +17,7 @@ import zipfile
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple, Union
 
 from linkguard.limits import VIEW_CACHE_ENTRIES, Limits
+from linkguard.magic import sniff
 from linkguard.model import ElfFacts, LibraryFacts, MachoFacts, PackageInfo, PeFacts
 from linkguard.packages.detect import Found, describe, find
 from linkguard.readers import read_library
@@ -110,6 +111,10 @@ class PackageView:
         files."""
         raise NotImplementedError
 
+    def macho_objects(self, root: str, cap: int) -> Optional[Tuple[str, ...]]:
+        """The Mach-O files under `root`, in path order; None when the package holds more than `cap` files."""
+        raise NotImplementedError
+
     def loaded(self, relative: str) -> Optional[LibraryFacts]:
         """What glibc's loader reads of the ELF object at `relative` when it maps it (readers.read_library: its
         names, needs, search paths and versions, without the rest library() reads)."""
@@ -182,9 +187,23 @@ class DirectoryView(PackageView):
         return self._loaded[relative]
 
     def searching_objects(self, root: str, cap: int) -> Optional[Dict[str, Tuple[str, ...]]]:
-        # The whole package is listed first (a package over the cap costs its listing only), then every regular
-        # file is opened, and of an ELF object only the ELF header, program headers and dynamic array are read:
-        # a directory of a thousand libraries costs milliseconds, not a second parse of each.
+        # Of every regular file only the ELF header, program headers, dynamic array and search path strings are
+        # read: a directory of a thousand libraries costs milliseconds, not a second parse of each.
+        files = self._files(root, cap)
+        if files is None:
+            return None
+        found = {relative: _search_paths(location) for relative, location in files}
+        return {relative: paths for relative, paths in found.items() if paths}
+
+    def macho_objects(self, root: str, cap: int) -> Optional[Tuple[str, ...]]:
+        files = self._files(root, cap)
+        if files is None:
+            return None
+        return tuple(relative for relative, location in files if _is_macho(location))
+
+    def _files(self, root: str, cap: int) -> Optional[List[Tuple[str, str]]]:
+        """(path in the tree, location) of every regular file under `root`, in path order; None past `cap` entries
+        (the whole package is listed before any file is opened: one over the cap costs its listing only)."""
         files: List[Tuple[str, str]] = []
         pending = [root]
         seen = 0
@@ -203,8 +222,7 @@ class DirectoryView(PackageView):
                             files.append((relative, entry.path))
             except OSError:
                 continue
-        found = {relative: _search_paths(location) for relative, location in sorted(files)}
-        return {relative: paths for relative, paths in found.items() if paths}
+        return sorted(files)
 
     def real(self, relative: str) -> str:
         location = self._location(relative)
@@ -218,6 +236,14 @@ DYNAMIC_CAP = 64 * 1024  # bytes of a dynamic array read at most by _search_path
 PATH_CAP = 4096  # bytes of one DT_RPATH/DT_RUNPATH string read at most
 HEAD_BYTES = 4096  # read first: the ELF header and, as linkers lay them out, the program headers
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _is_macho(location: str) -> bool:
+    try:
+        with open(location, "rb") as handle:
+            return sniff(handle.read(8)) == "macho"
+    except OSError:
+        return False
 
 
 def _search_paths(location: str) -> Tuple[str, ...]:
@@ -313,6 +339,10 @@ class ArchiveView(PackageView):
     def library(self, relative: str) -> Optional[LibraryFacts]:
         facts = self._facts.get(relative)
         return library_of(facts) if isinstance(facts, ElfFacts) else None
+
+    def macho_objects(self, root: str, cap: int) -> Optional[Tuple[str, ...]]:
+        prefix = root + "/" if root else ""
+        return tuple(n for n in sorted(self._facts) if n.startswith(prefix) and isinstance(self._facts[n], MachoFacts))
 
     def searching_objects(self, root: str, cap: int) -> Optional[Dict[str, Tuple[str, ...]]]:
         prefix = root + "/" if root else ""

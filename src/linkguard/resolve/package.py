@@ -14,7 +14,8 @@ the format's own loader would find it, in this order:
   time (delvewheel's `os.add_dll_directory` patch in an `__init__.py`);
 - Mach-O (dyld): `/usr/lib` and `/System/Library` ("os"), the host, then `@loader_path`, `@executable_path` (the
   program itself, or an `.app`'s `Contents/MacOS` program) and `@rpath` through the LC_RPATH entries of the module
-  and of the app's program that loads it.
+  and of the app's program that loads it; an `@rpath` need still not found is expanded through the LC_RPATH of
+  each image up the chain that loads the module (dyld's rpath stack), per load as for ELF.
 A need nobody provides has `provided_by` None and `looked`: where the loader would have looked, in its terms.
 """
 
@@ -24,6 +25,7 @@ import os
 import posixpath
 import re
 import weakref
+from collections import deque
 from dataclasses import replace
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -527,6 +529,8 @@ def macho_provisions(facts: MachoFacts, inside: str, scope: _Scope, host: Option
         loader_rpaths = _program_rpaths(program_facts, piece.machine)
         for dylib in piece.dylibs:
             provision = _dylib(dylib.path, dylib.platform, piece, inside, program, loader_rpaths, scope, host)
+            if provision.provided_by is None and dylib.path.startswith("@rpath/"):
+                provision = _rpath_through_loaders(provision, piece, inside, scope) or provision
             earlier = chosen.get(dylib.path)
             if earlier is None or (earlier.provided_by is not None and provision.provided_by is None):
                 chosen[dylib.path] = provision  # one slice that cannot find it decides
@@ -609,6 +613,149 @@ def _dylib(
             return Provision(path, None, looked=(f"{scope.display(target)} ({how})",))
         return Provision(path, None, looked=(f"{path}: {how}",))
     return Provision(path, None, looked=(f"{path} (an absolute path outside the package and outside macOS)",))
+
+
+# Mach-O: the rpath stack. dyld expands `@rpath` in an image's load command through the LC_RPATH of that image, then
+# of the image that loaded it, and on up to the main executable (dyld2's ImageLoader::recursiveLoadLibraries chains
+# each image's list onto its loader's, RPathChain, and hands it to the images it loads); each entry's @loader_path
+# is its own image's directory. Every Mach-O image of the package starts a load, mapped breadth first (an image is
+# loaded once per start, by the first image that needs it); every image reached keeps the chain it inherits.
+
+
+class _MachoLoad:
+    """One way the package loads an image: from `start`, inheriting `chain` ((LC_RPATH, owner), the loader's
+    first, then its loader's, up to the start) and `executable_dir` (what @executable_path means, if anything)."""
+
+    __slots__ = ("chain", "executable_dir", "start")
+
+    def __init__(self, start: str, chain: Tuple[Tuple[str, str], ...], executable_dir: Optional[str]) -> None:
+        self.start = start
+        self.chain = chain
+        self.executable_dir = executable_dir
+
+
+_MACHO_LOADS: weakref.WeakKeyDictionary[PackageView, Dict[Tuple[str, str], Optional[Dict[str, List[_MachoLoad]]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _rpath_through_loaders(alone: Provision, piece: MachoSlice, inside: str, scope: _Scope) -> Optional[Provision]:
+    """An @rpath need the image alone does not find, as each load of it by the package's images finds it: bundled
+    when every load finds it; else unresolved, naming the load that fails. None when nothing of the package loads
+    the image, or no load finds it and the loaders add no LC_RPATH."""
+    per_view = _MACHO_LOADS.setdefault(scope.view, {})
+    key = (scope.found.root, piece.machine)
+    if key not in per_view:
+        per_view[key] = _macho_package_loads(scope, piece.machine)
+    loads = (per_view[key] or {}).get(inside, [])
+    if not loads:
+        return None
+    rest = alone.need[len("@rpath/") :]
+    own = tuple((rpath, inside) for rpath in piece.rpaths)
+    results = [(load, _rpath_find(rest, own + load.chain, load.executable_dir, scope)) for load in loads]
+    misses = [load for load, found in results if found is None]
+    hits = [(load, found) for load, found in results if found is not None]
+    if not misses:
+        _, (hit, rpath, owner) = hits[0]
+        of = "" if owner == inside else f" of {scope.display(owner)}"
+        return Provision(alone.need, f"bundled:{hit}", scope.display(hit), f"@rpath via LC_RPATH {rpath}{of}")
+    inherited: List[str] = []
+    for rpath, owner in misses[0].chain:
+        directory = _rpath_dir(rpath, owner, misses[0].executable_dir)
+        where = f"{scope.display(directory)}/" if directory is not None else rpath
+        tail = "" if directory is not None else ": outside the package"
+        inherited.append(f"{where} (LC_RPATH {rpath} of {scope.display(owner)}){tail}")
+    if not hits and not inherited:
+        return None
+    looked = [line for line in alone.looked if not line.startswith("no LC_RPATH")] + inherited
+    for load, (hit, rpath, owner) in hits[:1]:
+        looked.append(
+            f"not found when {scope.display(misses[0].start)} loads it, found when {scope.display(load.start)} "
+            f"does: {scope.display(hit)} (LC_RPATH {rpath} of {scope.display(owner)})"
+        )
+    return Provision(alone.need, None, looked=tuple(looked))
+
+
+def _macho_package_loads(scope: _Scope, machine: str) -> Optional[Dict[str, List[_MachoLoad]]]:
+    """Every load of the package's images (of one machine) by its own images; None for a package too large."""
+    images = scope.view.macho_objects(scope.found.root, MAX_CHAIN_PACKAGE_FILES)
+    if images is None:
+        return None
+    program = _app_program(scope) if scope.found.kind == "app" else None
+    out: Dict[str, List[_MachoLoad]] = {}
+    kept = 0
+    for tree_path in images:
+        start = _inside(scope.found.root, tree_path)
+        first = _slice_of(scope, start, machine)
+        if first is None:
+            continue
+        if first.type == "EXECUTE":
+            executable_dir: Optional[str] = posixpath.dirname(start)
+        else:
+            executable_dir = posixpath.dirname(program) if program is not None else None
+        chains = {start: tuple((rpath, start) for rpath in first.rpaths)}
+        queue = deque([start])
+        while queue:
+            current = queue.popleft()
+            piece = _slice_of(scope, current, machine)
+            for dylib in piece.dylibs if piece is not None else ():
+                hit = (
+                    None if dylib.platform else _macho_find(dylib.path, current, chains[current], executable_dir, scope)
+                )
+                if hit is None or hit in chains or kept >= MAX_CHAIN_LOADS:
+                    continue
+                target = _slice_of(scope, hit, machine)
+                if target is None:
+                    continue
+                chains[hit] = tuple((rpath, hit) for rpath in target.rpaths) + chains[current]
+                out.setdefault(hit, []).append(_MachoLoad(start, chains[current], executable_dir))
+                kept += 1
+                queue.append(hit)
+    return out
+
+
+def _slice_of(scope: _Scope, inside: str, machine: str) -> Optional[MachoSlice]:
+    facts = scope.view.facts(scope.tree(inside))
+    if not isinstance(facts, MachoFacts):
+        return None
+    return next((s.effective for s in facts.slices if s.effective.machine == machine), None)
+
+
+def _rpath_dir(rpath: str, owner: str, executable_dir: Optional[str]) -> Optional[str]:
+    """The directory inside the package an LC_RPATH entry of `owner` names (None outside it, or unknown)."""
+    if rpath.startswith("@loader_path"):
+        return normalized(posixpath.dirname(owner), rpath[len("@loader_path") :].lstrip("/") or ".")
+    if rpath.startswith("@executable_path") and executable_dir is not None:
+        return normalized(executable_dir, rpath[len("@executable_path") :].lstrip("/") or ".")
+    return None
+
+
+def _rpath_find(
+    rest: str, chain: Tuple[Tuple[str, str], ...], executable_dir: Optional[str], scope: _Scope
+) -> Optional[Tuple[str, str, str]]:
+    """(file found, the LC_RPATH that found it, its owner) for `@rpath/<rest>` through `chain`."""
+    for rpath, owner in chain:
+        directory = _rpath_dir(rpath, owner, executable_dir)
+        hit = scope.find(directory, rest) if directory is not None else None
+        if hit is not None:
+            return hit, rpath, owner
+    return None
+
+
+def _macho_find(
+    path: str, loader: str, chain: Tuple[Tuple[str, str], ...], executable_dir: Optional[str], scope: _Scope
+) -> Optional[str]:
+    """The image inside the package a load command of `loader` names, as dyld finds it (None outside it)."""
+    if path.startswith("@rpath/"):
+        found = _rpath_find(path[len("@rpath/") :], chain, executable_dir, scope)
+        return found[0] if found is not None else None
+    if path.startswith("@loader_path/"):
+        target = normalized(posixpath.dirname(loader), path[len("@loader_path/") :])
+    elif path.startswith("@executable_path/") and executable_dir is not None:
+        target = normalized(executable_dir, path[len("@executable_path/") :])
+    else:
+        return None
+    return scope.find(posixpath.dirname(target), posixpath.basename(target)) if target is not None else None
 
 
 # ------------------------------------------------------------------------------------------- where views come from

@@ -25,4 +25,26 @@ gcc -O2 -shared -fPIC -Wl,--disable-new-dtags -Wl,-rpath,'$ORIGIN/../pkg.libs' -
     -Ltree/mixed/pkg.libs -lchainb
 gcc -O2 -shared -fPIC -Wl,--enable-new-dtags -Wl,-rpath,'$ORIGIN/../pkg.libs' -o tree/mixed/pkg/_b.so src/mod.c \
     -Ltree/mixed/pkg.libs -lchainb
+# Mach-O (zig cc for aarch64-macos; `pip install ziglang`): the same shape, as dyld expands @rpath. dyld cannot run
+# here: the truth is llvm-objdump's load commands (make_manifest.py) and dyld's rule (docs/packages.md).
+#   macho/       pkg/_mod.so has LC_RPATH @loader_path/../pkg.dylibs and needs @rpath/libchainb.dylib, which has no
+#                LC_RPATH and needs @rpath/libchainc.dylib: found through _mod.so's LC_RPATH (the rpath stack);
+#   macho-mixed/ also pkg/_b.so, with no LC_RPATH, needing @loader_path/../pkg.dylibs/libchainb.dylib: loaded by it,
+#                libchainb.dylib's @rpath need has no LC_RPATH to expand through.
+Z="python3 -m ziglang cc -target aarch64-macos"
+for package in macho macho-mixed; do
+    D=tree/$package/pkg.dylibs
+    mkdir -p tree/$package/pkg $D
+    $Z -shared -o $D/libchainc.dylib src/chainc.c -Wl,-install_name,@rpath/libchainc.dylib
+    $Z -shared -o $D/libchainb.dylib src/chainb.c -Wl,-install_name,@rpath/libchainb.dylib -L$D -lchainc
+done
+$Z -shared -o tree/macho/pkg/_mod.so src/mod.c -Wl,-install_name,@rpath/_mod.so -Ltree/macho/pkg.dylibs -lchainb \
+    -Wl,-rpath,@loader_path/../pkg.dylibs
+$Z -shared -o tree/macho-mixed/pkg/_a.so src/mod.c -Wl,-install_name,@rpath/_a.so -Ltree/macho-mixed/pkg.dylibs \
+    -lchainb -Wl,-rpath,@loader_path/../pkg.dylibs
+$Z -shared -o tree/macho-mixed/pkg.dylibs/libchainb-direct.dylib src/chainb.c \
+    -Wl,-install_name,@loader_path/../pkg.dylibs/libchainb.dylib -Ltree/macho-mixed/pkg.dylibs -lchainc
+$Z -shared -o tree/macho-mixed/pkg/_b.so src/mod.c -Wl,-install_name,@rpath/_b.so \
+    tree/macho-mixed/pkg.dylibs/libchainb-direct.dylib
+rm tree/macho-mixed/pkg.dylibs/libchainb-direct.dylib
 python3 make_manifest.py

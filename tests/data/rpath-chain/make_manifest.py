@@ -1,6 +1,7 @@
 """Records what readelf and glibc's own loader say about the rpath-chain fixtures into manifest.json, literally.
 
-For every ELF file under tree/: its sha256 and `readelf -d`'s NEEDED/RPATH/RUNPATH lines. For every module
+For every file under tree/: its sha256; for ELF `readelf -d`'s NEEDED/RPATH/RUNPATH lines, for Mach-O what
+`llvm-objdump --macho --dylibs-used` and `--rpaths` print. For every module
 (pkg/*.so): a host built from src/loadmod.c dlopen()s it under `LD_DEBUG=libs`; recorded are the host's line for it
 (`loaded`, or the loader's dlerror()) and, per bundled library (libchain*) the loader searched for, the search
 lists it named (its own text after each `search path=...`: `RPATH from file ./tree/rpath/pkg/_mod.so`, `system
@@ -30,6 +31,18 @@ def sha256(path: Path) -> str:
 def readelf(relative: str) -> List[str]:
     out = subprocess.run(["readelf", "-d", relative], cwd=HERE, capture_output=True, text=True, check=True).stdout
     return [line.strip() for line in out.splitlines() if any(k in line for k in ("(NEEDED)", "(RPATH)", "(RUNPATH)"))]
+
+
+def objdump(relative: str) -> Dict[str, List[str]]:
+    """A Mach-O file's load commands as llvm-objdump prints them: the dylibs it uses (after its own install name's
+    line) and its LC_RPATH entries."""
+    out: Dict[str, List[str]] = {}
+    for option in ("--dylibs-used", "--rpaths"):
+        text = subprocess.run(
+            ["llvm-objdump", "--macho", option, relative], cwd=HERE, capture_output=True, text=True, check=True
+        ).stdout
+        out[f"llvm-objdump --macho {option}"] = [line.strip() for line in text.splitlines()[1:]]
+    return out
 
 
 def build_host(directory: str) -> str:
@@ -76,11 +89,15 @@ def main() -> None:
     files: List[Dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as work:
         host = build_host(work)
-        for path in sorted((HERE / "tree").rglob("*.so")):
+        for path in sorted(p for p in (HERE / "tree").rglob("*") if p.is_file()):
             relative = str(path.relative_to(HERE))
-            entry: Dict[str, Any] = {"file": relative, "sha256": sha256(path), "readelf -d": readelf(relative)}
-            if path.parent.name == "pkg":
-                entry["dlopen"] = loader_run(host, relative)
+            entry: Dict[str, Any] = {"file": relative, "sha256": sha256(path)}
+            if path.read_bytes()[:4] == b"\x7fELF":
+                entry["readelf -d"] = readelf(relative)
+                if path.parent.name == "pkg":
+                    entry["dlopen"] = loader_run(host, relative)
+            else:
+                entry.update(objdump(relative))
             files.append(entry)
     manifest = {
         "tools": {
@@ -89,6 +106,13 @@ def main() -> None:
                 ["/lib64/ld-linux-x86-64.so.2", "--version"], capture_output=True, text=True
             ).stdout.splitlines()[0],
             "python": sys.version.split()[0],
+            "llvm-objdump": next(
+                line.strip()
+                for line in subprocess.run(
+                    ["llvm-objdump", "--version"], capture_output=True, text=True
+                ).stdout.splitlines()
+                if "version" in line
+            ),
         },
         "files": files,
     }
