@@ -87,6 +87,14 @@ def split_version(name: str) -> Optional[Tuple[str, Version]]:
     return family, Version(int(p) for p in rest.split("."))
 
 
+@functools.lru_cache(maxsize=4096)
+def ranked_version(name: str) -> Optional[Tuple[str, Tuple[int, ...]]]:
+    """(family, compare key) for "GLIBC_2.29": split_version() with the version's key() (trailing zeros dropped),
+    worked out once per name, as every program names the same few versions."""
+    split = split_version(name)
+    return None if split is None else (split[0], split[1].key())
+
+
 def is_dotted(text: str) -> bool:
     """True for a plain dotted version of ASCII numbers: "2.17", "3.4.19"; not "2.²", "2.", ""."""
     return bool(text) and all(is_number(p) for p in text.split("."))
@@ -131,6 +139,14 @@ def format_version(version: Tuple[int, ...]) -> str:
 
 def max_versions(names: Iterable[str]) -> Dict[str, str]:
     """Highest numeric version per floor family, e.g. {"GLIBC": "2.34", "GLIBCXX": "3.4.29"}."""
+    return dict(_max_versions(tuple(names)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _max_versions(names: Tuple[str, ...]) -> Tuple[Tuple[str, str], ...]:
+    """max_versions() of exactly these names in this order (a tie keeps the first as written): most programs need
+    the same few versions of the same libraries, so the answer is usually known already. A tuple of pairs, which
+    no caller can change, turned into a fresh dict for each."""
     best: Dict[str, Tuple[Tuple[int, ...], Version]] = {}  # family -> (its compare key, the version as written)
     for name in names:
         split = split_version(name)
@@ -141,7 +157,7 @@ def max_versions(names: Iterable[str]) -> Dict[str, str]:
         current = best.get(family)
         if key > (current[0] if current is not None else ()):  # () is MUSL_ONLY's key: below every version
             best[family] = (key, version)
-    return {family: format_version(best[family][1]) for family in FLOOR_FAMILIES if family in best}
+    return tuple((family, format_version(best[family][1])) for family in FLOOR_FAMILIES if family in best)
 
 
 def symbols_text(symbols: Sequence[str], shown: int = MAX_SYMBOLS_SHOWN, more: bool = True) -> str:

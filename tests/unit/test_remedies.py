@@ -147,6 +147,13 @@ def test_cgo_dependency_names_module_and_its_tags() -> None:
     assert "dependency known to need cgo: github.com/confluentinc/confluent-kafka-go/v2 v2.3.0" in explanation.evidence
 
 
+def test_libm_version_at_the_floor_is_not_new_even_with_a_trailing_zero() -> None:
+    """GLIBC_2.17.0 is GLIBC_2.17 (versions compare with trailing zeros ignored): not above LIBM_FLOOR."""
+    at_floor = VersionNeed("libm.so.6", "GLIBC_2.17.0", ("exp",))
+    assert "libm_new" not in gather(elf(needed=("libm.so.6", "libc.so.6"), needs=[at_floor], toolchain=GCC)).flags
+    assert "libm_new" in gather(elf(needed=("libm.so.6", "libc.so.6"), needs=[LIBM_229], toolchain=GCC)).flags
+
+
 def test_cgo_static_cause_names_libm_version_and_symbols() -> None:
     explanation = explain(*CASES["go-cgo-static"])
     assert explanation is not None

@@ -41,3 +41,31 @@ def test_max_versions_keeps_the_first_written_of_equal_versions() -> None:
     assert symvers.max_versions(names) == {"GLIBC": "2.10", "GCC": "3.0"}
     assert symvers.max_versions(["GCC_3", "GCC_3.0"]) == {"GCC": "3"}
     assert symvers.max_versions([]) == {}
+
+
+def test_max_versions_is_remembered_for_the_exact_names_in_their_order() -> None:
+    """The per-process memo is keyed on the names as written and in order (a tie keeps the first), and every call
+    gets a dict of its own."""
+    assert symvers.max_versions(["GCC_3.0", "GCC_3"]) == {"GCC": "3.0"}
+    assert symvers.max_versions(["GCC_3", "GCC_3.0"]) == {"GCC": "3"}
+    assert symvers.max_versions(n for n in ("GCC_3", "GCC_3.0")) == {"GCC": "3"}
+    first = symvers.max_versions(["GLIBC_2.34"])
+    first["GLIBC"] = "9.9"
+    assert symvers.max_versions(["GLIBC_2.34"]) == {"GLIBC": "2.34"}
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("GLIBC_2.17", ("GLIBC", (2, 17))),
+        ("GLIBC_2.17.0", ("GLIBC", (2, 17))),
+        ("GCC_3.0", ("GCC", (3,))),
+        ("GLIBCXX_3.4.30", ("GLIBCXX", (3, 4, 30))),
+        ("GLIBC_PRIVATE", None),
+        ("GLIBC_2.²", None),
+    ],
+)
+def test_ranked_version_is_the_family_and_compare_key(name: str, expected: object) -> None:
+    assert symvers.ranked_version(name) == expected
+    split = symvers.split_version(name)
+    assert expected == (None if split is None else (split[0], split[1].key()))

@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import os
 import posixpath
+import struct
 import tarfile
 import zipfile
-from typing import Any, Callable, Dict, FrozenSet, Iterable, Mapping, Optional, Set, Tuple, Union
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple, Union
 
-from linkguard.limits import VIEW_CACHE_ENTRIES
+from linkguard.limits import VIEW_CACHE_ENTRIES, Limits
+from linkguard.magic import sniff
 from linkguard.model import ElfFacts, LibraryFacts, MachoFacts, PackageInfo, PeFacts
 from linkguard.packages.detect import Found, describe, find
+from linkguard.readers import read_library
+from linkguard.readers.corrupt import Corrupt
+from linkguard.readers.elf import DT_NULL, DT_RPATH, DT_RUNPATH, DT_STRTAB, ELF_MAGIC, parse_header, parse_segments
+from linkguard.readers.image import PT_DYNAMIC, PT_LOAD
 
 Facts = Union[ElfFacts, PeFacts, MachoFacts]
 MAX_DIRECTORY_VIEWS = 64  # directory roots whose listings and facts one process keeps
@@ -99,6 +105,26 @@ class PackageView:
         """The display path of a file of the tree, as the walk shows it."""
         return posixpath.join(self.display_root, relative) if relative else self.display_root
 
+    def searching_objects(self, root: str, cap: int) -> Optional[Dict[str, Tuple[str, ...]]]:
+        """The ELF objects under `root` that carry a DT_RPATH or DT_RUNPATH (only they can make a loader look
+        inside the package), each with those strings, in path order; None when the package holds more than `cap`
+        files."""
+        raise NotImplementedError
+
+    def macho_objects(self, root: str, cap: int) -> Optional[Tuple[str, ...]]:
+        """The Mach-O files under `root`, in path order; None when the package holds more than `cap` files."""
+        raise NotImplementedError
+
+    def loaded(self, relative: str) -> Optional[LibraryFacts]:
+        """What glibc's loader reads of the ELF object at `relative` when it maps it (readers.read_library: its
+        names, needs, search paths and versions, without the rest library() reads)."""
+        return self.library(relative)
+
+    def real(self, relative: str) -> str:
+        """The file a path of the tree names, through symbolic links (a loader opens `libfoo.so.1`, the walk
+        checks the file it links to)."""
+        return relative
+
 
 class DirectoryView(PackageView):
     """A directory on disk: listings, facts and libraries read once each."""
@@ -110,6 +136,7 @@ class DirectoryView(PackageView):
         self._listings: Dict[str, Optional[FrozenSet[str]]] = {}
         self._facts: Dict[str, Optional[Facts]] = {}
         self._libraries: Dict[str, Optional[LibraryFacts]] = {}
+        self._loaded: Dict[str, Optional[LibraryFacts]] = {}
 
     def _location(self, relative: str) -> str:
         return os.path.join(self.root, *relative.split("/")) if relative else self.root
@@ -151,6 +178,119 @@ class DirectoryView(PackageView):
         except OSError:
             return None
         return data if len(data) <= cap else None
+
+    def loaded(self, relative: str) -> Optional[LibraryFacts]:
+        if relative not in self._loaded:
+            _make_room(self._loaded)
+            found = read_library(self._location(relative), Limits())
+            self._loaded[relative] = found if isinstance(found, LibraryFacts) else None
+        return self._loaded[relative]
+
+    def searching_objects(self, root: str, cap: int) -> Optional[Dict[str, Tuple[str, ...]]]:
+        # Of every regular file only the ELF header, program headers, dynamic array and search path strings are
+        # read: a directory of a thousand libraries costs milliseconds, not a second parse of each.
+        files = self._files(root, cap)
+        if files is None:
+            return None
+        found = {relative: _search_paths(location) for relative, location in files}
+        return {relative: paths for relative, paths in found.items() if paths}
+
+    def macho_objects(self, root: str, cap: int) -> Optional[Tuple[str, ...]]:
+        files = self._files(root, cap)
+        if files is None:
+            return None
+        return tuple(relative for relative, location in files if _is_macho(location))
+
+    def _files(self, root: str, cap: int) -> Optional[List[Tuple[str, str]]]:
+        """(path in the tree, location) of every regular file under `root`, in path order; None past `cap` entries
+        (the whole package is listed before any file is opened: one over the cap costs its listing only)."""
+        files: List[Tuple[str, str]] = []
+        pending = [root]
+        seen = 0
+        while pending:
+            directory = pending.pop()
+            try:
+                with os.scandir(self._location(directory)) as entries:
+                    for entry in entries:
+                        seen += 1
+                        if seen > cap:
+                            return None
+                        relative = posixpath.join(directory, entry.name) if directory else entry.name
+                        if entry.is_dir(follow_symlinks=False):
+                            pending.append(relative)
+                        elif entry.is_file(follow_symlinks=False):
+                            files.append((relative, entry.path))
+            except OSError:
+                continue
+        return sorted(files)
+
+    def real(self, relative: str) -> str:
+        location = self._location(relative)
+        if not os.path.islink(location):
+            return relative
+        target = os.path.relpath(os.path.realpath(location), os.path.realpath(self.root))
+        return relative if target.startswith("..") else target.replace(os.sep, "/")
+
+
+DYNAMIC_CAP = 64 * 1024  # bytes of a dynamic array read at most by _search_paths (a real one is < 1 KiB)
+PATH_CAP = 4096  # bytes of one DT_RPATH/DT_RUNPATH string read at most
+HEAD_BYTES = 4096  # read first: the ELF header and, as linkers lay them out, the program headers
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _is_macho(location: str) -> bool:
+    try:
+        with open(location, "rb") as handle:
+            return sniff(handle.read(8)) == "macho"
+    except OSError:
+        return False
+
+
+def _search_paths(location: str) -> Tuple[str, ...]:
+    """The DT_RPATH and DT_RUNPATH strings of the ELF object at `location` (none for another file)."""
+    try:
+        fd = os.open(location, _OPEN_FLAGS)
+    except OSError:
+        return ()
+    try:
+        head = os.pread(fd, HEAD_BYTES, 0)
+        if head[:4] != ELF_MAGIC:
+            return ()
+        header = parse_header(head)
+        size = min(header.phentsize * header.phnum, DYNAMIC_CAP)
+        if header.phoff + size <= len(head):  # linkers put the program headers right after the ELF header
+            table = head[header.phoff : header.phoff + size]
+        else:
+            table = os.pread(fd, size, header.phoff)
+        segments = parse_segments(header, table)
+        dynamic = next((s for s in segments if s.type == PT_DYNAMIC), None)
+        if dynamic is None:
+            return ()
+        raw = os.pread(fd, min(dynamic.filesz, DYNAMIC_CAP), dynamic.offset)
+        width = 8 if header.bits == 64 else 4
+        count = len(raw) // width
+        values = struct.unpack(f"{header.order}{count}{'q' if width == 8 else 'i'}", raw[: count * width])
+        strtab: Optional[int] = None
+        wanted: List[int] = []
+        for tag, value in zip(values[::2], values[1::2]):
+            if tag == DT_NULL:
+                break
+            if tag == DT_STRTAB:
+                strtab = value
+            elif tag in (DT_RPATH, DT_RUNPATH):
+                wanted.append(value)
+        if not wanted or strtab is None:
+            return ()
+        # DT_STRTAB is an address: the file offset is where the PT_LOAD segment holding it maps it from
+        load = next((s for s in segments if s.type == PT_LOAD and s.vaddr <= strtab < s.vaddr + s.filesz), None)
+        if load is None:
+            return ()
+        base = strtab - load.vaddr + load.offset
+        return tuple(os.pread(fd, PATH_CAP, base + at).split(b"\0", 1)[0].decode("utf-8", "replace") for at in wanted)
+    except (OSError, Corrupt, struct.error, OverflowError, ValueError):
+        return ()
+    finally:
+        os.close(fd)
 
 
 def member_name(name: str) -> str:
@@ -203,6 +343,21 @@ class ArchiveView(PackageView):
     def library(self, relative: str) -> Optional[LibraryFacts]:
         facts = self._facts.get(relative)
         return library_of(facts) if isinstance(facts, ElfFacts) else None
+
+    def macho_objects(self, root: str, cap: int) -> Optional[Tuple[str, ...]]:
+        prefix = root + "/" if root else ""
+        return tuple(n for n in sorted(self._facts) if n.startswith(prefix) and isinstance(self._facts[n], MachoFacts))
+
+    def searching_objects(self, root: str, cap: int) -> Optional[Dict[str, Tuple[str, ...]]]:
+        prefix = root + "/" if root else ""
+        out: Dict[str, Tuple[str, ...]] = {}
+        for name in sorted(self._facts):
+            facts = self._facts[name]
+            if name.startswith(prefix) and isinstance(facts, ElfFacts):
+                paths = facts.effective.rpath + facts.effective.runpath
+                if paths:
+                    out[name] = paths
+        return out
 
     def text(self, relative: str, cap: int) -> Optional[bytes]:
         if relative not in self._read_texts:

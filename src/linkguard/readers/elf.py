@@ -17,7 +17,8 @@ from __future__ import annotations
 import struct
 import sys
 from dataclasses import dataclass
-from itertools import accumulate
+from functools import cache
+from itertools import accumulate, compress
 from operator import add, itemgetter
 from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union, overload
 
@@ -143,6 +144,12 @@ _SHDR = {64: "IIQQQQIIQQ", 32: "IIIIIIIIII"}
 PHENTSIZE = {64: 56, 32: 32}
 
 
+@cache  # a handful of layouts in both byte orders
+def _record(layout: str) -> struct.Struct:
+    """The compiled `struct` for a layout such as "<HHIII": compiled once per process, not once per file."""
+    return struct.Struct(layout)
+
+
 def parse_header(data: bytes) -> ElfHeader:
     """The ELF header at the start of `data`; raises Corrupt naming what is wrong."""
     if data[:4] != ELF_MAGIC:
@@ -186,7 +193,7 @@ def parse_segments(header: ElfHeader, table: bytes) -> List[Segment]:
     size = header.phentsize
     if size < PHENTSIZE[header.bits]:
         return []
-    record = struct.Struct(header.order + _PHDR[header.bits])
+    record = _record(header.order + _PHDR[header.bits])
     if size == record.size:
         rows = record.iter_unpack(table[: len(table) // size * size])
         if header.bits == 64:
@@ -303,7 +310,7 @@ class ElfImage(Window):
         if hdr.shoff + hdr.shnum * hdr.shentsize > self.size:
             self.warnings.append("section headers lie past the end of the file; ignored")
             return [], b""
-        record = struct.Struct(self._order + _SHDR[self.bits])
+        record = _record(self._order + _SHDR[self.bits])
         if hdr.shentsize < record.size:
             self.warnings.append(
                 f"e_shentsize {hdr.shentsize} is smaller than a section header; section headers ignored"
@@ -533,7 +540,7 @@ class ElfImage(Window):
         seen: Set[int] = set()
         # Verneed {u16 version, u16 cnt, u32 file, u32 aux, u32 next} and Vernaux {u32 hash, u16 flags,
         # u16 other, u32 name, u32 next}: 16 bytes each in both classes, in the file's byte order.
-        vn_fmt, aux_fmt = struct.Struct(self._order + "HHIII"), struct.Struct(self._order + "IHHII")
+        vn_fmt, aux_fmt = _record(self._order + "HHIII"), _record(self._order + "IHHII")
         window = _TableCache(self, offset, VERNEED_WINDOW)
         for _ in range(limit):
             if offset in seen:
@@ -587,7 +594,7 @@ class ElfImage(Window):
         limit = min(declared if declared is not None else MAX_VERNEED, MAX_VERNEED)
         # Verdef {u16 version, u16 flags, u16 ndx, u16 cnt, u32 hash, u32 aux, u32 next} (20 bytes) and Verdaux
         # {u32 name, u32 next} (8 bytes), the same in both classes. The first Verdaux names the version.
-        vd_fmt, aux_fmt = struct.Struct(self._order + "HHHHIII"), struct.Struct(self._order + "II")
+        vd_fmt, aux_fmt = _record(self._order + "HHHHIII"), _record(self._order + "II")
         window = _TableCache(self, offset, VERNEED_WINDOW)
         names: List[str] = []
         seen: Set[int] = set()
@@ -611,7 +618,7 @@ class ElfImage(Window):
     ) -> Dict[Tuple[str, str], Set[str]]:
         """The undefined symbols bound to each needed version, found through DT_VERSYM in one pass.
 
-        Which symbols use a needed index: a small table (a program's) is read in one comprehension; a large one
+        Which symbols use a needed index: a small table (a program's) is filtered in C (`compress`); a large one
         (mostly a library's own definitions) is searched per needed index on its low-byte plane with
         `bytes.split`, so C finds the few users. Their st_name and st_shndx are gathered with `itemgetter` from
         strided views of the symbol table, and their names sliced from the string table decoded once.
@@ -632,7 +639,7 @@ class ElfImage(Window):
             indices: Sequence[int] = _u16_array(raw[: count * 2], self._order)
             if indices and max(indices) > 0x7FFF:
                 indices = [v & 0x7FFF for v in indices]
-            hits = [i for i, v in enumerate(indices) if v in by_index]
+            hits = list(compress(range(count), map(by_index.__contains__, indices)))
             if hits:
                 claims.append((-1, hits))
         else:

@@ -42,7 +42,7 @@ NSS_IMPORTS = frozenset(
         "getgrouplist",
     )
 )
-LIBM_FLOOR = (2, 17)  # libm needs above this come from a newer glibc's math (exp/log/pow: GLIBC_2.29)
+LIBM_FLOOR = (2, 17)  # libm needs above this come from a newer glibc's math (exp/log/pow: GLIBC_2.29); a compare key
 
 
 @dataclass(frozen=True)
@@ -241,9 +241,7 @@ def _language(program: ElfFacts, toolchain: Toolchain) -> str:
 def _version_evidence(program: ElfFacts, flags: Dict[str, str], fields: Dict[str, str]) -> None:
     glibc = [need for need in program.version_needs if need.version.startswith("GLIBC_")]
     cxx = [need for need in program.version_needs if need.version.startswith(("GLIBCXX_", "CXXABI_", "GCC_"))]
-    libm = [
-        need for need in glibc if need.library.startswith("libm.so") and (_numeric(need.version) or ()) > LIBM_FLOOR
-    ]
+    libm = [need for need in glibc if need.library.startswith("libm.so") and _rank(need.version) > LIBM_FLOOR]
     top = program.max_versions.get("GLIBC")
     fields["glibc_max"] = top or ""
     fields["glibc_max_text"] = f"(needs up to GLIBC_{top})" if top else ""
@@ -257,7 +255,7 @@ def _version_evidence(program: ElfFacts, flags: Dict[str, str], fields: Dict[str
     fields["all_needs"] = both or "newer symbol versions"
     if glibc:
         flags["glibc_new"] = "needs " + fields["glibc_needs"]
-    notable = [need for need in highest_glibc if (_numeric(need.version) or ()) > LIBM_FLOOR]
+    notable = [need for need in highest_glibc if _rank(need.version) > LIBM_FLOOR]
     if notable and top:
         fields["glibc_note"] = f"; it also needs glibc {top} or newer ({_needs_text(notable)})"
     if cxx:
@@ -401,20 +399,21 @@ def known_cgo_module(module: GoModule) -> Optional[CgoModule]:
 # ------------------------------------------------------------------------------------------------ text
 
 
-def _numeric(version: str) -> Optional[Tuple[int, ...]]:
-    split = versions.split_version(version)
-    return split[1] if split is not None else None
+def _rank(version: str) -> Tuple[int, ...]:
+    """The compare key of a version name (trailing zeros dropped, as Version compares); () when not numeric."""
+    ranked = versions.ranked_version(version)
+    return ranked[1] if ranked is not None else ()
 
 
 def _highest_per_library(needs: Sequence[VersionNeed]) -> List[VersionNeed]:
     """Per (library, family), the need with the highest version, in first-seen library order."""
     best: Dict[Tuple[str, str], Tuple[VersionNeed, Tuple[int, ...]]] = {}
     for need in needs:
-        split = versions.split_version(need.version)
-        if split is None:
+        ranked = versions.ranked_version(need.version)
+        if ranked is None:
             continue
-        key = (need.library, split[0])
-        rank = split[1].key()  # compared as Version compares: trailing zeros ignored
+        key = (need.library, ranked[0])
+        rank = ranked[1]  # compared as Version compares: trailing zeros ignored
         current = best.get(key)
         if current is None or rank > current[1]:
             best[key] = (need, rank)

@@ -64,6 +64,9 @@ class Search:
     ld_library_path: Sequence[str] = ()
     resolved: List[TargetResolution] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)
+    # (needing object's path, name) -> (path of the object whose list found it, "DT_RPATH"/"DT_RUNPATH", entry):
+    # whose search path found a need, which may be an object up the loading chain
+    found_by: Dict[Tuple[str, str], Tuple[str, str, str]] = field(default_factory=dict)
 
 
 def default_dirs(machine: str, bits: int, multiarch: bool) -> Tuple[str, ...]:
@@ -188,6 +191,8 @@ def in_dirs(
                 directory.rstrip("/") + "/" + name, name, needer, files, "origin" if uses_origin else how, search
             )
             if hit is not None:
+                tag = "DT_RUNPATH" if how == "runpath" else "DT_RPATH"
+                search.found_by[(needer.path, name)] = (owner.path, tag, part)
                 return hit
     return None
 

@@ -2,15 +2,20 @@
 
 Pure judgement of facts against a `PackageView` (no bytes parsed here): one `model.Provision` per need, found as
 the format's own loader would find it, in this order:
-- ELF (glibc's ld.so, through resolve/glibc.py): the DT_RPATH of the loading chain when the object has no
-  DT_RUNPATH, then its DT_RUNPATH; only `$ORIGIN` entries that land inside the package count (auditwheel's
-  `<pkg>.libs/`); then what the declared platform provides (`packages.tags.os_provided`, "os") and the host;
+- ELF (glibc's ld.so, through resolve/glibc.py): the object's own DT_RPATH when it has no DT_RUNPATH, then its
+  DT_RUNPATH; only `$ORIGIN` entries that land inside the package count (auditwheel's `<pkg>.libs/`); then what
+  the declared platform provides (`packages.tags.os_provided`, "os") and the host. A shared object with no
+  DT_RUNPATH that objects of its package load also searches, for a need it does not find alone, the DT_RPATH of
+  each loader up the chain: every object of the package with a search path starts a load (as a host dlopen()s a
+  module), mapped as ld.so maps it, once per package (`_package_loads`); the need is bundled when every load of
+  the object finds it, and unresolved, naming the load that fails, when one does not;
 - PE (the Windows loader as CPython and Node load modules): a DLL of the OS ("os"), the host, the directory of
   the loading module (the application directory for an `.exe`), then the directories the package adds at import
   time (delvewheel's `os.add_dll_directory` patch in an `__init__.py`);
 - Mach-O (dyld): `/usr/lib` and `/System/Library` ("os"), the host, then `@loader_path`, `@executable_path` (the
   program itself, or an `.app`'s `Contents/MacOS` program) and `@rpath` through the LC_RPATH entries of the module
-  and of the app's program that loads it.
+  and of the app's program that loads it; an `@rpath` need still not found is expanded through the LC_RPATH of
+  each image up the chain that loads the module (dyld's rpath stack), per load as for ELF.
 A need nobody provides has `provided_by` None and `looked`: where the loader would have looked, in its terms.
 """
 
@@ -19,6 +24,8 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import weakref
+from collections import deque
 from dataclasses import replace
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
@@ -47,6 +54,10 @@ WINDOWS_SYSTEM = "the system directories (System32, the Windows directory) and P
 DELVEWHEEL_PATCH = re.compile(r"def _delvewheel_(?:init_)?patch_[0-9_]+\(\):")
 DELVEWHEEL_DIR = re.compile(r"os\.path\.join\(\s*os\.path\.dirname\(__file__\)\s*,([^()]*)\)")
 INIT_CAP = 1 << 20  # bytes of an __init__.py read at most
+# Files of one package read for the objects that carry a search path (where its loading chains start): a larger
+# package is not searched for the loaders of its objects, each of which is then judged alone.
+MAX_CHAIN_PACKAGE_FILES = 5_000
+MAX_CHAIN_LOADS = 100_000  # loads (an object, through one chain) kept per package
 
 
 def place(facts: Facts, relative: str, view: PackageView) -> Placement:
@@ -122,6 +133,16 @@ class _ElfFiles:
         return self.scope.view.library(self.scope.tree(path[len(PKG) + 1 :]))
 
 
+class _LoadedFiles(_ElfFiles):
+    """The package as glibc maps its objects when one loads another (PackageView.loaded)."""
+
+    def object(self, path: str) -> Optional[LibraryFacts]:
+        path = posixpath.normpath(path)
+        if not path.startswith(PKG + "/"):
+            return None
+        return self.scope.view.loaded(self.scope.tree(path[len(PKG) + 1 :]))
+
+
 class _Nowhere:
     """What lies outside the package: nothing (the system's files are not the package's)."""
 
@@ -146,31 +167,206 @@ def elf_provisions(
             _ElfFiles(scope),
             None,
         )
-        lib = "lib64" if facts.bits == 64 else "lib"
-        search = glibc.Search(target=_Nowhere(), cache=None, default_dirs=(), lib=lib)
+        search = glibc.Search(target=_Nowhere(), cache=None, default_dirs=(), lib=_lib(facts.bits))
         glibc.resolve(program.path, program.facts, program.files, facts.interpreter or "", search)
         for hit in search.resolved:
             if hit.required_by == program.path and hit.provided_by == "bundled":
                 found.setdefault(hit.needed, hit.path)
     out: List[Provision] = []
     looked: Optional[Tuple[str, ...]] = None  # the same for every need of this object: computed once
+    loads: Optional[List[_Load]] = None  # how the package's own objects load this one: looked up once, if needed
     for need in facts.needed:
         path = found.get(need)
         if path is not None:
             where = posixpath.normpath(path)[len(PKG) + 1 :]
             how = _elf_how(facts, inside, posixpath.dirname(where))
             out.append(Provision(need, f"bundled:{where}", scope.display(where), how))
-        elif need in provided:
+            continue
+        if need in provided:
             out.append(Provision(need, "os", how=f"the platform {_declared(scope.package)} provides it"))
-        elif host is not None and host.provides(need):
+            continue
+        if host is not None and host.provides(need):
             out.append(Provision(need, f"host:{host.name}", how=f"{host.name} provides it"))
-        elif not facts.rpath and not facts.runpath:
+            continue
+        if _loadable(facts):
+            if loads is None:
+                loads = _loads_of(inside, scope)
+            chained = _through_loaders(need, loads, scope) if loads else None
+            if chained is not None:
+                out.append(chained)
+                continue
+        if not facts.rpath and not facts.runpath:
             out.append(_system_only(need))
         else:
             if looked is None:
                 looked = tuple(_elf_looked(facts, inside, scope))
             out.append(Provision(need, None, looked=looked))
     return out
+
+
+def _loadable(facts: ElfFacts) -> bool:
+    """Whether another object's need or dlopen() can load this one with a search path inherited: a shared object
+    (glibc refuses an executable, and a PIE: "cannot dynamically load position-independent executable") with no
+    DT_RUNPATH (which makes glibc skip the loaders' DT_RPATH)."""
+    return facts.type == "DYN" and not facts.pie and not facts.runpath
+
+
+def _lib(bits: int) -> str:
+    return "lib64" if bits == 64 else "lib"
+
+
+# ELF: the loading chain. glibc searches a need of object B (when B has no DT_RUNPATH) in the DT_RPATH of B, of the
+# object that loaded B, of that one's loader and on up, then the program's (elf/dl-load.c, _dl_map_object; an
+# object with a DT_RUNPATH has its DT_RPATH ignored, and its DT_RUNPATH serves its own needs only). So a bundled
+# library with no search path of its own finds its needs through the module that loaded it. Every object of the
+# package that carries a search path is taken as the start of a load (as a host dlopen()s a module, or as a
+# program starts) and its closure is mapped as glibc maps it: each object reached gets one _Load per start.
+
+
+class _Load:
+    """One way the package loads an object: from `start` (inside the package), through `loaded.loader` and up."""
+
+    __slots__ = ("found", "loaded", "start")
+
+    def __init__(self, start: str, loaded: glibc.Loaded, found: Dict[str, Tuple[str, str]]) -> None:
+        self.start = start
+        self.loaded = loaded
+        self.found = found  # need -> (path inside the package, how it was found), for the needs this load satisfied
+
+
+_LOADS: weakref.WeakKeyDictionary[PackageView, Dict[str, Optional[Dict[str, List[_Load]]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _loads_of(inside: str, scope: _Scope) -> List[_Load]:
+    """The loads of the object at `inside` by the package's own objects (none for an object nothing loads)."""
+    per_view = _LOADS.setdefault(scope.view, {})
+    root = scope.found.root
+    if root not in per_view:
+        per_view[root] = _package_loads(scope)
+    loads = per_view[root]
+    if not loads:
+        return []
+    return loads.get(_inside(root, scope.view.real(scope.tree(inside))), [])
+
+
+def _package_loads(scope: _Scope) -> Optional[Dict[str, List[_Load]]]:
+    """Every load of the package's objects by its own objects, from each object that carries a search path; None
+    when the package is too large to search (its objects are then judged alone)."""
+    starts = scope.view.searching_objects(scope.found.root, MAX_CHAIN_PACKAGE_FILES)
+    if starts is None:
+        return None
+    files = _LoadedFiles(scope)
+    out: Dict[str, List[_Load]] = {}
+    kept = 0
+    for tree_path, paths in starts.items():
+        start = _inside(scope.found.root, tree_path)
+        if not any(_origin_dir(part, start, "") is not None for entry in paths for part in entry.split(":")):
+            continue  # none of its entries lands inside the package: it loads nothing of it
+        library = scope.view.loaded(tree_path)
+        if library is None:
+            continue
+        search = glibc.Search(target=_Nowhere(), cache=None, default_dirs=(), lib=_lib(library.bits))
+        _, loaded = glibc.resolve(posixpath.join(PKG, start), library, files, "", search)
+        satisfied: Dict[str, Dict[str, Tuple[str, str]]] = {}
+        for hit in search.resolved:
+            if not hit.path.startswith(PKG + "/"):
+                continue
+            where = posixpath.normpath(hit.path)[len(PKG) + 1 :]
+            if hit.by == "loaded":
+                how = f"already loaded when {scope.display(start)} is loaded"
+            else:
+                owner, tag, entry = search.found_by[(hit.required_by, hit.needed)]
+                how = f"{tag} {entry}" + ("" if owner == hit.required_by else f" of {scope.display(_of(owner))}")
+            satisfied.setdefault(hit.required_by, {}).setdefault(hit.needed, (where, how))
+        for obj in loaded[1:]:
+            if not obj.path.startswith(PKG + "/") or kept >= MAX_CHAIN_LOADS:
+                continue
+            real = _inside(scope.found.root, scope.view.real(scope.tree(_of(obj.path))))
+            out.setdefault(real, []).append(_Load(start, obj, satisfied.get(obj.path, {})))
+            kept += 1
+    return out
+
+
+def _of(path: str) -> str:
+    """The path inside the package of a `/@package/...` path glibc formed."""
+    return posixpath.normpath(path)[len(PKG) + 1 :]
+
+
+def _through_loaders(need: str, loads: List[_Load], scope: _Scope) -> Optional[Provision]:
+    """A need the object alone does not find, as each load of it by the package's objects finds it: provided only
+    when every load finds it (the loader that fails is named: loading through it fails). None when no load finds
+    it and the loaders add no place to look: the object alone says all there is."""
+    hits = [(load, load.found[need]) for load in loads if need in load.found]
+    misses = [load for load in loads if need not in load.found]
+    if not misses:
+        _, (where, how) = hits[0]
+        return Provision(need, f"bundled:{where}", scope.display(where), how)
+    own, inherited = _chain_looked(need, misses[0], scope)
+    if not hits and not inherited:
+        return None
+    looked = [*own, *inherited, LD_DEFAULTS]  # an inherited entry names its owner ("... of pkg/_mod.so")
+    for load, (where, how) in hits[:1]:
+        looked.append(
+            f"not found when {_chain(misses[0], scope)} loads it, found when {_chain(load, scope)} does: "
+            f"{scope.display(where)} ({how})"
+        )
+    return Provision(need, None, looked=tuple(looked))
+
+
+def _chain(load: _Load, scope: _Scope) -> str:
+    """`pkg/_mod.so`, or `pkg/_mod.so -> pkg.libs/liba.so` when it is loaded through another object."""
+    members: List[str] = []
+    obj = load.loaded.loader
+    while obj is not None:
+        members.append(scope.display(_of(obj.path)))
+        obj = obj.loader
+    return " -> ".join(reversed(members))
+
+
+def _chain_looked(need: str, load: _Load, scope: _Scope) -> Tuple[List[str], List[str]]:
+    """Where glibc looks for a need of a loaded object with no DT_RUNPATH: (the object's own DT_RPATH entries, the
+    DT_RPATH entries of each loader up the chain that name a place not named before). A DT_RUNPATH up the chain
+    whose directory holds the need is named among the latter, as not passed down (the usual reason a bundled
+    library's need is not found)."""
+    own: List[str] = []
+    inherited: List[str] = []
+    seen: Set[str] = set()  # directories (or entries outside the package) already named: ld.so looks there once
+    obj: Optional[glibc.Loaded] = load.loaded
+    while obj is not None:
+        owner = _of(obj.path)
+        mine = obj is load.loaded
+        of = "" if mine else f" of {scope.display(owner)}"
+        out = own if mine else inherited
+        if obj.facts.rpath and not obj.facts.runpath:
+            for entry in obj.facts.rpath:
+                for part in entry.split(":"):
+                    directory = _origin_dir(part, owner, obj.facts.machine)
+                    place = directory if directory is not None else part
+                    if part and place not in seen:
+                        seen.add(place)
+                        out.append(_entry_looked("DT_RPATH", part, owner, of, obj.facts.machine, scope))
+        elif obj.facts.runpath and not mine:
+            for entry in obj.facts.runpath:
+                for part in entry.split(":"):
+                    directory = _origin_dir(part, owner, obj.facts.machine)
+                    if directory is not None and directory not in seen and scope.find(directory, need) is not None:
+                        inherited.append(
+                            f"{scope.display(directory)}/ (DT_RUNPATH {part}{of}: it serves that object's own needs,"
+                            " it is not passed down)"
+                        )
+        obj = obj.loader
+    return own, inherited
+
+
+def _entry_looked(tag: str, part: str, owner: str, of: str, machine: str, scope: _Scope) -> str:
+    directory = _origin_dir(part, owner, machine)
+    if directory is not None:
+        return f"{scope.display(directory)}/ ({tag} {part}{of})"
+    if "$ORIGIN" in part or "${ORIGIN}" in part:
+        return f"{part} ({tag}{of}): leaves the package"
+    return f"{part} ({tag}{of}): outside the package"
 
 
 _SYSTEM_ONLY: Dict[str, Provision] = {}  # frozen, so shared: most objects of a tree name the same few libraries
@@ -225,15 +421,8 @@ def _elf_how(facts: ElfFacts, inside: str, directory: str) -> str:
 def _elf_looked(facts: ElfFacts, inside: str, scope: _Scope) -> List[str]:
     if not facts.rpath and not facts.runpath:
         return [LD_DEFAULTS]
-    looked: List[str] = []
-    for tag, entry in _elf_entries(facts):
-        directory = _origin_dir(entry, inside, facts.machine)
-        if directory is not None:
-            looked.append(f"{scope.display(directory)}/ ({tag} {entry})")
-        elif "$ORIGIN" in entry or "${ORIGIN}" in entry:
-            looked.append(f"{entry} ({tag}): leaves the package")
-        elif entry:
-            looked.append(f"{entry} ({tag}): outside the package")
+    entries = _elf_entries(facts)
+    looked = [_entry_looked(tag, entry, inside, "", facts.machine, scope) for tag, entry in entries if entry]
     looked.append(LD_DEFAULTS)
     return looked
 
@@ -340,6 +529,8 @@ def macho_provisions(facts: MachoFacts, inside: str, scope: _Scope, host: Option
         loader_rpaths = _program_rpaths(program_facts, piece.machine)
         for dylib in piece.dylibs:
             provision = _dylib(dylib.path, dylib.platform, piece, inside, program, loader_rpaths, scope, host)
+            if provision.provided_by is None and dylib.path.startswith("@rpath/"):
+                provision = _rpath_through_loaders(provision, piece, inside, scope) or provision
             earlier = chosen.get(dylib.path)
             if earlier is None or (earlier.provided_by is not None and provision.provided_by is None):
                 chosen[dylib.path] = provision  # one slice that cannot find it decides
@@ -422,6 +613,149 @@ def _dylib(
             return Provision(path, None, looked=(f"{scope.display(target)} ({how})",))
         return Provision(path, None, looked=(f"{path}: {how}",))
     return Provision(path, None, looked=(f"{path} (an absolute path outside the package and outside macOS)",))
+
+
+# Mach-O: the rpath stack. dyld expands `@rpath` in an image's load command through the LC_RPATH of that image, then
+# of the image that loaded it, and on up to the main executable (dyld2's ImageLoader::recursiveLoadLibraries chains
+# each image's list onto its loader's, RPathChain, and hands it to the images it loads); each entry's @loader_path
+# is its own image's directory. Every Mach-O image of the package starts a load, mapped breadth first (an image is
+# loaded once per start, by the first image that needs it); every image reached keeps the chain it inherits.
+
+
+class _MachoLoad:
+    """One way the package loads an image: from `start`, inheriting `chain` ((LC_RPATH, owner), the loader's
+    first, then its loader's, up to the start) and `executable_dir` (what @executable_path means, if anything)."""
+
+    __slots__ = ("chain", "executable_dir", "start")
+
+    def __init__(self, start: str, chain: Tuple[Tuple[str, str], ...], executable_dir: Optional[str]) -> None:
+        self.start = start
+        self.chain = chain
+        self.executable_dir = executable_dir
+
+
+_MACHO_LOADS: weakref.WeakKeyDictionary[PackageView, Dict[Tuple[str, str], Optional[Dict[str, List[_MachoLoad]]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _rpath_through_loaders(alone: Provision, piece: MachoSlice, inside: str, scope: _Scope) -> Optional[Provision]:
+    """An @rpath need the image alone does not find, as each load of it by the package's images finds it: bundled
+    when every load finds it; else unresolved, naming the load that fails. None when nothing of the package loads
+    the image, or no load finds it and the loaders add no LC_RPATH."""
+    per_view = _MACHO_LOADS.setdefault(scope.view, {})
+    key = (scope.found.root, piece.machine)
+    if key not in per_view:
+        per_view[key] = _macho_package_loads(scope, piece.machine)
+    loads = (per_view[key] or {}).get(inside, [])
+    if not loads:
+        return None
+    rest = alone.need[len("@rpath/") :]
+    own = tuple((rpath, inside) for rpath in piece.rpaths)
+    results = [(load, _rpath_find(rest, own + load.chain, load.executable_dir, scope)) for load in loads]
+    misses = [load for load, found in results if found is None]
+    hits = [(load, found) for load, found in results if found is not None]
+    if not misses:
+        _, (hit, rpath, owner) = hits[0]
+        of = "" if owner == inside else f" of {scope.display(owner)}"
+        return Provision(alone.need, f"bundled:{hit}", scope.display(hit), f"@rpath via LC_RPATH {rpath}{of}")
+    inherited: List[str] = []
+    for rpath, owner in misses[0].chain:
+        directory = _rpath_dir(rpath, owner, misses[0].executable_dir)
+        where = f"{scope.display(directory)}/" if directory is not None else rpath
+        tail = "" if directory is not None else ": outside the package"
+        inherited.append(f"{where} (LC_RPATH {rpath} of {scope.display(owner)}){tail}")
+    if not hits and not inherited:
+        return None
+    looked = [line for line in alone.looked if not line.startswith("no LC_RPATH")] + inherited
+    for load, (hit, rpath, owner) in hits[:1]:
+        looked.append(
+            f"not found when {scope.display(misses[0].start)} loads it, found when {scope.display(load.start)} "
+            f"does: {scope.display(hit)} (LC_RPATH {rpath} of {scope.display(owner)})"
+        )
+    return Provision(alone.need, None, looked=tuple(looked))
+
+
+def _macho_package_loads(scope: _Scope, machine: str) -> Optional[Dict[str, List[_MachoLoad]]]:
+    """Every load of the package's images (of one machine) by its own images; None for a package too large."""
+    images = scope.view.macho_objects(scope.found.root, MAX_CHAIN_PACKAGE_FILES)
+    if images is None:
+        return None
+    program = _app_program(scope) if scope.found.kind == "app" else None
+    out: Dict[str, List[_MachoLoad]] = {}
+    kept = 0
+    for tree_path in images:
+        start = _inside(scope.found.root, tree_path)
+        first = _slice_of(scope, start, machine)
+        if first is None:
+            continue
+        if first.type == "EXECUTE":
+            executable_dir: Optional[str] = posixpath.dirname(start)
+        else:
+            executable_dir = posixpath.dirname(program) if program is not None else None
+        chains = {start: tuple((rpath, start) for rpath in first.rpaths)}
+        queue = deque([start])
+        while queue:
+            current = queue.popleft()
+            piece = _slice_of(scope, current, machine)
+            for dylib in piece.dylibs if piece is not None else ():
+                hit = (
+                    None if dylib.platform else _macho_find(dylib.path, current, chains[current], executable_dir, scope)
+                )
+                if hit is None or hit in chains or kept >= MAX_CHAIN_LOADS:
+                    continue
+                target = _slice_of(scope, hit, machine)
+                if target is None:
+                    continue
+                chains[hit] = tuple((rpath, hit) for rpath in target.rpaths) + chains[current]
+                out.setdefault(hit, []).append(_MachoLoad(start, chains[current], executable_dir))
+                kept += 1
+                queue.append(hit)
+    return out
+
+
+def _slice_of(scope: _Scope, inside: str, machine: str) -> Optional[MachoSlice]:
+    facts = scope.view.facts(scope.tree(inside))
+    if not isinstance(facts, MachoFacts):
+        return None
+    return next((s.effective for s in facts.slices if s.effective.machine == machine), None)
+
+
+def _rpath_dir(rpath: str, owner: str, executable_dir: Optional[str]) -> Optional[str]:
+    """The directory inside the package an LC_RPATH entry of `owner` names (None outside it, or unknown)."""
+    if rpath.startswith("@loader_path"):
+        return normalized(posixpath.dirname(owner), rpath[len("@loader_path") :].lstrip("/") or ".")
+    if rpath.startswith("@executable_path") and executable_dir is not None:
+        return normalized(executable_dir, rpath[len("@executable_path") :].lstrip("/") or ".")
+    return None
+
+
+def _rpath_find(
+    rest: str, chain: Tuple[Tuple[str, str], ...], executable_dir: Optional[str], scope: _Scope
+) -> Optional[Tuple[str, str, str]]:
+    """(file found, the LC_RPATH that found it, its owner) for `@rpath/<rest>` through `chain`."""
+    for rpath, owner in chain:
+        directory = _rpath_dir(rpath, owner, executable_dir)
+        hit = scope.find(directory, rest) if directory is not None else None
+        if hit is not None:
+            return hit, rpath, owner
+    return None
+
+
+def _macho_find(
+    path: str, loader: str, chain: Tuple[Tuple[str, str], ...], executable_dir: Optional[str], scope: _Scope
+) -> Optional[str]:
+    """The image inside the package a load command of `loader` names, as dyld finds it (None outside it)."""
+    if path.startswith("@rpath/"):
+        found = _rpath_find(path[len("@rpath/") :], chain, executable_dir, scope)
+        return found[0] if found is not None else None
+    if path.startswith("@loader_path/"):
+        target = normalized(posixpath.dirname(loader), path[len("@loader_path/") :])
+    elif path.startswith("@executable_path/") and executable_dir is not None:
+        target = normalized(executable_dir, path[len("@executable_path/") :])
+    else:
+        return None
+    return scope.find(posixpath.dirname(target), posixpath.basename(target)) if target is not None else None
 
 
 # ------------------------------------------------------------------------------------------- where views come from
