@@ -1,11 +1,11 @@
-"""parallel.run_ordered: input order, and one dead or stuck worker costs one item, not the run."""
+"""parallel.run_ordered and run_batches: input order, and one dead or stuck worker costs one item, not the run."""
 
 from __future__ import annotations
 
 import os
 import signal
 import time
-from typing import Dict, List, Tuple
+from typing import List, Optional, Tuple
 
 import pytest
 
@@ -102,8 +102,8 @@ def test_each_worker_holds_two_batches_at_once(monkeypatch: pytest.MonkeyPatch) 
     most: List[int] = []
     original = parallel._Worker.give
 
-    def give(self: parallel._Worker[int], batch: List[Tuple[int, int]], alone: bool = False) -> None:
-        original(self, batch, alone)
+    def give(self: parallel._Worker[int], key: int, items: List[int], position: Optional[int] = None) -> None:
+        original(self, key, items, position)
         most.append(len(self.batches))
 
     monkeypatch.setattr(parallel._Worker, "give", give)
@@ -139,18 +139,16 @@ def test_progress_names_the_batch_and_the_position() -> None:
     pool = parallel._Pool(hang_on_100, 1, lambda n: 30.0, failed)
     try:
         worker = pool.workers[0]
-        first = [(i, i) for i in range(64, 96)]
-        second = [(i, i) for i in range(96, 128)]
-        worker.give(first)
-        worker.give(second)
+        worker.give(0, list(range(64, 96)))
+        worker.give(1, list(range(96, 128)))
         for _ in range(200):  # until the worker reaches item 100, the fifth of the second batch
             if worker.current()[:2] == (1, 4):
                 break
             time.sleep(0.05)
         assert worker.current()[:2] == (1, 4)
-        ids, results = worker.connection.recv()  # the first batch's answer came before
-        assert ids == list(range(64, 96)) and results == list(range(64, 96))
-        worker.answered()
+        results = worker.connection.recv()  # the first batch's answer came before
+        assert results == list(range(64, 96))
+        assert worker.answered().key == 0
         assert worker.current()[:2] == (0, 4)
     finally:
         pool.close()
@@ -162,16 +160,17 @@ def test_an_overrun_found_before_the_first_answer_is_read_fails_the_second_batch
     pool = parallel._Pool(hang_on_100, 1, lambda n: 30.0, failed)
     try:
         worker = pool.workers[0]
-        worker.give([(i, i) for i in range(64, 96)])
-        worker.give([(i, i) for i in range(96, 128)])
+        worker.give(0, list(range(64, 96)))
+        worker.give(1, list(range(96, 128)))
         for _ in range(200):
             if worker.current()[:2] == (1, 4):
                 break
             time.sleep(0.05)
-        retry: parallel.Deque[List[Tuple[int, int]]] = parallel.deque()
-        done: Dict[int, int] = {}
+        retry: parallel.Deque[Tuple[int, int, int]] = parallel.deque()
+        done: parallel._Results[int] = parallel._Results()
         pool._lost(0, worker, retry, done, "overran", culprit=worker.current()[:2])
-        assert done == {100: -1} and FAILURES == [(100, "overran")]
-        assert list(retry) == [[(i, i)] for i in range(64, 128) if i != 100]
+        assert done.lists[1][4] == -1 and FAILURES == [(100, "overran")]
+        assert done.missing == {0: 32, 1: 31}
+        assert list(retry) == [(i // 32 - 2, i % 32, i) for i in range(64, 128) if i != 100]
     finally:
         pool.close()
