@@ -129,7 +129,7 @@ class _Sent(Generic[T]):
     """A message a worker holds: the items of input batch `key` (all of them, or the one item at `position`: an
     item retried alone)."""
 
-    __slots__ = ("number", "key", "position", "items")
+    __slots__ = ("items", "key", "number", "position")
 
     def __init__(self, number: int, key: int, position: Optional[int], items: List[T]) -> None:
         self.number = number

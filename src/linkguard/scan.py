@@ -166,9 +166,7 @@ def _checked(candidate: Candidate, policy: Policy) -> Optional[List[Outcome]]:
     return outcomes
 
 
-def _sniffed(
-    artifact: FileArtifact, policy: Policy
-) -> Union[None, List[Outcome], Tuple[int, bool, Optional[str]]]:
+def _sniffed(artifact: FileArtifact, policy: Policy) -> Union[List[Outcome], Tuple[int, bool, Optional[str]], None]:
     """What a file on disk is, from its head and (for the zip test) its tail: None when it is neither an
     executable nor an archive (skipped as not inspected), its outcome when unreadable, else (open descriptor,
     executable?, archive kind or None).
@@ -498,7 +496,7 @@ _AS_IS = 3  # a skip from the walk (a FIFO, a link leaving the roots, ...): its 
 class _Chunk:
     """One list of walked candidates on its way through the pipeline."""
 
-    __slots__ = ("candidates", "marks", "checked")
+    __slots__ = ("candidates", "checked", "marks")
 
     def __init__(self, candidates: List[Candidate], marks: Dict[int, int], checked: List[Candidate]) -> None:
         self.candidates = candidates
