@@ -150,6 +150,7 @@ class _Worker(Generic[T]):
         self.sent = 0  # messages ever sent: the next one's number is sent + 1 (0 in `progress` means none started)
         self.head_since = 0.0  # when the oldest message became the oldest (sent to an idle worker, or answered)
         self.alone = False  # holding a retried item, which must be the only thing it holds
+        self.refused = 0  # number of the first message the worker could not receive (dead already), else 0
 
     def give(self, key: int, items: List[T], position: Optional[int] = None) -> None:
         """Send the items of input batch `key`: all of them, or (`position` given) the one item retried alone."""
@@ -158,7 +159,10 @@ class _Worker(Generic[T]):
             self.head_since = time.monotonic()
         self.batches.append(_Sent(self.sent, key, position, items))
         self.alone = position is not None
-        self.connection.send((self.sent, items))
+        try:
+            self.connection.send((self.sent, items))
+        except OSError:  # dead already (its sentinel tells the pool): what it holds is retried, this never reached it
+            self.refused = self.refused or self.sent
 
     def answered(self) -> _Sent[T]:
         """The oldest message, now answered."""
@@ -341,8 +345,8 @@ class _Pool(Generic[T, R]):
         else:
             worker.connection.close()
         self.workers[index] = _Worker(self.context, self.work)
-        if culprit is None and len(held) == 1 and len(held[0].items) == 1:
-            culprit = (0, 0)
+        if culprit is None and len(held) == 1 and len(held[0].items) == 1 and not worker.refused:
+            culprit = (0, 0)  # the one item it held killed it (unless it was dead before that item reached it)
         again: List[Tuple[int, int, T]] = []
         for which, sent in enumerate(held):
             if sent.position is None:  # a whole batch: from now on its results come one by one

@@ -174,3 +174,35 @@ def test_an_overrun_found_before_the_first_answer_is_read_fails_the_second_batch
         assert list(retry) == [(i // 32 - 2, i % 32, i) for i in range(64, 128) if i != 100]
     finally:
         pool.close()
+
+
+def test_batches_come_back_whole_and_in_order_with_a_crash_pinned_on_its_item() -> None:
+    """run_batches: one list per batch, in input order, whatever the sizes (empty ones too, answered without a
+    worker); a worker killed on item 100 costs item 100 alone, its batch is completed by the items retried alone
+    (the batch before it, queued at the same worker, is not lost either)."""
+    sizes = [0, 64, 3, 0, 0, 40, 64, 1, 0]
+    batches: List[List[int]] = []
+    start = 0
+    for size in sizes:
+        batches.append(list(range(start, start + size)))
+        start += size
+    assert any(100 in batch and batch[0] != 100 for batch in batches)
+    results = list(parallel.run_batches(crash_on_100, iter(batches), 1, lambda n: 30.0, failed))
+    assert results == [[-1 if n == 100 else n * n for n in batch] for batch in batches]
+    [(item, reason)] = FAILURES
+    assert item == 100 and "SIGKILL" in reason
+
+
+@pytest.mark.parametrize("batch", [[7], [1, 2, 3]])
+def test_a_worker_dead_before_its_batch_reaches_it_costs_nothing(batch: List[int]) -> None:
+    """A worker can die (killed from outside, or on an item) before the parent sees it and sends it one more
+    batch: that send fails quietly, the batch is retried on a new worker, and no item is blamed for the death."""
+    pool = parallel._Pool(square, 1, lambda n: 30.0, failed)
+    try:
+        victim = pool.workers[0].process
+        victim.kill()
+        victim.join()
+        assert list(pool.run(iter([batch]))) == [[n * n for n in batch]]
+        assert FAILURES == []
+    finally:
+        pool.close()

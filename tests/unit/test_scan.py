@@ -340,3 +340,45 @@ def test_aliases_stay_in_walk_order_with_workers_and_never_go_to_them(
     aliases = {a.path for a in parallel.artifacts if a.alias_of}
     assert aliases == {str(tmp_path / name), str(tmp_path / (name + "-hard"))}
     assert not aliases & set(sent) and len(sent) == 40
+
+
+@pytest.mark.parametrize("size", [1, 3, 64])
+def test_chunks_of_any_size_give_the_same_outcomes(tmp_path: Path, size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pipeline goes a chunk of walked paths at a time: aliases whose file is in an earlier chunk or earlier
+    in the same one, skips from the walk, a forgotten alias (RETAINED_ALIASES) and plain files come out the same
+    as one path at a time in-process, and no alias goes to a worker."""
+    import functools
+
+    from linkguard.inputs.files import walk_chunks
+
+    for n in range(12):
+        (tmp_path / f"f{n:02d}").write_text("not an ELF file\n")
+    shutil.copyfile(ARCHIVES / "bin" / "spex-dynamic", tmp_path / "f03")
+    shutil.copyfile(ARCHIVES / "bin" / "spex-static", tmp_path / "f08")
+    os.symlink("f03", tmp_path / "f00-link")  # before its file: the file is the alias
+    os.symlink("f03", tmp_path / "f05-link")
+    os.symlink("f08", tmp_path / "f09-link")
+    os.link(tmp_path / "f08", tmp_path / "f10-hard")
+    os.symlink("f03", tmp_path / "f11-link")
+    os.symlink("/", tmp_path / "f06-out")
+    os.mkfifo(tmp_path / "f07-pipe")
+    monkeypatch.setattr(scan_module, "RETAINED_ALIASES", 1)  # f03 is forgotten by f11-link's time: checked again
+    reference = scan([str(tmp_path)], Policy(jobs=1))
+    sent: List[str] = []
+    real = scan_module._wire
+
+    def wire(artifact: Any) -> Any:
+        sent.append(artifact.path)
+        return real(artifact)
+
+    monkeypatch.setattr(scan_module, "_wire", wire)
+    monkeypatch.setattr(scan_module, "walk_chunks", functools.partial(walk_chunks, size=size))
+    for jobs in (1, 2):
+        sent.clear()
+        report = scan([str(tmp_path)], Policy(jobs=jobs))
+        assert summary(report) == summary(reference)
+        assert [(a.path, a.alias_of) for a in report.artifacts] == [(a.path, a.alias_of) for a in reference.artifacts]
+    aliases = {os.path.basename(a.path) for a in reference.artifacts if a.alias_of}
+    assert aliases == {"f03", "f05-link", "f09-link", "f10-hard"}
+    assert str(tmp_path / "f11-link") in [a.path for a in reference.artifacts]
+    assert not {str(tmp_path / name) for name in aliases} & set(sent)
