@@ -563,7 +563,7 @@ def _dealiased(chunks: Iterable[List[Candidate]], policy: Policy) -> Iterator[Tu
                 extend(_alias_outcomes(artifact, retained.get(cast(_Identity, artifact.identity)), policy))
                 continue
             result = next(checked)
-            found = [Skipped(candidate.path, NOT_INSPECTED)] if result is None else result
+            found: List[Outcome] = [Skipped(candidate.path, NOT_INSPECTED)] if result is None else result
             if mark == _RETAINED:
                 retained[cast(_Identity, cast(FileArtifact, candidate).identity)] = found
                 while len(retained) > RETAINED_ALIASES:
