@@ -8,9 +8,9 @@ worker (or runs past its deadline) alone becomes `failed(item, reason)`, while t
 item, not per batch: each worker writes the number of the batch it is on, the position in it and the start time of
 the item into a small shared array, and the parent stops a worker whose current item has run past its own deadline.
 
-The caller hands over its items in batches (`run_batches`: one message to a worker per batch, and one answer, a
-plain list of results, per batch) and gets each batch's results back as one list, so that the parent's cost per
-item is that of a list element; `run_ordered` batches single items itself.
+The caller hands over its items in batches (one message to a worker per batch, and one answer, a plain list of
+results, per batch) and gets each batch's results back as one list, so that the parent's cost per item is that of a
+list element.
 
 Workers are forked where the platform allows (start-up is then free: they inherit the imported modules), and
 each caps its own address space (RLIMIT_AS) so one hostile artifact cannot take the machine's memory.
@@ -19,7 +19,6 @@ each caps its own address space (RLIMIT_AS) so one hostile artifact cannot take 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 import time
 from collections import deque
@@ -29,7 +28,6 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MEMORY_CAP = 4 << 30  # address space a worker may add to what it inherited
-BATCH = 64  # items per message in run_ordered: fewer round trips for the many small files of a tree
 DEPTH = 2  # batches queued at a worker at once: it starts the next while the parent reads the last one's answer
 
 
@@ -51,20 +49,6 @@ def run_batches(
         yield from pool.run(batches)
     finally:
         pool.close()
-
-
-def run_ordered(
-    work: Callable[[T], R],
-    items: Iterable[T],
-    jobs: int,
-    deadline: Callable[[T], float],
-    failed: Callable[[T, str], R],
-) -> Iterator[R]:
-    """`work(item)` for every item, in order: run_batches over batches of BATCH items."""
-    source = iter(items)
-    batches = iter(lambda: list(itertools.islice(source, BATCH)), [])
-    for results in run_batches(work, batches, jobs, deadline, failed):
-        yield from results
 
 
 # --------------------------------------------------------------------------------------------- workers

@@ -1,15 +1,28 @@
-"""parallel.run_ordered and run_batches: input order, and one dead or stuck worker costs one item, not the run."""
+"""parallel.run_batches: input order, and one dead or stuck worker costs one item, not the run."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import time
-from typing import List, Optional, Tuple
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Tuple
 
 import pytest
 
 from linkguard import parallel
+
+BATCH = 64  # items per batch, as the scan's walk chunks hold
+
+
+def run_ordered(
+    work: Callable[[int], int], items: Iterable[int], jobs: int, deadline: Callable[[int], float], failed: Any
+) -> Iterator[int]:
+    """run_batches over single items, BATCH at a time, flattened."""
+    source = iter(items)
+    batches = iter(lambda: list(itertools.islice(source, BATCH)), [])
+    for results in parallel.run_batches(work, batches, jobs, deadline, failed):
+        yield from results
 
 
 def square(n: int) -> int:
@@ -48,12 +61,12 @@ def _clear() -> None:
 
 
 def test_results_come_back_in_input_order() -> None:
-    results = list(parallel.run_ordered(square, range(200), 2, lambda n: 30.0, failed))
+    results = list(run_ordered(square, range(200), 2, lambda n: 30.0, failed))
     assert results == [n * n for n in range(200)]
 
 
 def test_a_worker_crash_fails_only_its_item() -> None:
-    results = list(parallel.run_ordered(crash_on_13, range(40), 2, lambda n: 30.0, failed))
+    results = list(run_ordered(crash_on_13, range(40), 2, lambda n: 30.0, failed))
     assert results == [-1 if n == 13 else n * n for n in range(40)]
     [(item, reason)] = FAILURES
     assert item == 13 and "SIGKILL" in reason
@@ -61,7 +74,7 @@ def test_a_worker_crash_fails_only_its_item() -> None:
 
 def test_a_stuck_item_times_out_alone() -> None:
     started = time.monotonic()
-    results = list(parallel.run_ordered(hang_on_5, range(10), 2, lambda n: 0.4, failed))
+    results = list(run_ordered(hang_on_5, range(10), 2, lambda n: 0.4, failed))
     assert results == [-1 if n == 5 else n for n in range(10)]
     [(item, reason)] = FAILURES
     assert item == 5 and "did not finish within" in reason
@@ -71,7 +84,7 @@ def test_a_stuck_item_times_out_alone() -> None:
 
 def test_exceptions_in_work_are_bugs_and_propagate() -> None:
     with pytest.raises(RuntimeError, match="a bug"):
-        list(parallel.run_ordered(boom, range(10), 2, lambda n: 30.0, failed))
+        list(run_ordered(boom, range(10), 2, lambda n: 30.0, failed))
 
 
 def test_workers_cap_their_address_space() -> None:
@@ -80,7 +93,7 @@ def test_workers_cap_their_address_space() -> None:
     def limit(_: int) -> int:
         return int(resource.getrlimit(resource.RLIMIT_AS)[0])
 
-    [soft] = list(parallel.run_ordered(limit, [0], 1, lambda n: 30.0, failed))
+    [soft] = list(run_ordered(limit, [0], 1, lambda n: 30.0, failed))
     assert soft != resource.RLIM_INFINITY
     assert soft >= parallel.MEMORY_CAP
 
@@ -107,31 +120,31 @@ def test_each_worker_holds_two_batches_at_once(monkeypatch: pytest.MonkeyPatch) 
         most.append(len(self.batches))
 
     monkeypatch.setattr(parallel._Worker, "give", give)
-    results = list(parallel.run_ordered(square, range(10 * parallel.BATCH), 1, lambda n: 30.0, failed))
-    assert results == [n * n for n in range(10 * parallel.BATCH)]
+    results = list(run_ordered(square, range(10 * BATCH), 1, lambda n: 30.0, failed))
+    assert results == [n * n for n in range(10 * BATCH)]
     assert max(most) == parallel.DEPTH == 2
 
 
 def test_a_crash_in_the_second_queued_batch_fails_only_its_item() -> None:
     # One worker: items 0-63 are its first batch, 64-127 its second, queued behind the first; 100 is in the second.
-    results = list(parallel.run_ordered(crash_on_100, range(3 * parallel.BATCH), 1, lambda n: 30.0, failed))
-    assert results == [-1 if n == 100 else n * n for n in range(3 * parallel.BATCH)]
+    results = list(run_ordered(crash_on_100, range(3 * BATCH), 1, lambda n: 30.0, failed))
+    assert results == [-1 if n == 100 else n * n for n in range(3 * BATCH)]
     [(item, reason)] = FAILURES
     assert item == 100 and "SIGKILL" in reason
 
 
 def test_an_overrun_in_the_second_queued_batch_is_pinned_on_its_item() -> None:
     started = time.monotonic()
-    results = list(parallel.run_ordered(hang_on_100, range(3 * parallel.BATCH), 1, lambda n: 0.5, failed))
-    assert results == [-1 if n == 100 else n for n in range(3 * parallel.BATCH)]
+    results = list(run_ordered(hang_on_100, range(3 * BATCH), 1, lambda n: 0.5, failed))
+    assert results == [-1 if n == 100 else n for n in range(3 * BATCH)]
     [(item, reason)] = FAILURES
     assert item == 100 and "did not finish within 0.5 s" in reason
     assert time.monotonic() - started < 60
 
 
 def test_an_overrun_in_the_second_batch_with_two_workers() -> None:
-    results = list(parallel.run_ordered(hang_on_100, range(6 * parallel.BATCH), 2, lambda n: 0.5, failed))
-    assert results == [-1 if n == 100 else n for n in range(6 * parallel.BATCH)]
+    results = list(run_ordered(hang_on_100, range(6 * BATCH), 2, lambda n: 0.5, failed))
+    assert results == [-1 if n == 100 else n for n in range(6 * BATCH)]
     assert [item for item, _ in FAILURES] == [100]
 
 
