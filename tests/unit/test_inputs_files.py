@@ -179,3 +179,15 @@ def test_chunks_hold_the_walk_in_its_order(tmp_path: Path, size: int, monkeypatc
         "d",
     ]
     assert "".join(type(c).__name__[0] for c in flat) == "FFFSFSFFFFSFPF"  # FileArtifact, Skipped, Problem
+
+
+def test_a_large_directory_is_passed_on_in_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The candidates of one directory go on RUN at a time (memory stays flat whatever its size), in order."""
+    from linkguard.inputs import files
+
+    for n in range(10):
+        (tmp_path / f"f{n}").write_bytes(b"x")
+    monkeypatch.setattr(files, "RUN", 4)
+    runs = list(files._directory(str(tmp_path), [str(tmp_path)]))
+    assert [len(run) for run in runs] == [4, 4, 2]
+    assert [os.path.basename(c.path) for run in runs for c in run] == [f"f{n}" for n in range(10)]

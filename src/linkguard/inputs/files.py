@@ -15,6 +15,7 @@ from typing import IO, Iterator, List, Optional, Sequence, Tuple, Union
 from linkguard.model import Skipped, Unreadable
 
 CHUNK = 64  # candidates per list from walk_chunks
+RUN = 4096  # candidates of one directory held at most before they are passed on
 
 
 @dataclass(frozen=True, init=False)
@@ -149,6 +150,10 @@ def _directory(top: str, roots: List[str]) -> Iterator[List[Candidate]]:
                         append(_file(path, path, st, root=top))
             except OSError as exc:
                 append(Problem(entry.path, entry.path, Unreadable(f"cannot stat: {exc.strerror}", "io")))
+            if len(run) >= RUN:  # a directory of a million files is not held whole as candidates
+                yield run
+                run = []
+                append = run.append
         else:
             stack.pop()
         if run:
