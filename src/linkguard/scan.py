@@ -1,8 +1,10 @@
 """The pipeline: inputs -> readers -> rules -> outcomes, streamed in walk order. Nothing here prints.
 
-`check` yields every outcome as soon as it is known and in walk order, whatever the number of workers, so that
-reporters can write as the run goes and the parent keeps no more than the summary needs; `scan` collects the same
-outcomes into a Report. Three guarantees live here:
+`check` yields every outcome in walk order as soon as its chunk of walked paths (a few dozen) is done, whatever the
+number of workers, so that reporters can write as the run goes and the parent keeps no more than the summary needs;
+`scan` collects the same outcomes into a Report. The parent works a chunk at a time (`check_chunks`): one message to
+a worker per chunk, one answer, where the common outcome (not an executable) is a bare None. Three guarantees live
+here:
 - one candidate is one boundary: whatever is raised while checking it (a bug included) becomes that candidate's
   LG901 finding, and the run goes on (`check_candidate`);
 - one candidate has one time bound, in-process (SIGALRM in the main thread) and in workers alike, with
