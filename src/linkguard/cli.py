@@ -377,7 +377,7 @@ def _stream(
     from linkguard import __version__
     from linkguard.model import Skipped, Tally
     from linkguard.report import RunInfo, streaming
-    from linkguard.scan import check
+    from linkguard.scan import check_chunks
 
     info = RunInfo(tool_version=__version__, fail_on=policy.fail_on)
     tally = Tally(policy.fail_on)
@@ -399,14 +399,17 @@ def _stream(
             chosen = streaming(reporter)
             assert chosen is not None
             streams.append(chosen.stream(info, options, write))
-        for outcome in check(paths, policy, progress):
-            if ratchet is not None and not isinstance(outcome, Skipped):
-                outcome = ratchet.judge(outcome)
-            tally.add(outcome)
-            if isinstance(outcome, Skipped):
-                for stream in streams:
-                    stream.skipped(outcome)
-            else:
+        skip_writers = [stream.skipped for stream in streams]
+        for outcomes in check_chunks(paths, policy, progress):
+            for outcome in outcomes:
+                if isinstance(outcome, Skipped):  # most files of a tree: counted, and listed by some formats
+                    tally.skipped += 1
+                    for skip in skip_writers:
+                        skip(outcome)
+                    continue
+                if ratchet is not None:
+                    outcome = ratchet.judge(outcome)
+                tally.add(outcome)
                 for stream in streams:
                     stream.artifact(outcome)
         if progress is not None:

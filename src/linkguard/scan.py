@@ -1,8 +1,10 @@
 """The pipeline: inputs -> readers -> rules -> outcomes, streamed in walk order. Nothing here prints.
 
-`check` yields every outcome as soon as it is known and in walk order, whatever the number of workers, so that
-reporters can write as the run goes and the parent keeps no more than the summary needs; `scan` collects the same
-outcomes into a Report. Three guarantees live here:
+`check` yields every outcome in walk order as soon as its chunk of walked paths (a few dozen) is done, whatever the
+number of workers, so that reporters can write as the run goes and the parent keeps no more than the summary needs;
+`scan` collects the same outcomes into a Report. The parent works a chunk at a time (`check_chunks`): one message to
+a worker per chunk, one answer, where the common outcome (not an executable) is a bare None. Three guarantees live
+here:
 - one candidate is one boundary: whatever is raised while checking it (a bug included) becomes that candidate's
   LG901 finding, and the run goes on (`check_candidate`);
 - one candidate has one time bound, in-process (SIGALRM in the main thread) and in workers alike, with
@@ -37,7 +39,7 @@ from typing import (
 from linkguard import __version__
 from linkguard.config import Policy
 from linkguard.errors import describe_with_class
-from linkguard.inputs.files import Candidate, FileArtifact, Problem, walk
+from linkguard.inputs.files import Candidate, FileArtifact, Problem, walk_chunks
 from linkguard.inputs.members import NOT_INSPECTED
 from linkguard.magic import ZIP_END, ZIP_TAIL, classify, zip_at_end
 from linkguard.model import (
@@ -136,6 +138,13 @@ def time_limit(candidate: Candidate, policy: Policy) -> float:
 def check_candidate(candidate: Candidate, policy: Policy) -> List[Outcome]:
     """Everything one walked path yields (an archive yields one outcome per member). Never raises for bad input,
     nor for a bug: the candidate then gets one LG901 finding and the outcomes found before it are kept."""
+    outcomes = _checked(candidate, policy)
+    return [Skipped(candidate.path, NOT_INSPECTED)] if outcomes is None else outcomes
+
+
+def _checked(candidate: Candidate, policy: Policy) -> Optional[List[Outcome]]:
+    """check_candidate()'s outcomes, or None for the common one: a file that is neither an executable nor an
+    archive, skipped as not inspected (a worker sends that back as one byte, and the parent makes its Skipped)."""
     if isinstance(candidate, Skipped):
         return [candidate]
     if policy.excluded(candidate.path):
@@ -145,7 +154,7 @@ def check_candidate(candidate: Candidate, policy: Policy) -> List[Outcome]:
     outcomes: List[Outcome] = []
     try:
         sniffed = _sniffed(candidate, policy)
-        if isinstance(sniffed, list):  # skipped or unreadable: most files of a tree end here
+        if sniffed is None or isinstance(sniffed, list):  # not inspected, or unreadable: most files end here
             return sniffed
         for outcome in _check_file(candidate, policy, *sniffed):
             outcomes.append(outcome)
@@ -159,9 +168,10 @@ def check_candidate(candidate: Candidate, policy: Policy) -> List[Outcome]:
     return outcomes
 
 
-def _sniffed(artifact: FileArtifact, policy: Policy) -> Union[List[Outcome], Tuple[int, bool, Optional[str]]]:
-    """What a file on disk is, from its head and (for the zip test) its tail: its outcome when that settles it (not
-    an executable nor an archive: skipped; unreadable), else (open descriptor, executable?, archive kind or None).
+def _sniffed(artifact: FileArtifact, policy: Policy) -> Union[List[Outcome], Tuple[int, bool, Optional[str]], None]:
+    """What a file on disk is, from its head and (for the zip test) its tail: None when it is neither an
+    executable nor an archive (skipped as not inspected), its outcome when unreadable, else (open descriptor,
+    executable?, archive kind or None).
 
     A zip is also recognised from its end, as unzip and zipfile find it: a zip behind a prefix (a shell script,
     junk) is walked like any zip, and an executable followed by a zip (a self-extracting archive) is read and its
@@ -198,7 +208,7 @@ def _sniffed(artifact: FileArtifact, policy: Policy) -> Union[List[Outcome], Tup
         raise
     if executable is None and kind is None:
         os.close(fd)
-        return [Skipped(artifact.path, NOT_INSPECTED)]
+        return None
     return fd, executable is not None, kind
 
 
@@ -429,21 +439,35 @@ def scan(arguments: Sequence[str], policy: Policy, progress: Optional[Progress] 
 def check(arguments: Sequence[str], policy: Policy, progress: Optional[Progress] = None) -> Iterator[Outcome]:
     """Every outcome under `arguments`, in walk order, as soon as it is known; when none is an artifact (and the
     policy does not allow an empty run), one last outcome for the run itself, which LG902 judges."""
+    for outcomes in check_chunks(arguments, policy, progress):
+        yield from outcomes
+
+
+def check_chunks(
+    arguments: Sequence[str], policy: Policy, progress: Optional[Progress] = None
+) -> Iterator[List[Outcome]]:
+    """check()'s outcomes, in the same order, in lists (those of a few dozen walked paths at a time): what the
+    parent process does per file is then a step of a loop over a list, not a pass through a chain of generators."""
     found = 0
+    done = 0
     skipped: Counter[str] = Counter()
-    for done, outcomes in enumerate(_dealiased(walk(arguments), policy), 1):
+    for walked, outcomes in _dealiased(walk_chunks(arguments), policy):
+        if found and progress is None:  # nothing left to count: the run is not empty
+            yield outcomes
+            continue
+        done += walked
         for outcome in outcomes:
-            if not isinstance(outcome, Skipped):
-                found += 1
-            else:
+            if isinstance(outcome, Skipped):
                 skipped[outcome.reason] += 1
-            yield outcome
+            else:
+                found += 1
         if progress is not None and outcomes:
             progress(done, found, outcomes[-1].path)
+        yield outcomes
     if not found and not policy.allow_empty:
         outcome = empty_run(arguments, skipped, policy)
         if outcome.findings:  # none when LG902 is switched off (`--severity no-artifacts=off`)
-            yield outcome
+            yield [outcome]
 
 
 def empty_run(arguments: Sequence[str], skipped: Counter[str], policy: Policy) -> ArtifactReport:
@@ -467,21 +491,28 @@ def empty_run(arguments: Sequence[str], skipped: Counter[str], policy: Policy) -
     return judge(path, arguments[0] if arguments else "", problem, policy)
 
 
-# An item of work: a candidate to check, or a path that is the same file as an earlier one.
-_Identity = Tuple[int, int]
+_Identity = Tuple[int, int]  # (st_dev, st_ino): one file, whatever the path to it
+
+# How a candidate of a chunk is handled, for the few that are not plain files checked by a worker:
+_RETAINED = 1  # checked, and its outcomes kept: later paths may be aliases of it
+_ALIAS = 2  # the same file as an earlier path: judged in the parent on that path's facts, never sent to a worker
+_AS_IS = 3  # a skip from the walk (a FIFO, a link leaving the roots, ...): its own outcome
 
 
-class _Alias:
-    def __init__(self, candidate: FileArtifact, identity: _Identity) -> None:
-        self.candidate = candidate
-        self.identity = identity
+class _Chunk:
+    """One list of walked candidates on its way through the pipeline."""
+
+    __slots__ = ("candidates", "checked", "marks")
+
+    def __init__(self, candidates: List[Candidate], marks: Dict[int, int], checked: List[Candidate]) -> None:
+        self.candidates = candidates
+        self.marks = marks  # position -> _RETAINED, _ALIAS or _AS_IS; none for a plain file to check
+        self.checked = checked  # the candidates to check (the whole chunk when it has no mark), in order
 
 
-_Item = Union[Candidate, _Alias]
-
-
-def _dealiased(candidates: Iterable[Candidate], policy: Policy) -> Iterator[List[Outcome]]:
-    """Outcomes per candidate; a later path to a file already met is judged on that file's facts, not re-read.
+def _dealiased(chunks: Iterable[List[Candidate]], policy: Policy) -> Iterator[Tuple[int, List[Outcome]]]:
+    """(paths walked, their outcomes) per chunk; a later path to a file already met is judged on that file's
+    facts, not re-read.
 
     Only files likely to be met again are remembered (reached through a symlink, or with more than one hard
     link), and at most RETAINED_ALIASES of them, so memory stays flat however large the tree.
@@ -489,25 +520,62 @@ def _dealiased(candidates: Iterable[Candidate], policy: Policy) -> Iterator[List
     watched: Dict[_Identity, bool] = {}
     retained: OrderedDict[_Identity, List[Outcome]] = OrderedDict()
 
-    def items_of(stream: Iterable[Candidate]) -> Iterator[_Item]:
-        for candidate in stream:
-            if isinstance(candidate, FileArtifact) and candidate.identity is not None:
-                if watched.get(candidate.identity):
-                    yield _Alias(candidate, candidate.identity)
-                    continue
-                if candidate.identity not in watched:
-                    watched[candidate.identity] = candidate.via_link or candidate.links > 1
-            yield candidate
+    def planned(stream: Iterable[List[Candidate]]) -> Iterator[_Chunk]:
+        for candidates in stream:
+            marks: Dict[int, int] = {}
+            for position, candidate in enumerate(candidates):
+                if type(candidate) is FileArtifact:
+                    identity = candidate.identity
+                    if identity is None:
+                        continue
+                    seen = watched.get(identity)
+                    if seen is None:
+                        if candidate.via_link or candidate.links > 1:
+                            watched[identity] = True
+                            marks[position] = _RETAINED
+                        else:
+                            watched[identity] = False
+                    elif seen:
+                        marks[position] = _ALIAS
+                elif isinstance(candidate, Skipped):
+                    marks[position] = _AS_IS
+            if not marks:
+                yield _Chunk(candidates, marks, candidates)
+                continue
+            checked = [c for p, c in enumerate(candidates) if marks.get(p, 0) < _ALIAS]
+            yield _Chunk(candidates, marks, checked)
 
-    for item, outcomes in _outcomes(items_of(candidates), policy):
-        if isinstance(item, _Alias):
-            primary = retained.get(item.identity)
-            outcomes = _alias_outcomes(item.candidate, primary, policy)
-        elif isinstance(item, FileArtifact) and item.identity is not None and watched.get(item.identity):
-            retained[item.identity] = outcomes
-            while len(retained) > RETAINED_ALIASES:
-                retained.popitem(last=False)
-        yield outcomes
+    for chunk, results in _outcomes(planned(chunks), policy):
+        outcomes: List[Outcome] = []
+        append = outcomes.append
+        extend = outcomes.extend
+        if not chunk.marks:
+            for candidate, result in zip(chunk.candidates, results):
+                if result is None:
+                    append(Skipped(candidate.path, NOT_INSPECTED))
+                else:
+                    extend(result)
+            yield len(chunk.candidates), outcomes
+            continue
+        marks = chunk.marks
+        checked = iter(results)
+        for position, candidate in enumerate(chunk.candidates):
+            mark = marks.get(position)
+            if mark == _AS_IS:
+                append(cast(Skipped, candidate))
+                continue
+            if mark == _ALIAS:
+                artifact = cast(FileArtifact, candidate)
+                extend(_alias_outcomes(artifact, retained.get(cast(_Identity, artifact.identity)), policy))
+                continue
+            result = next(checked)
+            found: List[Outcome] = [Skipped(candidate.path, NOT_INSPECTED)] if result is None else result
+            if mark == _RETAINED:
+                retained[cast(_Identity, cast(FileArtifact, candidate).identity)] = found
+                while len(retained) > RETAINED_ALIASES:
+                    retained.popitem(last=False)
+            extend(found)
+        yield len(chunk.candidates), outcomes
 
 
 def _alias_outcomes(candidate: FileArtifact, primary: Optional[List[Outcome]], policy: Policy) -> List[Outcome]:
@@ -526,24 +594,31 @@ def _alias_outcomes(candidate: FileArtifact, primary: Optional[List[Outcome]], p
     return [replace(report, alias_of=first.alias_of or first.path)]
 
 
-def _outcomes(items: Iterable[_Item], policy: Policy) -> Iterator[Tuple[_Item, List[Outcome]]]:
-    """(item, outcomes) in walk order: in-process for a few small files, else on worker processes."""
+_Results = List[Optional[List[Outcome]]]  # per candidate checked: _checked()'s answer
+
+
+def _outcomes(chunks: Iterable[_Chunk], policy: Policy) -> Iterator[Tuple[_Chunk, _Results]]:
+    """(chunk, the results of its candidates to check) in walk order: in-process for a few small files, else on
+    worker processes."""
     jobs = policy.jobs or _cores()
-    stream = iter(items)
-    first: List[_Item] = []
-    size = 0
+    stream = iter(chunks)
+    first: List[_Chunk] = []
     if jobs > 1:
-        for item in stream:
-            first.append(item)
-            size += item.size if isinstance(item, FileArtifact) else 0
-            files = sum(isinstance(c, FileArtifact) for c in first)
+        files = 0
+        size = 0
+        for chunk in stream:
+            first.append(chunk)
+            for candidate in chunk.checked:
+                if type(candidate) is FileArtifact:
+                    files += 1
+                    size += candidate.size
             if files >= IN_PROCESS_FILES or size >= IN_PROCESS_BYTES:
                 break
         else:
             jobs = 1  # the walk ended early: too little work to be worth workers
     if jobs <= 1:
-        for item in itertools.chain(first, stream):  # lazily: the walk is never held whole
-            yield item, [] if isinstance(item, _Alias) else check_candidate(item, policy)
+        for chunk in itertools.chain(first, stream):  # lazily: the walk is never held whole
+            yield chunk, [_checked(candidate, policy) for candidate in chunk.checked]
         return
     yield from _parallel(itertools.chain(first, stream), policy, jobs)
 
@@ -555,76 +630,45 @@ def _cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _parallel(items: Iterator[_Item], policy: Policy, jobs: int) -> Iterator[Tuple[_Item, List[Outcome]]]:
-    from linkguard.parallel import run_ordered
+def _parallel(chunks: Iterator[_Chunk], policy: Policy, jobs: int) -> Iterator[Tuple[_Chunk, _Results]]:
+    from linkguard.parallel import run_batches
 
-    pending: Deque[_Item] = deque()
+    pending: Deque[_Chunk] = deque()
 
-    def tracked() -> Iterator[object]:
-        """What workers get: candidates (a file as a plain tuple), never an alias, which the parent judges."""
-        for item in items:
-            pending.append(item)
-            if type(item) is FileArtifact:
-                yield _wire(item)
-            elif not isinstance(item, _Alias):
-                yield item
+    def batches() -> Iterator[List[object]]:
+        """What workers get: one batch per chunk, of its candidates to check (a file as a plain tuple)."""
+        for chunk in chunks:
+            pending.append(chunk)
+            yield [_wire(c) if type(c) is FileArtifact else c for c in chunk.checked]
 
-    def work(item: object) -> object:
-        candidate = _unwire(item)
-        return _compact(candidate, check_candidate(candidate, policy))
+    def work(item: object) -> Optional[List[Outcome]]:
+        return _checked(_unwire(item), policy)
 
     def limit(item: object) -> float:
         return time_limit(_unwire(item), policy) + 5.0  # the worker's own alarm fires first; this is the backstop
 
-    def failed(item: object, reason: str) -> object:
+    def failed(item: object, reason: str) -> Optional[List[Outcome]]:
         candidate = _unwire(item)
         path = candidate.path
         location = candidate.location if isinstance(candidate, FileArtifact) else path
         return [judge(path, location, Unreadable(reason, "budget"), policy)]
 
-    for result in run_ordered(work, tracked(), jobs, limit, failed):
-        item = pending.popleft()
-        while isinstance(item, _Alias):
-            yield item, []
-            item = pending.popleft()
-        yield item, _expand(item, result)
-    for item in pending:  # aliases after the last candidate
-        yield item, []
+    for results in run_batches(work, batches(), jobs, limit, failed):
+        yield pending.popleft(), results
 
 
-_Wired = Tuple[str, str, int, Optional[_Identity], int, bool, str]
+_Wired = Tuple[str, str, int, str]
 
 
 def _wire(artifact: FileArtifact) -> _Wired:
-    """A file as sent to a worker: a tuple pickles in half the time of the object (the parent pays it per file), and
-    unpickles with FileArtifact's own __init__ faster than the object's generic rebuild (the worker pays that)."""
-    return (
-        artifact.path,
-        artifact.location,
-        artifact.size,
-        artifact.identity,
-        artifact.links,
-        artifact.via_link,
-        artifact.root,
-    )
+    """A file as sent to a worker: what checking it needs (not the identity: aliases are the parent's business).
+    A tuple pickles in a fraction of the time of the object (the parent pays it per file), and unpickles with
+    FileArtifact's own __init__ faster than the object's generic rebuild (the worker pays that)."""
+    return (artifact.path, artifact.location, artifact.size, artifact.root)
 
 
 def _unwire(item: object) -> Candidate:
     if type(item) is tuple:
-        return FileArtifact(*item)
+        path, location, size, root = item
+        return FileArtifact(path, location, size, root=root)
     return cast(Candidate, item)
-
-
-def _compact(item: _Item, outcomes: List[Outcome]) -> object:
-    """What a worker sends back: nothing at all for the common NOT_INSPECTED skip (the parent knows the path)."""
-    if len(outcomes) == 1 and isinstance(outcomes[0], Skipped) and outcomes[0].reason == NOT_INSPECTED:
-        return None
-    return outcomes
-
-
-def _expand(item: _Item, result: object) -> List[Outcome]:
-    if isinstance(item, _Alias):
-        return []
-    if result is None:
-        return [Skipped(item.path, NOT_INSPECTED)]
-    return result  # type: ignore[return-value]

@@ -46,6 +46,7 @@ def test_internal_error_is_exit_3_without_traceback(
 
     monkeypatch.setattr(linkguard.scan, "scan", boom)
     monkeypatch.setattr(linkguard.scan, "check", boom)
+    monkeypatch.setattr(linkguard.scan, "check_chunks", boom)
     assert cli.main(["--no-config", str(tmp_path)]) == 3
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: a bug" in err and "Traceback" not in err

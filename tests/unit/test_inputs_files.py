@@ -132,3 +132,62 @@ def test_file_artifact_is_still_a_frozen_dataclass_with_its_fields() -> None:
     assert dataclasses.replace(full, size=4).size == 4 and pickle.loads(pickle.dumps(full)) == full
     with pytest.raises(dataclasses.FrozenInstanceError):
         full.size = 5  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 64])
+def test_chunks_hold_the_walk_in_its_order(tmp_path: Path, size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """walk_chunks: lists of exactly `size` (the last one shorter) that together are the walk, path for path,
+    across directory boundaries, with symlinks (inside, leaving, dangling), hard links, a FIFO and a directory
+    that cannot be listed; the paths come depth first in name order, as walk() always gave them."""
+    from linkguard.inputs.files import walk_chunks
+
+    for name in ("a/x", "a/b/y", "a/c/d/z", "a/d", "b", "c/e/f", "d", "locked/hidden"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "a" / "link-in").symlink_to("x")
+    (tmp_path / "a" / "link-out").symlink_to("/")
+    (tmp_path / "a" / "link-dangling").symlink_to("missing")
+    os.link(tmp_path / "b", tmp_path / "c" / "hard")
+    os.mkfifo(tmp_path / "c" / "pipe")
+    locked = tmp_path / "locked"
+    real_scandir = os.scandir
+
+    def deny(path: os.PathLike[str] | str) -> object:
+        if os.fspath(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(locked))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", deny)
+    chunks = list(walk_chunks([str(tmp_path), str(tmp_path / "d")], size))
+    assert all(len(chunk) == size for chunk in chunks[:-1]) and 0 < len(chunks[-1]) <= size
+    flat = [c for chunk in chunks for c in chunk]
+    assert flat == list(walk([str(tmp_path), str(tmp_path / "d")]))
+    assert [os.path.relpath(c.path, tmp_path) for c in flat] == [
+        "a/b/y",
+        "a/c/d/z",
+        "a/d",
+        "a/link-dangling",
+        "a/link-in",
+        "a/link-out",
+        "a/x",
+        "b",
+        "c/e/f",
+        "c/hard",
+        "c/pipe",
+        "d",
+        "locked",
+        "d",
+    ]
+    assert "".join(type(c).__name__[0] for c in flat) == "FFFSFSFFFFSFPF"  # FileArtifact, Skipped, Problem
+
+
+def test_a_large_directory_is_passed_on_in_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The candidates of one directory go on RUN at a time (memory stays flat whatever its size), in order."""
+    from linkguard.inputs import files
+
+    for n in range(10):
+        (tmp_path / f"f{n}").write_bytes(b"x")
+    monkeypatch.setattr(files, "RUN", 4)
+    runs = list(files._directory(str(tmp_path), [str(tmp_path)]))
+    assert [len(run) for run in runs] == [4, 4, 2]
+    assert [os.path.basename(c.path) for run in runs for c in run] == [f"f{n}" for n in range(10)]

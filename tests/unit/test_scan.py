@@ -100,10 +100,14 @@ def test_a_worker_crash_is_lg901_for_that_artifact_only(tree: Path, monkeypatch:
     assert others == [(a.path, a.facts) for a in clean.artifacts if a.path != str(victim)]
 
 
-def test_progress_callback_sees_every_path_in_order(tree: Path) -> None:
+def test_progress_callback_counts_every_path_in_order(tree: Path) -> None:
+    """Progress is reported once per chunk of walked paths (not per path): counts grow, and end at every path."""
+    from linkguard.inputs.files import walk
+
     calls: List[Tuple[int, int, str]] = []
     report = scan([str(tree)], Policy(jobs=2), progress=lambda done, found, path: calls.append((done, found, path)))
-    assert [c[0] for c in calls] == list(range(1, len(calls) + 1))
+    done = [c[0] for c in calls]
+    assert done == sorted(set(done)) and done[-1] == len(list(walk([str(tree)])))
     assert calls[-1][1] == len(report.artifacts)
 
 
@@ -111,7 +115,7 @@ def test_few_small_files_stay_in_process(tmp_path: Path, monkeypatch: pytest.Mon
     def no_workers(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("worker processes started for a tiny input")
 
-    monkeypatch.setattr("linkguard.parallel.run_ordered", no_workers)
+    monkeypatch.setattr("linkguard.parallel.run_batches", no_workers)
     shutil.copyfile(ARCHIVES / "bin" / "spex-static", tmp_path / "spex")
     report = scan([str(tmp_path)], Policy(jobs=4))
     assert [a.facts.linkage for a in report.artifacts if a.facts] == ["static"]
@@ -257,12 +261,12 @@ def test_one_job_checks_as_the_walk_goes_never_holding_it_whole(monkeypatch: pyt
 
     walked: List[int] = []
 
-    def walk(arguments: Any) -> Iterator[Skipped]:
-        for n in range(1000):
-            walked.append(n)
-            yield Skipped(f"f{n}", "a FIFO")
+    def walk_chunks(arguments: Any) -> Iterator[List[Skipped]]:
+        for start in range(0, 1000, 10):
+            walked.append(start)
+            yield [Skipped(f"f{n}", "a FIFO") for n in range(start, start + 10)]
 
-    monkeypatch.setattr(scan_module, "walk", walk)
+    monkeypatch.setattr(scan_module, "walk_chunks", walk_chunks)
     outcomes = scan_module.check(["tree"], Policy(jobs=1, allow_empty=True))
     first = next(outcomes)
     assert first.path == "f0"
@@ -294,7 +298,8 @@ def test_a_zip_behind_a_script_is_found_whatever_the_file_size(tmp_path: Path, p
     }
 
 
-def test_a_file_goes_to_a_worker_as_a_tuple_and_comes_back_the_same() -> None:
+def test_a_file_goes_to_a_worker_as_a_tuple_of_what_checking_it_needs() -> None:
+    """Path, location, size and root reach the worker; the identity does not (aliases are the parent's)."""
     import pickle
 
     from linkguard.inputs.files import FileArtifact
@@ -304,8 +309,7 @@ def test_a_file_goes_to_a_worker_as_a_tuple_and_comes_back_the_same() -> None:
     wired = scan_module._wire(artifact)
     assert type(wired) is tuple
     back = scan_module._unwire(pickle.loads(pickle.dumps(wired)))
-    assert type(back) is FileArtifact and back == artifact
-    assert vars(back) == vars(artifact)
+    assert type(back) is FileArtifact and back == FileArtifact("d/x", "/abs/d/x", 1234, root="d")
     skipped = Skipped("y", "excluded by configuration")
     assert scan_module._unwire(skipped) is skipped
 
@@ -336,3 +340,45 @@ def test_aliases_stay_in_walk_order_with_workers_and_never_go_to_them(
     aliases = {a.path for a in parallel.artifacts if a.alias_of}
     assert aliases == {str(tmp_path / name), str(tmp_path / (name + "-hard"))}
     assert not aliases & set(sent) and len(sent) == 40
+
+
+@pytest.mark.parametrize("size", [1, 3, 64])
+def test_chunks_of_any_size_give_the_same_outcomes(tmp_path: Path, size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pipeline goes a chunk of walked paths at a time: aliases whose file is in an earlier chunk or earlier
+    in the same one, skips from the walk, a forgotten alias (RETAINED_ALIASES) and plain files come out the same
+    as one path at a time in-process, and no alias goes to a worker."""
+    import functools
+
+    from linkguard.inputs.files import walk_chunks
+
+    for n in range(12):
+        (tmp_path / f"f{n:02d}").write_text("not an ELF file\n")
+    shutil.copyfile(ARCHIVES / "bin" / "spex-dynamic", tmp_path / "f03")
+    shutil.copyfile(ARCHIVES / "bin" / "spex-static", tmp_path / "f08")
+    os.symlink("f03", tmp_path / "f00-link")  # before its file: the file is the alias
+    os.symlink("f03", tmp_path / "f05-link")
+    os.symlink("f08", tmp_path / "f09-link")
+    os.link(tmp_path / "f08", tmp_path / "f10-hard")
+    os.symlink("f03", tmp_path / "f11-link")
+    os.symlink("/", tmp_path / "f06-out")
+    os.mkfifo(tmp_path / "f07-pipe")
+    monkeypatch.setattr(scan_module, "RETAINED_ALIASES", 1)  # f03 is forgotten by f11-link's time: checked again
+    reference = scan([str(tmp_path)], Policy(jobs=1))
+    sent: List[str] = []
+    real = scan_module._wire
+
+    def wire(artifact: Any) -> Any:
+        sent.append(artifact.path)
+        return real(artifact)
+
+    monkeypatch.setattr(scan_module, "_wire", wire)
+    monkeypatch.setattr(scan_module, "walk_chunks", functools.partial(walk_chunks, size=size))
+    for jobs in (1, 2):
+        sent.clear()
+        report = scan([str(tmp_path)], Policy(jobs=jobs))
+        assert summary(report) == summary(reference)
+        assert [(a.path, a.alias_of) for a in report.artifacts] == [(a.path, a.alias_of) for a in reference.artifacts]
+    aliases = {os.path.basename(a.path) for a in reference.artifacts if a.alias_of}
+    assert aliases == {"f03", "f05-link", "f09-link", "f10-hard"}
+    assert str(tmp_path / "f11-link") in [a.path for a in reference.artifacts]
+    assert not {str(tmp_path / name) for name in aliases} & set(sent)

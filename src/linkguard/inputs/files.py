@@ -14,6 +14,9 @@ from typing import IO, Iterator, List, Optional, Sequence, Tuple, Union
 
 from linkguard.model import Skipped, Unreadable
 
+CHUNK = 64  # candidates per list from walk_chunks
+RUN = 4096  # candidates of one directory held at most before they are passed on
+
 
 @dataclass(frozen=True, init=False)
 class FileArtifact:
@@ -71,51 +74,70 @@ def has_pattern(argument: str) -> bool:
 
 def walk(arguments: Sequence[str]) -> Iterator[Candidate]:
     """Candidates for every argument, in argument order, directories sorted for a stable output."""
+    for chunk in walk_chunks(arguments):
+        yield from chunk
+
+
+def walk_chunks(arguments: Sequence[str], size: int = CHUNK) -> Iterator[List[Candidate]]:
+    """walk()'s candidates, in the same order, in lists of `size` (the last one shorter): the run's pipeline
+    handles one list per step rather than one file, across however many directories the list spans."""
     roots = [os.path.realpath(a) for a in arguments]
+    held: List[Candidate] = []
     for argument in arguments:
-        yield from _argument(argument, roots)
+        for run in _argument(argument, roots):
+            if held:
+                run = held + run
+            whole = len(run) - len(run) % size
+            for start in range(0, whole, size):
+                yield run[start : start + size]
+            held = run[whole:]
+    if held:
+        yield held
 
 
-def _argument(argument: str, roots: List[str]) -> Iterator[Candidate]:
+def _argument(argument: str, roots: List[str]) -> Iterator[List[Candidate]]:
     try:
         st = os.stat(argument)  # an argument that is a symlink is followed: the user named it
     except FileNotFoundError:
         # The CLI expands a pattern the shell left unexpanded; one that reaches here matched nothing.
         missing = "no file matches this pattern" if has_pattern(argument) else "no such file or directory"
-        yield Problem(argument, argument, Unreadable(missing, "io"))
+        yield [Problem(argument, argument, Unreadable(missing, "io"))]
         return
     except PermissionError:
-        yield Problem(argument, argument, Unreadable("permission denied", "permission"))
+        yield [Problem(argument, argument, Unreadable("permission denied", "permission"))]
         return
     except OSError as exc:
-        yield Problem(argument, argument, Unreadable(f"cannot stat: {exc.strerror}", "io"))
+        yield [Problem(argument, argument, Unreadable(f"cannot stat: {exc.strerror}", "io"))]
         return
     if stat.S_ISDIR(st.st_mode):
         yield from _directory(argument, roots)
     else:
-        yield _file(argument, argument, st)
+        yield [_file(argument, argument, st)]
 
 
-def _directory(top: str, roots: List[str]) -> Iterator[Candidate]:
-    """Depth first, entries in name order; an explicit stack, so a deep tree cannot exhaust recursion.
+def _directory(top: str, roots: List[str]) -> Iterator[List[Candidate]]:
+    """Depth first, entries in name order; an explicit stack, so a deep tree cannot exhaust recursion. Yields the
+    candidates of each run of a directory's entries between two subdirectories as one list.
 
     Every file of a tree passes here: the loop is kept tight (one lstat per entry, from its DirEntry; symlinks and
     directories are told apart by the directory listing's own type field)."""
     listing = _listing(top)
     if isinstance(listing, Problem):
-        yield listing
+        yield [listing]
         return
     stack: List[Iterator[os.DirEntry[str]]] = [iter(listing)]
     regular = stat.S_ISREG
     while stack:
+        run: List[Candidate] = []
+        append = run.append
         for entry in stack[-1]:
             try:
                 if entry.is_symlink():
-                    yield from _link(entry.path, roots, top)
+                    append(_link(entry.path, roots, top))
                 elif entry.is_dir(follow_symlinks=False):
                     listing = _listing(entry.path)
                     if isinstance(listing, Problem):
-                        yield listing
+                        append(listing)
                     else:
                         stack.append(iter(listing))
                         break  # into it; the rest of this directory once it is done
@@ -123,13 +145,19 @@ def _directory(top: str, roots: List[str]) -> Iterator[Candidate]:
                     st = entry.stat(follow_symlinks=False)
                     path = entry.path
                     if regular(st.st_mode):
-                        yield FileArtifact(path, path, st.st_size, (st.st_dev, st.st_ino), st.st_nlink, False, top)
+                        append(FileArtifact(path, path, st.st_size, (st.st_dev, st.st_ino), st.st_nlink, False, top))
                     else:
-                        yield _file(path, path, st, root=top)
+                        append(_file(path, path, st, root=top))
             except OSError as exc:
-                yield Problem(entry.path, entry.path, Unreadable(f"cannot stat: {exc.strerror}", "io"))
+                append(Problem(entry.path, entry.path, Unreadable(f"cannot stat: {exc.strerror}", "io")))
+            if len(run) >= RUN:  # a directory of a million files is not held whole as candidates
+                yield run
+                run = []
+                append = run.append
         else:
             stack.pop()
+        if run:
+            yield run
 
 
 _BY_NAME = attrgetter("name")
@@ -146,20 +174,17 @@ def _listing(directory: str) -> Union[List[os.DirEntry[str]], Problem]:
     return listing
 
 
-def _link(path: str, roots: List[str], root: str = "") -> Iterator[Candidate]:
+def _link(path: str, roots: List[str], root: str = "") -> Candidate:
     target = os.path.realpath(path)
     if not any(target == r or target.startswith(r.rstrip(os.sep) + os.sep) for r in roots):
-        yield Skipped(path, f"symlink to {os.readlink(path)} leaves the given roots; not followed")
-        return
+        return Skipped(path, f"symlink to {os.readlink(path)} leaves the given roots; not followed")
     try:
         st = os.stat(path)
     except OSError:
-        yield Skipped(path, f"dangling symlink to {os.readlink(path)}")
-        return
+        return Skipped(path, f"dangling symlink to {os.readlink(path)}")
     if stat.S_ISDIR(st.st_mode):
-        yield Skipped(path, "symlink to a directory inside the roots; its files are checked there")
-        return
-    yield _file(path, path, st, via_link=True, root=root)
+        return Skipped(path, "symlink to a directory inside the roots; its files are checked there")
+    return _file(path, path, st, via_link=True, root=root)
 
 
 def _file(path: str, location: str, st: os.stat_result, via_link: bool = False, root: str = "") -> Candidate:
