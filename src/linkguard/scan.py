@@ -590,8 +590,23 @@ def _alias_outcomes(candidate: FileArtifact, primary: Optional[List[Outcome]], p
     inspection: Optional[Inspection] = first.facts if first.facts is not None else first.problem
     if inspection is None:
         return check_candidate(candidate, policy)
-    report = judge(candidate.path, candidate.location, inspection, policy, _placement(candidate, inspection, policy))
-    return [replace(report, alias_of=first.alias_of or first.path)]
+    placement = _placement(candidate, inspection, policy)
+    alias_of = first.alias_of or first.path
+    if _judged_alike(first, candidate.path, placement, policy):
+        return [replace(first, path=candidate.path, location=candidate.location, alias_of=alias_of)]
+    report = judge(candidate.path, candidate.location, inspection, policy, placement)
+    return [replace(report, alias_of=alias_of)]
+
+
+def _judged_alike(first: ArtifactReport, path: str, placement: Optional[Placement], policy: Policy) -> bool:
+    """Whether `path`, the same file as `first`'s, would get `first`'s findings: judge() sees the path only through
+    the policy for it, and the rules see the facts, that policy, the target verdicts and the placement. So with the
+    same policy for both paths, no target (a verdict names the path it ran), and an equal placement, the findings
+    are the same, and the rules need not run again (most aliases of a tree: a library's soname link beside it)."""
+    if first.facts is None or first.placement != placement:
+        return False
+    mine = policy.for_path(path, first.facts)
+    return not mine.run_targets and mine == policy.for_path(first.path, first.facts)
 
 
 _Results = List[Optional[List[Outcome]]]  # per candidate checked: _checked()'s answer

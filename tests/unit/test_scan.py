@@ -172,6 +172,48 @@ def test_an_alias_is_judged_under_its_own_path_policy(tmp_path: Path) -> None:
     assert "LG101" not in [f.code for f in by_path[str(tmp_path / "spex.1")].findings]
 
 
+def test_an_alias_judged_alike_reuses_the_findings_and_a_different_placement_is_judged_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An alias whose path policy and placement equal its file's takes the file's findings without running the rules
+    again; one whose placement differs (another package around it) is judged on its own placement."""
+    from linkguard import rules
+    from linkguard.model import Placement, Provision
+
+    shutil.copyfile(ARCHIVES / "bin" / "spex-dynamic", tmp_path / "spex.1")
+    os.symlink("spex.1", tmp_path / "spex")  # the path the file is read under
+    os.link(tmp_path / "spex.1", tmp_path / "spex.hard")
+    judged: List[int] = []
+    real_evaluate = rules.evaluate
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        judged.append(1)
+        return real_evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(rules, "evaluate", counting)
+    report = scan([str(tmp_path)], Policy(jobs=1))
+    assert len(judged) == 1  # the file's own judgement only: both aliases are judged alike
+    first, *aliases = sorted(report.artifacts, key=lambda a: a.alias_of is not None)
+    assert [a.alias_of for a in aliases] == [first.path, first.path]
+    assert all(a.findings == first.findings and a.placement == first.placement for a in aliases)
+
+    elsewhere = Placement(provisions=(Provision("libc.so.6", "os", how="a test's own placement"),))
+    real_placement = scan_module._placement
+
+    def placed(candidate: Any, inspection: Any, policy: Any) -> Any:
+        if candidate.path.endswith("spex.hard"):
+            return elsewhere
+        return real_placement(candidate, inspection, policy)
+
+    monkeypatch.setattr(scan_module, "_placement", placed)
+    judged.clear()
+    report = scan([str(tmp_path)], Policy(jobs=1))
+    assert len(judged) == 2  # the file's, and the hard link's on its own placement
+    by_path = {a.path: a for a in report.artifacts}
+    assert by_path[str(tmp_path / "spex.hard")].placement == elsewhere
+    assert by_path[str(tmp_path / "spex.1")].placement == by_path[str(tmp_path / "spex")].placement != elsewhere
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_bug_while_reading_one_file_is_its_lg901_and_the_run_goes_on(
     tree: Path, jobs: int, monkeypatch: pytest.MonkeyPatch
