@@ -356,6 +356,19 @@ def test_a_file_goes_to_a_worker_as_a_tuple_of_what_checking_it_needs() -> None:
     assert scan_module._unwire(skipped) is skipped
 
 
+def _record_sent(monkeypatch: pytest.MonkeyPatch) -> List[str]:
+    """The paths of the files the parent sends to workers, in order (cleared by the caller between runs)."""
+    sent: List[str] = []
+    real = scan_module._wire
+
+    def wire(artifact: Any) -> Any:
+        sent.append(artifact.path)
+        return real(artifact)
+
+    monkeypatch.setattr(scan_module, "_wire", wire)
+    return sent
+
+
 @pytest.mark.parametrize("where", ["first", "middle", "last"])
 def test_aliases_stay_in_walk_order_with_workers_and_never_go_to_them(
     tmp_path: Path, where: str, monkeypatch: pytest.MonkeyPatch
@@ -366,14 +379,7 @@ def test_aliases_stay_in_walk_order_with_workers_and_never_go_to_them(
     name = {"first": "m000a", "middle": "m020a", "last": "zzz"}[where]
     os.symlink("m000", tmp_path / name)
     os.link(tmp_path / "m000", tmp_path / (name + "-hard"))
-    sent: List[object] = []
-    real = scan_module._wire
-
-    def wire(artifact: Any) -> Any:
-        sent.append(artifact.path)
-        return real(artifact)
-
-    monkeypatch.setattr(scan_module, "_wire", wire)
+    sent = _record_sent(monkeypatch)
     serial = scan([str(tmp_path)], Policy(jobs=1))
     sent.clear()
     parallel = scan([str(tmp_path)], Policy(jobs=2))
@@ -406,14 +412,7 @@ def test_chunks_of_any_size_give_the_same_outcomes(tmp_path: Path, size: int, mo
     os.mkfifo(tmp_path / "f07-pipe")
     monkeypatch.setattr(scan_module, "RETAINED_ALIASES", 1)  # f03 is forgotten by f11-link's time: checked again
     reference = scan([str(tmp_path)], Policy(jobs=1))
-    sent: List[str] = []
-    real = scan_module._wire
-
-    def wire(artifact: Any) -> Any:
-        sent.append(artifact.path)
-        return real(artifact)
-
-    monkeypatch.setattr(scan_module, "_wire", wire)
+    sent = _record_sent(monkeypatch)
     monkeypatch.setattr(scan_module, "walk_chunks", functools.partial(walk_chunks, size=size))
     for jobs in (1, 2):
         sent.clear()
