@@ -104,6 +104,24 @@ def test_decompressobj_semantics_match_the_stdlib(steps: Tuple[int, ...]) -> Non
         assert len(stdlib[0][0]) == min(steps[0], size)  # type: ignore[index]
 
 
+@pytest.mark.usefixtures("backend")
+@pytest.mark.parametrize("name", [inflate.STDLIB, inflate.ZLIB_NG])
+def test_a_zip_member_read_through_zipfile_inflates_with_the_backend_in_use(name: str) -> None:
+    """zipfile inflates with the standard library's zlib; a member the walker reads through it (an executable in a
+    wheel or a jmod, read whole) gets the backend's decompressor instead, and the same bytes, CRC check included."""
+    from linkguard.inputs.zip import _opened
+
+    inflate.use(name)
+    expected = type(inflate.decompressobj(-15))
+    with zipfile.ZipFile(ARCHIVES / "spex-1.0-py3-none-manylinux_2_17_x86_64.whl") as archive:
+        deflated = [i for i in archive.infolist() if i.compress_type == zipfile.ZIP_DEFLATED]
+        assert deflated
+        for info in deflated:
+            with _opened(archive, info) as live:
+                assert type(live._decompressor) is expected  # type: ignore[attr-defined]
+                assert live.read() == archive.read(info)
+
+
 def bad_crc(tmp_path: Path) -> Tuple[Path, str]:
     """spex-linux-amd64.gz (one compressed program, read to its end) with its CRC-32 trailer zeroed, and the
     standard library's message for it."""

@@ -33,6 +33,11 @@ def unreadable(exc: Exception, what: str) -> Unreadable:
     """The result for `exc`, raised while reading `what` ("zip member", "tar archive", ...)."""
     import lzma
 
+    from linkguard.inputs.inflate import errors as inflate_errors
+
+    inflating = inflate_errors()
+    if isinstance(exc, inflating) and not isinstance(exc, zlib.error):
+        exc = zlib.error(*exc.args)  # zlib-ng's error, told as zlib's: a report never depends on the backend
     text = describe(exc)
     if isinstance(exc, MemoryError):
         return Unreadable(f"{what}: ran out of memory while reading it (hostile sizes?): {text}", "budget")
