@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """The CPU one executable costs a worker, split by phase (read, place, judge), measured in-process.
 
-    PYTHONPATH=src python bench/executable_cost.py                     # /tmp/base/tree-noarch.json's artifacts
+    PYTHONPATH=src python bench/executable_cost.py                     # the artifacts of the tree's report
     PYTHONPATH=src python bench/executable_cost.py --profile 30        # and the top 30 of a cProfile (CPU clock)
     PYTHONPATH=src python bench/executable_cost.py --check             # and compare each artifact's JSON entry
 
-The artifacts are those of a `--no-archives` JSON report of the benchmark tree (read once). Each file is read as
+The artifacts are those of a `--no-archives` JSON report of the benchmark tree (`--report`; made by this script with
+the linkguard under test when the file does not exist yet, read once). Each file is read as
 scan.py's `_check_file` reads it (read_artifact on the open file, then its placement, then judge); an alias (a
 symlink or hard link to a file met before) is only placed and judged on its primary's facts, as scan.py's
 `_alias_outcomes` does. `--check` renders every outcome as the JSON reporter does and compares it with the report's
@@ -29,7 +30,7 @@ TREE = ["/usr/bin", "/usr/lib", "/usr/libexec", "/usr/sbin"]
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--report", default="/tmp/base/tree-noarch.json")
+    parser.add_argument("--report", default="/tmp/linkguard-bench/tree-noarch.json")
     parser.add_argument("--profile", type=int, metavar="N", help="print the top N functions by cumulative CPU")
     parser.add_argument("--sort", default="tottime", help="pstats sort key for --profile")
     parser.add_argument("--check", action="store_true", help="compare every outcome with the report's entry")
@@ -42,6 +43,13 @@ def main() -> int:
     from linkguard.readers import deadline, read_artifact
     from linkguard.report.json import artifact_dict
 
+    if not os.path.exists(args.report):
+        import subprocess
+
+        print(f"making {args.report} (a --no-archives JSON report of the tree)", file=sys.stderr)
+        os.makedirs(os.path.dirname(os.path.abspath(args.report)), exist_ok=True)
+        command = [sys.executable, "-m", "linkguard", "--no-config", "-q", "--no-archives", "-f", "json"]
+        subprocess.run([*command, "-o", args.report, *TREE], check=False)  # exit status 1: the tree has findings
     with open(args.report, encoding="utf-8") as handle:
         entries: List[Dict[str, Any]] = json.load(handle)["artifacts"]
     entries = [e for e in entries if e["format"] in ("elf", "pe")]
