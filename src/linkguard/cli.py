@@ -568,11 +568,14 @@ def _policy(args: argparse.Namespace) -> Policy:
 
 def _open_targets(policy: Policy) -> None:
     """Open every target up front, so that one that names nothing readable is a usage error, not a finding."""
+    specs = policy.all_run_targets()
+    if not specs:
+        return  # targets/ and resolve/ stay unimported: most runs have no target
     from linkguard.config import ConfigError
     from linkguard.resolve.native import names as native_names
     from linkguard.targets import TargetError, open_target
 
-    for spec in policy.all_run_targets():
+    for spec in specs:
         if spec == "image" or spec in native_names():  # opened per image tarball checked; data, not files
             continue
         try:

@@ -17,27 +17,15 @@ not parse is a note on the package, never an exception.
 from __future__ import annotations
 
 import json
-import plistlib
 import posixpath
 import re
 from dataclasses import dataclass
-from email.parser import HeaderParser
 from typing import Callable, Dict, FrozenSet, List, Optional, Protocol, Tuple
-from xml.parsers.expat import ExpatError
 
 from linkguard.model import PackageInfo
 
-# plistlib on hostile bytes: its own error, expat's (XML), and the struct/index errors of its binary parser.
-PLIST_ERRORS = (
-    plistlib.InvalidFileException,
-    ExpatError,
-    ValueError,
-    TypeError,
-    KeyError,
-    IndexError,
-    OverflowError,
-    RecursionError,
-)
+# email.parser (METADATA) and plistlib (Info.plist) are imported where a wheel or a bundle is read, not here:
+# together they are about a tenth of the start-up of a run that has neither.
 
 TEXT_CAP = 256 << 10  # bytes of a metadata file (WHEEL, METADATA, package.json, Info.plist) read at most
 WHEEL_FILE = re.compile(r"^(?P<name>[^-]+)-(?P<ver>[^-]+)(-[^-]+)?-(?P<py>[^-]+)-(?P<abi>[^-]+)-(?P<plat>[^-]+)\.whl$")
@@ -139,6 +127,8 @@ def _wheel(found: Found, display_root: str, texts: Texts, archive_name: str) -> 
     name, _, version = stem.partition("-")
     metadata = _text(texts, f"{info}/METADATA", notes)
     if metadata is not None:
+        from email.parser import HeaderParser
+
         headers = HeaderParser().parsestr(metadata, headersonly=True)
         name = headers.get("Name") or name
         version = headers.get("Version") or version
@@ -243,9 +233,15 @@ def _bundle(found: Found, display_root: str, texts: Texts) -> PackageInfo:
 
 def bundle_plist(data: bytes) -> Optional[Dict[str, object]]:
     """An Info.plist (XML or binary) as a dict, None when it is not one."""
+    import plistlib
+    from xml.parsers.expat import ExpatError
+
+    # what plistlib raises on hostile bytes: its own error, expat's (XML), and the struct/index errors of its binary
+    # parser: bad input, not a bug
+    errors = (plistlib.InvalidFileException, ExpatError, ValueError, TypeError, KeyError, IndexError, OverflowError)
     try:
         value = plistlib.loads(data)
-    except PLIST_ERRORS:  # what plistlib raises on hostile input: bad input, not a bug
+    except (*errors, RecursionError):
         return None
     return value if isinstance(value, dict) else None
 

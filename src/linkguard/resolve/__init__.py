@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import replace
-from typing import Callable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, List, Optional, Tuple
 
 from linkguard.model import ElfFacts, MachoFacts, PeFacts, TargetNeed, TargetVerdict
 from linkguard.packages.view import library_of
 from linkguard.resolve import glibc, musl, native
-from linkguard.targets import TargetSystem
+
+if TYPE_CHECKING:  # targets/ is imported where a target is opened: a run without --target never needs it
+    from linkguard.targets import TargetSystem
 
 MUSL_ARCH = {"x86_64": "x86_64", "aarch64": "aarch64", "i386": "i386", "arm": "armhf", "riscv": "riscv64"}
 
