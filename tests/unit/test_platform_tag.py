@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -27,6 +28,7 @@ from linkguard.rules import evaluate
 from linkguard.rules.glibc_too_new import GlibcTooNew
 from linkguard.rules.platform_tag import PlatformTag
 from tests.conftest import DATA
+from tests.truth import require_tool
 
 SET = DATA / "tags"
 MANIFEST: Dict[str, Any] = json.loads((SET / "manifest.json").read_text())
@@ -218,6 +220,26 @@ def test_a_binary_in_a_pure_wheel_and_in_another_os_wheel() -> None:
     assert other.remedy == "wheel-format" and "Mach-O" in other.message
     (pe,) = lg106(_binary("ext-x86_64-py312.pyd"), _tagged("cp312-cp312-manylinux_2_17_x86_64"))
     assert pe.remedy == "wheel-format"
+
+
+def _exports_pyinit(path: Path) -> bool:
+    """binutils' own answer: does the file export a `PyInit_*` (CPython imports it as an extension module)?"""
+    nm = require_tool("nm", "list the dynamic exports that tell an extension module from a library")
+    listing = subprocess.run([nm, "-D", "--defined-only", str(path)], capture_output=True, text=True, check=True)
+    return any(line.split()[-1].startswith("PyInit_") for line in listing.stdout.splitlines() if line.strip())
+
+
+def test_only_an_extension_module_breaks_a_wheel_by_being_native() -> None:
+    """A wheel may carry programs and libraries of other systems as data (setuptools' pure wheels hold its Windows
+    script launchers): only a module CPython imports breaks an `any` tag or another OS's tag by being native."""
+    library, module = SET / "bin" / "libfoo.so", SET / "bin" / "ext-x86_64-glibc217.so"
+    assert not _exports_pyinit(library) and _exports_pyinit(module)  # the truth, from nm
+    assert lg106(inspect(library), _tagged("py3-none-any")) == []
+    assert lg106(inspect(library), _tagged("cp312-cp312-win_amd64")) == []
+    assert [f.remedy for f in lg106(inspect(module), _tagged("py3-none-any"))] == ["wheel-pure-tag"]
+    assert [f.remedy for f in lg106(inspect(module), _tagged("cp312-cp312-win_amd64"))] == ["wheel-format"]
+    # a library of the wheel's own system is still held to its policy (auditwheel checks every ELF of a wheel)
+    assert lg106(inspect(library), _tagged("cp312-cp312-manylinux_2_17_aarch64"))
 
 
 def test_every_tag_is_a_promise() -> None:

@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from typing import FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union
 
 from linkguard import versions
-from linkguard.model import ElfFacts, Finding, Inspection, MachoFacts, PackageInfo, PeFacts, Placement, Severity
+from linkguard.model import (
+    ElfFacts,
+    Finding,
+    Inspection,
+    MachoFacts,
+    PackageInfo,
+    PeFacts,
+    Placement,
+    Severity,
+    host_from_entries,
+)
 from linkguard.packages import tags
 from linkguard.policy import PathPolicy
 from linkguard.remedies import Explanation
@@ -124,6 +134,8 @@ def _wheel(package: PackageInfo, facts: Binary, bundled: FrozenSet[str]) -> List
 
 def _platform(tag: tags.PlatformTag, facts: Binary, bundled: FrozenSet[str]) -> Optional[Broken]:
     if tag.kind == "any":
+        if not _extension_module(facts):
+            return None  # a program or library carried as data (see _extension_module)
         return Broken(
             "wheel-pure-tag",
             "the wheel is tagged `any` (pure Python, every platform)",
@@ -137,6 +149,8 @@ def _platform(tag: tags.PlatformTag, facts: Binary, bundled: FrozenSet[str]) -> 
         return None
     expected = {"manylinux": "elf", "musllinux": "elf", "linux": "elf", "macosx": "macho", "windows": "pe"}[tag.kind]
     if _format(facts) != expected:
+        if not _extension_module(facts):
+            return None  # another system's program or library, carried as data (see _extension_module)
         return Broken(
             "wheel-format",
             f"tagged `{tag.text}` (a {_FORMAT_NAMES[expected]} platform)",
@@ -156,6 +170,17 @@ def _platform(tag: tags.PlatformTag, facts: Binary, bundled: FrozenSet[str]) -> 
 
 
 _FORMAT_NAMES = {"elf": "Linux (ELF)", "macho": "macOS (Mach-O)", "pe": "Windows (PE)"}
+
+
+def _extension_module(facts: Binary) -> bool:
+    """Whether CPython imports this binary: it exports `PyInit_*` (readers/exports.py), the way hosts.py recognises
+    an extension module. Only such a module breaks a wheel's promise by being native code of one system: `import`
+    fails everywhere else. Other binaries of a wheel are programs and libraries that the package runs or loads
+    where it chooses, and wheels carry them for other systems as data: setuptools' pure wheels hold its Windows
+    script launchers (`setuptools/cli-64.exe`, `gui-arm64.exe`, ...), which it copies only when installing on
+    Windows; clr_loader's pure wheel holds .NET assemblies for every platform. Those are judged by the other rules,
+    as files of their own system."""
+    return host_from_entries(facts.effective.host_entries) == "cpython"
 
 
 def _format(facts: Binary) -> str:
