@@ -10,7 +10,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import IO, Mapping, Optional, Protocol, Set, Tuple, Union
 
-# Linkage values (DESIGN.md vocabulary). "object" covers ET_REL/ET_CORE, which are not run as programs.
+# Linkage values (DESIGN.md vocabulary). "object" covers ET_REL/ET_CORE, which are not run as programs, and a
+# program or library whose code is not in the file (a detached debug-info file: readers/elf.py holds_no_code).
 STATIC = "static"
 STATIC_PIE = "static-pie"
 DYNAMIC = "dynamic"

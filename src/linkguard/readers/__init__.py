@@ -20,7 +20,17 @@ from typing import IO, Any, Callable, Iterator, Optional
 from linkguard.errors import describe
 from linkguard.limits import Limits
 from linkguard.magic import sniff
-from linkguard.model import Artifact, ElfFacts, Inspection, LibraryFacts, Packing, PeFacts, Toolchain, Unreadable
+from linkguard.model import (
+    OBJECT,
+    Artifact,
+    ElfFacts,
+    Inspection,
+    LibraryFacts,
+    Packing,
+    PeFacts,
+    Toolchain,
+    Unreadable,
+)
 from linkguard.readers.budget import Budget, BudgetExceeded
 from linkguard.readers.corrupt import Corrupt
 from linkguard.readers.source import BytesSource, MappedSource, source_for
@@ -125,6 +135,8 @@ def read_elf(source: Source, budget: Budget, *, see_through: bool = True) -> Elf
         facts = linkage_facts(image)
     except PARSE_ERRORS as exc:
         raise Corrupt(f"dynamic segment unreadable: {describe(exc)}") from exc
+    if facts.linkage == OBJECT and facts.type in ("EXEC", "DYN"):  # no code in the file (elf.holds_no_code)
+        return replace(facts, warnings=tuple(image.warnings))
     packing = _packing(image, budget) if see_through else None
     if packing is not None:
         # The wrapper's own toolchain evidence is the packer's stub; the original carries the real evidence.

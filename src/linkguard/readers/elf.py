@@ -30,7 +30,7 @@ from linkguard.errors import describe
 from linkguard.model import DYNAMIC, OBJECT, SHARED_LIBRARY, STATIC, STATIC_PIE, ElfFacts, LibraryFacts, VersionNeed
 from linkguard.readers.budget import Budget
 from linkguard.readers.corrupt import Corrupt
-from linkguard.readers.image import PT_DYNAMIC, PT_INTERP, PT_LOAD, SHT_DYNSYM, SHT_SYMTAB, Section, Segment
+from linkguard.readers.image import PF_X, PT_DYNAMIC, PT_INTERP, PT_LOAD, SHT_DYNSYM, SHT_SYMTAB, Section, Segment
 from linkguard.seekable import Source, Window
 
 DT_NULL = ENUM_D_TAG["DT_NULL"]
@@ -902,8 +902,36 @@ def classify(
     return OBJECT
 
 
+# Why a program or library whose code segments hold no bytes is not judged (ElfFacts.warnings says it).
+NO_CODE = (
+    "no machine code in the file: its executable segments hold no bytes, as in a detached debug-info file "
+    "(`objcopy --only-keep-debug`, `eu-strip -f`). It cannot be run or loaded (the kernel refuses an empty "
+    "PT_INTERP, a static one crashes on its empty code, glibc's dlopen finds no dynamic section), so it is not "
+    "judged: the program or library it was split from is"
+)
+
+
+def holds_no_code(segments: Sequence[Segment]) -> bool:
+    """Whether the executable PT_LOAD segments (there is at least one) all have p_filesz 0: the section contents
+    were dropped and the headers kept, so nothing of the program is in the file. A data-only library has no
+    executable segment and is not one of these."""
+    code = [seg.filesz for seg in segments if seg.type == PT_LOAD and seg.flags & PF_X]
+    return bool(code) and not any(code)
+
+
 def linkage_facts(image: ElfImage) -> ElfFacts:
     """What one image's headers and dynamic segment say (no packing, no toolchain evidence)."""
+    if image.type in ("EXEC", "DYN") and holds_no_code(image.segments):
+        # Its PT_INTERP and PT_DYNAMIC hold no bytes either: nothing to link, nothing to judge.
+        image.warnings.append(NO_CODE)
+        return ElfFacts(
+            machine=image.machine,
+            bits=image.bits,
+            endian=image.endian,
+            type=image.type,
+            linkage=OBJECT,
+            has_section_headers=image.has_section_headers,
+        )
     interpreter = image.interpreter()
     info = image.dynamic_info()
     needed: List[str] = []
