@@ -190,6 +190,23 @@ def test_broken_wheel_metadata_is_a_note(tmp_path: Path) -> None:
     assert any("not UTF-8" in note for note in package["notes"])
 
 
+def test_a_renamed_wheel_promises_its_file_name(tmp_path: Path) -> None:
+    """pip installs a `.whl` by its file name and `auditwheel show` judges that name: a wheel renamed after it was
+    built (ray 2.58.0's manylinux2014 file carries `Tag: cp311-cp311-linux_x86_64`) is held to the name, and the
+    WHEEL that disagrees is a note. Here the name says linux_x86_64 and WHEEL says manylinux2014: LG106 calls the
+    name's tag not portable, whatever WHEEL says."""
+    so = (HERE / "tree/foo-wheel/foo/_ext.so").read_bytes()
+    tag = b"Wheel-Version: 1.0\nTag: py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64\n"
+    wheel = _wheel(tmp_path, {"bad/_ext.so": so, "bad-1.0.dist-info/WHEEL": tag, "bad-1.0.dist-info/RECORD": b""})
+    _, report = run_json(["--jobs", "1", str(wheel)])
+    (artifact,) = report["artifacts"]
+    package = artifact["package"]
+    assert package["tags"] == ["py3-none-linux_x86_64"]
+    (note,) = package["notes"]
+    assert "differ from the file name's (py3-none-linux_x86_64)" in note and "manylinux2014_x86_64" in note
+    assert [f["remedy"] for f in artifact["findings"] if f["code"] == "LG106"] == ["wheel-linux-tag"]
+
+
 def test_package_json_that_is_not_json_is_a_note(tmp_path: Path) -> None:
     root = tmp_path / "node_modules" / "broken" / "prebuilds" / "linux-x64"
     root.mkdir(parents=True)

@@ -132,7 +132,7 @@ def _wheel(found: Found, display_root: str, texts: Texts, archive_name: str) -> 
         headers = HeaderParser().parsestr(metadata, headersonly=True)
         name = headers.get("Name") or name
         version = headers.get("Version") or version
-    tags: List[str] = []
+    declared: List[str] = []  # WHEEL's Tag: lines
     wheel = _text(texts, f"{info}/WHEEL", notes)
     if wheel is None:
         notes.append(f"{info}/WHEEL: missing, unreadable or over {TEXT_CAP} bytes")
@@ -142,14 +142,10 @@ def _wheel(found: Found, display_root: str, texts: Texts, archive_name: str) -> 
             if sep and key.strip() == "Tag":
                 expanded = expand_tag(value.strip())
                 if expanded:
-                    tags.extend(expanded)
+                    declared.extend(expanded)
                 else:
                     notes.append(f"{info}/WHEEL: tag {value.strip()!r} is not python-abi-platform; ignored")
-    if not tags:
-        match = WHEEL_FILE.match(posixpath.basename(archive_name).rpartition("!")[2])
-        if match:
-            tags = expand_tag(f"{match['py']}-{match['abi']}-{match['plat']}")
-            notes.append("tags taken from the wheel's file name (WHEEL has no Tag: line)")
+    tags = _wheel_tags(declared, archive_name, info, notes)
     return PackageInfo(
         kind="wheel",
         root=display_root,
@@ -158,6 +154,27 @@ def _wheel(found: Found, display_root: str, texts: Texts, archive_name: str) -> 
         tags=tuple(dict.fromkeys(tags)),
         notes=tuple(notes),
     )
+
+
+def _wheel_tags(declared: List[str], archive_name: str, info: str, notes: List[str]) -> List[str]:
+    """The tags a wheel promises: a `.whl` file's are those of its file name, which pip (`Wheel(filename)`) and
+    `auditwheel show` read; WHEEL's Tag: lines only where there is no file name (an unpacked wheel directory). A
+    wheel renamed after it was built (ray 2.58.0's manylinux2014 file says `Tag: cp311-cp311-linux_x86_64` inside)
+    installs by its name, so the name is judged and the disagreement is a note."""
+    match = WHEEL_FILE.match(posixpath.basename(archive_name).rpartition("!")[2])
+    if match is None:
+        return declared
+    named = expand_tag(f"{match['py']}-{match['abi']}-{match['plat']}")
+    if set(declared) == set(named):
+        return declared  # the same promise (WHEEL's order kept)
+    if not declared:
+        notes.append("tags taken from the wheel's file name (WHEEL has no Tag: line)")
+    else:
+        notes.append(
+            f"{info}/WHEEL's Tag: lines ({', '.join(dict.fromkeys(declared))}) differ from the file name's "
+            f"({', '.join(named)}); pip installs by the file name, so its tags are the ones judged"
+        )
+    return named
 
 
 def expand_tag(tag: str) -> List[str]:
