@@ -424,6 +424,29 @@ def test_replay_stream_head_and_tail_reads_need_one_pass(monkeypatch: pytest.Mon
     assert source.opens == 1
 
 
+def test_the_ratio_is_the_whole_streams_when_its_size_is_known() -> None:
+    """A run of repeated data early in a stream is no bomb when the whole stream's ratio is within the limit (Debian
+    12's libjs-moment-timezone data.tar.xz: 223 MB from 1.25 MB, 178:1, tripped the check on its first 18 MB).
+    Here 20 MiB of zeros and then 150 KB of random bytes, xz-compressed: about 130:1 overall, thousands to one over
+    the zeros. With the compressed size known the stream reads to its end; without it (a stream inside a stream),
+    the bytes consumed so far are all there is to compare with, and the run is refused as before."""
+    import lzma
+    import random
+
+    payload = b"\0" * (20 << 20) + random.Random(7).randbytes(150_000)
+    blob = lzma.compress(payload, preset=6)
+    assert 100 < len(payload) / len(blob) < 200
+    source = streams.DecodedSource(_Counter(blob), "xz", ArchiveLimits(), "x.xz")
+    with source.open() as stream:
+        assert sum(len(chunk) for chunk in iter(lambda: stream.read(1 << 20), b"")) == len(payload)
+    unsized = _Counter(blob)
+    unsized.size = None  # type: ignore[assignment]
+    source = streams.DecodedSource(unsized, "xz", ArchiveLimits(), "x.xz")
+    with source.open() as stream, pytest.raises(streams.ArchiveError, match="archive-ratio limit 200"):
+        while stream.read(1 << 20):
+            pass
+
+
 def test_metered_stream_names_the_limit() -> None:
     import gzip
     import io
