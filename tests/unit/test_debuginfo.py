@@ -47,7 +47,7 @@ def test_the_truth_says_which_files_hold_no_code() -> None:
             # the system can neither run nor load any of them
             assert record["system"] in (
                 "execve: Exec format error",
-                "killed by signal 11",
+                "killed by signal 11",  # the static one: the kernel maps it and jumps into zeroed code
                 "dlopen: <file>: object file has no dynamic section",
             ), record
         else:
@@ -105,5 +105,8 @@ def test_truth_rechecked(record: Dict[str, Any]) -> None:
         missing("the fixtures are x86-64 glibc programs: this host cannot run or load them")
     name = Path(record["file"]).name
     system = maker.run(path) if name in maker.PROGRAMS else maker.dlopen(path)
-    assert system == record["system"]
+    if record["system"].startswith("killed by signal"):  # which signal a jump into zeroed code raises may vary
+        assert system.startswith("killed by signal"), system
+    else:
+        assert system == record["system"]
     assert ctypes is not None  # make_manifest's dlopen goes through ctypes
