@@ -285,6 +285,8 @@ def test_node_on_linux_provides_the_c_library_and_the_cpp_runtime_of_its_own_bui
     assert not glibc.provides("libc.musl-x86_64.so.1") and not glibc.provides("libz.so.1")
     musl = host_of(facts_of(_npm_member(tmp_path, "parcel-watcher-linux-x64-musl-2.5.1.tgz", "package/watcher.node")))
     assert musl is not None and musl.provides("libc.musl-x86_64.so.1") and musl.provides("libstdc++.so.6")
+    assert musl.provides("libc.so")  # upstream musl's own name (napi-rs musl addons need it), not glibc's
+    assert not glibc.provides("libc.so")
     assert not musl.provides("libc.so.6")
 
 

@@ -88,10 +88,26 @@ def test_os_provided_is_the_most_portable_tags_whitelist() -> None:
     provided = tags.os_provided(wheel, _elf(("libc.so.6",)))
     assert "libstdc++.so.6" in provided and "libc.so.6" in provided and "libcrypt.so.1" not in provided
     musl = PackageInfo("wheel", "x.whl", tags=("cp312-cp312-musllinux_1_2_x86_64",))
-    assert tags.os_provided(musl, _elf(())) == {"libc.musl-x86_64.so.1", "libz.so.1", "ld-musl-x86_64.so.1"}
+    assert tags.os_provided(musl, _elf(())) == {
+        "libc.so",
+        "libc.musl-x86_64.so.1",
+        "libz.so.1",
+        "ld-musl-x86_64.so.1",
+    }
     pe = PeFacts("x86_64", 64, "DLL", "dynamic", "PE32+", "windows", "6.0", "6.0")
     assert tags.os_provided(wheel, pe) == frozenset()
     assert tags.os_provided(PackageInfo("npm", "p"), _elf(())) == frozenset()
+
+
+def test_musl_libc_is_allowed_under_both_of_its_names() -> None:
+    """A module linked against upstream musl (Rust's and zig's musl targets: orjson 3.10.12's musllinux wheel)
+    needs `libc.so`, the name the musllinux policy itself lists and that musl's loader resolves to itself
+    (ldso/dynlink.c load_library, its reserved names); Alpine's build needs `libc.musl-<arch>.so.1`."""
+    for needed in (("libc.so",), ("libc.musl-x86_64.so.1",)):
+        overall, _ = tags.highest_consistent("musllinux", "x86_64", _elf(needed), frozenset(), only="musllinux_1_2")
+        assert overall.name == "musllinux_1_2", needed
+    glibc_policy = tags.policy_named("manylinux", "manylinux_2_17")
+    assert glibc_policy is not None and "libc.so" not in tags.whitelist("manylinux", glibc_policy, "x86_64")
 
 
 @pytest.mark.parametrize(

@@ -261,12 +261,18 @@ def loaders(family: str, arch: str) -> FrozenSet[str]:
 
 
 def whitelist(family: str, policy: WheelPolicy, arch: str) -> FrozenSet[str]:
-    """The libraries a policy lets a wheel take from the system, with musl's libc under its per-arch name."""
+    """The libraries a policy lets a wheel take from the system, with musl's libc under both of its names.
+
+    auditwheel 6.8.2 (policy/__init__.py _fixup_musl_libc_soname) replaces the policy's `libc.so` with Alpine's
+    `libc.musl-<arch>.so.1`; linkguard keeps both. A module linked against upstream musl (Rust's and zig's musl
+    targets) needs `libc.so`, which musl's loader resolves to itself by name (ldso/dynlink.c load_library, its
+    reserved names "c.pthread.rt.m.dl.util.xnet."), so the wheel loads on every musl system; maturin's own audit
+    accepts it (PyO3/maturin#642). `auditwheel show` calls such a wheel linux_<arch>: docs/packages-truth.md.
+    """
     if family != "musllinux":
         return policy.whitelist
     names = set(policy.whitelist)
     if "libc.so" in names and arch in MUSL_LIBC:
-        names.discard("libc.so")
         names.add(MUSL_LIBC[arch])
     return frozenset(names)
 

@@ -146,6 +146,16 @@ WHEEL_SOURCES = (
         "cffi-1.17.1-cp312-cp312-musllinux_1_1_x86_64.whl",
         "4ceb10419a9adf4460ea14cfd6bc43d08701f0835e979bf821052f1805850fe8",
     ),
+    # Built by maturin against upstream musl (Rust's musl target): its module needs `libc.so`, the name the
+    # musllinux policy lists and musl's loader resolves to itself; `auditwheel show` calls it linux_x86_64.
+    Wheel(
+        "orjson",
+        "3.10.12",
+        "musllinux_1_2_x86_64",
+        "3.12",
+        "orjson-3.10.12-cp312-cp312-musllinux_1_2_x86_64.whl",
+        "16135ccca03445f37921fa4b585cff9a58aa8d81ebcb27622e69bfadd220b32c",
+    ),
     Wheel(
         "pyzmq",
         "26.2.0",
@@ -299,6 +309,13 @@ NPM_SOURCES = (
         "6.0.5",
         "utf-8-validate-6.0.5.tgz",
         "b4ecec238a143ef6ec5bf291c8d04c6e168b6f52cda1994f08cd8013594a0419",
+    ),
+    # napi-rs on upstream musl: the addon needs `libc.so` (musl's own name for itself), not libc.musl-<arch>.so.1.
+    NpmPackage(
+        "@node-rs/xxhash-linux-arm64-musl",
+        "1.7.6",
+        "node-rs-xxhash-linux-arm64-musl-1.7.6.tgz",
+        "caffaf634437516e6a07af03921405a7a8fd3dde81ae2624babfb46eb38105de",
     ),
 )
 
