@@ -137,6 +137,29 @@ def test_a_runpath_that_would_have_found_it_is_named_as_not_passed_down() -> Non
     ) in provision["looked"]
 
 
+@pytest.mark.parametrize("package", ["preloaded", "runpath-own"])
+def test_a_library_with_its_own_runpath_takes_only_what_is_already_loaded(package: str) -> None:
+    """libchainb.so's DT_RUNPATH names a build directory: glibc never searches its loader's DT_RPATH for it. In
+    preloaded/ the module needs libchainc.so itself, so glibc has loaded it (found through the module's DT_RPATH, the
+    one search LD_DEBUG shows for it) when libchainb.so asks, and dlopen succeeds; in runpath-own/ nobody has, the
+    search runs in libchainb.so's own RUNPATH and the system's, and dlopen fails."""
+    (module,) = _modules_of(package)
+    recorded = MODULES[module]
+    provision = _provision(_report(f"tree/{package}")[f"tree/{package}/pkg.libs/libchainb.so"], "libchainc.so")
+    searched = recorded["searches"]["libchainc.so"]["search paths"]
+    if recorded["host says"].endswith(": loaded"):
+        assert searched == [f"RPATH from file ./{module}"]  # the module's own need: searched once, never again
+        assert provision["provided_by"] == "bundled:" + os.path.relpath(
+            recorded["searches"]["libchainc.so"]["found"], f"tree/{package}"
+        )
+        assert provision["how"] == f"already loaded when {module} is loaded"
+    else:
+        assert "libchainc.so: cannot open shared object file" in recorded["host says"]
+        assert searched[0] == f"RUNPATH from file ./tree/{package}/pkg/../pkg.libs/libchainb.so"
+        assert provision["provided_by"] is None
+        assert any("/nonexistent/build/lib (DT_RUNPATH)" in line for line in provision["looked"]), provision
+
+
 def test_the_module_itself_is_judged_as_before() -> None:
     """The module's own need (libchainb.so) is found by its own search path, DT_RPATH or DT_RUNPATH alike."""
     for module, recorded in MODULES.items():

@@ -192,7 +192,9 @@ def elf_provisions(
             if loads is None:
                 loads = _loads_of(inside, scope)
             chained = _through_loaders(need, loads, scope) if loads else None
-            if chained is not None:
+            # With a DT_RUNPATH of its own, the object's need is met up the chain only by an object already loaded
+            # under that name (which every load must have); its loaders' search paths are no place it looks.
+            if chained is not None and (not facts.runpath or chained.provided_by is not None):
                 out.append(chained)
                 continue
         if not facts.rpath and not facts.runpath:
@@ -205,10 +207,13 @@ def elf_provisions(
 
 
 def _loadable(facts: ElfFacts) -> bool:
-    """Whether another object's need or dlopen() can load this one with a search path inherited: a shared object
-    (glibc refuses an executable, and a PIE: "cannot dynamically load position-independent executable") with no
-    DT_RUNPATH (which makes glibc skip the loaders' DT_RPATH)."""
-    return facts.type == "DYN" and not facts.pie and not facts.runpath
+    """Whether another object's need or dlopen() can load this one: a shared object (glibc refuses an executable,
+    and a PIE: "cannot dynamically load position-independent executable"). One with a DT_RUNPATH does not search
+    its loaders' DT_RPATH, but a need of it that an object already loaded answers by name is met all the same
+    (elf/dl-load.c _dl_map_object looks at the loaded objects before any search): imagecodecs 2026.3.6's
+    liblzokay-c, whose DT_RUNPATH is its build directory, gets liblzokay because the module loading it needs that
+    first. The loads (glibc.resolve) already apply each object's own DT_RUNPATH."""
+    return facts.type == "DYN" and not facts.pie
 
 
 def _lib(bits: int) -> str:

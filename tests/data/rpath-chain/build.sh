@@ -25,6 +25,23 @@ gcc -O2 -shared -fPIC -Wl,--disable-new-dtags -Wl,-rpath,'$ORIGIN/../pkg.libs' -
     -Ltree/mixed/pkg.libs -lchainb
 gcc -O2 -shared -fPIC -Wl,--enable-new-dtags -Wl,-rpath,'$ORIGIN/../pkg.libs' -o tree/mixed/pkg/_b.so src/mod.c \
     -Ltree/mixed/pkg.libs -lchainb
+# A bundled library with a DT_RUNPATH of its own that finds nothing (a build directory, as imagecodecs 2026.3.6's
+# imagecodecs.libs/liblzokay-c-*.so carries): glibc ignores its loaders' DT_RPATH for it, so its need is met only
+# by an object already loaded under that name (elf/dl-load.c _dl_map_object checks the loaded objects first).
+#   preloaded/   pkg/_mod.so (DT_RPATH $ORIGIN/../pkg.libs) needs libchainb.so and libchainc.so itself: glibc maps
+#                both before libchainb.so's needs, and libchainc.so is already loaded when libchainb.so asks;
+#   runpath-own/ pkg/_mod.so needs only libchainb.so: libchainb.so's own search finds nothing, dlopen fails.
+for package in preloaded runpath-own; do
+    mkdir -p tree/$package/pkg tree/$package/pkg.libs
+    L=tree/$package/pkg.libs
+    gcc -O2 -shared -fPIC -Wl,-soname,libchainc.so -o $L/libchainc.so src/chainc.c
+    gcc -O2 -shared -fPIC -Wl,-soname,libchainb.so -Wl,--enable-new-dtags -Wl,-rpath,/nonexistent/build/lib \
+        -o $L/libchainb.so src/chainb.c -L$L -lchainc
+done
+gcc -O2 -shared -fPIC -Wl,--disable-new-dtags -Wl,-rpath,'$ORIGIN/../pkg.libs' -Wl,--no-as-needed \
+    -o tree/preloaded/pkg/_mod.so src/mod.c -Ltree/preloaded/pkg.libs -lchainb -lchainc
+gcc -O2 -shared -fPIC -Wl,--disable-new-dtags -Wl,-rpath,'$ORIGIN/../pkg.libs' -o tree/runpath-own/pkg/_mod.so \
+    src/mod.c -Ltree/runpath-own/pkg.libs -lchainb
 # Mach-O (zig cc for aarch64-macos; `pip install ziglang`): the same shape, as dyld expands @rpath. dyld cannot run
 # here: the truth is llvm-objdump's load commands (make_manifest.py) and dyld's rule (docs/packages.md).
 #   macho/       pkg/_mod.so has LC_RPATH @loader_path/../pkg.dylibs and needs @rpath/libchainb.dylib, which has no

@@ -70,8 +70,8 @@ def loader_run(host: str, module: str) -> Dict[str, Any]:
             current = None
             continue
         listed = re.match(r"search path=.*\t\t\((.*)\)$", line)
-        if listed:
-            current["search paths"].append(listed.group(1))
+        if listed:  # an object loaded through a search path is named by its full path: kept relative to here
+            current["search paths"].append(listed.group(1).replace(prefix, ""))
             continue
         tried = re.match(r"trying file=(\S+)", line)
         if tried:
