@@ -20,7 +20,9 @@ from typing import Any, Dict, List
 HERE = Path(__file__).resolve().parent
 PROGRAMS = ("hello-dynamic", "hello-dynamic.debug", "hello-static.debug")
 LIBRARIES = ("libfoo.so.1", "libfoo.so.1.debug")
-_ROW = re.compile(r"^\s*(\w+)\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+(0x[0-9a-f]+)\s+0x[0-9a-f]+\s+([RWE ]+?)\s+0x")
+_ROW = re.compile(
+    r"^\s*(\w+)\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+(0x[0-9a-f]+)\s+0x[0-9a-f]+\s+([RWE ]+?)\s+0x"
+)
 
 
 def program_headers(path: Path) -> Dict[str, Any]:
@@ -36,7 +38,12 @@ def program_headers(path: Path) -> Dict[str, Any]:
             loads.append({"flags": flags, "filesz": filesz})
         elif kind in ("INTERP", "DYNAMIC"):
             sizes[kind] = filesz
-    return {"tool": "readelf -lW", "loads": loads, "interp_filesz": sizes.get("INTERP"), "dynamic_filesz": sizes.get("DYNAMIC")}
+    return {
+        "tool": "readelf -lW",
+        "loads": loads,
+        "interp_filesz": sizes.get("INTERP"),
+        "dynamic_filesz": sizes.get("DYNAMIC"),
+    }
 
 
 def run(path: Path) -> str:
