@@ -25,6 +25,7 @@ SETS = (
     "archives",
     "debuginfo",
     "elf",
+    "frameworks",
     "loose-hosts",
     "packages-core",
     "remedies",
