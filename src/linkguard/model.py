@@ -43,9 +43,9 @@ HOST_IMPORTS = (("node", "napi_"), ("node", "node_module_register"))
 
 
 def host_from_imports(imports: Tuple[str, ...]) -> Optional[str]:
-    """The host that the undefined symbols name ("node"), else None."""
+    """The host that the undefined symbols name ("node"), else None (a Mach-O name keeps its `_`)."""
     for host, prefix in HOST_IMPORTS:
-        if any(i.startswith(prefix) for i in imports):
+        if any(i.startswith(prefix) or i.startswith("_" + prefix) for i in imports):
             return host
     return None
 
@@ -588,6 +588,7 @@ class MachoSlice:
     foreign_omitted: int = 0  # of those, the dylibs that are not part of macOS
     rpaths_omitted: int = 0
     host_entries: Tuple[str, ...] = ()  # exported `_PyInit_*`, `_napi_register_module_v1`, ... (readers/exports.py)
+    host_imports: Tuple[str, ...] = ()  # undefined `_napi_*` ...: a host it needs, when it exports no entry
 
     @property
     def macos_floors(self) -> Tuple[MachoBuild, ...]:
@@ -660,6 +661,12 @@ class MachoFacts:
     def host_entries(self) -> Tuple[str, ...]:
         """The host entry points any slice exports (each slice's original behind UPX when seen through)."""
         return tuple(dict.fromkeys(e for s in self.slices for e in s.effective.host_entries))
+
+    @property
+    def host_imports(self) -> Tuple[str, ...]:
+        """The undefined symbols only a host defines that any slice imports (`_napi_*`: a constructor-registered
+        Node addon)."""
+        return tuple(dict.fromkeys(e for s in self.slices for e in s.effective.host_imports))
 
     @property
     def effective(self) -> MachoFacts:

@@ -126,6 +126,14 @@ PROOFS: Dict[str, Proof] = {
         (),
         no_after="the fix is a policy (an allowance) or not shipping the library: checked by applying that allowance",
     ),
+    "extension-libpython": Proof(
+        "extension-libpython",
+        "LG101",
+        "$(python3-config --ldflags)` (without `--embed`",
+        ("no-libpython",),
+        ("--allow-dynamic=*",),  # a loose plug-in's allowance: the libpython link is a finding all the same
+        ("$($CONFIG --ldflags)",),
+    ),
     # ---- LG102
     "glibc-floor-zig": Proof(
         "glibc-too-new-libm", "LG102", "zig cc -target x86_64-linux-gnu.2.17", FLOOR, GLIBC_FLOOR, ("gnu.2.17",)
@@ -204,6 +212,7 @@ EXEMPT: Dict[str, str] = {
 SEED = DATA / "seed" / "manifest.json"
 UPX = DATA / "upx" / "manifest.json"
 ELF = DATA / "elf" / "manifest.json"
+LOOSE_HOSTS = DATA / "loose-hosts" / "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -246,6 +255,11 @@ def sides() -> Tuple[Dict[str, List[Side]], Dict[str, List[Side]]]:
         elf = {r["file"]: r for r in _records(ELF)}
         if "bin/libfoo.so.1" in elf:
             before["shared-library-allow"] = [_side(ELF.parent, elf["bin/libfoo.so.1"])]
+    if "extension-libpython" in elsewhere:
+        loose = {r["file"].split("/")[2]: r for r in _records(LOOSE_HOSTS) if r["file"].startswith("bin/linux/")}
+        if "embed" in loose and "fixed" in loose:
+            before["extension-libpython"] = [_side(LOOSE_HOSTS.parent, loose["embed"])]
+            after["extension-libpython"] = [_side(LOOSE_HOSTS.parent, loose["fixed"])]
     return before, after
 
 
@@ -307,6 +321,9 @@ def check_promise(promise: str, truth: Dict[str, Any]) -> None:
         assert not nss["nm_ok"] or nss["nm_symbol_types"]["getaddrinfo"] is None
     elif promise == "needs-only-libc":
         assert truth["needed"] and set(truth["needed"]) <= {"libc.so.6"}
+    elif promise == "no-libpython":
+        assert truth["linkage"] == "shared-library"
+        assert not [lib for lib in truth["needed"] if lib.startswith("libpython")]
     elif promise == "unpacked":
         assert "upx_l" not in truth and not truth.get("packed")
     else:  # pragma: no cover - a typo in PROOFS or build.sh

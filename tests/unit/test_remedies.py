@@ -4,6 +4,7 @@ right row chosen for real fixtures whose build recipe is known."""
 from __future__ import annotations
 
 import string
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -69,6 +70,10 @@ def static_glibc(nss: Tuple[str, ...], **extra: Any) -> Toolchain:
 
 CASES: Dict[str, Tuple[str, ElfFacts]] = {
     "shared-library": ("LG101", elf("shared-library", toolchain=GCC)),
+    "extension-libpython": (
+        "LG101",
+        replace(elf("shared-library", needed=("libpython3.11.so.1.0",)), host_entries=("PyInit_embedmod",)),
+    ),
     "go-cgo-dependency-musl-static": ("LG101", elf(toolchain=Toolchain(go=go(deps=[KAFKA])))),
     "go-cgo-resolver-netgo": ("LG101", elf(needs=[RESOLVER], toolchain=Toolchain(go=go()))),
     "go-pie-interpreter-only": ("LG101", elf(needed=(), toolchain=Toolchain(go=go("0", "pie")))),

@@ -21,7 +21,19 @@ fill = load_module("lg_fill_sha256", ROOT / "tests" / "data" / "fill_sha256.py")
 MANIFESTS: List[Path] = fill.manifests()
 RECORDS: List[Tuple[Path, Optional[str]]] = [entry for m in MANIFESTS for entry in fill.recorded(m)]
 # The fixture sets whose binaries must all be described by a manifest.
-SETS = ("archives", "debuginfo", "elf", "packages-core", "remedies", "rpath-chain", "seed", "upx", "upx4")
+SETS = (
+    "archives",
+    "debuginfo",
+    "elf",
+    "frameworks",
+    "loose-hosts",
+    "packages-core",
+    "remedies",
+    "rpath-chain",
+    "seed",
+    "upx",
+    "upx4",
+)
 
 
 def test_every_fixture_set_has_a_manifest() -> None:

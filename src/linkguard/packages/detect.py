@@ -231,13 +231,26 @@ def _npm(found: Found, display_root: str, texts: Texts) -> PackageInfo:
     )
 
 
+FRAMEWORK_PLISTS = ("Resources/Info.plist", "Versions/Current/Resources/Info.plist", "Versions/A/Resources/Info.plist")
+
+
 def _bundle(found: Found, display_root: str, texts: Texts) -> PackageInfo:
     notes: List[str] = []
     base = posixpath.basename(found.root)
     name = base.rsplit(".", 1)[0]
     version = None
-    plist_path = _join(found.root, "Contents/Info.plist" if found.kind == "app" else "Resources/Info.plist")
-    data = texts(plist_path, TEXT_CAP)
+    if found.kind == "app":
+        places: Tuple[str, ...] = ("Contents/Info.plist",)
+    else:
+        # `Resources` is a symlink to `Versions/Current/Resources` and `Current` one to `A` (Xcode's layout); an
+        # archive's symlink members are not followed, so the version directory itself is read after them
+        places = FRAMEWORK_PLISTS
+    plist_path, data = "", None
+    for place in places:
+        plist_path = _join(found.root, place)
+        data = texts(plist_path, TEXT_CAP)
+        if data is not None:
+            break
     if data is not None:
         plist = bundle_plist(data)
         if plist is None:

@@ -2,10 +2,10 @@
 
 A plugin is recognised by what it exports (readers/exports.py: `PyInit_*`, `napi_register_module_v1`,
 `node_register_module_v*`), or for a Node addon that registers from a constructor by what only Node defines (a PE
-import of node.exe, an ELF's undefined `napi_*`), never by its file name: a `foo.pyd` without `PyInit_` has no
-host of its own. Inside a wheel or an npm package every library is loaded into the package's host's process, so
-the package kind decides for the rest (`host_in_package`). What each host provides is data with its sources
-(data/hosts.json):
+import of node.exe, an ELF's or Mach-O's undefined `napi_*`), never by its file name: a `foo.pyd` without
+`PyInit_` has no host of its own. Inside a wheel or an npm package every library is loaded into the package's
+host's process, so the package kind decides for the rest (`host_in_package`). What each host provides is data
+with its sources (data/hosts.json):
 
 - CPython on Windows installs beside python.exe its own `python3X.dll`, `python3.dll` and the VC++ runtime's
   `vcruntime140.dll` (and `vcruntime140_1.dll` on 64-bit machines), and nothing more: `msvcp140.dll` must be
@@ -60,7 +60,7 @@ PACKAGE_HOSTS: Dict[str, str] = {"wheel": "cpython", "npm": "node"}
 def host_of(facts: ElfFacts | PeFacts | MachoFacts) -> Optional[Host]:
     """The host that loads this artifact, recognised by what it exports (PyInit_*, napi_register_module_v1) or,
     for a Node addon that registers itself from a constructor, by what only Node defines: a PE's import of
-    node.exe (node-gyp's delay-load hook), an ELF's undefined `napi_*` symbols."""
+    node.exe (node-gyp's delay-load hook), an ELF's or a Mach-O's undefined `napi_*` symbols."""
     program = facts.effective
     entries = program.host_entries
     name = host_from_entries(entries)
@@ -98,9 +98,7 @@ def _host_from_imports(program: ElfFacts | PeFacts | MachoFacts) -> Optional[str
             if imported & set(_data()[name].get("windows", {}).get("recognised_by_import", [])):
                 return name
         return None
-    if isinstance(program, ElfFacts):
-        return host_from_imports(program.host_imports)
-    return None
+    return host_from_imports(program.host_imports)
 
 
 def _host(name: str, program: ElfFacts | PeFacts | MachoFacts, entries: Tuple[str, ...]) -> Host:
@@ -183,6 +181,16 @@ def _cpython_windows_floor(python: str) -> Optional[Dict[str, Any]]:
         if numeric_prefix(floor["from"]) <= wanted and (upper is None or wanted <= numeric_prefix(upper)):
             return dict(floor)
     return None
+
+
+def forbidden_needs(facts: ElfFacts | PeFacts | MachoFacts) -> Tuple[Tuple[str, str], ...]:
+    """(need, why) for each library the artifact links that its own host forbids: the libpython of an ELF or
+    Mach-O extension module recognised by its `PyInit_*` export. Wherever the module lives (a wheel, a release
+    tarball, alone), the interpreter that imports it provides those symbols."""
+    program = facts.effective
+    if isinstance(program, PeFacts) or host_from_entries(program.host_entries) != "cpython":
+        return ()
+    return _forbidden_libpython(program)
 
 
 def _forbidden_libpython(facts: ElfFacts | MachoFacts) -> Tuple[Tuple[str, str], ...]:

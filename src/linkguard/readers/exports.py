@@ -168,7 +168,7 @@ def pe_host_entries(at_rva: Callable[[int, int], bytes], export_rva: int, export
 
 # ---------------------------------------------------------------------------------------------- Mach-O
 
-N_STAB, N_TYPE, N_EXT, N_SECT = 0xE0, 0x0E, 0x01, 0x0E
+N_STAB, N_TYPE, N_EXT, N_UNDF, N_SECT = 0xE0, 0x0E, 0x01, 0x00, 0x0E
 
 
 def macho_trie_entries(trie: bytes) -> Tuple[str, ...]:
@@ -215,11 +215,31 @@ def _uleb(data: bytes, pos: int) -> Tuple[int, int]:
 
 def macho_symtab_entries(read_at: ReadAt, order: str, bits: int, symtab: Tuple[int, int, int, int]) -> Tuple[str, ...]:
     """Host entries among the external defined symbols of LC_SYMTAB (symoff, nsyms, stroff, strsize)."""
+    return _macho_symbols(read_at, order, bits, symtab, HOST_ENTRY_PREFIXES, N_SECT)
+
+
+def macho_symtab_imports(read_at: ReadAt, order: str, bits: int, symtab: Tuple[int, int, int, int]) -> Tuple[str, ...]:
+    """External undefined symbols of LC_SYMTAB that only a host defines (`_napi_*`, `_node_module_register`):
+    what a macOS addon that registers itself from a constructor imports instead of exporting an entry. node-gyp
+    links addons with `-undefined dynamic_lookup`, so dyld looks them up in the process (library ordinal
+    DYNAMIC_LOOKUP_ORDINAL, `flat-namespace` in `llvm-objdump --macho --lazy-bind`); `llvm-nm -u` lists them.
+    The symbol table stays in a stripped file: its indirect symbol table and the binds point into it."""
+    return _macho_symbols(read_at, order, bits, symtab, HOST_IMPORT_PREFIXES, N_UNDF)
+
+
+def _macho_symbols(
+    read_at: ReadAt,
+    order: str,
+    bits: int,
+    symtab: Tuple[int, int, int, int],
+    prefixes: Tuple[bytes, ...],
+    kind: int,
+) -> Tuple[str, ...]:
     symoff, nsyms, stroff, strsize = symtab
     if not nsyms or not strsize or strsize > MAX_STRING_TABLE:
         return ()
     strings = read_at(stroff, strsize)
-    starts = _name_starts(strings) if _mentions_entry(strings) else set()
+    starts = _name_starts(strings, prefixes) if any(strings.find(p) >= 0 for p in prefixes) else set()
     if not starts:
         return ()
     # nlist_64 {u32 strx, u8 type, u8 sect, u16 desc, u64 value}; nlist {u32, u8, u8, i16, u32}
@@ -229,6 +249,7 @@ def macho_symtab_entries(read_at: ReadAt, order: str, bits: int, symtab: Tuple[i
     found = [
         _cstr(strings, strx)
         for strx, ntype, _sect, _desc, _value in struct.iter_unpack(fmt, table[: len(table) // size * size])
-        if strx in starts and not ntype & N_STAB and ntype & N_EXT and ntype & N_TYPE == N_SECT
+        if strx in starts and not ntype & N_STAB and ntype & N_EXT and ntype & N_TYPE == kind
     ]
-    return _bounded(found)
+    # A Mach-O name carries the C underscore; an import must have it (`_name_starts` also accepts a bare one).
+    return _bounded([name for name in found if kind == N_SECT or name.startswith("_")])

@@ -455,6 +455,15 @@ def _host_entries(read_at: Callable[[int, int], bytes], header: _Header, command
     return ()
 
 
+def _host_imports(read_at: Callable[[int, int], bytes], header: _Header, commands: _Commands) -> Tuple[str, ...]:
+    """Undefined LC_SYMTAB symbols of one slice that only a host defines (readers/exports.py)."""
+    from linkguard.readers import exports
+
+    if commands.symtab is None:
+        return ()
+    return exports.macho_symtab_imports(read_at, header.order, header.bits, commands.symtab)
+
+
 def _primary_build(builds: List[MachoBuild]) -> Optional[MachoBuild]:
     """The build the summary fields show: the first macOS one (what dyld on macOS checks), else the first."""
     return next((b for b in builds if b.platform == "macos"), builds[0] if builds else None)
@@ -475,6 +484,9 @@ def read_slice(window: StructReader, what: str, listed: int = MAX_LISTED_PER_SLI
     entries = _host_entries(lambda at, length: window.read(at, length), header, commands)
     if entries:
         piece = replace(piece, host_entries=entries)
+    elif header.filetype in (6, 8):  # MH_DYLIB, MH_BUNDLE: a plugin that exports no entry: what it leaves to its host
+        imports = _host_imports(lambda at, length: window.read(at, length), header, commands)
+        piece = replace(piece, host_imports=imports) if imports else piece
     # A packed executable keeps only segments + LC_UNIXTHREAD (p_mach.cpp canUnpack); a packed dylib keeps its
     # load commands (dyld must load its dependencies before UPX's init runs), so dylibs are always searched.
     packed_shape = (commands.unixthread and not commands.dylibs and header.filetype in (2, 8)) or header.filetype == 6

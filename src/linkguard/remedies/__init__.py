@@ -71,6 +71,7 @@ FLAGS: Mapping[str, str] = {
     "go_pie": "Go build setting -buildmode=pie",
     "go_cgo_dependency": "a Go dependency is listed in data/cgo_modules.txt",
     "static_glibc_nss": "static or static-pie glibc that reaches NSS/iconv entry points",
+    "links_libpython": "a CPython extension module (exports PyInit_*) whose DT_NEEDED names libpython",
     "packed": "packed (UPX)",
     "packed_tampered": "the packer's headers were altered",
     "packed_original_dynamic": "the original behind the packing is dynamic or a shared library",
@@ -124,6 +125,7 @@ def select(code: str, evidence: Evidence, table: Sequence[Remedy] = REMEDIES) ->
 # Template fields that only some facts fill; they render empty otherwise (so templates put them where an
 # empty value reads well: "...dynamically{glibc_note}.").
 OPTIONAL_FIELDS = (
+    "libpython",
     "glibc_note",
     "nss_imports",
     "nss_imports_note",
@@ -149,6 +151,15 @@ class _Fields(Dict[str, str]):
         return ""
 
 
+def _libpython(program: ElfFacts) -> str:
+    """The libpython an extension module links (comma-separated), empty when it links none."""
+    if program.linkage != SHARED_LIBRARY or not program.host_entries:
+        return ""
+    from linkguard.packages.hosts import forbidden_needs
+
+    return ", ".join(need for need, _why in forbidden_needs(program))
+
+
 def gather(facts: ElfFacts) -> Evidence:
     """Evidence for remedy selection. `facts` may be a packed artifact's (its original then decides)."""
     program = facts.effective
@@ -165,6 +176,10 @@ def gather(facts: ElfFacts) -> Evidence:
         flags["shared_library"] = f"linkage {program.linkage}" + (
             f" (soname {program.soname})" if program.soname else ""
         )
+    libpython = _libpython(program)
+    if libpython:
+        flags["links_libpython"] = f"exports {program.host_entries[0]} and needs {libpython}"
+        fields["libpython"] = libpython
     if program.linkage == DYNAMIC and program.interpreter and not program.needed:
         flags["interpreter_only"] = f"interpreter {program.interpreter} and no DT_NEEDED"
     if program.needed and all(lib in LIBC_LIBRARIES for lib in program.needed):

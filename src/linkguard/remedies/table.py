@@ -46,6 +46,24 @@ REMEDIES: Tuple[Remedy, ...] = (
         ),
     ),
     Remedy(
+        id="extension-libpython",
+        codes=("LG101",),
+        when=("shared_library", "links_libpython"),
+        boost=10,
+        cause=(
+            "A CPython extension module linked against {libpython}: the interpreter that imports it provides "
+            "those symbols itself, and many Pythons (the manylinux images', python-build-standalone's: built "
+            "without --enable-shared) have no libpython to load, so the import fails there, or binds a second "
+            "copy of the interpreter where one is found. manylinux and musllinux forbid it (auditwheel: "
+            '"Linking with libpython is forbidden").'
+        ),
+        fix=(
+            "Link without libpython: `gcc -shared -fPIC $(python3-config --cflags) mod.c "
+            "$(python3-config --ldflags)` (without `--embed`, which adds -lpython3.X); setuptools, "
+            "meson-python and maturin do not add it; CMake: link `Python::Module`, not `Python::Python`."
+        ),
+    ),
+    Remedy(
         id="go-cgo-dependency-musl-static",
         codes=("LG101",),
         languages=(GO,),

@@ -58,6 +58,7 @@ INIT_CAP = 1 << 20  # bytes of an __init__.py read at most
 # package is not searched for the loaders of its objects, each of which is then judged alone.
 MAX_CHAIN_PACKAGE_FILES = 5_000
 MAX_CHAIN_LOADS = 100_000  # loads (an object, through one chain) kept per package
+MAX_ELSEWHERE = 2  # places named where the package holds an @rpath need its LC_RPATH entries miss
 
 
 def place(facts: Facts, relative: str, view: PackageView) -> Placement:
@@ -99,7 +100,20 @@ class _Scope:
         return self.view.display(self.tree(inside))
 
     def find(self, directory: str, name: str) -> Optional[str]:
-        """`directory/name` inside the package, the name compared case-insensitively; None when absent."""
+        """`directory/name` inside the package, the name compared case-insensitively; None when absent. A `name`
+        with slashes is found component by component (`@rpath/X.framework/Versions/A/X` under an LC_RPATH
+        directory, as dyld concatenates the two), each compared as macOS's default file system compares them."""
+        if "/" in name:
+            target = normalized(directory, name)
+            if target is None or not target:
+                return None
+            found = ""
+            for part in target.split("/"):
+                hit = self.view.find_folded(self.tree(found), part)
+                if hit is None:
+                    return None
+                found = posixpath.join(found, hit) if found else hit
+            return found
         hit = self.view.find_folded(self.tree(directory), name)
         return posixpath.join(directory, hit) if hit is not None and directory else hit
 
@@ -605,9 +619,15 @@ def _dylib(
             hit = scope.find(directory, rest)
             if hit is not None:
                 return Provision(path, f"bundled:{hit}", scope.display(hit), f"@rpath via {where} {rpath}")
-            looked.append(f"{scope.display(directory)}/ ({where} {rpath})")
+            # dyld tries LC_RPATH + "/" + the rest; a framework's rest has directories, so name the whole path
+            tried = posixpath.join(directory, rest) if "/" in rest else directory + "/"
+            looked.append(f"{scope.display(tried)} ({where} {rpath})")
         if not rpaths:
             looked.append("no LC_RPATH in the module or its loader: @rpath expands to nothing")
+        if executable_dir is not None:
+            looked.extend(_rpath_elsewhere(rest, "@executable_path", executable_dir, scope))
+        else:
+            looked.extend(_rpath_elsewhere(rest, "@loader_path", loader_dir, scope))
         return Provision(path, None, looked=tuple(looked))
     if path.startswith("@"):
         target, how = expand(path)
@@ -618,6 +638,24 @@ def _dylib(
             return Provision(path, None, looked=(f"{scope.display(target)} ({how})",))
         return Provision(path, None, looked=(f"{path}: {how}",))
     return Provision(path, None, looked=(f"{path} (an absolute path outside the package and outside macOS)",))
+
+
+def _rpath_elsewhere(rest: str, token: str, base: str, scope: _Scope) -> List[str]:
+    """Where the package does hold an `@rpath/<rest>` its LC_RPATH entries miss, with the entry that would reach
+    it from `base` (the program's directory for `@executable_path`, else the module's for `@loader_path`)."""
+    images = scope.view.macho_objects(scope.found.root, MAX_CHAIN_PACKAGE_FILES)
+    folded = "/" + rest.lower()
+    lines: List[str] = []
+    for image in images or ():
+        inside = _inside(scope.found.root, image)
+        if not ("/" + inside.lower()).endswith(folded):
+            continue
+        directory = inside[: len(inside) - len(rest)].rstrip("/")
+        relative = posixpath.relpath(directory or ".", base or ".")
+        lines.append(f"{scope.display(inside)} is in the package: LC_RPATH {token}/{relative} would reach it")
+        if len(lines) >= MAX_ELSEWHERE:
+            break
+    return lines
 
 
 # Mach-O: the rpath stack. dyld expands `@rpath` in an image's load command through the LC_RPATH of that image, then

@@ -18,6 +18,7 @@ from linkguard.model import (
     Placement,
     Severity,
 )
+from linkguard.packages.hosts import forbidden_needs
 from linkguard.policy import PathPolicy
 from linkguard.rules.base import RuleSpec
 from linkguard.rules.placement import in_package, looked_evidence, unprovided
@@ -62,10 +63,13 @@ class DynamicLink:
             return
         if not isinstance(inspection, ElfFacts):
             return
-        if policy.allowance is not None and policy.allowance.dynamic:
-            return
         facts = inspection.effective
         through = facts is not inspection
+        # An extension module that links libpython is wrong wherever it lives: a `dynamic = true` allowance
+        # accepts a plug-in's linkage, not a library its own host forbids.
+        libpython = [need for need, _why in forbidden_needs(facts)] if facts.linkage == SHARED_LIBRARY else []
+        if policy.allowance is not None and policy.allowance.dynamic and not libpython:
+            return
         if facts.linkage not in (DYNAMIC, SHARED_LIBRARY):
             return
         needed = unprovided(placement, facts.needed)
@@ -75,7 +79,15 @@ class DynamicLink:
             and (facts.linkage == SHARED_LIBRARY or not facts.interpreter or _loader_provided(placement, facts))
         ):
             return  # a module or program of a package, every need (and its loader) provided there
-        if facts.linkage == SHARED_LIBRARY:
+        if libpython:
+            message = (
+                f"a CPython extension module ({facts.host_entries[0]}) that links {', '.join(libpython)}: the "
+                "interpreter that imports it provides those symbols itself"
+            )
+            others = [need for need in needed if need not in libpython]
+            if others and in_package(placement):
+                message += f"; it also needs {', '.join(others)}, which nothing where it lives provides"
+        elif facts.linkage == SHARED_LIBRARY:
             message = "a shared library"
             if needed and in_package(placement):
                 message += f" that needs {', '.join(needed)}, which nothing where it lives provides"

@@ -139,6 +139,13 @@ def main() -> None:
                 "the allowance the fix spells out, which the proof test applies",
             },
             {
+                "remedy": "extension-libpython",
+                "role": "before",
+                "file": "../loose-hosts/bin/linux/embed/embedmod.cpython-311-x86_64-linux-gnu.so",
+                "notes": "an extension module linked with `python3-config --ldflags --embed`; the after fixture is "
+                "../loose-hosts/bin/linux/fixed/ (`--ldflags`, no libpython): tests/data/loose-hosts/manifest.json",
+            },
+            {
                 "remedy": "drop-upx-static",
                 "role": "after",
                 "file": "../upx/bin/orig/",
