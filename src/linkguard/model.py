@@ -318,6 +318,7 @@ class PackageInfo:
     cpu: Tuple[str, ...] = ()  # npm `cpu`
     libc: Tuple[str, ...] = ()  # npm `libc` (`glibc` | `musl`)
     notes: Tuple[str, ...] = ()  # metadata that could not be read or parsed (a broken WHEEL, package.json not JSON)
+    dependencies: Tuple[str, ...] = ()  # npm `dependencies` and `optionalDependencies` names: installed beside it
 
 
 @dataclass(frozen=True)
@@ -326,7 +327,8 @@ class Provision:
     the format's own loader would find it."""
 
     need: str  # the library, DLL or dylib as the artifact names it
-    provided_by: Optional[str]  # "os" | "host:cpython" | "host:node" | "bundled:<path inside the package>" | None
+    # "os" | "host:cpython" | "host:node" | "bundled:<path inside the package>" | "package:<npm dependency>" | None
+    provided_by: Optional[str]
     path: Optional[str] = None  # display path of the file that satisfies it, when bundled
     how: Optional[str] = None  # the search rule that found it: "DT_RUNPATH $ORIGIN/../x.libs", "module directory", ...
     looked: Tuple[str, ...] = ()  # where the loader looked, when nobody provides it

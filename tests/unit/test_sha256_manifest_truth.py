@@ -27,6 +27,7 @@ SETS = (
     "elf",
     "frameworks",
     "loose-hosts",
+    "npm-deps",
     "packages-core",
     "remedies",
     "rpath-chain",

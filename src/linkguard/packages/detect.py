@@ -219,6 +219,13 @@ def _npm(found: Found, display_root: str, texts: Texts) -> PackageInfo:
         fields[key] = strings
     name = manifest.get("name")
     version = manifest.get("version")
+    # What npm installs beside the package in node_modules: a library of one of them, reached through a search
+    # path that climbs out of this package, is that package's (resolve/package.py).
+    dependencies: List[str] = []
+    for key in ("dependencies", "optionalDependencies"):
+        table = manifest.get(key)
+        if isinstance(table, dict):
+            dependencies.extend(k for k in table if isinstance(k, str))
     return PackageInfo(
         kind="npm",
         root=display_root,
@@ -228,6 +235,7 @@ def _npm(found: Found, display_root: str, texts: Texts) -> PackageInfo:
         cpu=fields["cpu"],
         libc=fields["libc"],
         notes=tuple(notes),
+        dependencies=tuple(dict.fromkeys(dependencies)),
     )
 
 

@@ -214,10 +214,77 @@ def elf_provisions(
         if not facts.rpath and not facts.runpath:
             out.append(_system_only(need))
         else:
+            dependency = _npm_dependency(need, facts, inside, scope)
+            if dependency is not None:
+                out.append(dependency)
+                continue
             if looked is None:
                 looked = tuple(_elf_looked(facts, inside, scope))
             out.append(Provision(need, None, looked=looked))
     return out
+
+
+def _npm_dependency(need: str, facts: ElfFacts, inside: str, scope: _Scope) -> Optional[Provision]:
+    """For a binary of an npm package: the first `$ORIGIN` entry that climbs out of the package into the directory
+    of a package it depends on (`dependencies`, `optionalDependencies`), which npm installs beside it in
+    node_modules. @img/sharp-linux-x64's addon has `DT_RUNPATH $ORIGIN/../../sharp-libvips-linux-x64/lib` and gets
+    libvips-cpp from @img/sharp-libvips-linux-x64. The need is that package's (`package:<name>`): it is not among
+    the files of this package, and linkguard does not look for it there. None for any other package or entry."""
+    package = scope.package
+    if package.kind != "npm" or not package.dependencies or not package.name:
+        return None
+    own_scope = package.name.split("/", 1)[0] if package.name.startswith("@") and "/" in package.name else None
+    origin = posixpath.join(PKG, posixpath.dirname(inside))
+    for tag, entry in _elf_entries(facts):
+        if "$ORIGIN" not in entry and "${ORIGIN}" not in entry:
+            continue
+        search = glibc.Search(target=_Nowhere(), cache=None, default_dirs=(), lib=_lib(facts.bits))
+        expanded = glibc.expand(entry, origin, search, facts.machine)
+        if expanded is None:
+            continue
+        parts = [p for p in posixpath.relpath(posixpath.normpath(expanded), PKG).split("/") if p]
+        # The package sits in node_modules/<name> or node_modules/<scope>/<name>: one `..` reaches its parent.
+        if len(parts) < 2 or parts[0] != "..":
+            continue
+        if own_scope is not None and parts[1] != "..":
+            name = f"{own_scope}/{parts[1]}"  # a sibling in its own scope
+        else:
+            rest = parts[2:] if own_scope is not None else parts[1:]  # from node_modules/
+            if not rest or rest[0] == "..":
+                continue
+            name = f"{rest[0]}/{rest[1]}" if rest[0].startswith("@") and len(rest) > 1 else rest[0]
+        if name in package.dependencies:
+            how = f"{tag} {entry}: in {name}, a dependency npm installs beside this package (not checked here)"
+            return Provision(need, f"package:{name}", how=how)
+    return None
+    scope_dir = package.name.split("/", 1)[0] if package.name.startswith("@") and "/" in package.name else None
+    origin = posixpath.join(PKG, posixpath.dirname(inside))
+    for tag, entry in _elf_entries(facts):
+        if "$ORIGIN" not in entry and "${ORIGIN}" not in entry:
+            continue
+        search = glibc.Search(target=_Nowhere(), cache=None, default_dirs=(), lib="lib")
+        expanded = glibc.expand(entry, origin, search, facts.machine)
+        if expanded is None:
+            continue
+        parts = posixpath.relpath(posixpath.normpath(expanded), PKG).split("/")
+        # PKG is node_modules/<name> or node_modules/<scope>/<name>: climb to node_modules, then name a package
+        up = 2 if scope_dir else 1
+        if len(parts) <= up or any(p != ".." for p in parts[:up]) or parts[up] == "..":
+            if scope_dir and len(parts) > 1 and parts[0] == ".." and parts[1] not in ("..", ""):
+                names = [f"{scope_dir}/{parts[1]}"]  # a sibling in the package's own scope
+            else:
+                continue
+        else:
+            rest = parts[up:]
+            names = [f"{rest[0]}/{rest[1]}"] if rest[0].startswith("@") and len(rest) > 1 else [rest[0]]
+        for name in names:
+            if name in package.dependencies:
+                return Provision(
+                    "",
+                    f"package:{name}",
+                    how=f"{tag} {entry}: in {name}, a dependency npm installs beside this package (not checked here)",
+                )
+    return None
 
 
 def _loadable(facts: ElfFacts) -> bool:
