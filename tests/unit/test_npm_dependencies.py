@@ -66,6 +66,24 @@ def test_installed_the_need_is_the_dependencys() -> None:
     assert [f["code"] for f in undeclared["findings"]] == ["LG101"]
 
 
+def test_a_macos_addon_reaches_its_dependency_through_its_lc_rpath() -> None:
+    """The Mach-O shape (zig cc, aarch64-macos): `@rpath/libdep.dylib` and LC_RPATH
+    `@loader_path/../../dep-libs-darwin/lib`, as llvm-objdump recorded them; dyld appends the name to that
+    directory, which is @lgfix/dep-libs-darwin's lib/ in node_modules."""
+    addon = "tree/node_modules/@lgfix/addon-darwin-arm64/lib/addon.node"
+    entry = FILES[addon]
+    assert (
+        "@rpath/libdep.dylib (compatibility version 1.0.0, current version 1.0.0)"
+        in entry["llvm-objdump --macho --dylibs-used"]
+    )
+    assert entry["llvm-objdump --macho --rpaths"] == ["@loader_path/../../dep-libs-darwin/lib"]
+    artifacts = _artifacts(SET / "tree" / "node_modules")
+    provision = _provision(artifacts[str(SET / addon)], "@rpath/libdep.dylib")
+    assert provision["provided_by"] == "package:@lgfix/dep-libs-darwin"
+    assert provision["how"].startswith("@rpath via LC_RPATH @loader_path/../../dep-libs-darwin/lib: in")
+    assert artifacts[str(SET / addon)]["findings"] == []
+
+
 def test_the_packed_package_alone_names_its_dependency() -> None:
     """`npm pack`'s tarball holds the addon only: the need is still the dependency's, not this package's."""
     assert FILES[TARBALL]["tar -tzf"] == ["package/", "package/lib/", "package/lib/addon.node", "package/package.json"]
@@ -84,3 +102,10 @@ def test_truth_rechecked(addon: str) -> None:
         missing("the fixtures are x86-64 glibc objects: this host cannot dlopen() them")
     assert maker.dlopen(SET / addon) == FILES[addon]["dlopen installed"]
     assert maker.dlopen_alone(addon) == FILES[addon]["dlopen alone"]
+
+
+@pytest.mark.parametrize("macho", sorted(f for f, e in FILES.items() if "llvm-objdump --macho --rpaths" in e))
+def test_macho_truth_rechecked(macho: str) -> None:
+    require_tool("llvm-objdump", "re-read the Mach-O fixtures' load commands")
+    maker = load_module("lg_npm_deps_manifest", SET / "make_manifest.py")
+    assert maker.objdump(SET / macho) == {k: v for k, v in FILES[macho].items() if k.startswith("llvm-objdump")}

@@ -226,14 +226,11 @@ def elf_provisions(
 
 def _npm_dependency(need: str, facts: ElfFacts, inside: str, scope: _Scope) -> Optional[Provision]:
     """For a binary of an npm package: the first `$ORIGIN` entry that climbs out of the package into the directory
-    of a package it depends on (`dependencies`, `optionalDependencies`), which npm installs beside it in
-    node_modules. @img/sharp-linux-x64's addon has `DT_RUNPATH $ORIGIN/../../sharp-libvips-linux-x64/lib` and gets
-    libvips-cpp from @img/sharp-libvips-linux-x64. The need is that package's (`package:<name>`): it is not among
-    the files of this package, and linkguard does not look for it there. None for any other package or entry."""
-    package = scope.package
-    if package.kind != "npm" or not package.dependencies or not package.name:
+    of a package it depends on, which npm installs beside it in node_modules (`_declared_dependency`).
+    @img/sharp-linux-x64's addon has `DT_RUNPATH $ORIGIN/../../sharp-libvips-linux-x64/lib` and gets libvips-cpp
+    from @img/sharp-libvips-linux-x64. None for any other package or entry."""
+    if scope.package.kind != "npm" or not scope.package.dependencies:
         return None
-    own_scope = package.name.split("/", 1)[0] if package.name.startswith("@") and "/" in package.name else None
     origin = posixpath.join(PKG, posixpath.dirname(inside))
     for tag, entry in _elf_entries(facts):
         if "$ORIGIN" not in entry and "${ORIGIN}" not in entry:
@@ -242,49 +239,35 @@ def _npm_dependency(need: str, facts: ElfFacts, inside: str, scope: _Scope) -> O
         expanded = glibc.expand(entry, origin, search, facts.machine)
         if expanded is None:
             continue
-        parts = [p for p in posixpath.relpath(posixpath.normpath(expanded), PKG).split("/") if p]
-        # The package sits in node_modules/<name> or node_modules/<scope>/<name>: one `..` reaches its parent.
-        if len(parts) < 2 or parts[0] != "..":
-            continue
-        if own_scope is not None and parts[1] != "..":
-            name = f"{own_scope}/{parts[1]}"  # a sibling in its own scope
-        else:
-            rest = parts[2:] if own_scope is not None else parts[1:]  # from node_modules/
-            if not rest or rest[0] == "..":
-                continue
-            name = f"{rest[0]}/{rest[1]}" if rest[0].startswith("@") and len(rest) > 1 else rest[0]
-        if name in package.dependencies:
-            how = f"{tag} {entry}: in {name}, a dependency npm installs beside this package (not checked here)"
-            return Provision(need, f"package:{name}", how=how)
+        name = _declared_dependency(posixpath.relpath(posixpath.normpath(expanded), PKG), scope.package)
+        if name is not None:
+            return Provision(need, f"package:{name}", how=_dependency_how(f"{tag} {entry}", name))
     return None
-    scope_dir = package.name.split("/", 1)[0] if package.name.startswith("@") and "/" in package.name else None
-    origin = posixpath.join(PKG, posixpath.dirname(inside))
-    for tag, entry in _elf_entries(facts):
-        if "$ORIGIN" not in entry and "${ORIGIN}" not in entry:
-            continue
-        search = glibc.Search(target=_Nowhere(), cache=None, default_dirs=(), lib="lib")
-        expanded = glibc.expand(entry, origin, search, facts.machine)
-        if expanded is None:
-            continue
-        parts = posixpath.relpath(posixpath.normpath(expanded), PKG).split("/")
-        # PKG is node_modules/<name> or node_modules/<scope>/<name>: climb to node_modules, then name a package
-        up = 2 if scope_dir else 1
-        if len(parts) <= up or any(p != ".." for p in parts[:up]) or parts[up] == "..":
-            if scope_dir and len(parts) > 1 and parts[0] == ".." and parts[1] not in ("..", ""):
-                names = [f"{scope_dir}/{parts[1]}"]  # a sibling in the package's own scope
-            else:
-                continue
-        else:
-            rest = parts[up:]
-            names = [f"{rest[0]}/{rest[1]}"] if rest[0].startswith("@") and len(rest) > 1 else [rest[0]]
-        for name in names:
-            if name in package.dependencies:
-                return Provision(
-                    "",
-                    f"package:{name}",
-                    how=f"{tag} {entry}: in {name}, a dependency npm installs beside this package (not checked here)",
-                )
-    return None
+
+
+def _declared_dependency(relative: str, package: PackageInfo) -> Optional[str]:
+    """The dependency of npm package `package` whose directory holds `relative` (a path from the package's root
+    that climbs out of it: `../sharp-libvips-linux-x64/lib`), as npm lays node_modules out: the package sits in
+    node_modules/<name> or node_modules/<scope>/<name>, and so do its dependencies. None when the path names no
+    package the manifest declares (`dependencies`, `optionalDependencies`): that one is nobody's."""
+    if not package.name or not package.dependencies:
+        return None
+    own_scope = package.name.split("/", 1)[0] if package.name.startswith("@") and "/" in package.name else None
+    parts = [p for p in relative.split("/") if p and p != "."]
+    if len(parts) < 2 or parts[0] != "..":
+        return None
+    if own_scope is not None and parts[1] != "..":
+        name = f"{own_scope}/{parts[1]}"  # a sibling in its own scope
+    else:
+        rest = parts[2:] if own_scope is not None else parts[1:]  # from node_modules/
+        if not rest or rest[0] == "..":
+            return None
+        name = f"{rest[0]}/{rest[1]}" if rest[0].startswith("@") and len(rest) > 1 else rest[0]
+    return name if name in package.dependencies else None
+
+
+def _dependency_how(rule: str, name: str) -> str:
+    return f"{rule}: in {name}, a dependency npm installs beside this package (not checked here)"
 
 
 def _loadable(facts: ElfFacts) -> bool:
@@ -681,6 +664,9 @@ def _dylib(
                 directory, how = expand(rpath.rstrip("/") + "/") if rpath.startswith("@") else (None, "absolute")
                 directory = directory.rstrip("/") if directory else directory
             if directory is None:
+                name = _macho_dependency(rpath, loader_dir, where, scope)
+                if name is not None:
+                    return Provision(path, f"package:{name}", how=_dependency_how(f"@rpath via {where} {rpath}", name))
                 looked.append(f"{rpath} ({where}): {how if how != 'absolute' else 'outside the package'}")
                 continue
             hit = scope.find(directory, rest)
@@ -705,6 +691,15 @@ def _dylib(
             return Provision(path, None, looked=(f"{scope.display(target)} ({how})",))
         return Provision(path, None, looked=(f"{path}: {how}",))
     return Provision(path, None, looked=(f"{path} (an absolute path outside the package and outside macOS)",))
+
+
+def _macho_dependency(rpath: str, loader_dir: str, where: str, scope: _Scope) -> Optional[str]:
+    """The npm dependency an image's own `@loader_path` LC_RPATH climbs into (`_declared_dependency`): sharp's
+    darwin addon has LC_RPATH `@loader_path/../../sharp-libvips-darwin-arm64/lib`."""
+    if scope.package.kind != "npm" or where != "LC_RPATH" or not rpath.startswith("@loader_path/"):
+        return None
+    relative = posixpath.normpath(posixpath.join(loader_dir, rpath[len("@loader_path/") :]))
+    return _declared_dependency(relative, scope.package)
 
 
 def _rpath_elsewhere(rest: str, token: str, base: str, scope: _Scope) -> List[str]:

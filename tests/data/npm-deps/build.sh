@@ -16,6 +16,16 @@ cp $T/addon-linux-x64/lib/addon.node $T/addon-undeclared/lib/addon.node
 cp src/addon-package.json $T/addon-linux-x64/package.json
 cp src/undeclared-package.json $T/addon-undeclared/package.json
 cp src/dep-package.json $T/dep-libs/package.json
+# The macOS shape of it (zig cc for aarch64-macos; `pip install ziglang`), as @img/sharp-darwin-arm64's addon reaches
+# libvips-cpp: @rpath/libdep.dylib through LC_RPATH @loader_path/../../dep-libs-darwin/lib. dyld cannot run here:
+# the truth is llvm-objdump's load commands (make_manifest.py) and dyld's rule (docs/packages.md).
+Z="python3 -m ziglang cc -target aarch64-macos"
+mkdir -p $T/addon-darwin-arm64/lib $T/dep-libs-darwin/lib
+$Z -shared -o $T/dep-libs-darwin/lib/libdep.dylib src/dep.c -Wl,-install_name,@rpath/libdep.dylib
+$Z -shared -o $T/addon-darwin-arm64/lib/addon.node src/addon.c $T/dep-libs-darwin/lib/libdep.dylib \
+    -Wl,-rpath,@loader_path/../../dep-libs-darwin/lib
+cp src/addon-darwin-package.json $T/addon-darwin-arm64/package.json
+cp src/dep-darwin-package.json $T/dep-libs-darwin/package.json
 # npm pack's layout, with fixed owners and times so that the tarball is the same on every build
 mkdir -p pack/package/lib
 cp $T/addon-linux-x64/package.json pack/package/package.json

@@ -1,6 +1,7 @@
 """Write manifest.json for tests/data/npm-deps from independent tools only (nothing here imports linkguard).
 
-Per file: sha256; for each ELF file `readelf -d`'s NEEDED, SONAME and RUNPATH lines; for each addon what glibc's
+Per file: sha256; for each ELF file `readelf -d`'s NEEDED, SONAME and RUNPATH lines, for each Mach-O file what
+`llvm-objdump --macho --dylibs-used` and `--rpaths` print; for each Linux addon what glibc's
 dlopen() (through ctypes, in a fresh process) says of it where it is installed, and of a copy of it alone in an
 empty directory of the same shape (its dependency not installed); for the tarball its member names (`tar -tzf`).
 """
@@ -28,6 +29,17 @@ def readelf(path: Path) -> List[str]:
     return [line.strip() for line in out.splitlines() if any(k in line for k in ("(NEEDED)", "(SONAME)", "(RUNPATH)"))]
 
 
+def objdump(path: Path) -> Dict[str, List[str]]:
+    """A Mach-O file's dylibs (after its own install name's line) and LC_RPATH entries, as llvm-objdump prints them."""
+    out: Dict[str, List[str]] = {}
+    for option in ("--dylibs-used", "--rpaths"):
+        text = subprocess.run(
+            ["llvm-objdump", "--macho", option, str(path)], capture_output=True, text=True, check=True
+        ).stdout
+        out[f"llvm-objdump --macho {option}"] = [line.strip() for line in text.splitlines()[1:]]
+    return out
+
+
 def dlopen(path: Path) -> str:
     """glibc's dlopen() of `path` in a fresh process (one that has loaded libdep.so.1 would reuse it by name)."""
     probe = "import ctypes, sys\ntry:\n    ctypes.CDLL(sys.argv[1])\nexcept OSError as exc:\n    print(exc)\n"
@@ -52,6 +64,8 @@ def main() -> None:
         entry: Dict[str, Any] = {"file": relative, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
         if path.read_bytes()[:4] == b"\x7fELF":
             entry["readelf -d"] = readelf(path)
+        elif path.read_bytes()[:4] == b"\xcf\xfa\xed\xfe":
+            entry.update(objdump(path))
         if relative in ADDONS:
             entry["dlopen installed"] = dlopen(path)
             entry["dlopen alone"] = dlopen_alone(relative)
