@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import platform
+import subprocess
+import zipfile
+from pathlib import Path
+
 import pytest
 
 from linkguard.model import ElfFacts, PackageInfo, PeFacts, VersionNeed
 from linkguard.packages import tags
+from tests.truth import missing
 
 
 def test_compressed_tag_sets_expand_to_every_combination() -> None:
@@ -97,6 +104,27 @@ def test_os_provided_is_the_most_portable_tags_whitelist() -> None:
     pe = PeFacts("x86_64", 64, "DLL", "dynamic", "PE32+", "windows", "6.0", "6.0")
     assert tags.os_provided(wheel, pe) == frozenset()
     assert tags.os_provided(PackageInfo("npm", "p"), _elf(())) == frozenset()
+
+
+MUSL_LOADER = "/lib/ld-musl-x86_64.so.1"
+ORJSON = (
+    Path(__file__).resolve().parents[1] / "data/packages/wheels/orjson-3.10.12-cp312-cp312-musllinux_1_2_x86_64.whl"
+)
+
+
+def test_musls_own_loader_resolves_libc_so_to_itself(tmp_path: Path) -> None:
+    """The loader's truth for the case auditwheel 6.8.2 gets wrong: musl's dynamic linker, asked to list what
+    orjson 3.10.12's musllinux module loads (`ld-musl-x86_64.so.1 --list`, musl's ldd), maps its `libc.so` need to
+    itself. (The module's CPython symbols are then unresolved: the interpreter that imports it defines them.)"""
+    if platform.machine() != "x86_64" or not os.path.exists(MUSL_LOADER):
+        missing(f"musl's loader {MUSL_LOADER} is not installed (Debian: musl): cannot ask it")
+    with zipfile.ZipFile(ORJSON) as wheel:
+        (member,) = [n for n in wheel.namelist() if n.endswith(".so")]
+        module = tmp_path / "orjson.so"
+        module.write_bytes(wheel.read(member))
+    listed = subprocess.run([MUSL_LOADER, "--list", str(module)], capture_output=True, text=True, check=False)
+    lines = [line.split("(")[0].strip() for line in listed.stdout.splitlines()]
+    assert f"libc.so => {MUSL_LOADER}" in lines, listed.stdout + listed.stderr
 
 
 def test_musl_libc_is_allowed_under_both_of_its_names() -> None:
