@@ -231,15 +231,9 @@ def _npm_dependency(need: str, facts: ElfFacts, inside: str, scope: _Scope) -> O
     from @img/sharp-libvips-linux-x64. None for any other package or entry."""
     if scope.package.kind != "npm" or not scope.package.dependencies:
         return None
-    origin = posixpath.join(PKG, posixpath.dirname(inside))
     for tag, entry in _elf_entries(facts):
-        if "$ORIGIN" not in entry and "${ORIGIN}" not in entry:
-            continue
-        search = glibc.Search(target=_Nowhere(), cache=None, default_dirs=(), lib=_lib(facts.bits))
-        expanded = glibc.expand(entry, origin, search, facts.machine)
-        if expanded is None:
-            continue
-        name = _declared_dependency(posixpath.relpath(posixpath.normpath(expanded), PKG), scope.package)
+        relative = _origin_path(entry, inside, facts.machine)
+        name = _declared_dependency(relative, scope.package) if relative is not None else None
         if name is not None:
             return Provision(need, f"package:{name}", how=_dependency_how(f"{tag} {entry}", name))
     return None
@@ -465,8 +459,9 @@ def _elf_entries(facts: ElfFacts) -> List[Tuple[str, str]]:
     return entries
 
 
-def _origin_dir(entry: str, inside: str, machine: str) -> Optional[str]:
-    """The directory (inside the package) an `$ORIGIN` entry names; None for another entry or one leaving it."""
+def _origin_path(entry: str, inside: str, machine: str) -> Optional[str]:
+    """The directory an `$ORIGIN` entry of the object at `inside` names, relative to the package root (`..` first
+    when it climbs out of the package); None for another entry."""
     if "$ORIGIN" not in entry and "${ORIGIN}" not in entry:
         return None
     origin = posixpath.join(PKG, posixpath.dirname(inside))
@@ -474,10 +469,15 @@ def _origin_dir(entry: str, inside: str, machine: str) -> Optional[str]:
     expanded = glibc.expand(entry, origin, search, machine)
     if expanded is None:
         return None
-    path = posixpath.normpath(expanded)  # `..` resolved first: what climbs above the package root has left it
-    if path == PKG:
-        return ""
-    return path[len(PKG) + 1 :] if path.startswith(PKG + "/") else None
+    return posixpath.relpath(posixpath.normpath(expanded), PKG)  # `..` resolved first, as ld.so forms the path
+
+
+def _origin_dir(entry: str, inside: str, machine: str) -> Optional[str]:
+    """The directory (inside the package) an `$ORIGIN` entry names; None for another entry or one leaving it."""
+    path = _origin_path(entry, inside, machine)
+    if path is None or path == ".." or path.startswith("../"):
+        return None
+    return "" if path == "." else path
 
 
 def _elf_how(facts: ElfFacts, inside: str, directory: str) -> str:
