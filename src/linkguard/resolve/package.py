@@ -4,11 +4,14 @@ Pure judgement of facts against a `PackageView` (no bytes parsed here): one `mod
 the format's own loader would find it, in this order:
 - ELF (glibc's ld.so, through resolve/glibc.py): the object's own DT_RPATH when it has no DT_RUNPATH, then its
   DT_RUNPATH; only `$ORIGIN` entries that land inside the package count (auditwheel's `<pkg>.libs/`); then what
-  the declared platform provides (`packages.tags.os_provided`, "os") and the host. A shared object with no
-  DT_RUNPATH that objects of its package load also searches, for a need it does not find alone, the DT_RPATH of
-  each loader up the chain: every object of the package with a search path starts a load (as a host dlopen()s a
-  module), mapped as ld.so maps it, once per package (`_package_loads`); the need is bundled when every load of
-  the object finds it, and unresolved, naming the load that fails, when one does not;
+  the declared platform provides (`packages.tags.os_provided`, "os") and the host. A shared object that objects
+  of its package load also takes, for a need it does not find alone, what each load finds up the chain: the
+  DT_RPATH of each loader (when it has no DT_RUNPATH of its own) or an object already loaded under that name.
+  Every object of the package with a search path starts a load (as a host dlopen()s a module), mapped as ld.so
+  maps it, once per package (`_package_loads`); the need is bundled when every load of the object finds it, and
+  unresolved, naming the load that fails, when one does not. In an npm package, an `$ORIGIN` entry (or a Mach-O
+  `@loader_path` LC_RPATH) that climbs into a declared dependency's directory in node_modules makes the need
+  that dependency's (`package:<name>`);
 - PE (the Windows loader as CPython and Node load modules): a DLL of the OS ("os"), the host, the directory of
   the loading module (the application directory for an `.exe`), then the directories the package adds at import
   time (delvewheel's `os.add_dll_directory` patch in an `__init__.py`);
